@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/ (ignored by git):
+#   cargo build (wasm32) -> wasm-bindgen --target web -> wasm-opt -Oz -> template files.
+# Installs what it needs when missing: the wasm32 target, wasm-bindgen-cli at exactly the
+# crate's version, and the npm dev packages of tests/ (binaryen's wasm-opt among them).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out="$root/pkg"
+log() { printf '[build] %s\n' "$*" >&2; }
+
+# 1. Rust target.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli at the exact version of the wasm-bindgen crate in Cargo.lock.
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  log "installing wasm-bindgen-cli $want (found '${have:-none}'); this takes several minutes"
+  cargo install wasm-bindgen-cli --version "$want" --locked \
+    || cargo install wasm-bindgen-cli --version "$want"
+fi
+
+# 3. npm dev packages (wasm-opt from binaryen 132; Debian's binaryen is too old).
+if [ ! -x tests/node_modules/.bin/wasm-opt ]; then
+  log "installing npm dev packages in tests/"
+  (cd tests && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# 4. Compile, bind, optimise.
+log "cargo build --release --target wasm32-unknown-unknown"
+cargo build --quiet --release --target wasm32-unknown-unknown --lib
+rm -rf "$out"
+mkdir -p "$out"
+wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
+  --remove-name-section --remove-producers-section \
+  target/wasm32-unknown-unknown/release/autopilot_export.wasm
+tests/node_modules/.bin/wasm-opt -Oz "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
+
+# 5. Template files around the output.
+for f in "$root"/pkg-template/*; do
+  case "$(basename "$f")" in build.sh) ;; *) cp -R "$f" "$out/" ;; esac
+done
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
+sed -i "s/\"version\": \"0.0.0-template\"/\"version\": \"$version\"/" "$out/package.json"
+
+# 6. Sizes.
+wasm=$(stat -c %s "$out/autopilot_export_bg.wasm")
+wasm_gz=$(gzip -9c "$out/autopilot_export_bg.wasm" | wc -c)
+glue=$(cat "$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js | wc -c)
+glue_gz=$(cat "$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js | gzip -9c | wc -c)
+printf 'size: wasm %d bytes (gzip %d), JS glue + entries %d bytes (gzip %d), total gzip %d bytes\n' \
+  "$wasm" "$wasm_gz" "$glue" "$glue_gz" $((wasm_gz + glue_gz))

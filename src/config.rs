@@ -1,0 +1,678 @@
+//! Connection and export configuration, and their validation (DESIGN.md §1, §3, §6).
+//!
+//! Deserialisation is lenient about *missing* values (they default to empty) so that
+//! [`ExportConfig::validate`] can report every problem at once, each with a JSON path and a
+//! stable code. Values of the wrong JSON type fail deserialisation with the path of the
+//! first one (see `crate::config::from_json_value`).
+
+use crate::error::{Error, ErrorCode, Issue};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Autopilot's production API base.
+pub const DEFAULT_BASE_URL: &str = "https://api2.autopilothq.com/v1";
+/// Largest number of unique profiles one export may send (Autopilot connector limit).
+pub const MAX_PROFILES: u64 = 100_000;
+
+/// The Autopilot API key. It is only ever written into the `autopilotapikey` header:
+/// `Debug` and `Display` print `[redacted]`, and it is not serialisable.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key (surrounding white space, e.g. from a paste, is removed).
+    pub fn new(key: impl AsRef<str>) -> Self {
+        ApiKey(key.as_ref().trim().to_string())
+    }
+    /// The key, for the request header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// Whether no key was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<'de> Deserialize<'de> for ApiKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(ApiKey::new)
+    }
+}
+
+/// How to reach Autopilot and who runs the export (JS `Connection`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Connection {
+    /// Name shown to people for this connection.
+    #[serde(default)]
+    pub display_name: String,
+    /// The Autopilot API key (never echoed back).
+    #[serde(default)]
+    pub api_key: ApiKey,
+    /// The "I agree" of the data-privacy notice. Without it no request is ever sent.
+    #[serde(default)]
+    pub consent: bool,
+    /// Who runs the exports; recorded on each run report.
+    #[serde(default)]
+    pub export_user: String,
+    /// API base; default [`DEFAULT_BASE_URL`]. `http://` only for loopback hosts.
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+impl Connection {
+    /// The API base without a trailing slash (default when unset).
+    pub fn api_base(&self) -> String {
+        match self.base_url.as_deref().map(str::trim) {
+            Some(u) if !u.is_empty() => u.trim_end_matches('/').to_string(),
+            _ => DEFAULT_BASE_URL.to_string(),
+        }
+    }
+
+    /// Every problem of this connection. `prefix` is prepended to paths (`"connection."`
+    /// inside an export config, `""` on its own).
+    pub fn validate(&self, prefix: &str) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        let p = |field: &str| format!("{prefix}{field}");
+        if self.display_name.trim().is_empty() {
+            issues.push(Issue::new(
+                p("displayName"),
+                "DISPLAY_NAME_MISSING",
+                "a display name is required",
+            ));
+        }
+        let key = self.api_key.expose();
+        if key.is_empty() {
+            issues.push(Issue::new(
+                p("apiKey"),
+                "API_KEY_MISSING",
+                "an Autopilot API key is required",
+            ));
+        } else if !(16..=128).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            issues.push(Issue::new(
+                p("apiKey"),
+                "API_KEY_IMPLAUSIBLE",
+                "this does not look like an Autopilot API key (expected 16-128 visible ASCII characters without spaces, usually 32 hex digits)",
+            ));
+        }
+        if !self.consent {
+            issues.push(Issue::new(
+                p("consent"),
+                "CONSENT_REQUIRED",
+                "the data-privacy notice must be agreed to (consent: true) before any data is sent",
+            ));
+        }
+        if self.export_user.trim().is_empty() {
+            issues.push(Issue::new(
+                p("exportUser"),
+                "EXPORT_USER_MISSING",
+                "an export user is required",
+            ));
+        }
+        if let Some(url) = &self.base_url {
+            if let Err((code, msg)) = check_base_url(url.trim()) {
+                issues.push(Issue::new(p("baseUrl"), code, msg));
+            }
+        }
+        issues
+    }
+}
+
+/// Checks an API base URL: `https://host[:port][/path]`, or `http://` for loopback hosts.
+fn check_base_url(url: &str) -> Result<(), (&'static str, String)> {
+    let invalid = |why: &str| ("BASE_URL_INVALID", format!("not a usable URL: {why}"));
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| invalid("expected https://host/..."))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(invalid("the scheme must be https"));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(invalid("credentials in the URL are not allowed"));
+    }
+    if rest[authority.len()..].contains(['?', '#']) {
+        return Err(invalid("a query or fragment is not allowed"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| invalid("unclosed IPv6 bracket"))?;
+        if h.is_empty()
+            || !h
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err(invalid("bad IPv6 address"));
+        }
+        (
+            format!("[{}]", h.to_ascii_lowercase()),
+            after.strip_prefix(':'),
+        )
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
+            None => (authority.to_ascii_lowercase(), None),
+        }
+    };
+    if let Some(p) = port {
+        if p.is_empty()
+            || p.len() > 5
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)
+        {
+            return Err(invalid("bad port"));
+        }
+    }
+    if !host.starts_with('[') {
+        let ok_label = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if host.is_empty() || host.len() > 253 || !host.split('.').all(ok_label) {
+            return Err(invalid("bad host name"));
+        }
+    }
+    if scheme == "http" && !is_loopback(&host) {
+        return Err((
+            "BASE_URL_NOT_HTTPS",
+            "the base URL must use https:// (http:// is only allowed for loopback hosts such as 127.0.0.1 or localhost)".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `host` (lower-case, IPv6 in brackets) is a loopback host.
+fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts[0] == "127"
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+}
+
+/// The type of an Autopilot custom field (the `<type>` of `<type>--<Name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CustomType {
+    /// `string--Name`
+    String,
+    /// `integer--Name`
+    Integer,
+    /// `float--Name`
+    Float,
+    /// `date--Name` (ISO-8601 string)
+    Date,
+    /// `boolean--Name`
+    Boolean,
+}
+
+impl CustomType {
+    /// Parses `string|integer|float|date|boolean`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "string" => CustomType::String,
+            "integer" => CustomType::Integer,
+            "float" => CustomType::Float,
+            "date" => CustomType::Date,
+            "boolean" => CustomType::Boolean,
+            _ => return None,
+        })
+    }
+    /// The key prefix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomType::String => "string",
+            CustomType::Integer => "integer",
+            CustomType::Float => "float",
+            CustomType::Date => "date",
+            CustomType::Boolean => "boolean",
+        }
+    }
+}
+
+/// The Autopilot `custom` key for a field: `<type>--<Name>` with each white-space character
+/// of the (trimmed) name replaced by `--`.
+pub fn custom_key(ty: CustomType, name: &str) -> String {
+    let mut key = String::with_capacity(name.len() + 10);
+    key.push_str(ty.as_str());
+    key.push_str("--");
+    for c in name.trim().chars() {
+        if c.is_whitespace() {
+            key.push_str("--");
+        } else {
+            key.push(c);
+        }
+    }
+    key
+}
+
+/// Autopilot's standard contact fields that a profile field may be mapped to
+/// (besides `Email`, which has its own mapping).
+pub const STANDARD_FIELDS: &[&str] = &[
+    "FirstName",
+    "LastName",
+    "Salutation",
+    "Company",
+    "NumberOfEmployees",
+    "Title",
+    "Industry",
+    "Phone",
+    "MobilePhone",
+    "Fax",
+    "Website",
+    "MailingStreet",
+    "MailingCity",
+    "MailingState",
+    "MailingPostalCode",
+    "MailingCountry",
+    "owner_name",
+    "LeadSource",
+    "Status",
+    "LinkedIn",
+    "Twitter",
+];
+
+/// One typed custom field: profile field `source` → Autopilot custom field `name` of `type`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomField {
+    /// Profile field to read.
+    #[serde(default)]
+    pub source: String,
+    /// Autopilot custom field name (spaces allowed; they are sent as `--`).
+    #[serde(default)]
+    pub name: String,
+    /// `string | integer | float | date | boolean`.
+    #[serde(default, rename = "type")]
+    pub ty: String,
+}
+
+/// Data matching: which profile field feeds which Autopilot field (JS `mapping`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FieldMapping {
+    /// Profile field holding the email (required).
+    #[serde(default)]
+    pub email: String,
+    /// Profile field for `FirstName`.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Profile field for `LastName`.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Autopilot standard field → profile field.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Typed custom fields.
+    #[serde(default)]
+    pub custom: Vec<CustomField>,
+}
+
+/// A target of the mapping, after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A standard field (`FirstName`, `Company`, ...).
+    Standard(&'static str),
+    /// A custom field: the full `custom` key and its type.
+    Custom(String, CustomType),
+}
+
+impl FieldMapping {
+    /// Every problem of this mapping; paths start with `prefix` (e.g. `"mapping."`).
+    pub fn validate(&self, prefix: &str) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        self.targets(prefix, &mut issues);
+        issues
+    }
+
+    /// The validated `(source field, target)` pairs in a stable order (first name, last
+    /// name, standard fields, custom fields). Problems are appended to `issues`; entries
+    /// with problems are left out.
+    pub fn targets(&self, prefix: &str, issues: &mut Vec<Issue>) -> Vec<(String, Target)> {
+        let p = |field: &str| format!("{prefix}{field}");
+        if self.email.trim().is_empty() {
+            issues.push(Issue::new(
+                p("email"),
+                "EMAIL_MAPPING_MISSING",
+                "the profile field holding the email is required",
+            ));
+        }
+        let mut out: Vec<(String, Target)> = Vec::new();
+        // Autopilot field name (lower-cased for collisions) -> path that first claimed it.
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        let mut claim = |issues: &mut Vec<Issue>, target_name: &str, path: String| -> bool {
+            let k = target_name.to_ascii_lowercase();
+            if let Some(first) = claimed.get(&k) {
+                issues.push(Issue::new(
+                    path,
+                    "FIELD_MAPPED_TWICE",
+                    format!("Autopilot field '{target_name}' is already mapped by {first}"),
+                ));
+                false
+            } else {
+                claimed.insert(k, path);
+                true
+            }
+        };
+        claim(issues, "Email", p("email"));
+        let named = [
+            ("firstName", "FirstName", &self.first_name),
+            ("lastName", "LastName", &self.last_name),
+        ];
+        for (field, target, source) in named {
+            if let Some(src) = source {
+                if src.trim().is_empty() {
+                    issues.push(Issue::new(
+                        p(field),
+                        "SOURCE_FIELD_EMPTY",
+                        "the profile field name is empty",
+                    ));
+                } else if claim(issues, target, p(field)) {
+                    out.push((src.clone(), Target::Standard(target)));
+                }
+            }
+        }
+        for (name, src) in &self.fields {
+            let path = p(&format!("fields.{name}"));
+            let Some(std) = STANDARD_FIELDS.iter().find(|f| **f == name) else {
+                let hint = if name.eq_ignore_ascii_case("email") {
+                    " (the email is mapped with mapping.email)".to_string()
+                } else if let Some(close) = STANDARD_FIELDS
+                    .iter()
+                    .find(|f| f.eq_ignore_ascii_case(name))
+                {
+                    format!(" (did you mean '{close}'?)")
+                } else {
+                    String::new()
+                };
+                issues.push(Issue::new(
+                    path,
+                    "UNKNOWN_STANDARD_FIELD",
+                    format!("'{name}' is not an Autopilot standard field{hint}"),
+                ));
+                continue;
+            };
+            if src.trim().is_empty() {
+                issues.push(Issue::new(
+                    path,
+                    "SOURCE_FIELD_EMPTY",
+                    "the profile field name is empty",
+                ));
+            } else if claim(issues, std, path) {
+                out.push((src.clone(), Target::Standard(std)));
+            }
+        }
+        for (i, cf) in self.custom.iter().enumerate() {
+            let base = format!("custom[{i}]");
+            let mut ok = true;
+            if cf.source.trim().is_empty() {
+                issues.push(Issue::new(
+                    p(&format!("{base}.source")),
+                    "SOURCE_FIELD_EMPTY",
+                    "the profile field name is empty",
+                ));
+                ok = false;
+            }
+            let name = cf.name.trim();
+            if name.is_empty() {
+                issues.push(Issue::new(
+                    p(&format!("{base}.name")),
+                    "CUSTOM_NAME_EMPTY",
+                    "the custom field needs a name",
+                ));
+                ok = false;
+            } else if name.chars().any(char::is_control) || name.len() > 200 {
+                issues.push(Issue::new(
+                    p(&format!("{base}.name")),
+                    "CUSTOM_NAME_INVALID",
+                    "a custom field name must be at most 200 bytes without control characters",
+                ));
+                ok = false;
+            }
+            let ty = CustomType::parse(cf.ty.trim());
+            if ty.is_none() {
+                issues.push(Issue::new(
+                    p(&format!("{base}.type")),
+                    "CUSTOM_TYPE_UNKNOWN",
+                    format!("unknown custom field type '{}': use string, integer, float, date or boolean", cf.ty),
+                ));
+                ok = false;
+            }
+            if let (true, Some(ty)) = (ok, ty) {
+                // The Autopilot name after `--` encoding; two names that encode alike collide,
+                // whatever their types (one Autopilot field cannot have two types).
+                let encoded = custom_key(ty, name);
+                let encoded_name = &encoded[ty.as_str().len() + 2..];
+                let key = format!("custom:{}", encoded_name.to_ascii_lowercase());
+                if let Some(first) = claimed.get(&key) {
+                    issues.push(Issue::new(
+                        p(&format!("{base}.name")),
+                        "CUSTOM_NAME_COLLISION",
+                        format!("custom field '{name}' is sent as '{encoded_name}', which {first} already uses"),
+                    ));
+                } else {
+                    claimed.insert(key, p(&format!("{base}.name")));
+                    out.push((cf.source.clone(), Target::Custom(encoded, ty)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What to do when there are more unique profiles than the cap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverCap {
+    /// Send nothing; fail with `CAP_EXCEEDED` and the counts.
+    #[default]
+    Refuse,
+    /// Keep the first `cap` unique profiles (segments in order, rows in order).
+    Truncate,
+}
+
+/// How segments are represented in Autopilot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListMode {
+    /// One Autopilot list per segment, found by title or created.
+    #[default]
+    PerSegment,
+    /// Only upsert the contacts.
+    None,
+}
+
+/// One selected segment (its profiles are passed separately).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SegmentConfig {
+    /// Segment name; with per-segment lists, the list title is `listPrefix + name`.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Everything about an export except the profiles themselves (JS `ExportJob` minus
+/// `segments[].profiles`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Where and as whom.
+    #[serde(default)]
+    pub connection: Connection,
+    /// Data matching.
+    #[serde(default)]
+    pub mapping: FieldMapping,
+    /// Selected segments, in export order.
+    #[serde(default)]
+    pub segments: Vec<SegmentConfig>,
+    /// Maximum unique profiles (default and maximum 100,000).
+    #[serde(default)]
+    pub cap: Option<f64>,
+    /// Behaviour above the cap.
+    #[serde(default)]
+    pub over_cap: OverCap,
+    /// Lists per segment, or none.
+    #[serde(default)]
+    pub lists: ListMode,
+    /// Prefix of list titles.
+    #[serde(default)]
+    pub list_prefix: String,
+    /// Profile field identifying rejected rows in reports (never the email).
+    #[serde(default)]
+    pub id_field: Option<String>,
+}
+
+impl ExportConfig {
+    /// The effective cap (validated by [`ExportConfig::validate`]).
+    pub fn cap(&self) -> u64 {
+        match self.cap {
+            Some(c)
+                if c.is_finite() && c >= 1.0 && c.fract() == 0.0 && c <= MAX_PROFILES as f64 =>
+            {
+                c as u64
+            }
+            _ => MAX_PROFILES,
+        }
+    }
+
+    /// The Autopilot list title of segment `i`.
+    pub fn list_title(&self, i: usize) -> Option<String> {
+        let s = self.segments.get(i)?;
+        Some(format!("{}{}", self.list_prefix, s.name.trim()))
+    }
+
+    /// Every problem of this configuration, connection included.
+    pub fn validate(&self) -> Vec<Issue> {
+        let mut issues = self.connection.validate("connection.");
+        self.mapping.targets("mapping.", &mut issues);
+        if self.segments.is_empty() {
+            issues.push(Issue::new(
+                "segments",
+                "SEGMENTS_EMPTY",
+                "select at least one segment",
+            ));
+        }
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            let name = s.name.trim();
+            let path = format!("segments[{i}].name");
+            if name.is_empty() {
+                issues.push(Issue::new(
+                    path,
+                    "SEGMENT_NAME_EMPTY",
+                    "every segment needs a name",
+                ));
+                continue;
+            }
+            if name.chars().any(char::is_control) || self.list_prefix.len() + name.len() > 250 {
+                issues.push(Issue::new(
+                    path.clone(),
+                    "SEGMENT_NAME_INVALID",
+                    "a segment name (with the list prefix) must be at most 250 bytes without control characters",
+                ));
+            }
+            match seen.get(&name.to_lowercase()) {
+                Some(first) => issues.push(Issue::new(
+                    path,
+                    "SEGMENT_NAME_DUPLICATE",
+                    format!("segment name '{name}' is also used by segments[{first}]"),
+                )),
+                None => {
+                    seen.insert(name.to_lowercase(), i);
+                }
+            }
+        }
+        if let Some(c) = self.cap {
+            if !(c.is_finite() && c.fract() == 0.0 && (1.0..=MAX_PROFILES as f64).contains(&c)) {
+                issues.push(Issue::new(
+                    "cap",
+                    "CAP_OUT_OF_RANGE",
+                    format!("cap must be a whole number from 1 to {MAX_PROFILES}"),
+                ));
+            }
+        }
+        if self.list_prefix.chars().any(char::is_control) {
+            issues.push(Issue::new(
+                "listPrefix",
+                "LIST_PREFIX_INVALID",
+                "the list prefix must not contain control characters",
+            ));
+        }
+        if let Some(id) = &self.id_field {
+            if id.trim().is_empty() {
+                issues.push(Issue::new(
+                    "idField",
+                    "SOURCE_FIELD_EMPTY",
+                    "the id field name is empty",
+                ));
+            } else if id == &self.mapping.email {
+                issues.push(Issue::new(
+                    "idField",
+                    "ID_FIELD_IS_EMAIL",
+                    "the id field must not be the email field (reports never carry emails)",
+                ));
+            }
+        }
+        issues
+    }
+
+    /// Validates and returns the error to throw, if any.
+    pub fn check(&self) -> Result<(), Error> {
+        let issues = self.validate();
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::from_issues(issues))
+        }
+    }
+}
+
+/// Deserialises a configuration value from any serde deserializer (JSON text, a JS value),
+/// reporting a value of the wrong type as a `CONFIG_INVALID` error with its path.
+pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<T, Error>
+where
+    D::Error: fmt::Display,
+{
+    serde_path_to_error::deserialize(d).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        type_error(&path, &e.inner().to_string())
+    })
+}
+
+/// Deserialises a configuration from JSON text.
+pub fn from_json_str<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = deserialize(&mut de)?;
+    de.end().map_err(|e| type_error("", &e.to_string()))?;
+    Ok(value)
+}
+
+/// A one-issue `CONFIG_INVALID` error for a value that could not be read.
+pub fn type_error(path: &str, detail: &str) -> Error {
+    let mut e = Error::from_issues(vec![Issue::new(path, "TYPE_MISMATCH", detail.to_string())]);
+    e.code = ErrorCode::ConfigInvalid;
+    e
+}

@@ -1,0 +1,433 @@
+//! JSON records: the projection visitor shared by NDJSON and JSON, and the JSON-array
+//! parser (which validates the whole document before passing any row on, so a document
+//! refused as `INPUT_INVALID` never produces rows).
+//!
+//! A record is read with a [`DeserializeSeed`] that compares each top-level key with the
+//! projection and skips every other value with [`IgnoredAny`], so no `serde_json::Value`
+//! is ever built. Strings without escapes are borrowed from the input; escaped strings and
+//! numbers are written into one reusable scratch string per projected key.
+
+use super::{recycle, Cell, RowSink};
+use crate::error::{Error, ErrorCode};
+use crate::report::RejectReason;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt::{self, Write as _};
+
+/// A projected value as read from one record; `Num` and `Owned` live in the scratch string
+/// of their key.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Val<'de> {
+    Missing,
+    Null,
+    Bool(bool),
+    Num,
+    Borrowed(&'de str),
+    Owned,
+    Nested,
+}
+
+/// The projection, prepared for key lookups.
+#[derive(Debug)]
+pub(super) struct Projection {
+    /// Distinct projected keys, sorted, each with its slot.
+    keys: Vec<(String, usize)>,
+    /// For each projected field (in projection order), its slot.
+    slot_of: Vec<usize>,
+    /// One scratch string per slot.
+    scratch: Vec<String>,
+    /// Reused buffers.
+    vals: Vec<Val<'static>>,
+    cells: Vec<Cell<'static>>,
+}
+
+impl Projection {
+    pub(super) fn new(fields: Vec<String>) -> Self {
+        let mut keys: Vec<(String, usize)> = Vec::new();
+        let mut slot_of = Vec::with_capacity(fields.len());
+        for f in fields {
+            let slot = match keys.iter().find(|(k, _)| *k == f) {
+                Some((_, s)) => *s,
+                None => {
+                    let s = keys.len();
+                    keys.push((f, s));
+                    s
+                }
+            };
+            slot_of.push(slot);
+        }
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let slots = keys.len();
+        Projection {
+            keys,
+            slot_of,
+            scratch: vec![String::new(); slots],
+            vals: Vec::with_capacity(slots),
+            cells: Vec::with_capacity(slots),
+        }
+    }
+
+    /// Reads one record from `de` (which must then be checked with `end`, by the caller)
+    /// and passes it to `sink` as row `row`. Errors are JSON syntax errors (no content).
+    pub(super) fn record<'de, R: serde_json::de::Read<'de>>(
+        &mut self,
+        de: &mut serde_json::Deserializer<R>,
+        row: u64,
+        check_end: bool,
+        sink: &mut dyn RowSink,
+    ) -> Result<(), serde_json::Error> {
+        let mut vals = recycle_vals(std::mem::take(&mut self.vals));
+        vals.resize(self.keys.len(), Val::Missing);
+        let seed = RecordSeed {
+            keys: &self.keys,
+            scratch: &mut self.scratch,
+            vals: &mut vals,
+        };
+        let outcome = seed.deserialize(&mut *de).and_then(|is_object| {
+            if check_end {
+                de.end()?;
+            }
+            Ok(is_object)
+        });
+        if let Ok(is_object) = outcome {
+            self.emit(row, is_object, &vals, sink);
+        }
+        self.vals = recycle_vals(vals);
+        outcome.map(|_| ())
+    }
+
+    /// Passes a fully read record to the sink.
+    fn emit(&mut self, row: u64, is_object: bool, vals: &[Val<'_>], sink: &mut dyn RowSink) {
+        if !is_object {
+            sink.reject(row, RejectReason::NotAnObject, None);
+            return;
+        }
+        let mut cells = recycle(std::mem::take(&mut self.cells));
+        for &slot in &self.slot_of {
+            let scratch = self.scratch.get(slot).map(String::as_str).unwrap_or("");
+            cells.push(match vals.get(slot).copied().unwrap_or(Val::Missing) {
+                Val::Missing => Cell::Missing,
+                Val::Null => Cell::Null,
+                Val::Bool(b) => Cell::Bool(b),
+                Val::Num => Cell::Num(scratch),
+                Val::Borrowed(s) => Cell::Str(s),
+                Val::Owned => Cell::Str(scratch),
+                Val::Nested => Cell::Nested,
+            });
+        }
+        sink.row(row, &cells);
+        self.cells = recycle(cells);
+    }
+}
+
+/// Like [`recycle`], for projected values.
+fn recycle_vals<'b>(mut vals: Vec<Val<'_>>) -> Vec<Val<'b>> {
+    vals.clear();
+    vals.into_iter().map(|_| Val::Missing).collect()
+}
+
+/// Reads one JSON value: an object fills `vals` and yields `true`; anything else is read
+/// fully (so syntax errors are still found) and yields `false`.
+struct RecordSeed<'p, 'de> {
+    keys: &'p [(String, usize)],
+    scratch: &'p mut [String],
+    vals: &'p mut [Val<'de>],
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
+    type Value = bool;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, 'de> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while let Some(found) = map.next_key_seed(KeySeed { keys: self.keys })? {
+            let slot = match found {
+                Some(slot) => slot,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            match (self.scratch.get_mut(slot), self.vals.get_mut(slot)) {
+                (Some(scratch), Some(val)) => *val = map.next_value_seed(ValueSeed { scratch })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// Reads an object key and looks it up in the projection: `Some(slot)` or `None`.
+struct KeySeed<'p> {
+    keys: &'p [(String, usize)],
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(self
+            .keys
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .and_then(|i| self.keys.get(i))
+            .map(|(_, slot)| *slot))
+    }
+}
+
+/// Reads a projected value.
+struct ValueSeed<'p> {
+    scratch: &'p mut String,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Val<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Val<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_> {
+    fn number<'de>(self, n: serde_json::Number) -> Val<'de> {
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{n}");
+        Val::Num
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Val<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Val<'de>, E> {
+        Ok(Val::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Val<'de>, E> {
+        Ok(self.number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Val<'de>, E> {
+        Ok(self.number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Val<'de>, E> {
+        match serde_json::Number::from_f64(v) {
+            Some(n) => Ok(self.number(n)),
+            // JSON has no NaN or infinity; be safe anyway.
+            None => Ok(Val::Null),
+        }
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<'de>, E> {
+        Ok(Val::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Val<'de>, E> {
+        self.scratch.clear();
+        self.scratch.push_str(v);
+        Ok(Val::Owned)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Val<'de>, E> {
+        *self.scratch = v;
+        Ok(Val::Owned)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Val::Nested)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Val::Nested)
+    }
+}
+
+/// A JSON array of records: bytes are buffered until `finish`, then the array is streamed
+/// element by element.
+#[derive(Debug)]
+pub(super) struct JsonParser {
+    projection: Projection,
+    buf: Vec<u8>,
+    rows: u64,
+}
+
+impl JsonParser {
+    pub(super) fn new(fields: Vec<String>) -> Self {
+        JsonParser {
+            projection: Projection::new(fields),
+            buf: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    pub(super) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub(super) fn feed(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub(super) fn finish(&mut self, sink: &mut dyn RowSink) -> Result<(), Error> {
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.parse(&buf, sink);
+        result.map_err(|message| Error::new(ErrorCode::InputInvalid, message))
+    }
+
+    fn parse(&mut self, buf: &[u8], sink: &mut dyn RowSink) -> Result<(), String> {
+        let Some(start) = buf.iter().position(|b| !is_json_ws(*b)) else {
+            return Ok(()); // empty input: no records
+        };
+        let first = buf.get(start).copied().unwrap_or(b'[');
+        if first != b'[' {
+            let (line, column) = line_column(buf, start);
+            return Err(match kind_of(first) {
+                Some(kind) => format!(
+                    "JSON input is not an array of records: found {kind} at line {line} column {column}"
+                ),
+                None => format!("JSON input is not valid JSON: expected an array at line {line} column {column}"),
+            });
+        }
+        // Validate first, so that a broken document yields no rows at all (it is refused
+        // as a whole); this pass builds nothing either.
+        if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
+            return Err(format!("JSON input is not valid: {e}"));
+        }
+        let mut de = serde_json::Deserializer::from_slice(buf);
+        let visitor = ArrayVisitor {
+            projection: &mut self.projection,
+            rows: &mut self.rows,
+            sink,
+        };
+        de::Deserializer::deserialize_any(&mut de, visitor)
+            .and_then(|()| de.end())
+            .map_err(|e| format!("JSON input is not valid: {e}"))
+    }
+}
+
+/// Streams the elements of the top-level array to the sink.
+struct ArrayVisitor<'p, 's> {
+    projection: &'p mut Projection,
+    rows: &'p mut u64,
+    sink: &'s mut dyn RowSink,
+}
+
+impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let p = self.projection;
+        loop {
+            let mut vals = recycle_vals(std::mem::take(&mut p.vals));
+            vals.resize(p.keys.len(), Val::Missing);
+            let seed = RecordSeed {
+                keys: &p.keys,
+                scratch: &mut p.scratch,
+                vals: &mut vals,
+            };
+            let next = seq.next_element_seed(seed);
+            let done = match next {
+                Ok(Some(is_object)) => {
+                    *self.rows += 1;
+                    p.emit(*self.rows, is_object, &vals, self.sink);
+                    false
+                }
+                Ok(None) => true,
+                Err(e) => {
+                    p.vals = recycle_vals(vals);
+                    return Err(e);
+                }
+            };
+            p.vals = recycle_vals(vals);
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    // The caller checks for `[` first; any other value is refused without echoing it.
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(de::Error::custom("expected an array, found an object"))
+    }
+}
+
+/// JSON whitespace.
+fn is_json_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// What a JSON value starting with `b` is, if it can be one.
+fn kind_of(b: u8) -> Option<&'static str> {
+    match b {
+        b'{' => Some("an object"),
+        b'"' => Some("a string"),
+        b'-' | b'0'..=b'9' => Some("a number"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        _ => None,
+    }
+}
+
+/// 1-based line and column (in bytes) of `offset`, like serde_json's error positions.
+fn line_column(buf: &[u8], offset: usize) -> (usize, usize) {
+    let before = buf.get(..offset).unwrap_or(buf);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+    (line, column)
+}

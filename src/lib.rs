@@ -1,0 +1,45 @@
+//! # autopilot-export
+//!
+//! Export customer segments (unified customer profiles) to the **Autopilot** email-marketing
+//! platform through its REST API. One Rust core, compiled to WebAssembly, runs in browsers,
+//! Node, Deno, Bun and Cloudflare workerd.
+//!
+//! The core is **sans-IO**: it validates the configuration ([`config`]), maps profile records
+//! to Autopilot contacts ([`mapping`], [`email`]), reads CSV / NDJSON / JSON input in chunks
+//! ([`input`]), plans de-duplicated, capped batches of at most 100 contacts ([`plan`]), and
+//! drives an export as a state machine ([`run`]) that hands out requests and takes back their
+//! outcomes together with the current time. It never performs I/O and never reads a clock;
+//! the thin `wasm` layer (wasm32 only) does that with the host's `fetch` and `setTimeout`.
+//!
+//! Module map:
+//! - [`config`]: `Connection`, `ExportConfig`, `FieldMapping`, validation with paths and codes.
+//! - [`email`]: syntax check, normalisation, dedupe key.
+//! - [`mapping`]: record → contact JSON with typed custom fields.
+//! - [`input`]: push parsers for CSV, NDJSON and JSON arrays.
+//! - [`plan`]: dedupe, cap, memberships, batches, dry-run summary.
+//! - [`pacing`]: token bucket and retry backoff.
+//! - [`autopilot`]: wire types of the Autopilot API.
+//! - [`run`]: the export state machine.
+//! - [`report`]: report, progress, checkpoint, rejects.
+//! - [`error`]: the error type and its stable codes.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod autopilot;
+pub mod config;
+pub mod email;
+pub mod error;
+pub mod input;
+pub mod mapping;
+pub mod pacing;
+pub mod plan;
+pub mod report;
+pub mod run;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use config::{Connection, ExportConfig, FieldMapping};
+pub use error::{Error, ErrorCode, Issue};
+pub use plan::{Plan, PlanSummary, Planner};
+pub use report::{Checkpoint, ExportReport, Progress};

@@ -1,0 +1,52 @@
+//! Timers over the global `setTimeout` / `clearTimeout` (never `window`), and the clock.
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// Milliseconds since the Unix epoch (the host's `Date.now()`).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A pending timer; clearing it on drop keeps hosts (e.g. Node) from waiting for it.
+#[derive(Debug)]
+pub struct Timer {
+    id: JsValue,
+}
+
+impl Timer {
+    /// Calls `f` (a JS function) after `ms` milliseconds.
+    pub fn call_after(f: &Function, ms: f64) -> Timer {
+        Timer {
+            id: set_timeout(f, ms.clamp(0.0, 2_147_483_647.0)),
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+/// A promise resolved after `ms` milliseconds, with the timer that resolves it (drop the
+/// timer to cancel).
+pub fn sleep(ms: f64) -> (Promise, Timer) {
+    let mut timer = None;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        timer = Some(Timer::call_after(&resolve, ms));
+    });
+    // `Promise::new` runs the executor synchronously, so the timer is always set.
+    let timer = timer.unwrap_or_else(|| Timer {
+        id: JsValue::UNDEFINED,
+    });
+    (promise, timer)
+}

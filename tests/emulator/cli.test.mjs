@@ -1,0 +1,116 @@
+// Command-line mode: prints its URL, honours flags, stops on SIGTERM/SIGINT.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { parseCliArgs } from './index.mjs';
+import { call } from './helpers.mjs';
+
+const SCRIPT = fileURLToPath(new URL('./index.mjs', import.meta.url));
+
+/**
+ * Starts the CLI and waits for its URL line.
+ * @param {string[]} args
+ * @returns {Promise<{child: import('node:child_process').ChildProcess, url: string, origin: string, stderr: () => string}>}
+ */
+async function startCli(args) {
+  const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const lines = createInterface({ input: child.stdout });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  try {
+    const [line] = await Promise.race([
+      once(lines, 'line'),
+      once(child, 'exit').then(([code]) => { throw new Error(`CLI exited ${code}: ${err}`); }),
+    ]);
+    const m = /^AUTOPILOT_EMULATOR_URL=(http:\/\/127\.0\.0\.1:(\d+))\/v1$/.exec(line);
+    assert.ok(m, `unexpected first line: ${line}`);
+    return { child, url: `${m[1]}/v1`, origin: m[1], stderr: () => err };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends a signal and resolves to the exit code. */
+async function stopCli(child, signal) {
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const [code] = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+describe('CLI', () => {
+  it('prints its URL, applies flags, and exits 0 on SIGTERM', async () => {
+    const { child, url } = await startCli([
+      '--port', '0', '--api-key', 'key-one', '--api-key', 'key-two', '--rate', '100', '--latency', '20',
+      '--jitter', '5', '--seed', '3', '--p500', '1', '--quiet',
+    ]);
+    try {
+      const emu = { url };
+      assert.equal((await call(emu, 'GET', '/account', { key: 'key-one' })).status, 200);
+      assert.equal((await call(emu, 'GET', '/account', { key: 'key-two' })).status, 200);
+      assert.equal((await call(emu, 'GET', '/account')).status, 401, 'default key replaced');
+      const w = await call(emu, 'POST', '/contacts', { key: 'key-one', body: { contacts: [{ Email: 'a@example.com' }] } });
+      assert.equal(w.status, 500, '--p500 1 applies to bulk upserts');
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+  });
+
+  it('logs requests on stderr unless --quiet, serves /__emulator, exits 0 on SIGINT', async () => {
+    const cli = await startCli(['--rate', '0']);
+    try {
+      await call({ url: cli.url }, 'GET', '/lists');
+      const st = await (await fetch(`${cli.origin}/__emulator/state`)).json();
+      assert.equal(st.counters.requests, 1);
+      assert.equal(st.config.ratePerSecond, 0);
+      assert.match(cli.stderr(), /GET \/v1\/lists -> 200/);
+    } finally {
+      assert.equal(await stopCli(cli.child, 'SIGINT'), 0);
+    }
+  });
+
+  it('--help prints usage; a bad flag exits 2', () => {
+    const help = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--api-key KEY/);
+    const bad = spawnSync(process.execPath, [SCRIPT, '--rate', 'fast'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--rate: not a number/);
+    const unknown = spawnSync(process.execPath, [SCRIPT, '--frobnicate'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(unknown.status, 2);
+  });
+
+  it('parseCliArgs maps every flag to startEmulator options', () => {
+    const opts = parseCliArgs([
+      '--port', '8123', '--api-key', 'k', '--rate', '50', '--burst', '60', '--latency', '250', '--jitter', '100',
+      '--seed', '9', '--p429', '0.01', '--p500', '0.05', '--p503', '0.02', '--p-drop', '0.03',
+      '--p-drop-after-write', '0.04', '--p-slow', '0.06', '--slow-ms', '1500',
+      '--fault-routes', 'POST /v1/contacts, GET /v1/lists', '--reject-when', 'POISON', '--retry-after', '--no-cors', '--quiet',
+    ]);
+    assert.deepEqual(opts, {
+      quiet: true,
+      port: 8123,
+      apiKeys: ['k'],
+      ratePerSecond: 50,
+      burst: 60,
+      latencyMs: 250,
+      jitterMs: 100,
+      seed: 9,
+      rejectWhen: 'POISON',
+      retryAfter: true,
+      cors: false,
+      faults: {
+        p429: 0.01, p500: 0.05, p503: 0.02, pDrop: 0.03, pDropAfterWrite: 0.04, pSlow: 0.06, slowMs: 1500,
+        routes: ['POST /v1/contacts', 'GET /v1/lists'],
+      },
+    });
+    assert.deepEqual(parseCliArgs([]), { quiet: false });
+  });
+});

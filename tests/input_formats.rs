@@ -1,0 +1,541 @@
+//! Example-based tests of the input parsers: exact sequences of sink calls for CSV, NDJSON
+//! and JSON sources, each also checked under one-byte chunking.
+
+use autopilot_export::error::{Error, ErrorCode};
+use autopilot_export::input::{Cell, Format, Parser, RowSink};
+use autopilot_export::report::RejectReason;
+
+/// An owned copy of a [`Cell`].
+#[derive(Debug, Clone, PartialEq)]
+enum C {
+    Missing,
+    Null,
+    Bool(bool),
+    Num(String),
+    Str(String),
+    Nested,
+}
+
+/// One recorded sink call.
+#[derive(Debug, Clone, PartialEq)]
+enum Call {
+    Columns(Vec<usize>),
+    Row(u64, Vec<C>),
+    Reject(u64, RejectReason, Option<String>),
+}
+
+#[derive(Default)]
+struct Rec {
+    calls: Vec<Call>,
+    fail_columns: bool,
+}
+
+impl RowSink for Rec {
+    fn columns(&mut self, missing: &[usize]) -> Result<(), Error> {
+        self.calls.push(Call::Columns(missing.to_vec()));
+        if self.fail_columns && !missing.is_empty() {
+            return Err(Error::new(ErrorCode::InputInvalid, "email column missing"));
+        }
+        Ok(())
+    }
+    fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
+        let cells = cells
+            .iter()
+            .map(|c| match *c {
+                Cell::Missing => C::Missing,
+                Cell::Null => C::Null,
+                Cell::Bool(b) => C::Bool(b),
+                Cell::Num(n) => C::Num(n.to_string()),
+                Cell::Str(s) => C::Str(s.to_string()),
+                Cell::Nested => C::Nested,
+            })
+            .collect();
+        self.calls.push(Call::Row(row, cells));
+    }
+    fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
+        self.calls.push(Call::Reject(row, reason, detail.map(str::to_string)));
+    }
+}
+
+fn fields(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// Feeds `chunks` then finishes; returns the calls and the first error.
+fn run_chunks(format: Format, proj: &[&str], chunks: &[&[u8]]) -> (Vec<Call>, Result<(), Error>) {
+    let mut parser = Parser::new(format, fields(proj));
+    let mut sink = Rec::default();
+    for chunk in chunks {
+        if let Err(e) = parser.feed(chunk, &mut sink) {
+            return (sink.calls, Err(e));
+        }
+    }
+    let result = parser.finish(&mut sink);
+    (sink.calls, result)
+}
+
+/// Parses `input` whole and asserts that one-byte chunks give the same calls.
+fn run(format: Format, proj: &[&str], input: &[u8]) -> (Vec<Call>, Result<(), Error>) {
+    let whole = run_chunks(format, proj, &[input]);
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    let split = run_chunks(format, proj, &bytes);
+    assert_eq!(whole, split, "one-byte chunks differ from one chunk");
+    whole
+}
+
+/// Like [`run`], expecting success.
+fn calls(format: Format, proj: &[&str], input: &[u8]) -> Vec<Call> {
+    let (calls, result) = run(format, proj, input);
+    assert_eq!(result, Ok(()));
+    calls
+}
+
+fn s(v: &str) -> C {
+    C::Str(v.to_string())
+}
+fn n(v: &str) -> C {
+    C::Num(v.to_string())
+}
+fn row(i: u64, cells: Vec<C>) -> Call {
+    Call::Row(i, cells)
+}
+fn rej(i: u64, reason: RejectReason) -> Call {
+    Call::Reject(i, reason, None)
+}
+
+// ---------------------------------------------------------------- CSV
+
+#[test]
+fn csv_quotes_commas_and_embedded_newlines() {
+    let input = b"id,email,name\n\
+        1,a@x.io,\"Doe, Jane\"\n\
+        2,b@x.io,\"say \"\"hi\"\"\"\n\
+        3,\"c@x.io\",\"two\nlines\r\nhere\"\n";
+    assert_eq!(
+        calls(Format::Csv, &["email", "name", "id"], input),
+        vec![
+            Call::Columns(vec![]),
+            row(1, vec![s("a@x.io"), s("Doe, Jane"), s("1")]),
+            row(2, vec![s("b@x.io"), s("say \"hi\""), s("2")]),
+            row(3, vec![s("c@x.io"), s("two\nlines\r\nhere"), s("3")]),
+        ]
+    );
+}
+
+#[test]
+fn csv_line_endings_lf_crlf_cr_and_no_final_newline() {
+    let expected = vec![
+        Call::Columns(vec![]),
+        row(1, vec![s("a@x.io"), s("")]),
+        row(2, vec![s("b@x.io"), s("Bo")]),
+    ];
+    for input in [
+        &b"email,name\na@x.io,\nb@x.io,Bo\n"[..],
+        b"email,name\r\na@x.io,\r\nb@x.io,Bo\r\n",
+        b"email,name\ra@x.io,\rb@x.io,Bo\r",
+        b"email,name\na@x.io,\r\nb@x.io,Bo",
+        b"email,name\r\na@x.io,\rb@x.io,Bo\r\n",
+    ] {
+        assert_eq!(
+            calls(Format::Csv, &["email", "name"], input),
+            expected,
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
+#[test]
+fn csv_bom_is_stripped_whatever_the_split() {
+    let input = b"\xEF\xBB\xBFemail,name\nx@y.io,Al\n";
+    let expected = vec![Call::Columns(vec![]), row(1, vec![s("x@y.io"), s("Al")])];
+    assert_eq!(calls(Format::Csv, &["email", "name"], input), expected);
+    for cut in 0..=input.len() {
+        let (a, b) = input.split_at(cut);
+        let (got, result) = run_chunks(Format::Csv, &["email", "name"], &[a, b]);
+        assert_eq!(result, Ok(()));
+        assert_eq!(got, expected, "split at {cut}");
+    }
+    // A partial BOM is data; a second BOM is not stripped (it stays in the first name).
+    assert_eq!(
+        calls(Format::Csv, &["email"], b"\xEF\xBBemail\nx\n"),
+        vec![Call::Columns(vec![0])]
+            .into_iter()
+            .chain([row(1, vec![C::Missing])])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        calls(Format::Csv, &["email"], b"\xEF\xBB\xBF\xEF\xBB\xBFemail\nx\n"),
+        vec![Call::Columns(vec![0]), row(1, vec![C::Missing])]
+    );
+    // Only a BOM, or a BOM prefix: no rows, no error.
+    assert_eq!(calls(Format::Csv, &["email"], b"\xEF\xBB\xBF"), vec![]);
+    assert_eq!(calls(Format::Csv, &["email"], b"\xEF\xBB"), vec![Call::Columns(vec![0])]);
+}
+
+#[test]
+fn csv_missing_column_is_reported_and_missing_in_rows() {
+    assert_eq!(
+        calls(Format::Csv, &["email", "phone", "name", "zip"], b"name,email\nAl,a@x.io\n"),
+        vec![
+            Call::Columns(vec![1, 3]),
+            row(1, vec![s("a@x.io"), C::Missing, s("Al"), C::Missing]),
+        ]
+    );
+}
+
+#[test]
+fn csv_columns_error_stops_the_parse() {
+    let mut parser = Parser::new(Format::Csv, fields(&["email"]));
+    let mut sink = Rec {
+        fail_columns: true,
+        ..Rec::default()
+    };
+    let err = parser.feed(b"name\nAl\nBo\n", &mut sink).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InputInvalid);
+    assert_eq!(sink.calls, vec![Call::Columns(vec![0])]);
+    // The error sticks; no row is ever delivered.
+    assert_eq!(parser.feed(b"Cy\n", &mut sink), Err(err.clone()));
+    assert_eq!(parser.finish(&mut sink), Err(err));
+    assert_eq!(sink.calls, vec![Call::Columns(vec![0])]);
+}
+
+#[test]
+fn csv_header_is_trimmed_and_matched_case_insensitively_exact_first() {
+    assert_eq!(
+        calls(
+            Format::Csv,
+            &["email", "First Name", "Id"],
+            b" EMAIL ,first name,id,Id\nA@x.io,Al,1,2\n"
+        ),
+        vec![Call::Columns(vec![]), row(1, vec![s("A@x.io"), s("Al"), s("2")])]
+    );
+    // Duplicate header names: the first exact match wins; values are not trimmed.
+    assert_eq!(
+        calls(Format::Csv, &["email"], b"email,email\n a@x.io ,b@x.io\n"),
+        vec![Call::Columns(vec![]), row(1, vec![s(" a@x.io ")])]
+    );
+    // Non-ASCII case folding.
+    assert_eq!(
+        calls(Format::Csv, &["Ébène"], b"\xC3\x89B\xC3\x88NE\nx\n"),
+        vec![Call::Columns(vec![]), row(1, vec![s("x")])]
+    );
+}
+
+#[test]
+fn csv_field_count_mismatch_rejects_that_row_only() {
+    let input = b"email,name,id\na@x.io,Al,1\nb@x.io,Bo\nc@x.io,Cy,3,extra\nd@x.io,Di,4\n";
+    assert_eq!(
+        calls(Format::Csv, &["email"], input),
+        vec![
+            Call::Columns(vec![]),
+            row(1, vec![s("a@x.io")]),
+            Call::Reject(2, RejectReason::MalformedRow, Some("expected 3 fields, found 2".into())),
+            Call::Reject(3, RejectReason::MalformedRow, Some("expected 3 fields, found 4".into())),
+            row(4, vec![s("d@x.io")]),
+        ]
+    );
+}
+
+#[test]
+fn csv_invalid_utf8_row_is_kept_apart_from_good_rows() {
+    let input = b"email,note\n\
+        a@x.io,ok\n\
+        b@x.io,caf\xE9\n\
+        \xFF@x.io,fine\n\
+        c@x.io,caf\xC3\xA9\n\
+        d@x.io\xC3,\xA9\n\
+        e@x.io,\xF0\x9F\x98\x80\n";
+    assert_eq!(
+        calls(Format::Csv, &["email"], input),
+        vec![
+            Call::Columns(vec![]),
+            row(1, vec![s("a@x.io")]),
+            // Invalid UTF-8 in a column that is not projected still rejects the row.
+            rej(2, RejectReason::InvalidUtf8),
+            rej(3, RejectReason::InvalidUtf8),
+            row(4, vec![s("c@x.io")]),
+            // A character split by a delimiter is invalid in both fields.
+            rej(5, RejectReason::InvalidUtf8),
+            row(6, vec![s("e@x.io")]),
+        ]
+    );
+    // Invalid UTF-8 in the header is tolerated (names are read lossily).
+    assert_eq!(
+        calls(Format::Csv, &["email", "x"], b"email,\xFFx\na@x.io,1\n"),
+        vec![Call::Columns(vec![1]), row(1, vec![s("a@x.io"), C::Missing])]
+    );
+}
+
+#[test]
+fn csv_header_only_empty_and_blank_inputs() {
+    assert_eq!(calls(Format::Csv, &["email"], b""), vec![]);
+    assert_eq!(calls(Format::Csv, &["email"], b"\n\r\n\r"), vec![]);
+    assert_eq!(calls(Format::Csv, &["email"], b"email"), vec![Call::Columns(vec![])]);
+    assert_eq!(calls(Format::Csv, &["email"], b"email\r\n"), vec![Call::Columns(vec![])]);
+    assert_eq!(
+        calls(Format::Csv, &["email", "name"], b"email\n\n\n"),
+        vec![Call::Columns(vec![1])]
+    );
+}
+
+#[test]
+fn csv_blank_and_whitespace_lines_are_not_records() {
+    let input = b"\n  \nemail,name\n\na@x.io,Al\n \t \r\n\r\nb@x.io,Bo\n\n";
+    assert_eq!(
+        calls(Format::Csv, &["name"], input),
+        vec![Call::Columns(vec![]), row(1, vec![s("Al")]), row(2, vec![s("Bo")])]
+    );
+    // A quoted empty field is a real value in a multi-column file.
+    assert_eq!(
+        calls(Format::Csv, &["a", "b"], b"a,b\n\"\",\"\"\n"),
+        vec![Call::Columns(vec![]), row(1, vec![s(""), s("")])]
+    );
+}
+
+#[test]
+fn csv_unterminated_quote_at_end_of_input_is_one_record() {
+    assert_eq!(
+        calls(Format::Csv, &["a", "b"], b"a,b\n1,\"open\nstill open"),
+        vec![Call::Columns(vec![]), row(1, vec![s("1"), s("open\nstill open")])]
+    );
+}
+
+#[test]
+fn csv_ten_megabyte_field() {
+    let big: String = "abcdefghij".repeat(1024 * 1024);
+    let mut input = Vec::with_capacity(big.len() + 64);
+    input.extend_from_slice(b"id,email,blob\n1,a@x.io,\"");
+    input.extend_from_slice(big.as_bytes());
+    input.extend_from_slice(b"\"\n2,b@x.io,small\n");
+    let expected = vec![
+        Call::Columns(vec![]),
+        row(1, vec![s("a@x.io"), s(&big)]),
+        row(2, vec![s("b@x.io"), s("small")]),
+    ];
+    for chunk in [input.len(), 65_536, 4_099] {
+        let chunks: Vec<&[u8]> = input.chunks(chunk).collect();
+        let (got, result) = run_chunks(Format::Csv, &["email", "blob"], &chunks);
+        assert_eq!(result, Ok(()));
+        assert!(got == expected, "10 MB field mismatch with chunk size {chunk}");
+    }
+}
+
+#[test]
+fn csv_rows_seen_and_feed_after_finish() {
+    let mut parser = Parser::new(Format::Csv, fields(&["email"]));
+    let mut sink = Rec::default();
+    parser.feed(b"email\na\n\nb", &mut sink).unwrap();
+    assert_eq!(parser.rows_seen(), 1);
+    parser.finish(&mut sink).unwrap();
+    assert_eq!(parser.rows_seen(), 2);
+    assert_eq!(parser.format(), Format::Csv);
+    assert_eq!(parser.feed(b"c\n", &mut sink).unwrap_err().code, ErrorCode::Internal);
+    assert_eq!(parser.finish(&mut sink), Ok(()));
+    assert_eq!(sink.calls.len(), 3);
+}
+
+#[test]
+fn csv_empty_projection_still_counts_rows() {
+    assert_eq!(
+        calls(Format::Csv, &[], b"a\n1\n2\n"),
+        vec![Call::Columns(vec![]), row(1, vec![]), row(2, vec![])]
+    );
+}
+
+// ---------------------------------------------------------------- NDJSON
+
+#[test]
+fn ndjson_values_blank_lines_crlf_and_final_line() {
+    let input = b"\xEF\xBB\xBF{\"email\":\"a@x.io\",\"n\":42,\"f\":1.5e3,\"b\":true,\"z\":null,\"o\":{\"k\":[1]},\"a\":[]}\r\n\
+        \n   \r\n\t\n\
+        {\"email\":\"esc\\u00e9\\\"q\",\"n\":-7,\"f\":0.1}\n\
+        {\"other\":1}";
+    assert_eq!(
+        calls(Format::Ndjson, &["email", "n", "f", "b", "z", "o", "a"], input),
+        vec![
+            row(
+                1,
+                vec![s("a@x.io"), n("42"), n("1500.0"), C::Bool(true), C::Null, C::Nested, C::Nested]
+            ),
+            row(
+                2,
+                vec![s("esc\u{e9}\"q"), n("-7"), n("0.1"), C::Missing, C::Missing, C::Missing, C::Missing]
+            ),
+            row(3, vec![C::Missing; 7]),
+        ]
+    );
+}
+
+#[test]
+fn ndjson_bad_lines_are_rejected_without_content() {
+    let input = b"{\"email\":\"a@x.io\"}\n\
+        {\"email\":\"secret@x.io\",\n\
+        42\n\
+        [1,2]\n\
+        \"secret@x.io\"\n\
+        null\n\
+        {\"email\":\"caf\xE9\"}\n\
+        {\"email\":\"b@x.io\"} trailing\n\
+        [1,\n\
+        {\"email\":\"c@x.io\"}\n";
+    let got = calls(Format::Ndjson, &["email"], input);
+    assert_eq!(got.len(), 10);
+    assert_eq!(got[0], row(1, vec![s("a@x.io")]));
+    match &got[1] {
+        Call::Reject(2, RejectReason::MalformedRow, Some(detail)) => {
+            assert!(detail.contains("line 1 column"), "{detail}");
+            assert!(!detail.contains("secret"), "{detail}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(got[2], rej(3, RejectReason::NotAnObject));
+    assert_eq!(got[3], rej(4, RejectReason::NotAnObject));
+    assert_eq!(got[4], rej(5, RejectReason::NotAnObject));
+    assert_eq!(got[5], rej(6, RejectReason::NotAnObject));
+    assert_eq!(got[6], rej(7, RejectReason::InvalidUtf8));
+    match &got[7] {
+        Call::Reject(8, RejectReason::MalformedRow, Some(detail)) => {
+            assert!(detail.contains("trailing characters"), "{detail}");
+            assert!(!detail.contains("trailing\""), "{detail}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // An invalid array is malformed, not "not an object".
+    assert!(matches!(&got[8], Call::Reject(9, RejectReason::MalformedRow, Some(_))));
+    assert_eq!(got[9], row(10, vec![s("c@x.io")]));
+}
+
+#[test]
+fn ndjson_duplicate_keys_last_wins_and_proto_keys_are_plain() {
+    let input = br#"{"email":"first@x.io","__proto__":{"a":1},"constructor":"c","email":"last@x.io","Email":"no"}
+{"__proto__":"p","toString":5}
+"#;
+    assert_eq!(
+        calls(Format::Ndjson, &["email", "__proto__", "constructor", "toString", "email"], input),
+        vec![
+            row(1, vec![s("last@x.io"), C::Nested, s("c"), C::Missing, s("last@x.io")]),
+            row(2, vec![C::Missing, s("p"), C::Missing, n("5"), C::Missing]),
+        ]
+    );
+}
+
+#[test]
+fn ndjson_empty_and_blank_inputs() {
+    assert_eq!(calls(Format::Ndjson, &["email"], b""), vec![]);
+    assert_eq!(calls(Format::Ndjson, &["email"], b"\xEF\xBB\xBF\n \r\n\t"), vec![]);
+}
+
+#[test]
+fn ndjson_deep_nesting_is_a_malformed_row_not_a_crash() {
+    let mut line = "[".repeat(10_000);
+    line.push('\n');
+    line.push_str("{\"email\":\"a\"}\n");
+    let got = calls(Format::Ndjson, &["email"], line.as_bytes());
+    assert!(matches!(&got[0], Call::Reject(1, RejectReason::MalformedRow, Some(_))), "{got:?}");
+    assert_eq!(got[1], row(2, vec![s("a")]));
+    let mut obj = "{\"email\":".repeat(5_000);
+    obj.push('1');
+    let got = calls(Format::Ndjson, &["email"], obj.as_bytes());
+    assert!(matches!(&got[0], Call::Reject(1, RejectReason::MalformedRow, Some(_))), "{got:?}");
+}
+
+#[test]
+fn ndjson_big_numbers() {
+    let input = b"{\"a\":18446744073709551615,\"b\":-9223372036854775808,\"c\":123456789012345678901234567890,\"d\":1e300}\n";
+    assert_eq!(
+        calls(Format::Ndjson, &["a", "b", "c", "d"], input),
+        vec![row(
+            1,
+            vec![
+                n("18446744073709551615"),
+                n("-9223372036854775808"),
+                n("1.2345678901234568e+29"),
+                n("1e+300")
+            ]
+        )]
+    );
+}
+
+// ---------------------------------------------------------------- JSON
+
+#[test]
+fn json_array_with_non_objects_proto_keys_and_duplicates() {
+    let input = br#"  [
+  {"email": "a@x.io", "__proto__": {"polluted": true}, "constructor": "x", "email": "A2@x.io"},
+  42, "secret", null, [1, {"email": "nested@x.io"}], true,
+  {"name": "No Email", "age": 30.25},
+  {}
+] "#;
+    assert_eq!(
+        calls(Format::Json, &["email", "__proto__", "constructor", "age"], input),
+        vec![
+            row(1, vec![s("A2@x.io"), C::Nested, s("x"), C::Missing]),
+            rej(2, RejectReason::NotAnObject),
+            rej(3, RejectReason::NotAnObject),
+            rej(4, RejectReason::NotAnObject),
+            rej(5, RejectReason::NotAnObject),
+            rej(6, RejectReason::NotAnObject),
+            row(7, vec![C::Missing, C::Missing, C::Missing, n("30.25")]),
+            row(8, vec![C::Missing; 4]),
+        ]
+    );
+}
+
+#[test]
+fn json_not_an_array_is_input_invalid_without_content() {
+    for (input, needle) in [
+        (&br#"{"email":"secret@x.io"}"#[..], "found an object at line 1 column 1"),
+        (b"\n  \"secret@x.io\"", "found a string at line 2 column 3"),
+        (b"42", "found a number"),
+        (b"null", "found null"),
+        (b"true", "found a boolean"),
+        (b"secret", "not valid JSON"),
+    ] {
+        let (got, result) = run(Format::Json, &["email"], input);
+        assert_eq!(got, vec![]);
+        let err = result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InputInvalid);
+        assert!(err.message.contains(needle), "{}", err.message);
+        assert!(!err.message.contains("secret"), "{}", err.message);
+    }
+}
+
+#[test]
+fn json_invalid_document_is_refused_whole() {
+    for input in [
+        &br#"[{"email":"a@x.io"}, {"email":"secret@x.io",}]"#[..],
+        br#"[{"email":"a@x.io"}"#,
+        br#"[{"email":"a@x.io"}] [{"email":"secret@x.io"}]"#,
+        b"[{\"email\":\"caf\xE9\"}]",
+    ] {
+        let (got, result) = run(Format::Json, &["email"], input);
+        assert_eq!(got, vec![], "no row from a refused document");
+        let err = result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InputInvalid);
+        assert!(err.message.contains("line 1 column"), "{}", err.message);
+        assert!(!err.message.contains("secret"), "{}", err.message);
+    }
+}
+
+#[test]
+fn json_empty_bom_and_whitespace() {
+    assert_eq!(calls(Format::Json, &["email"], b""), vec![]);
+    assert_eq!(calls(Format::Json, &["email"], b" \r\n\t"), vec![]);
+    assert_eq!(calls(Format::Json, &["email"], b"\xEF\xBB\xBF"), vec![]);
+    assert_eq!(calls(Format::Json, &["email"], b"[]"), vec![]);
+    assert_eq!(
+        calls(Format::Json, &["email"], b"\xEF\xBB\xBF[{\"email\":\"a\"}]"),
+        vec![row(1, vec![s("a")])]
+    );
+}
+
+#[test]
+fn json_error_sticks_after_finish() {
+    let mut parser = Parser::new(Format::Json, fields(&["email"]));
+    let mut sink = Rec::default();
+    parser.feed(b"{}", &mut sink).unwrap();
+    let err = parser.finish(&mut sink).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InputInvalid);
+    assert_eq!(parser.finish(&mut sink), Err(err));
+}

@@ -1,0 +1,410 @@
+//! The binding tests shared by the Node and the browser runs: the exported functions called
+//! as JS would call them, with the real global `fetch` against the local Autopilot emulator
+//! (its URL comes from `AUTOPILOT_EMULATOR_URL` at build time; `tests/run.sh` starts it).
+
+use autopilot_export::wasm::{
+    check_connection, export_segments, preview, validate_connection, validate_export_config,
+};
+use js_sys::{Array, Function, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::AbortController;
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+fn emulator() -> &'static str {
+    option_env!("AUTOPILOT_EMULATOR_URL")
+        .expect("build with AUTOPILOT_EMULATOR_URL set to a running emulator (tests/run.sh does)")
+}
+
+fn js(text: &str) -> JsValue {
+    JSON::parse(text).expect("valid JSON in test")
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn num(v: &JsValue, path: &str) -> f64 {
+    let mut cur = v.clone();
+    for k in path.split('.') {
+        cur = get(&cur, k);
+    }
+    cur.as_f64()
+        .unwrap_or_else(|| panic!("{path} is not a number"))
+}
+
+fn text(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_default()
+}
+
+fn job(prefix: &str, profiles: &str, extra: &str) -> JsValue {
+    js(&format!(
+        r#"{{"connection": {{"displayName": "Test", "apiKey": "{KEY}", "consent": true, "exportUser": "ops", "baseUrl": "{url}"}},
+            "mapping": {{"email": "email", "firstName": "first",
+                        "custom": [{{"source": "orders", "name": "Orders", "type": "integer"}}]}},
+            "listPrefix": "{prefix}",
+            "segments": [{{"name": "A", "profiles": {profiles}}}]{extra}}}"#,
+        url = emulator()
+    ))
+}
+
+fn people(n: usize, tag: &str) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            format!(r#"{{"email": "{tag}{i}@example.com", "first": "P{i}", "orders": "{i}"}}"#)
+        })
+        .collect();
+    format!("[{}]", rows.join(","))
+}
+
+async fn emulator_state() -> JsValue {
+    let base = emulator().trim_end_matches("/v1");
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let resp = JsFuture::from(js_sys::Promise::from(
+        fetch
+            .call1(
+                &JsValue::UNDEFINED,
+                &format!("{base}/__emulator/state").into(),
+            )
+            .unwrap(),
+    ))
+    .await
+    .unwrap();
+    let json: Function = Reflect::get(&resp, &"json".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    JsFuture::from(js_sys::Promise::from(json.call0(&resp).unwrap()))
+        .await
+        .unwrap()
+}
+
+async fn total_requests() -> f64 {
+    let s = emulator_state().await;
+    get(&get(&s, "counters"), "requests")
+        .as_f64()
+        .unwrap_or(0.0)
+}
+
+fn expect_error(e: JsValue, code: &str) -> JsValue {
+    assert!(
+        e.is_instance_of::<js_sys::Error>(),
+        "thrown value is not an Error"
+    );
+    assert_eq!(text(&e, "name"), "AutopilotExportError");
+    assert_eq!(text(&e, "code"), code, "message: {}", text(&e, "message"));
+    assert!(!text(&e, "message").contains(KEY));
+    e
+}
+
+#[wasm_bindgen_test]
+fn validate_connection_returns_issues_never_throws() {
+    let ok = validate_connection(js(&format!(
+        r#"{{"displayName": "x", "apiKey": "{KEY}", "consent": true, "exportUser": "u"}}"#
+    )));
+    assert_eq!(Array::from(&ok).length(), 0);
+    let bad = Array::from(&validate_connection(js(
+        r#"{"displayName": "", "apiKey": "k", "consent": false, "exportUser": "u", "baseUrl": "http://example.com"}"#,
+    )));
+    let codes: Vec<String> = bad.iter().map(|i| text(&i, "code")).collect();
+    assert_eq!(
+        codes,
+        [
+            "DISPLAY_NAME_MISSING",
+            "API_KEY_IMPLAUSIBLE",
+            "CONSENT_REQUIRED",
+            "BASE_URL_NOT_HTTPS"
+        ]
+    );
+    assert_eq!(text(&bad.get(3), "path"), "baseUrl");
+    for garbage in [
+        JsValue::NULL,
+        JsValue::from(42),
+        JsValue::from_str("x"),
+        JsValue::UNDEFINED,
+    ] {
+        let issues = Array::from(&validate_connection(garbage));
+        assert_eq!(issues.length(), 1);
+        assert_eq!(text(&issues.get(0), "code"), "TYPE_MISMATCH");
+    }
+    let wrong_type = Array::from(&validate_connection(js(r#"{"displayName": 5}"#)));
+    assert_eq!(text(&wrong_type.get(0), "path"), "displayName");
+}
+
+#[wasm_bindgen_test]
+fn validate_export_config_ignores_profiles() {
+    let issues = Array::from(&validate_export_config(job("V ", &people(3, "v"), "")));
+    assert_eq!(issues.length(), 0);
+    let issues = Array::from(&validate_export_config(job(
+        "V ",
+        "[]",
+        r#","cap": 0, "mapping": {"email": ""}"#,
+    )));
+    let paths: Vec<String> = issues.iter().map(|i| text(&i, "path")).collect();
+    assert_eq!(paths, ["mapping.email", "cap"]);
+}
+
+#[wasm_bindgen_test]
+fn preview_counts_objects_csv_and_iterables() {
+    let j = job("P ", &people(250, "p"), "");
+    // A second segment as CSV bytes, a third as a sync iterable of string chunks.
+    let segs = Array::from(&get(&j, "segments"));
+    let csv = "email,first,orders\np0@example.com,Zed,1\nbad-email,X,2\n\"q1@Example.com\",\"Q, One\",3\nq1@example.com,dup,4\n";
+    let bytes = js_sys::Uint8Array::from(csv.as_bytes());
+    let b = js_sys::Object::new();
+    Reflect::set(&b, &"csv".into(), &bytes).unwrap();
+    segs.push(&js(r#"{"name": "B"}"#));
+    Reflect::set(&segs.get(1), &"profiles".into(), &b).unwrap();
+    let chunks = Array::of3(
+        &"{\"email\":\"r1@x.io\"}\n{\"em".into(),
+        &"ail\":\"r2@x.io\"}\n".into(),
+        &"[1]\n".into(),
+    );
+    let nd = js_sys::Object::new();
+    Reflect::set(&nd, &"ndjson".into(), &chunks).unwrap();
+    segs.push(&js(r#"{"name": "C"}"#));
+    Reflect::set(&segs.get(2), &"profiles".into(), &nd).unwrap();
+    let s = preview(j, js(r#"{"ratePerSecond": 10}"#)).expect("preview works");
+    assert_eq!(num(&s, "totals.profilesIn"), 250.0 + 4.0 + 3.0);
+    assert_eq!(num(&s, "totals.uniqueProfiles"), 253.0);
+    assert_eq!(num(&s, "totals.memberships"), 255.0);
+    assert_eq!(num(&s, "batches"), 3.0);
+    assert_eq!(num(&s, "requests.total"), 3.0 + 4.0);
+    assert_eq!(num(&s, "estimatedDurationMs"), 700.0);
+    let seg_b = Array::from(&get(&s, "segments")).get(1);
+    assert_eq!(num(&seg_b, "invalid"), 1.0);
+    assert_eq!(num(&seg_b, "duplicates"), 1.0);
+    assert_eq!(num(&seg_b, "invalidByReason.EMAIL_INVALID"), 1.0);
+    let seg_c = Array::from(&get(&s, "segments")).get(2);
+    assert_eq!(num(&seg_c, "invalidByReason.NOT_AN_OBJECT"), 1.0);
+    let rejects = Array::from(&get(&s, "rejects"));
+    assert_eq!(rejects.length(), 2);
+    assert_eq!(num(&rejects.get(0), "row"), 2.0);
+    assert!(
+        !JSON::stringify(&s)
+            .unwrap()
+            .as_string()
+            .unwrap()
+            .contains("bad-email"),
+        "no emails in the summary"
+    );
+}
+
+#[wasm_bindgen_test]
+fn errors_are_real_error_objects_and_do_not_leak() {
+    let e = expect_error(
+        preview(job("E ", "[]", r#","cap": 1.5"#), JsValue::UNDEFINED).unwrap_err(),
+        "CONFIG_INVALID",
+    );
+    let issues = Array::from(&get(&e, "issues"));
+    assert_eq!(text(&issues.get(0), "path"), "cap");
+    expect_error(
+        preview(job("E ", "42", ""), JsValue::UNDEFINED).unwrap_err(),
+        "INPUT_INVALID",
+    );
+    expect_error(
+        preview(JsValue::from(7), JsValue::UNDEFINED).unwrap_err(),
+        "CONFIG_INVALID",
+    );
+    let cyclic = job("E ", "[{}]", "");
+    let first = Array::from(&get(
+        &Array::from(&get(&cyclic, "segments")).get(0),
+        "profiles",
+    ))
+    .get(0);
+    Reflect::set(&first, &"self".into(), &first).unwrap();
+    expect_error(
+        preview(cyclic, JsValue::UNDEFINED).unwrap_err(),
+        "INPUT_INVALID",
+    );
+
+    // Garbage in a loop: linear memory must not grow once warmed up.
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let garbage = [
+        JsValue::from(1),
+        JsValue::NULL,
+        js(r#"{"segments": "x"}"#),
+        js(r#"{"connection": {"apiKey": 5}}"#),
+        job("G ", "{\"csv\": 5}", ""),
+    ];
+    for g in garbage.iter().cycle().take(1_000) {
+        let _ = preview(g.clone(), JsValue::UNDEFINED);
+        let _ = validate_connection(g.clone());
+    }
+    let before = memory();
+    for g in garbage.iter().cycle().take(10_000) {
+        assert!(preview(g.clone(), JsValue::UNDEFINED).is_err());
+        let _ = validate_connection(g.clone());
+    }
+    assert_eq!(
+        memory(),
+        before,
+        "wasm memory grew while handling bad input"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn check_connection_good_bad_and_unreachable() {
+    let conn = |key: &str, url: &str| {
+        js(&format!(
+            r#"{{"displayName": "x", "apiKey": "{key}", "consent": true, "exportUser": "u", "baseUrl": "{url}"}}"#
+        ))
+    };
+    let account = check_connection(conn(KEY, emulator()), JsValue::UNDEFINED)
+        .await
+        .expect("the emulator accepts the key");
+    assert!(get(&account, "instanceId").is_string());
+    let e = check_connection(
+        conn("ffffffffffffffffffffffffffffffff", emulator()),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .unwrap_err();
+    assert!(!text(&expect_error(e, "AUTH_FAILED"), "message").contains("ffffffff"));
+    let e = check_connection(conn(KEY, "http://127.0.0.1:9/v1"), JsValue::UNDEFINED)
+        .await
+        .unwrap_err();
+    expect_error(e, "NETWORK");
+    let before = total_requests().await;
+    let mut no_consent = conn(KEY, emulator());
+    Reflect::set(&no_consent, &"consent".into(), &JsValue::FALSE).unwrap();
+    expect_error(
+        check_connection(no_consent.clone(), JsValue::UNDEFINED)
+            .await
+            .unwrap_err(),
+        "CONSENT_REQUIRED",
+    );
+    no_consent = job("N ", &people(5, "n"), "");
+    let conn_obj = get(&no_consent, "connection");
+    Reflect::set(&conn_obj, &"consent".into(), &JsValue::FALSE).unwrap();
+    expect_error(
+        export_segments(no_consent, JsValue::UNDEFINED)
+            .await
+            .unwrap_err(),
+        "CONSENT_REQUIRED",
+    );
+    assert_eq!(total_requests().await, before, "no request without consent");
+}
+
+#[wasm_bindgen_test]
+async fn export_cancel_and_resume_against_the_emulator() {
+    let tag = format!("w{}", (js_sys::Math::random() * 1e9) as u64);
+    let prefix = format!("{tag} ");
+    let j = job(&prefix, &people(600, &tag), "");
+    let controller = AbortController::new().unwrap();
+    let seen = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let on_progress = {
+        let controller = controller.clone();
+        let seen = seen.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
+            seen.set(seen.get() + 1);
+            if get(&p, "batchesDone").as_f64().unwrap_or(0.0) >= 2.0 {
+                controller.abort();
+            }
+        })
+    };
+    let opts = js(r#"{"ratePerSecond": 20}"#);
+    Reflect::set(&opts, &"signal".into(), &controller.signal()).unwrap();
+    Reflect::set(&opts, &"onProgress".into(), on_progress.as_ref()).unwrap();
+    let started = js_sys::Date::now();
+    let report = export_segments(j.clone(), opts)
+        .await
+        .expect("a cancelled run resolves");
+    assert_eq!(text(&report, "status"), "cancelled");
+    assert!(seen.get() >= 3);
+    let checkpoint = get(&report, "checkpoint");
+    let done = num(&report, "totals.exported");
+    assert!(
+        (200.0..600.0).contains(&done),
+        "exported {done} before the cancel"
+    );
+    let cp_text = JSON::stringify(&checkpoint).unwrap().as_string().unwrap();
+    assert!(
+        !cp_text.contains('@') && !cp_text.contains(KEY),
+        "checkpoint carries no email or key"
+    );
+
+    let opts = js(r#"{"ratePerSecond": 20}"#);
+    Reflect::set(&opts, &"checkpoint".into(), &checkpoint).unwrap();
+    let report = export_segments(j.clone(), opts)
+        .await
+        .expect("resume works");
+    assert_eq!(text(&report, "status"), "succeeded");
+    assert_eq!(num(&report, "totals.exported"), 600.0);
+    assert!(get(&report, "resumed").as_bool().unwrap());
+    // 1 GET lists + 1 POST list + 6 batches at 20 r/s: pacing makes it take a while.
+    assert!(
+        js_sys::Date::now() - started >= 300.0,
+        "requests were paced by the timer"
+    );
+
+    let state = emulator_state().await;
+    let contacts = Array::from(&get(&state, "contacts"));
+    let mine: Vec<JsValue> = contacts
+        .iter()
+        .filter(|c| text(c, "Email").starts_with(&tag))
+        .collect();
+    assert_eq!(mine.len(), 600);
+    let lists = Array::from(&get(&state, "lists"));
+    let list = lists
+        .iter()
+        .find(|l| text(l, "title") == format!("{prefix}A"))
+        .expect("list created once");
+    assert_eq!(
+        lists
+            .iter()
+            .filter(|l| text(l, "title") == format!("{prefix}A"))
+            .count(),
+        1
+    );
+    let list_id = text(&list, "list_id");
+    assert!(list_id.starts_with("contactlist_"));
+
+    // A checkpoint from another job is refused before any request.
+    let other = job(&prefix, &people(5, &tag), "");
+    let opts = js("{}");
+    Reflect::set(&opts, &"checkpoint".into(), &checkpoint).unwrap();
+    expect_error(
+        export_segments(other, opts).await.unwrap_err(),
+        "CHECKPOINT_MISMATCH",
+    );
+}
+
+#[wasm_bindgen_test]
+async fn bad_key_stops_the_run_with_auth_failed_and_a_report() {
+    let j = job("K ", &people(10, "k"), "");
+    Reflect::set(
+        &get(&j, "connection"),
+        &"apiKey".into(),
+        &"ffffffffffffffffffffffffffffffff".into(),
+    )
+    .unwrap();
+    let e = expect_error(
+        export_segments(j, JsValue::UNDEFINED).await.unwrap_err(),
+        "AUTH_FAILED",
+    );
+    let report = get(&e, "report");
+    assert_eq!(text(&report, "status"), "failed");
+    assert_eq!(
+        num(&report, "requests.sent"),
+        1.0,
+        "stopped at the first 401"
+    );
+    assert!(!JSON::stringify(&report)
+        .unwrap()
+        .as_string()
+        .unwrap()
+        .contains("ffffffff"));
+}
