@@ -37,7 +37,7 @@ rm -rf "$out"
 mkdir -p "$out"
 wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
   --remove-name-section --remove-producers-section \
-  target/wasm32-unknown-unknown/release/autopilot_export.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/autopilot_export.wasm"
 tests/node_modules/.bin/wasm-opt -Oz "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
 
 # 5. Template files around the output.

@@ -56,7 +56,10 @@ pub fn parse_lists(body: &str) -> Option<Vec<ListEntry>> {
             .filter_map(|l| {
                 let list_id = l.get("list_id")?.as_str()?;
                 let title = l.get("title")?.as_str()?;
-                (!list_id.is_empty()).then(|| ListEntry { list_id: list_id.to_string(), title: title.to_string() })
+                (!list_id.is_empty()).then(|| ListEntry {
+                    list_id: list_id.to_string(),
+                    title: title.to_string(),
+                })
             })
             .collect(),
     )
@@ -64,7 +67,10 @@ pub fn parse_lists(body: &str) -> Option<Vec<ListEntry>> {
 
 /// The id of the list in `lists` whose title is exactly `title` (the first, if several).
 pub fn find_list<'a>(lists: &'a [ListEntry], title: &str) -> Option<&'a str> {
-    lists.iter().find(|l| l.title == title).map(|l| l.list_id.as_str())
+    lists
+        .iter()
+        .find(|l| l.title == title)
+        .map(|l| l.list_id.as_str())
 }
 
 /// Parses a `POST /v1/list` success body: the new `list_id` (`None` if absent or empty).
@@ -123,13 +129,20 @@ pub fn parse_error_body(body: &str) -> ErrorBody {
         return ErrorBody::default();
     };
     let text = |x: Option<&Value>| x.and_then(Value::as_str).map(str::to_string);
-    let mut out = ErrorBody { error: text(v.get("error")), message: text(v.get("message")), retry_in_seconds: None };
+    let mut out = ErrorBody {
+        error: text(v.get("error")),
+        message: text(v.get("message")),
+        retry_in_seconds: None,
+    };
     if let Some(inner) = v.get("error").filter(|e| e.is_object()) {
         out.error = text(inner.get("code"));
         if out.message.is_none() {
             out.message = text(inner.get("message"));
         }
-        out.retry_in_seconds = inner.get("try-in-seconds").and_then(Value::as_f64).filter(|s| s.is_finite() && *s >= 0.0);
+        out.retry_in_seconds = inner
+            .get("try-in-seconds")
+            .and_then(Value::as_f64)
+            .filter(|s| s.is_finite() && *s >= 0.0);
     }
     out
 }
@@ -141,11 +154,21 @@ pub fn parse_error_body(body: &str) -> ErrorBody {
 pub fn describe_error(status: u16, body: &str, email: Option<&str>) -> String {
     let parsed = parse_error_body(body);
     let mut out = format!("HTTP {status}");
-    if let Some(e) = parsed.error.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+    if let Some(e) = parsed
+        .error
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
         out.push(' ');
         out.push_str(&redact(e, email));
     }
-    if let Some(m) = parsed.message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+    if let Some(m) = parsed
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
         out.push_str(": ");
         out.push_str(&redact(m, email));
     }
@@ -193,7 +216,13 @@ fn parse_http_date(s: &str) -> Option<f64> {
     let h: i64 = hms.next()?.parse().ok()?;
     let m: i64 = hms.next()?.parse().ok()?;
     let sec: i64 = hms.next()?.parse().ok()?;
-    if !parts.next()?.eq_ignore_ascii_case("GMT") || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 || !(1970..=9999).contains(&year) {
+    if !parts.next()?.eq_ignore_ascii_case("GMT")
+        || !(1..=31).contains(&day)
+        || h > 23
+        || m > 59
+        || sec > 60
+        || !(1970..=9999).contains(&year)
+    {
         return None;
     }
     // Days from civil (Howard Hinnant's algorithm).
@@ -218,7 +247,9 @@ pub fn redact(text: &str, email: Option<&str>) -> String {
     }
     let s = redact_email_like(&s);
     let s = redact_hex_runs(&s);
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn replace_ignore_ascii_case(haystack: &str, needle: &str, with: &str) -> String {
@@ -253,7 +284,10 @@ fn redact_email_like(s: &str) -> String {
     while i < bytes.len() {
         let at_len = if bytes.get(i) == Some(&b'@') {
             1
-        } else if bytes.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"%40")) {
+        } else if bytes
+            .get(i..i + 3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"%40"))
+        {
             3
         } else {
             0
@@ -326,14 +360,20 @@ mod tests {
 
     #[test]
     fn list_bodies_and_responses() {
-        assert_eq!(create_list_body("VIP \"gold\""), r#"{"name":"VIP \"gold\""}"#);
+        assert_eq!(
+            create_list_body("VIP \"gold\""),
+            r#"{"name":"VIP \"gold\""}"#
+        );
         let lists = parse_lists(r#"{"lists":[{"list_id":"contactlist_1","title":"A"},{"title":"no id"},{"list_id":"contactlist_2","title":"B"}]}"#).unwrap();
         assert_eq!(lists.len(), 2);
         assert_eq!(find_list(&lists, "B"), Some("contactlist_2"));
         assert_eq!(find_list(&lists, "b"), None);
         assert!(parse_lists(r#"{"nope":[]}"#).is_none());
         assert!(parse_lists("<html>").is_none());
-        assert_eq!(parse_created_list(r#"{"list_id":"contactlist_9","name":"x"}"#).as_deref(), Some("contactlist_9"));
+        assert_eq!(
+            parse_created_list(r#"{"list_id":"contactlist_9","name":"x"}"#).as_deref(),
+            Some("contactlist_9")
+        );
         assert_eq!(parse_created_list(r#"{"list_id":""}"#), None);
     }
 
@@ -344,21 +384,35 @@ mod tests {
         assert!(r.confirms("ADA@example.com"));
         assert!(!r.confirms("bob@example.com"));
         assert!(parse_bulk_response(r#"{"contact_ids":["person_1"]}"#).is_none());
-        assert!(parse_bulk_response(r#"{"email_contact_map":[]}"#).unwrap().confirmed.is_empty());
+        assert!(parse_bulk_response(r#"{"email_contact_map":[]}"#)
+            .unwrap()
+            .confirmed
+            .is_empty());
         assert!(parse_bulk_response("").is_none());
     }
 
     #[test]
     fn error_bodies() {
-        let e = parse_error_body(r#"{"error":"Unauthorized","message":"Provided autopilotapikey not valid."}"#);
+        let e = parse_error_body(
+            r#"{"error":"Unauthorized","message":"Provided autopilotapikey not valid."}"#,
+        );
         assert_eq!(e.error.as_deref(), Some("Unauthorized"));
-        assert_eq!(e.message.as_deref(), Some("Provided autopilotapikey not valid."));
-        let o = parse_error_body(r#"{"error":{"code":"rate-limit","message":"rate limit","try-in-seconds":10}}"#);
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Provided autopilotapikey not valid.")
+        );
+        let o = parse_error_body(
+            r#"{"error":{"code":"rate-limit","message":"rate limit","try-in-seconds":10}}"#,
+        );
         assert_eq!(o.retry_in_seconds, Some(10.0));
         assert_eq!(o.message.as_deref(), Some("rate limit"));
         assert_eq!(parse_error_body("not json"), ErrorBody::default());
         assert_eq!(
-            describe_error(400, r#"{"error":"Bad Request","message":"Invalid contact ada@example.com."}"#, None),
+            describe_error(
+                400,
+                r#"{"error":"Bad Request","message":"Invalid contact ada@example.com."}"#,
+                None
+            ),
             "HTTP 400 Bad Request: Invalid contact [email]."
         );
     }
@@ -370,20 +424,44 @@ mod tests {
         assert_eq!(parse_retry_after("soon", 0.0), None);
         assert_eq!(parse_retry_after("-1", 0.0), None);
         // 1994-11-06T08:49:37Z = 784111777 s.
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_770_000.0), Some(7000.0));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_790_000.0), Some(0.0));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 CET", 0.0), None);
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_770_000.0),
+            Some(7000.0)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_790_000.0),
+            Some(0.0)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 CET", 0.0),
+            None
+        );
     }
 
     #[test]
     fn redaction_removes_emails_and_keys() {
-        assert_eq!(redact("bad contact Ada.L+x@Example.COM.", None), "bad contact [email].");
+        assert_eq!(
+            redact("bad contact Ada.L+x@Example.COM.", None),
+            "bad contact [email]."
+        );
         assert_eq!(redact("see ada%40example.com&y", None), "see [email]&y");
         // Conservative: characters allowed in a local part are taken along.
         assert_eq!(redact("to=ada@example.com", None), "[email]");
-        assert_eq!(redact("weird \"ada lovelace\"@example.com", Some("\"ada lovelace\"@example.com")), "weird [email]");
-        assert_eq!(redact("key 0123456789abcdef0123456789abcdef bad", None), "key [redacted] bad");
-        assert_eq!(redact("list contactlist_11944F3C-F91F-48AD", None), "list contactlist_11944F3C-F91F-48AD");
+        assert_eq!(
+            redact(
+                "weird \"ada lovelace\"@example.com",
+                Some("\"ada lovelace\"@example.com")
+            ),
+            "weird [email]"
+        );
+        assert_eq!(
+            redact("key 0123456789abcdef0123456789abcdef bad", None),
+            "key [redacted] bad"
+        );
+        assert_eq!(
+            redact("list contactlist_11944F3C-F91F-48AD", None),
+            "list contactlist_11944F3C-F91F-48AD"
+        );
         assert_eq!(redact("line\nbreak @ é", None), "line break [email] é");
         assert!(!redact("a@b c@d e@", Some("x")).contains('@'));
         assert_eq!(truncate_chars("ééé", 2), "éé…");

@@ -7,7 +7,6 @@
 
 use crate::error::{Error, ErrorCode, Issue};
 use serde::{Deserialize, Deserializer};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Autopilot's production API base.
@@ -322,9 +321,9 @@ pub struct FieldMapping {
     /// Profile field for `LastName`.
     #[serde(default)]
     pub last_name: Option<String>,
-    /// Autopilot standard field → profile field.
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    /// Autopilot standard field → profile field, in the order given.
+    #[serde(default, deserialize_with = "ordered_pairs")]
+    pub fields: Vec<(String, String)>,
     /// Typed custom fields.
     #[serde(default)]
     pub custom: Vec<CustomField>,
@@ -361,10 +360,10 @@ impl FieldMapping {
         }
         let mut out: Vec<(String, Target)> = Vec::new();
         // Autopilot field name (lower-cased for collisions) -> path that first claimed it.
-        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        let mut claimed: Vec<(String, String)> = Vec::new();
         let mut claim = |issues: &mut Vec<Issue>, target_name: &str, path: String| -> bool {
             let k = target_name.to_ascii_lowercase();
-            if let Some(first) = claimed.get(&k) {
+            if let Some((_, first)) = claimed.iter().find(|(c, _)| *c == k) {
                 issues.push(Issue::new(
                     path,
                     "FIELD_MAPPED_TWICE",
@@ -372,7 +371,7 @@ impl FieldMapping {
                 ));
                 false
             } else {
-                claimed.insert(k, path);
+                claimed.push((k, path));
                 true
             }
         };
@@ -466,20 +465,39 @@ impl FieldMapping {
                 let encoded = custom_key(ty, name);
                 let encoded_name = &encoded[ty.as_str().len() + 2..];
                 let key = format!("custom:{}", encoded_name.to_ascii_lowercase());
-                if let Some(first) = claimed.get(&key) {
+                if let Some((_, first)) = claimed.iter().find(|(c, _)| *c == key) {
                     issues.push(Issue::new(
                         p(&format!("{base}.name")),
                         "CUSTOM_NAME_COLLISION",
                         format!("custom field '{name}' is sent as '{encoded_name}', which {first} already uses"),
                     ));
                 } else {
-                    claimed.insert(key, p(&format!("{base}.name")));
+                    claimed.push((key, p(&format!("{base}.name"))));
                     out.push((cf.source.clone(), Target::Custom(encoded, ty)));
                 }
             }
         }
         out
     }
+}
+
+/// Deserialises a JSON object of strings into pairs, keeping the given order.
+fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    struct Pairs;
+    impl<'de> serde::de::Visitor<'de> for Pairs {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of Autopilot field name -> profile field name")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(pair) = map.next_entry::<String, String>()? {
+                out.push(pair);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Pairs)
 }
 
 /// What to do when there are more unique profiles than the cap.
@@ -574,7 +592,7 @@ impl ExportConfig {
                 "select at least one segment",
             ));
         }
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut seen: Vec<(String, usize)> = Vec::new();
         for (i, s) in self.segments.iter().enumerate() {
             let name = s.name.trim();
             let path = format!("segments[{i}].name");
@@ -593,14 +611,15 @@ impl ExportConfig {
                     "a segment name (with the list prefix) must be at most 250 bytes without control characters",
                 ));
             }
-            match seen.get(&name.to_lowercase()) {
+            let folded = name.to_ascii_lowercase();
+            match seen.iter().find(|(n, _)| *n == folded).map(|(_, i)| *i) {
                 Some(first) => issues.push(Issue::new(
                     path,
                     "SEGMENT_NAME_DUPLICATE",
                     format!("segment name '{name}' is also used by segments[{first}]"),
                 )),
                 None => {
-                    seen.insert(name.to_lowercase(), i);
+                    seen.push((folded, i));
                 }
             }
         }
@@ -649,25 +668,91 @@ impl ExportConfig {
     }
 }
 
-/// Deserialises a configuration value from any serde deserializer (JSON text, a JS value),
-/// reporting a value of the wrong type as a `CONFIG_INVALID` error with its path.
-pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<T, Error>
-where
-    D::Error: fmt::Display,
-{
-    serde_path_to_error::deserialize(d).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        type_error(&path, &e.inner().to_string())
+/// Deserialises a configuration from JSON text, reporting a value of the wrong type (or an
+/// unknown key) as a `CONFIG_INVALID` error whose issue carries the JSON path of that value.
+pub fn from_json_str<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        let path = json_path_at(text, e.line(), e.column());
+        let detail = e.to_string();
+        // serde_json appends " at line L column C", meaningless to a JS caller.
+        let detail = detail.split(" at line ").next().unwrap_or(&detail);
+        type_error(&path, detail)
     })
 }
 
-/// Deserialises a configuration from JSON text.
-pub fn from_json_str<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = deserialize(&mut de)?;
-    de.end().map_err(|e| type_error("", &e.to_string()))?;
-    Ok(value)
+/// The JSON path (`mapping.custom[0].name`) of the value being read at `line`/`column` (1-based,
+/// as serde_json reports errors) of `text`.
+pub fn json_path_at(text: &str, line: usize, column: usize) -> String {
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            offset += column.min(l.len());
+            break;
+        }
+        offset += l.len();
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < offset.min(bytes.len()) {
+        match bytes[i] {
+            b'{' => {
+                stack.push(Frame::Object(None));
+                expect_key = true;
+            }
+            b'[' => {
+                stack.push(Frame::Array(0));
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array(n)) => *n += 1,
+                Some(Frame::Object(k)) => {
+                    *k = None;
+                    expect_key = true;
+                }
+                None => {}
+            },
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    let key = text.get(start..=i.min(bytes.len() - 1)).and_then(|t| serde_json::from_str::<String>(t).ok());
+                    if let Some(Frame::Object(k)) = stack.last_mut() {
+                        *k = key;
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for f in &stack {
+        match f {
+            Frame::Object(Some(k)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Array(n) => path.push_str(&format!("[{n}]")),
+            Frame::Object(None) => {}
+        }
+    }
+    path
 }
 
 /// A one-issue `CONFIG_INVALID` error for a value that could not be read.

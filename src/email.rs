@@ -130,7 +130,7 @@ mod tests {
             "c".repeat(63),
             "d".repeat(63),
             "e".repeat(63),
-            "f".repeat(61)
+            "f".repeat(60)
         );
         let ok = format!("a@{domain}");
         assert_eq!(ok.len(), 254);

@@ -44,7 +44,11 @@ impl Pacer {
     /// A pacer at `rate_per_second` (non-finite or non-positive → 5) with a bucket of
     /// `capacity` requests (at least 1). The first send may go at `now_ms`.
     pub fn new(rate_per_second: f64, capacity: u32, now_ms: f64) -> Self {
-        let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 { rate_per_second } else { 5.0 };
+        let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
+            rate_per_second
+        } else {
+            5.0
+        };
         Pacer {
             rate,
             capacity: f64::from(capacity.max(1)),
@@ -99,7 +103,9 @@ impl Pacer {
             self.factor = (self.factor * THROTTLE_FACTOR).max(MIN_RATE_FACTOR);
             self.last_cut = now_ms;
         }
-        let hint = retry_after_ms.filter(|d| d.is_finite() && *d > 0.0).map_or(0.0, |d| d.min(MAX_RETRY_AFTER_MS));
+        let hint = retry_after_ms
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .map_or(0.0, |d| d.min(MAX_RETRY_AFTER_MS));
         let pause = self.interval_ms().max(hint);
         self.pause_until = self.pause_until.max(now_ms + pause);
     }
@@ -169,7 +175,11 @@ impl Backoff {
     /// [`MAX_RETRY_AFTER_MS`]): the hint plus up to 10 % (at most 1 s) of jitter, so that
     /// retries of several throttled requests do not all land on the same instant.
     pub fn retry_after_delay_ms(&mut self, hint_ms: f64) -> f64 {
-        let h = if hint_ms.is_finite() { hint_ms.clamp(0.0, MAX_RETRY_AFTER_MS) } else { 0.0 };
+        let h = if hint_ms.is_finite() {
+            hint_ms.clamp(0.0, MAX_RETRY_AFTER_MS)
+        } else {
+            0.0
+        };
         h + self.rng.next_f64() * (h * 0.1).min(1000.0)
     }
 

@@ -15,7 +15,7 @@ use crate::report::{
     Reject, RejectReason, SegmentCounts, SegmentReport, Totals, Warning, MAX_REJECTS,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
 
 /// Most contacts in one `POST /v1/contacts` (Autopilot answers 400 above it).
@@ -196,11 +196,10 @@ impl Plan {
         } else {
             5.0
         };
-        let mut by_reason: Vec<BTreeMap<RejectReason, u64>> =
-            vec![BTreeMap::new(); self.segments.len()];
+        let mut by_reason: Vec<ReasonCounts> = vec![ReasonCounts::default(); self.segments.len()];
         for r in &self.rejects {
             if let Some(m) = by_reason.get_mut(r.segment as usize) {
-                *m.entry(r.reason).or_default() += 1;
+                m.add(r.reason);
             }
         }
         PlanSummary {
@@ -212,10 +211,7 @@ impl Plan {
                     name: s.name.clone(),
                     list_title: s.list_title.clone(),
                     counts: s.counts.clone(),
-                    invalid_by_reason: reasons
-                        .into_iter()
-                        .map(|(k, v)| (k.as_str().to_string(), v))
-                        .collect(),
+                    invalid_by_reason: reasons,
                 })
                 .collect(),
             totals: self.totals(),
@@ -290,7 +286,32 @@ pub struct SegmentSummary {
     #[serde(flatten)]
     pub counts: SegmentCounts,
     /// Invalid rows per reason code.
-    pub invalid_by_reason: BTreeMap<String, u64>,
+    pub invalid_by_reason: ReasonCounts,
+}
+
+/// Counts per reject reason, serialised as an object `{ "EMAIL_INVALID": 3, ... }` in the
+/// order reasons were first seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReasonCounts(pub Vec<(RejectReason, u64)>);
+
+impl ReasonCounts {
+    /// Counts one more `reason`.
+    pub fn add(&mut self, reason: RejectReason) {
+        match self.0.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((reason, 1)),
+        }
+    }
+    /// The count of `reason`.
+    pub fn get(&self, reason: RejectReason) -> u64 {
+        self.0.iter().find(|(r, _)| *r == reason).map_or(0, |(_, n)| *n)
+    }
+}
+
+impl Serialize for ReasonCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(r, n)| (r.as_str(), n)))
+    }
 }
 
 /// Requests an export would make.
@@ -638,7 +659,7 @@ pub fn assign_batches(memberships: &mut Vec<Membership>) -> Vec<u32> {
     if m == 0 {
         return vec![0];
     }
-    memberships.sort_by_key(|x| (x.contact, x.segment));
+    memberships.sort_unstable_by_key(|x| (x.contact, x.segment));
     let mut k = 1;
     let mut run = 1;
     for w in memberships.windows(2) {

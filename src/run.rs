@@ -66,7 +66,8 @@ use crate::mapping::format_iso;
 use crate::pacing::{Backoff, Pacer};
 use crate::plan::Plan;
 use crate::report::{
-    Checkpoint, ExportReport, FailedRef, Phase, Progress, Reject, RejectReason, ReportError, RequestCounts, RunStatus, MAX_REJECTS,
+    Checkpoint, ExportReport, FailedRef, Phase, Progress, Reject, RejectReason, ReportError,
+    RequestCounts, RunStatus, MAX_REJECTS,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -114,23 +115,50 @@ impl RunOptions {
     /// Every problem of these options (paths as in the JS `RunOptions`).
     pub fn validate(&self) -> Vec<Issue> {
         let mut issues = Vec::new();
-        if !(self.rate_per_second.is_finite() && self.rate_per_second > 0.0 && self.rate_per_second <= MAX_RATE) {
-            issues.push(Issue::new("ratePerSecond", "RATE_INVALID", format!("ratePerSecond must be a number above 0 and at most {MAX_RATE}")));
+        if !(self.rate_per_second.is_finite()
+            && self.rate_per_second > 0.0
+            && self.rate_per_second <= MAX_RATE)
+        {
+            issues.push(Issue::new(
+                "ratePerSecond",
+                "RATE_INVALID",
+                format!("ratePerSecond must be a number above 0 and at most {MAX_RATE}"),
+            ));
         }
         if matches!(self.max_in_flight, Some(n) if n == 0 || n > 1024) {
-            issues.push(Issue::new("maxInFlight", "MAX_IN_FLIGHT_INVALID", "maxInFlight must be a whole number from 1 to 1024"));
+            issues.push(Issue::new(
+                "maxInFlight",
+                "MAX_IN_FLIGHT_INVALID",
+                "maxInFlight must be a whole number from 1 to 1024",
+            ));
         }
         if !(self.request_timeout_ms.is_finite() && self.request_timeout_ms >= 1.0) {
-            issues.push(Issue::new("requestTimeoutMs", "TIMEOUT_INVALID", "requestTimeoutMs must be a number of milliseconds, at least 1"));
+            issues.push(Issue::new(
+                "requestTimeoutMs",
+                "TIMEOUT_INVALID",
+                "requestTimeoutMs must be a number of milliseconds, at least 1",
+            ));
         }
         if self.max_attempts == 0 {
-            issues.push(Issue::new("maxAttempts", "MAX_ATTEMPTS_INVALID", "maxAttempts must be at least 1"));
+            issues.push(Issue::new(
+                "maxAttempts",
+                "MAX_ATTEMPTS_INVALID",
+                "maxAttempts must be at least 1",
+            ));
         }
         if self.max_throttled == 0 {
-            issues.push(Issue::new("maxThrottled", "MAX_THROTTLED_INVALID", "maxThrottled must be at least 1"));
+            issues.push(Issue::new(
+                "maxThrottled",
+                "MAX_THROTTLED_INVALID",
+                "maxThrottled must be at least 1",
+            ));
         }
         if self.burst == 0 {
-            issues.push(Issue::new("burst", "BURST_INVALID", "burst must be at least 1"));
+            issues.push(Issue::new(
+                "burst",
+                "BURST_INVALID",
+                "burst must be at least 1",
+            ));
         }
         issues
     }
@@ -140,7 +168,11 @@ impl RunOptions {
         match self.max_in_flight {
             Some(n) if n > 0 => n,
             _ => {
-                let r = if self.rate_per_second.is_finite() { self.rate_per_second.ceil() } else { 5.0 };
+                let r = if self.rate_per_second.is_finite() {
+                    self.rate_per_second.ceil()
+                } else {
+                    5.0
+                };
                 (r + 1.0).clamp(2.0, 64.0) as u32
             }
         }
@@ -245,7 +277,13 @@ struct Task {
 
 impl Task {
     fn new(work: Work, not_before: f64) -> Self {
-        Task { work, sends: 0, errors: 0, throttles: 0, not_before }
+        Task {
+            work,
+            sends: 0,
+            errors: 0,
+            throttles: 0,
+            not_before,
+        }
     }
 }
 
@@ -278,9 +316,16 @@ struct BatchAcc {
     failed: Vec<FailedRef>,
 }
 
+/// A success body, parsed for the request it answers.
+enum Parsed {
+    Lists(Vec<ListEntry>),
+    Created(String),
+    Bulk(autopilot::BulkResponse),
+}
+
 /// How an outcome is to be handled.
 enum Class {
-    Ok(String),
+    Ok(Parsed),
     Throttled(Option<f64>),
     Retryable(String),
     Rejected(u16, String),
@@ -333,7 +378,12 @@ impl Run {
     /// profiles than the cap in `refuse` mode (nothing is ever sent); `CHECKPOINT_MISMATCH`
     /// when `checkpoint` was made for another job (fingerprint or batch count differ) or is
     /// malformed.
-    pub fn new(plan: Plan, options: RunOptions, checkpoint: Option<Checkpoint>, now_ms: f64) -> Result<Run, Error> {
+    pub fn new(
+        plan: Plan,
+        options: RunOptions,
+        checkpoint: Option<Checkpoint>,
+        now_ms: f64,
+    ) -> Result<Run, Error> {
         let issues = options.validate();
         if !issues.is_empty() {
             return Err(Error::from_issues(issues));
@@ -351,7 +401,11 @@ impl Run {
             pacer: Pacer::new(options.rate_per_second, options.burst, now_ms),
             backoff: Backoff::new(options.seed),
             options,
-            phase: if per_segment { Phase::Lists } else { Phase::Contacts },
+            phase: if per_segment {
+                Phase::Lists
+            } else {
+                Phase::Contacts
+            },
             started_at: now_ms,
             finished_at: None,
             resumed: false,
@@ -372,7 +426,14 @@ impl Run {
             requests: RequestCounts::default(),
             list_ids: vec![None; segments],
             list_created: vec![false; segments],
-            list_state: vec![if per_segment { ListState::Pending } else { ListState::Known }; segments],
+            list_state: vec![
+                if per_segment {
+                    ListState::Pending
+                } else {
+                    ListState::Known
+                };
+                segments
+            ],
             fetch_again: false,
             plan,
         };
@@ -388,18 +449,27 @@ impl Run {
     /// Checks a checkpoint against the plan and takes over its finished batches.
     fn restore(&mut self, cp: Checkpoint) -> Result<(), Error> {
         if cp.version != CHECKPOINT_VERSION {
-            return Err(mismatch(format!("unsupported checkpoint version {} (expected {CHECKPOINT_VERSION})", cp.version)));
+            return Err(mismatch(format!(
+                "unsupported checkpoint version {} (expected {CHECKPOINT_VERSION})",
+                cp.version
+            )));
         }
         if cp.fingerprint != self.fingerprint {
             return Err(mismatch("the checkpoint was made for a different export job (configuration or profiles differ)"));
         }
         let batches = self.done.len();
         if cp.batches as usize != batches {
-            return Err(mismatch(format!("the checkpoint has {} batches, this job has {batches}", cp.batches)));
+            return Err(mismatch(format!(
+                "the checkpoint has {} batches, this job has {batches}",
+                cp.batches
+            )));
         }
         let segments = self.exported.len();
         if cp.exported.len() != segments {
-            return Err(mismatch(format!("the checkpoint has {} segments, this job has {segments}", cp.exported.len())));
+            return Err(mismatch(format!(
+                "the checkpoint has {} segments, this job has {segments}",
+                cp.exported.len()
+            )));
         }
         let mut previous: Option<u32> = None;
         for &[first, last] in &cp.done {
@@ -433,15 +503,23 @@ impl Run {
         let mut failed_count = vec![0u64; segments];
         for f in &cp.failed {
             if f.reason.is_input() || !done_refs.remove(&(f.segment, f.row)) {
-                return Err(mismatch("the checkpoint's failed contacts do not match its finished batches"));
+                return Err(mismatch(
+                    "the checkpoint's failed contacts do not match its finished batches",
+                ));
             }
             if let Some(c) = failed_count.get_mut(f.segment as usize) {
                 *c += 1;
             }
         }
-        let consistent = members.iter().zip(&cp.exported).zip(&failed_count).all(|((m, e), f)| e.checked_add(*f) == Some(*m));
+        let consistent = members
+            .iter()
+            .zip(&cp.exported)
+            .zip(&failed_count)
+            .all(|((m, e), f)| e.checked_add(*f) == Some(*m));
         if !consistent {
-            return Err(mismatch("the checkpoint's counts do not match its finished batches"));
+            return Err(mismatch(
+                "the checkpoint's counts do not match its finished batches",
+            ));
         }
         self.exported = cp.exported;
         self.failed_count = failed_count;
@@ -463,7 +541,13 @@ impl Run {
         }
         let Some((pick, ready)) = self.pick(now_ms) else {
             if self.in_flight.is_empty() {
-                self.fail(Error::new(ErrorCode::Internal, "the run has nothing to send and nothing in flight"), now_ms);
+                self.fail(
+                    Error::new(
+                        ErrorCode::Internal,
+                        "the run has nothing to send and nothing in flight",
+                    ),
+                    now_ms,
+                );
                 return Step::Done;
             }
             return Step::Wait { until: None };
@@ -477,14 +561,31 @@ impl Run {
                 if i < self.queue.len() {
                     self.queue.swap_remove(i)
                 } else {
-                    return Step::Wait { until: Some(now_ms) };
+                    return Step::Wait {
+                        until: Some(now_ms),
+                    };
                 }
             }
             Pick::Fresh(b) => {
                 self.next_batch = b + 1;
                 let size = self.plan.batch(b).len() as u32;
-                self.accs.insert(b as u32, BatchAcc { open: 1, exported: vec![0; self.exported.len()], failed: Vec::new() });
-                Task::new(Work::Upsert { batch: b as u32, lo: 0, hi: size, bisect: false }, now_ms)
+                self.accs.insert(
+                    b as u32,
+                    BatchAcc {
+                        open: 1,
+                        exported: vec![0; self.exported.len()],
+                        failed: Vec::new(),
+                    },
+                );
+                Task::new(
+                    Work::Upsert {
+                        batch: b as u32,
+                        lo: 0,
+                        hi: size,
+                        bisect: false,
+                    },
+                    now_ms,
+                )
             }
         };
         self.pacer.take(now_ms);
@@ -497,11 +598,25 @@ impl Run {
             Work::FetchLists => (Method::Get, autopilot::PATH_LISTS, None, None),
             Work::CreateList(s) => {
                 let title = self.title(s);
-                (Method::Post, autopilot::PATH_LIST, Some(autopilot::create_list_body(&title)), None)
+                (
+                    Method::Post,
+                    autopilot::PATH_LIST,
+                    Some(autopilot::create_list_body(&title)),
+                    None,
+                )
             }
             Work::Upsert { batch, lo, hi, .. } => {
-                let items = self.plan.batch(batch as usize).get(lo as usize..hi as usize).unwrap_or(&[]);
-                (Method::Post, autopilot::PATH_CONTACTS, Some(self.plan.body(items, &self.list_ids)), Some(batch))
+                let items = self
+                    .plan
+                    .batch(batch as usize)
+                    .get(lo as usize..hi as usize)
+                    .unwrap_or(&[]);
+                (
+                    Method::Post,
+                    autopilot::PATH_CONTACTS,
+                    Some(self.plan.body(items, &self.list_ids)),
+                    Some(batch),
+                )
             }
         };
         self.requests.sent += 1;
@@ -514,13 +629,31 @@ impl Run {
         let id = self.next_id;
         self.next_id += 1;
         let attempt = task.sends;
-        self.in_flight.insert(id, InFlight { task, sent_at: now_ms });
-        Request { id, method, path: path.to_string(), body, attempt, timeout_ms: self.options.request_timeout_ms, batch }
+        self.in_flight.insert(
+            id,
+            InFlight {
+                task,
+                sent_at: now_ms,
+            },
+        );
+        Request {
+            id,
+            method,
+            path: path.to_string(),
+            body,
+            attempt,
+            timeout_ms: self.options.request_timeout_ms,
+            batch,
+        }
     }
 
     /// The list title of segment `s`.
     fn title(&self, s: u32) -> String {
-        self.plan.segments.get(s as usize).map(|seg| seg.list_title.clone().unwrap_or_else(|| seg.name.clone())).unwrap_or_default()
+        self.plan
+            .segments
+            .get(s as usize)
+            .map(|seg| seg.list_title.clone().unwrap_or_else(|| seg.name.clone()))
+            .unwrap_or_default()
     }
 
     /// The next task to send and the time it is ready: queued tasks that are ready first (list
@@ -597,6 +730,11 @@ impl Run {
             return false;
         };
         let class = self.classify(&task, outcome, now_ms);
+        match class {
+            Class::Throttled(_) => self.requests.throttled += 1,
+            Class::Retryable(_) => self.requests.errors += 1,
+            _ => {}
+        }
         match task.work {
             Work::FetchLists => {
                 self.on_fetch(task, class, sent_at, now_ms);
@@ -606,19 +744,37 @@ impl Run {
                 self.on_create(s, task, class, sent_at, now_ms);
                 false
             }
-            Work::Upsert { batch, lo, hi, .. } => self.on_upsert(batch, lo, hi, task, class, sent_at, now_ms),
+            Work::Upsert { batch, lo, hi, .. } => {
+                self.on_upsert(batch, lo, hi, task, class, sent_at, now_ms)
+            }
         }
     }
 
     /// Sorts an outcome into what the run does with it.
     fn classify(&self, task: &Task, outcome: Outcome, now_ms: f64) -> Class {
         let (status, body, retry_after) = match outcome {
-            Outcome::Timeout => return Class::Retryable(format!("no answer within {} ms", self.options.request_timeout_ms)),
-            Outcome::Network(msg) => {
-                let msg = autopilot::truncate_chars(&autopilot::redact(msg.trim(), None), autopilot::MAX_MESSAGE_CHARS);
-                return Class::Retryable(if msg.is_empty() { "network error".to_string() } else { format!("network error: {msg}") });
+            Outcome::Timeout => {
+                return Class::Retryable(format!(
+                    "no answer within {} ms",
+                    self.options.request_timeout_ms
+                ))
             }
-            Outcome::Response { status, body, retry_after } => (status, body, retry_after),
+            Outcome::Network(msg) => {
+                let msg = autopilot::truncate_chars(
+                    &autopilot::redact(msg.trim(), None),
+                    autopilot::MAX_MESSAGE_CHARS,
+                );
+                return Class::Retryable(if msg.is_empty() {
+                    "network error".to_string()
+                } else {
+                    format!("network error: {msg}")
+                });
+            }
+            Outcome::Response {
+                status,
+                body,
+                retry_after,
+            } => (status, body, retry_after),
         };
         let what = match task.work {
             Work::FetchLists => "GET /lists",
@@ -626,12 +782,22 @@ impl Run {
             Work::Upsert { .. } => "POST /contacts",
         };
         match status {
-            200..=299 => Class::Ok(body),
+            200..=299 => {
+                let parsed = match task.work {
+                    Work::FetchLists => autopilot::parse_lists(&body).map(Parsed::Lists),
+                    Work::CreateList(_) => autopilot::parse_created_list(&body).map(Parsed::Created),
+                    Work::Upsert { .. } => autopilot::parse_bulk_response(&body).map(Parsed::Bulk),
+                };
+                match parsed {
+                    Some(p) => Class::Ok(p),
+                    None => Class::Retryable(format!("HTTP {status} with an unexpected body")),
+                }
+            }
             401 => Class::Fatal(Error::new(
                 ErrorCode::AuthFailed,
                 format!("Autopilot rejected the API key (HTTP 401 on {what}); the run stopped. Check the key of the connection."),
             )),
-            403 | 404 | 405 => Class::Fatal(Error::new(
+            403..=405 => Class::Fatal(Error::new(
                 ErrorCode::ApiError,
                 format!(
                     "Autopilot answered {} to {what}; the run stopped. Check the base URL (it must end in /v1) and the key's permissions.",
@@ -658,29 +824,50 @@ impl Run {
 
     /// Queues `task` for a retry after an error (`Ok`), or gives it back when it has no
     /// attempts left (`Err`, with the detail for the report).
-    fn retry_error(&mut self, mut task: Task, desc: &str, now_ms: f64) -> Result<(), (Task, String)> {
-        self.requests.errors += 1;
+    fn retry_error(
+        &mut self,
+        mut task: Task,
+        desc: &str,
+        now_ms: f64,
+    ) -> Result<(), (Task, String)> {
         task.errors += 1;
         if task.errors >= self.options.max_attempts {
-            let detail = format!("gave up after {} failed attempts; last: {desc}", task.errors);
+            let detail = format!(
+                "gave up after {} failed attempts; last: {desc}",
+                task.errors
+            );
             return Err((task, detail));
         }
-        task.not_before = now_ms + self.backoff.next_delay_ms(task.errors + task.throttles, None);
+        task.not_before = now_ms
+            + self
+                .backoff
+                .next_delay_ms(task.errors + task.throttles, None);
         self.queue.push(task);
         Ok(())
     }
 
     /// Queues `task` for a retry after a `429` (`Ok`), or gives it back when it was throttled
     /// too often (`Err`).
-    fn retry_throttled(&mut self, mut task: Task, hint: Option<f64>, sent_at: f64, now_ms: f64) -> Result<(), (Task, String)> {
-        self.requests.throttled += 1;
+    fn retry_throttled(
+        &mut self,
+        mut task: Task,
+        hint: Option<f64>,
+        sent_at: f64,
+        now_ms: f64,
+    ) -> Result<(), (Task, String)> {
         self.pacer.throttled(sent_at, now_ms, hint);
         task.throttles += 1;
         if task.throttles >= self.options.max_throttled {
-            let detail = format!("gave up after {} throttled attempts (HTTP 429)", task.throttles);
+            let detail = format!(
+                "gave up after {} throttled attempts (HTTP 429)",
+                task.throttles
+            );
             return Err((task, detail));
         }
-        task.not_before = now_ms + self.backoff.next_delay_ms(task.errors + task.throttles, hint);
+        task.not_before = now_ms
+            + self
+                .backoff
+                .next_delay_ms(task.errors + task.throttles, hint);
         self.queue.push(task);
         Ok(())
     }
@@ -694,27 +881,40 @@ impl Run {
             return;
         }
         let gave_up = match class {
-            Class::Ok(body) => match autopilot::parse_lists(&body) {
-                Some(lists) => {
-                    self.pacer.succeeded();
-                    self.on_lists(&lists, now_ms);
-                    return;
-                }
-                None => self.retry_error(task, "unexpected response body", now_ms),
-            },
+            Class::Ok(Parsed::Lists(lists)) => {
+                self.pacer.succeeded();
+                self.on_lists(&lists, now_ms);
+                return;
+            }
+            Class::Ok(_) => return,
             Class::Throttled(hint) => self.retry_throttled(task, hint, sent_at, now_ms),
             Class::Retryable(desc) => self.retry_error(task, &desc, now_ms),
             Class::Rejected(status, body) => {
-                let msg = format!("Autopilot answered {} to GET /lists; the run stopped.", autopilot::describe_error(status, &body, None));
+                let msg = format!(
+                    "Autopilot answered {} to GET /lists; the run stopped.",
+                    autopilot::describe_error(status, &body, None)
+                );
                 return self.fail(Error::new(ErrorCode::ApiError, msg), now_ms);
             }
             Class::Conflict => {
-                return self.fail(Error::new(ErrorCode::ApiError, "Autopilot answered HTTP 409 to GET /lists; the run stopped."), now_ms)
+                return self.fail(
+                    Error::new(
+                        ErrorCode::ApiError,
+                        "Autopilot answered HTTP 409 to GET /lists; the run stopped.",
+                    ),
+                    now_ms,
+                )
             }
             Class::Fatal(e) => return self.fail(e, now_ms),
         };
         if let Err((_, detail)) = gave_up {
-            self.fail(Error::new(ErrorCode::Network, format!("could not read the Autopilot lists: {detail}")), now_ms);
+            self.fail(
+                Error::new(
+                    ErrorCode::Network,
+                    format!("could not read the Autopilot lists: {detail}"),
+                ),
+                now_ms,
+            );
         }
     }
 
@@ -743,7 +943,8 @@ impl Run {
             match state {
                 ListState::Pending => {
                     self.set_list_state(s, ListState::Creating);
-                    self.queue.push(Task::new(Work::CreateList(s as u32), now_ms));
+                    self.queue
+                        .push(Task::new(Work::CreateList(s as u32), now_ms));
                 }
                 ListState::Conflict if resolve => {
                     let msg = format!(
@@ -776,7 +977,11 @@ impl Run {
         if self.queue.iter().any(|t| t.work == Work::FetchLists) {
             return;
         }
-        if self.in_flight.values().any(|f| f.task.work == Work::FetchLists) {
+        if self
+            .in_flight
+            .values()
+            .any(|f| f.task.work == Work::FetchLists)
+        {
             self.fetch_again = true;
             return;
         }
@@ -788,22 +993,27 @@ impl Run {
         let title = self.title(s);
         let known = self.list_ids.get(si).is_some_and(Option::is_some);
         let fail_detail = match class {
-            Class::Ok(body) => match autopilot::parse_created_list(&body) {
-                Some(id) => {
-                    self.pacer.succeeded();
-                    if let (Some(slot), Some(created)) = (self.list_ids.get_mut(si), self.list_created.get_mut(si)) {
-                        if slot.is_none() || slot.as_deref() == Some(id.as_str()) {
-                            *slot = Some(id);
-                            *created = true;
-                        }
+            Class::Ok(Parsed::Created(id)) => {
+                self.pacer.succeeded();
+                if let (Some(slot), Some(created)) =
+                    (self.list_ids.get_mut(si), self.list_created.get_mut(si))
+                {
+                    if slot.is_none() || slot.as_deref() == Some(id.as_str()) {
+                        *slot = Some(id);
+                        *created = true;
                     }
-                    self.set_list_state(si, ListState::Known);
-                    return;
                 }
-                None => self.ambiguous_create(si, task, "unexpected response body", now_ms),
-            },
+                self.set_list_state(si, ListState::Known);
+                return;
+            }
+            Class::Ok(_) => return,
+            Class::Fatal(e) => return self.fail(e, now_ms),
+            // The list was found meanwhile (e.g. by a read after another create's 409).
             _ if known => return,
-            Class::Throttled(hint) => self.retry_throttled(task, hint, sent_at, now_ms).err().map(|(_, d)| d),
+            Class::Throttled(hint) => self
+                .retry_throttled(task, hint, sent_at, now_ms)
+                .err()
+                .map(|(_, d)| d),
             Class::Retryable(desc) => self.ambiguous_create(si, task, &desc, now_ms),
             Class::Conflict => {
                 self.set_list_state(si, ListState::Conflict);
@@ -811,73 +1021,104 @@ impl Run {
                 None
             }
             Class::Rejected(status, body) => {
-                let msg = format!("could not create the Autopilot list '{title}': {}; the run stopped.", autopilot::describe_error(status, &body, None));
+                let msg = format!(
+                    "could not create the Autopilot list '{title}': {}; the run stopped.",
+                    autopilot::describe_error(status, &body, None)
+                );
                 return self.fail(Error::new(ErrorCode::ApiError, msg), now_ms);
             }
-            Class::Fatal(e) => return self.fail(e, now_ms),
         };
         if let Some(detail) = fail_detail {
-            self.fail(Error::new(ErrorCode::Network, format!("could not create the Autopilot list '{title}': {detail}")), now_ms);
+            self.fail(
+                Error::new(
+                    ErrorCode::Network,
+                    format!("could not create the Autopilot list '{title}': {detail}"),
+                ),
+                now_ms,
+            );
         }
     }
 
     /// A create failed in a way that may have created the list: read the lists (after a
     /// backoff) before retrying it. Returns the failure detail when out of attempts.
-    fn ambiguous_create(&mut self, s: usize, mut task: Task, desc: &str, now_ms: f64) -> Option<String> {
-        self.requests.errors += 1;
+    fn ambiguous_create(
+        &mut self,
+        s: usize,
+        mut task: Task,
+        desc: &str,
+        now_ms: f64,
+    ) -> Option<String> {
         task.errors += 1;
         if task.errors >= self.options.max_attempts {
-            return Some(format!("gave up after {} failed attempts; last: {desc}", task.errors));
+            return Some(format!(
+                "gave up after {} failed attempts; last: {desc}",
+                task.errors
+            ));
         }
-        let at = now_ms + self.backoff.next_delay_ms(task.errors + task.throttles, None);
+        let at = now_ms
+            + self
+                .backoff
+                .next_delay_ms(task.errors + task.throttles, None);
         self.set_list_state(s, ListState::Verify(task));
         self.request_fetch(at);
         None
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_upsert(&mut self, batch: u32, lo: u32, hi: u32, task: Task, class: Class, sent_at: f64, now_ms: f64) -> bool {
+    fn on_upsert(
+        &mut self,
+        batch: u32,
+        lo: u32,
+        hi: u32,
+        task: Task,
+        class: Class,
+        sent_at: f64,
+        now_ms: f64,
+    ) -> bool {
         match class {
-            Class::Ok(body) => match autopilot::parse_bulk_response(&body) {
-                Some(resp) => {
-                    self.pacer.succeeded();
-                    let items = self.plan.batch(batch as usize).get(lo as usize..hi as usize).unwrap_or(&[]);
-                    let mut exported = vec![0u64; self.exported.len()];
-                    let mut failed = Vec::new();
-                    for m in items {
-                        if resp.confirms(self.plan.email(m)) {
-                            if let Some(e) = exported.get_mut(m.segment as usize) {
-                                *e += 1;
-                            }
-                        } else {
-                            failed.push(FailedRef {
-                                segment: m.segment,
-                                row: m.row,
-                                reason: RejectReason::NotConfirmed,
-                                detail: Some("Autopilot accepted the request but did not confirm this contact (missing from email_contact_map)".into()),
-                            });
+            Class::Ok(Parsed::Bulk(resp)) => {
+                self.pacer.succeeded();
+                let items = self
+                    .plan
+                    .batch(batch as usize)
+                    .get(lo as usize..hi as usize)
+                    .unwrap_or(&[]);
+                let mut exported = vec![0u64; self.exported.len()];
+                let mut failed = Vec::new();
+                for m in items {
+                    if resp.confirms(self.plan.email(m)) {
+                        if let Some(e) = exported.get_mut(m.segment as usize) {
+                            *e += 1;
                         }
+                    } else {
+                        failed.push(FailedRef {
+                            segment: m.segment,
+                            row: m.row,
+                            reason: RejectReason::NotConfirmed,
+                            detail: Some("Autopilot accepted the request but did not confirm this contact (missing from email_contact_map)".into()),
+                        });
                     }
-                    if let Some(acc) = self.accs.get_mut(&batch) {
-                        for (a, e) in acc.exported.iter_mut().zip(exported) {
-                            *a += e;
-                        }
-                        acc.failed.extend(failed);
-                    }
-                    self.part_done(batch)
                 }
-                None => match self.retry_error(task, "unexpected response body", now_ms) {
-                    Ok(()) => false,
-                    Err((_, detail)) => self.fail_part(batch, lo, hi, RejectReason::RetriesExhausted, Some(detail)),
-                },
-            },
+                if let Some(acc) = self.accs.get_mut(&batch) {
+                    for (a, e) in acc.exported.iter_mut().zip(exported) {
+                        *a += e;
+                    }
+                    acc.failed.extend(failed);
+                }
+                self.part_done(batch)
+            }
+            Class::Ok(_) => false,
             Class::Throttled(hint) => match self.retry_throttled(task, hint, sent_at, now_ms) {
                 Ok(()) => false,
-                Err((_, detail)) => self.fail_part(batch, lo, hi, RejectReason::RetriesExhausted, Some(detail)),
+                Err((_, detail)) => {
+                    self.fail_part(batch, lo, hi, RejectReason::RetriesExhausted, Some(detail))
+                }
             },
             Class::Retryable(desc) => match self.retry_error(task, &desc, now_ms) {
                 Ok(()) => false,
-                Err((_, detail)) => self.fail_part(batch, lo, hi, RejectReason::RetriesExhausted, Some(detail)),
+                Err((_, detail)) => {
+                    self.fail_part(batch, lo, hi, RejectReason::RetriesExhausted, Some(detail))
+                }
             },
             Class::Rejected(status, body) => {
                 if hi.saturating_sub(lo) > 1 {
@@ -885,17 +1126,43 @@ impl Run {
                     if let Some(acc) = self.accs.get_mut(&batch) {
                         acc.open += 1;
                     }
-                    self.queue.push(Task::new(Work::Upsert { batch, lo, hi: mid, bisect: true }, now_ms));
-                    self.queue.push(Task::new(Work::Upsert { batch, lo: mid, hi, bisect: true }, now_ms));
+                    self.queue.push(Task::new(
+                        Work::Upsert {
+                            batch,
+                            lo,
+                            hi: mid,
+                            bisect: true,
+                        },
+                        now_ms,
+                    ));
+                    self.queue.push(Task::new(
+                        Work::Upsert {
+                            batch,
+                            lo: mid,
+                            hi,
+                            bisect: true,
+                        },
+                        now_ms,
+                    ));
                     false
                 } else {
-                    let email = self.plan.batch(batch as usize).get(lo as usize).map(|m| self.plan.email(m).to_string());
+                    let email = self
+                        .plan
+                        .batch(batch as usize)
+                        .get(lo as usize)
+                        .map(|m| self.plan.email(m).to_string());
                     let detail = autopilot::describe_error(status, &body, email.as_deref());
                     self.fail_part(batch, lo, hi, RejectReason::ServerRejected, Some(detail))
                 }
             }
             Class::Conflict => {
-                self.fail(Error::new(ErrorCode::ApiError, "Autopilot answered HTTP 409 to POST /contacts; the run stopped."), now_ms);
+                self.fail(
+                    Error::new(
+                        ErrorCode::ApiError,
+                        "Autopilot answered HTTP 409 to POST /contacts; the run stopped.",
+                    ),
+                    now_ms,
+                );
                 false
             }
             Class::Fatal(e) => {
@@ -906,23 +1173,45 @@ impl Run {
     }
 
     /// Fails every contact of part `lo..hi` of `batch` and closes the part.
-    fn fail_part(&mut self, batch: u32, lo: u32, hi: u32, reason: RejectReason, detail: Option<String>) -> bool {
-        let items = self.plan.batch(batch as usize).get(lo as usize..hi as usize).unwrap_or(&[]);
+    fn fail_part(
+        &mut self,
+        batch: u32,
+        lo: u32,
+        hi: u32,
+        reason: RejectReason,
+        detail: Option<String>,
+    ) -> bool {
+        let items = self
+            .plan
+            .batch(batch as usize)
+            .get(lo as usize..hi as usize)
+            .unwrap_or(&[]);
         if let Some(acc) = self.accs.get_mut(&batch) {
-            acc.failed.extend(items.iter().map(|m| FailedRef { segment: m.segment, row: m.row, reason, detail: detail.clone() }));
+            acc.failed.extend(items.iter().map(|m| FailedRef {
+                segment: m.segment,
+                row: m.row,
+                reason,
+                detail: detail.clone(),
+            }));
         }
         self.part_done(batch)
     }
 
     /// Closes one part of `batch`; when it was the last, the batch is finished (`true`).
     fn part_done(&mut self, batch: u32) -> bool {
-        let Some(acc) = self.accs.get_mut(&batch) else { return false };
+        let Some(acc) = self.accs.get_mut(&batch) else {
+            return false;
+        };
         acc.open = acc.open.saturating_sub(1);
         if acc.open > 0 {
             return false;
         }
-        let Some(acc) = self.accs.remove(&batch) else { return false };
-        let Some(d) = self.done.get_mut(batch as usize) else { return false };
+        let Some(acc) = self.accs.remove(&batch) else {
+            return false;
+        };
+        let Some(d) = self.done.get_mut(batch as usize) else {
+            return false;
+        };
         if *d {
             return false;
         }
@@ -983,7 +1272,11 @@ impl Run {
     pub fn progress(&self, now_ms: f64) -> Progress {
         let elapsed_ms = (now_ms - self.started_at).max(0.0);
         let contacts_total = self.plan.memberships.len() as u64;
-        let per_second = if elapsed_ms > 0.0 { self.contacts_done_this_run as f64 * 1000.0 / elapsed_ms } else { 0.0 };
+        let per_second = if elapsed_ms > 0.0 {
+            self.contacts_done_this_run as f64 * 1000.0 / elapsed_ms
+        } else {
+            0.0
+        };
         let remaining = contacts_total.saturating_sub(self.done_contacts);
         let eta_ms = if self.phase == Phase::Done {
             Some(0.0)
@@ -1074,7 +1367,13 @@ impl Run {
         failed.sort_by_key(|f| (f.segment, f.row));
         for f in failed {
             if rejects.len() < MAX_REJECTS {
-                rejects.push(Reject { segment: f.segment, row: f.row, id: None, reason: f.reason, detail: f.detail.clone() });
+                rejects.push(Reject {
+                    segment: f.segment,
+                    row: f.row,
+                    id: None,
+                    reason: f.reason,
+                    detail: f.detail.clone(),
+                });
             } else {
                 rejects_omitted += 1;
             }
@@ -1094,7 +1393,10 @@ impl Run {
             rejects,
             rejects_omitted,
             warnings: self.plan.warnings.clone(),
-            error: self.error.as_ref().map(|e| ReportError { code: e.code.as_str().to_string(), message: e.message.clone() }),
+            error: self.error.as_ref().map(|e| ReportError {
+                code: e.code.as_str().to_string(),
+                message: e.message.clone(),
+            }),
             checkpoint: self.checkpoint(),
         }
     }

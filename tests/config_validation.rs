@@ -177,6 +177,7 @@ fn field_mapped_twice_and_hints() {
     assert_eq!(
         fm,
         vec![
+            // (json! sorts keys; the order of the object is kept)
             ("mapping.fields.Email", "UNKNOWN_STANDARD_FIELD"),
             ("mapping.fields.FirstName", "FIELD_MAPPED_TWICE"),
             ("mapping.fields.company", "UNKNOWN_STANDARD_FIELD"),
@@ -273,4 +274,23 @@ fn type_errors_carry_the_path() {
     .unwrap_err();
     assert_eq!(err.issues[0].path, "mapping.custom[0].name");
     assert_eq!(err.issues[0].code, "TYPE_MISMATCH");
+}
+
+#[test]
+fn type_error_paths_in_arrays_and_nested_objects() {
+    let cases = [
+        (json!({"segments": [{"name": "a"}, {"name": 7}]}), "segments[1].name"),
+        (json!({"connection": {"consent": "yes"}}), "connection.consent"),
+        (json!({"overCap": "drop"}), "overCap"),
+        (json!({"mapping": {"fields": {"Company": 3}}}), "mapping.fields.Company"),
+        (json!({"segments": {}}), "segments"),
+        (json!({"cap": "10"}), "cap"),
+    ];
+    for (v, path) in cases {
+        let err = from_json_str::<ExportConfig>(&serde_json::to_string_pretty(&v).unwrap()).unwrap_err();
+        assert_eq!(err.issues[0].path, path, "{v}");
+        let err = from_json_str::<ExportConfig>(&v.to_string()).unwrap_err();
+        assert_eq!(err.issues[0].path, path, "{v} (one line)");
+        assert!(!err.issues[0].message.contains(" at line "), "{}", err.issues[0].message);
+    }
 }

@@ -48,18 +48,28 @@ impl RowSink for Rec {
         self.0.push(Call::Row(row, cells));
     }
     fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
-        self.0.push(Call::Reject(row, reason, detail.map(str::to_string)));
+        self.0
+            .push(Call::Reject(row, reason, detail.map(str::to_string)));
     }
 }
 
 /// Feeds `input` cut into pieces of the given sizes (cycled; empty pieces included).
-fn parse(format: Format, proj: &[String], input: &[u8], sizes: &[usize]) -> (Vec<Call>, Result<(), Error>) {
+fn parse(
+    format: Format,
+    proj: &[String],
+    input: &[u8],
+    sizes: &[usize],
+) -> (Vec<Call>, Result<(), Error>) {
     let mut parser = Parser::new(format, proj.to_vec());
     let mut sink = Rec::default();
     let mut rest = input;
     let mut i = 0;
     while !rest.is_empty() {
-        let size = if sizes.is_empty() { rest.len() } else { sizes[i % sizes.len()] };
+        let size = if sizes.is_empty() {
+            rest.len()
+        } else {
+            sizes[i % sizes.len()]
+        };
         i += 1;
         let (chunk, tail) = rest.split_at(size.min(rest.len()));
         if let Err(e) = parser.feed(chunk, &mut sink) {
@@ -72,7 +82,10 @@ fn parse(format: Format, proj: &[String], input: &[u8], sizes: &[usize]) -> (Vec
 }
 
 fn sizes() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(prop_oneof![3 => 1usize..4, 2 => 0usize..40, 1 => 40usize..400], 1..24)
+    prop::collection::vec(
+        prop_oneof![3 => 1usize..4, 2 => 0usize..40, 1 => 40usize..400],
+        1..24,
+    )
 }
 
 // ---------------------------------------------------------------- CSV
@@ -121,16 +134,26 @@ fn encode_field(out: &mut Vec<u8>, field: &str, force_quote: bool) {
 }
 
 fn csv_doc() -> impl Strategy<Value = CsvDoc> {
-    let header = prop::sample::subsequence(vec!["email", "Name", "id", "note", "zip"], 2..=5)
-        .prop_shuffle();
+    let header =
+        prop::sample::subsequence(vec!["email", "Name", "id", "note", "zip"], 2..=5).prop_shuffle();
     (header, any::<bool>())
         .prop_flat_map(|(header, bom)| {
             let width = header.len();
             let records = prop::collection::vec(
-                (prop::collection::vec(csv_text(), width), prop::collection::vec(any::<bool>(), width), 0usize..3),
+                (
+                    prop::collection::vec(csv_text(), width),
+                    prop::collection::vec(any::<bool>(), width),
+                    0usize..3,
+                ),
                 0..12,
             );
-            (Just(header), Just(bom), records, any::<bool>(), prop::sample::subsequence(vec!["email", "name", "ID", "missing", "zip"], 0..=5))
+            (
+                Just(header),
+                Just(bom),
+                records,
+                any::<bool>(),
+                prop::sample::subsequence(vec!["email", "name", "ID", "missing", "zip"], 0..=5),
+            )
         })
         .prop_map(|(header, bom, records, final_newline, proj)| {
             let header: Vec<String> = header.into_iter().map(String::from).collect();
@@ -160,14 +183,20 @@ fn csv_doc() -> impl Strategy<Value = CsvDoc> {
             let columns: Vec<Option<usize>> = proj
                 .iter()
                 .map(|p| {
-                    header
-                        .iter()
-                        .position(|h| h == p)
-                        .or_else(|| header.iter().position(|h| h.to_lowercase() == p.to_lowercase()))
+                    header.iter().position(|h| h == p).or_else(|| {
+                        header
+                            .iter()
+                            .position(|h| h.to_lowercase() == p.to_lowercase())
+                    })
                 })
                 .collect();
             let mut expected = vec![Call::Columns(
-                columns.iter().enumerate().filter(|(_, c)| c.is_none()).map(|(i, _)| i).collect(),
+                columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_none())
+                    .map(|(i, _)| i)
+                    .collect(),
             )];
             for (i, r) in recs.iter().enumerate() {
                 let cells = columns
@@ -205,14 +234,18 @@ fn bom_prefix() -> impl Strategy<Value = &'static [u8]> {
 fn damage(bytes: &[u8], edits: &[(usize, u8)]) -> Vec<u8> {
     let mut out = bytes.to_vec();
     for &(at, b) in edits {
-        let at = if out.is_empty() { 0 } else { at % (out.len() + 1) };
+        let at = if out.is_empty() {
+            0
+        } else {
+            at % (out.len() + 1)
+        };
         out.insert(at, b);
     }
     out
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, max_shrink_iters: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn csv_matches_model_and_any_chunking(doc in csv_doc(), sizes in sizes()) {
@@ -256,7 +289,9 @@ fn json_leaf() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
         (-1e12f64..1e12).prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[a-c\"\\\\\u{e9}\u{1F600}\n\t/]{0,6}".prop_map(Value::String),
     ]
 }
@@ -298,7 +333,13 @@ fn write_record(r: &Rec2, pretty_ws: bool) -> String {
             let sep = if pretty_ws { " , " } else { "," };
             let body: Vec<String> = kv
                 .iter()
-                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), serde_json::to_string(v).unwrap()))
+                .map(|(k, v)| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_string(k).unwrap(),
+                        serde_json::to_string(v).unwrap()
+                    )
+                })
                 .collect();
             format!("{{{}}}", body.join(sep))
         }
@@ -314,7 +355,8 @@ fn model_cells(r: &Rec2, proj: &[String]) -> Option<Vec<C>> {
                 None => C::Missing,
                 Some((_, v)) => {
                     // Numbers: what serde_json reads back from the written text.
-                    let v: Value = serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
+                    let v: Value =
+                        serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
                     match v {
                         Value::Null => C::Null,
                         Value::Bool(b) => C::Bool(b),
@@ -341,7 +383,16 @@ fn model_calls(records: &[Rec2], proj: &[String]) -> Vec<Call> {
 
 fn projection() -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(
-        prop::sample::select(vec!["email", "name", "__proto__", "constructor", "\u{e9}", "a\"b", "absent"]).prop_map(String::from),
+        prop::sample::select(vec![
+            "email",
+            "name",
+            "__proto__",
+            "constructor",
+            "\u{e9}",
+            "a\"b",
+            "absent",
+        ])
+        .prop_map(String::from),
         0..6,
     )
 }
@@ -365,7 +416,7 @@ fn line() -> impl Strategy<Value = Line> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, max_shrink_iters: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn ndjson_matches_model_and_any_chunking(

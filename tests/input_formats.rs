@@ -53,7 +53,8 @@ impl RowSink for Rec {
         self.calls.push(Call::Row(row, cells));
     }
     fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
-        self.calls.push(Call::Reject(row, reason, detail.map(str::to_string)));
+        self.calls
+            .push(Call::Reject(row, reason, detail.map(str::to_string)));
     }
 }
 
@@ -165,18 +166,29 @@ fn csv_bom_is_stripped_whatever_the_split() {
             .collect::<Vec<_>>()
     );
     assert_eq!(
-        calls(Format::Csv, &["email"], b"\xEF\xBB\xBF\xEF\xBB\xBFemail\nx\n"),
+        calls(
+            Format::Csv,
+            &["email"],
+            b"\xEF\xBB\xBF\xEF\xBB\xBFemail\nx\n"
+        ),
         vec![Call::Columns(vec![0]), row(1, vec![C::Missing])]
     );
     // Only a BOM, or a BOM prefix: no rows, no error.
     assert_eq!(calls(Format::Csv, &["email"], b"\xEF\xBB\xBF"), vec![]);
-    assert_eq!(calls(Format::Csv, &["email"], b"\xEF\xBB"), vec![Call::Columns(vec![0])]);
+    assert_eq!(
+        calls(Format::Csv, &["email"], b"\xEF\xBB"),
+        vec![Call::Columns(vec![0])]
+    );
 }
 
 #[test]
 fn csv_missing_column_is_reported_and_missing_in_rows() {
     assert_eq!(
-        calls(Format::Csv, &["email", "phone", "name", "zip"], b"name,email\nAl,a@x.io\n"),
+        calls(
+            Format::Csv,
+            &["email", "phone", "name", "zip"],
+            b"name,email\nAl,a@x.io\n"
+        ),
         vec![
             Call::Columns(vec![1, 3]),
             row(1, vec![s("a@x.io"), C::Missing, s("Al"), C::Missing]),
@@ -208,7 +220,10 @@ fn csv_header_is_trimmed_and_matched_case_insensitively_exact_first() {
             &["email", "First Name", "Id"],
             b" EMAIL ,first name,id,Id\nA@x.io,Al,1,2\n"
         ),
-        vec![Call::Columns(vec![]), row(1, vec![s("A@x.io"), s("Al"), s("2")])]
+        vec![
+            Call::Columns(vec![]),
+            row(1, vec![s("A@x.io"), s("Al"), s("2")])
+        ]
     );
     // Duplicate header names: the first exact match wins; values are not trimmed.
     assert_eq!(
@@ -230,8 +245,16 @@ fn csv_field_count_mismatch_rejects_that_row_only() {
         vec![
             Call::Columns(vec![]),
             row(1, vec![s("a@x.io")]),
-            Call::Reject(2, RejectReason::MalformedRow, Some("expected 3 fields, found 2".into())),
-            Call::Reject(3, RejectReason::MalformedRow, Some("expected 3 fields, found 4".into())),
+            Call::Reject(
+                2,
+                RejectReason::MalformedRow,
+                Some("expected 3 fields, found 2".into())
+            ),
+            Call::Reject(
+                3,
+                RejectReason::MalformedRow,
+                Some("expected 3 fields, found 4".into())
+            ),
             row(4, vec![s("d@x.io")]),
         ]
     );
@@ -263,7 +286,10 @@ fn csv_invalid_utf8_row_is_kept_apart_from_good_rows() {
     // Invalid UTF-8 in the header is tolerated (names are read lossily).
     assert_eq!(
         calls(Format::Csv, &["email", "x"], b"email,\xFFx\na@x.io,1\n"),
-        vec![Call::Columns(vec![1]), row(1, vec![s("a@x.io"), C::Missing])]
+        vec![
+            Call::Columns(vec![1]),
+            row(1, vec![s("a@x.io"), C::Missing])
+        ]
     );
 }
 
@@ -271,8 +297,14 @@ fn csv_invalid_utf8_row_is_kept_apart_from_good_rows() {
 fn csv_header_only_empty_and_blank_inputs() {
     assert_eq!(calls(Format::Csv, &["email"], b""), vec![]);
     assert_eq!(calls(Format::Csv, &["email"], b"\n\r\n\r"), vec![]);
-    assert_eq!(calls(Format::Csv, &["email"], b"email"), vec![Call::Columns(vec![])]);
-    assert_eq!(calls(Format::Csv, &["email"], b"email\r\n"), vec![Call::Columns(vec![])]);
+    assert_eq!(
+        calls(Format::Csv, &["email"], b"email"),
+        vec![Call::Columns(vec![])]
+    );
+    assert_eq!(
+        calls(Format::Csv, &["email"], b"email\r\n"),
+        vec![Call::Columns(vec![])]
+    );
     assert_eq!(
         calls(Format::Csv, &["email", "name"], b"email\n\n\n"),
         vec![Call::Columns(vec![1])]
@@ -284,7 +316,11 @@ fn csv_blank_and_whitespace_lines_are_not_records() {
     let input = b"\n  \nemail,name\n\na@x.io,Al\n \t \r\n\r\nb@x.io,Bo\n\n";
     assert_eq!(
         calls(Format::Csv, &["name"], input),
-        vec![Call::Columns(vec![]), row(1, vec![s("Al")]), row(2, vec![s("Bo")])]
+        vec![
+            Call::Columns(vec![]),
+            row(1, vec![s("Al")]),
+            row(2, vec![s("Bo")])
+        ]
     );
     // A quoted empty field is a real value in a multi-column file.
     assert_eq!(
@@ -297,7 +333,10 @@ fn csv_blank_and_whitespace_lines_are_not_records() {
 fn csv_unterminated_quote_at_end_of_input_is_one_record() {
     assert_eq!(
         calls(Format::Csv, &["a", "b"], b"a,b\n1,\"open\nstill open"),
-        vec![Call::Columns(vec![]), row(1, vec![s("1"), s("open\nstill open")])]
+        vec![
+            Call::Columns(vec![]),
+            row(1, vec![s("1"), s("open\nstill open")])
+        ]
     );
 }
 
@@ -317,7 +356,10 @@ fn csv_ten_megabyte_field() {
         let chunks: Vec<&[u8]> = input.chunks(chunk).collect();
         let (got, result) = run_chunks(Format::Csv, &["email", "blob"], &chunks);
         assert_eq!(result, Ok(()));
-        assert!(got == expected, "10 MB field mismatch with chunk size {chunk}");
+        assert!(
+            got == expected,
+            "10 MB field mismatch with chunk size {chunk}"
+        );
     }
 }
 
@@ -330,7 +372,10 @@ fn csv_rows_seen_and_feed_after_finish() {
     parser.finish(&mut sink).unwrap();
     assert_eq!(parser.rows_seen(), 2);
     assert_eq!(parser.format(), Format::Csv);
-    assert_eq!(parser.feed(b"c\n", &mut sink).unwrap_err().code, ErrorCode::Internal);
+    assert_eq!(
+        parser.feed(b"c\n", &mut sink).unwrap_err().code,
+        ErrorCode::Internal
+    );
     assert_eq!(parser.finish(&mut sink), Ok(()));
     assert_eq!(sink.calls.len(), 3);
 }
@@ -352,15 +397,35 @@ fn ndjson_values_blank_lines_crlf_and_final_line() {
         {\"email\":\"esc\\u00e9\\\"q\",\"n\":-7,\"f\":0.1}\n\
         {\"other\":1}";
     assert_eq!(
-        calls(Format::Ndjson, &["email", "n", "f", "b", "z", "o", "a"], input),
+        calls(
+            Format::Ndjson,
+            &["email", "n", "f", "b", "z", "o", "a"],
+            input
+        ),
         vec![
             row(
                 1,
-                vec![s("a@x.io"), n("42"), n("1500.0"), C::Bool(true), C::Null, C::Nested, C::Nested]
+                vec![
+                    s("a@x.io"),
+                    n("42"),
+                    n("1500.0"),
+                    C::Bool(true),
+                    C::Null,
+                    C::Nested,
+                    C::Nested
+                ]
             ),
             row(
                 2,
-                vec![s("esc\u{e9}\"q"), n("-7"), n("0.1"), C::Missing, C::Missing, C::Missing, C::Missing]
+                vec![
+                    s("esc\u{e9}\"q"),
+                    n("-7"),
+                    n("0.1"),
+                    C::Missing,
+                    C::Missing,
+                    C::Missing,
+                    C::Missing
+                ]
             ),
             row(3, vec![C::Missing; 7]),
         ]
@@ -402,7 +467,10 @@ fn ndjson_bad_lines_are_rejected_without_content() {
         other => panic!("unexpected {other:?}"),
     }
     // An invalid array is malformed, not "not an object".
-    assert!(matches!(&got[8], Call::Reject(9, RejectReason::MalformedRow, Some(_))));
+    assert!(matches!(
+        &got[8],
+        Call::Reject(9, RejectReason::MalformedRow, Some(_))
+    ));
     assert_eq!(got[9], row(10, vec![s("c@x.io")]));
 }
 
@@ -412,9 +480,22 @@ fn ndjson_duplicate_keys_last_wins_and_proto_keys_are_plain() {
 {"__proto__":"p","toString":5}
 "#;
     assert_eq!(
-        calls(Format::Ndjson, &["email", "__proto__", "constructor", "toString", "email"], input),
+        calls(
+            Format::Ndjson,
+            &["email", "__proto__", "constructor", "toString", "email"],
+            input
+        ),
         vec![
-            row(1, vec![s("last@x.io"), C::Nested, s("c"), C::Missing, s("last@x.io")]),
+            row(
+                1,
+                vec![
+                    s("last@x.io"),
+                    C::Nested,
+                    s("c"),
+                    C::Missing,
+                    s("last@x.io")
+                ]
+            ),
             row(2, vec![C::Missing, s("p"), C::Missing, n("5"), C::Missing]),
         ]
     );
@@ -423,7 +504,10 @@ fn ndjson_duplicate_keys_last_wins_and_proto_keys_are_plain() {
 #[test]
 fn ndjson_empty_and_blank_inputs() {
     assert_eq!(calls(Format::Ndjson, &["email"], b""), vec![]);
-    assert_eq!(calls(Format::Ndjson, &["email"], b"\xEF\xBB\xBF\n \r\n\t"), vec![]);
+    assert_eq!(
+        calls(Format::Ndjson, &["email"], b"\xEF\xBB\xBF\n \r\n\t"),
+        vec![]
+    );
 }
 
 #[test]
@@ -432,12 +516,24 @@ fn ndjson_deep_nesting_is_a_malformed_row_not_a_crash() {
     line.push('\n');
     line.push_str("{\"email\":\"a\"}\n");
     let got = calls(Format::Ndjson, &["email"], line.as_bytes());
-    assert!(matches!(&got[0], Call::Reject(1, RejectReason::MalformedRow, Some(_))), "{got:?}");
+    assert!(
+        matches!(
+            &got[0],
+            Call::Reject(1, RejectReason::MalformedRow, Some(_))
+        ),
+        "{got:?}"
+    );
     assert_eq!(got[1], row(2, vec![s("a")]));
     let mut obj = "{\"email\":".repeat(5_000);
     obj.push('1');
     let got = calls(Format::Ndjson, &["email"], obj.as_bytes());
-    assert!(matches!(&got[0], Call::Reject(1, RejectReason::MalformedRow, Some(_))), "{got:?}");
+    assert!(
+        matches!(
+            &got[0],
+            Call::Reject(1, RejectReason::MalformedRow, Some(_))
+        ),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -468,7 +564,11 @@ fn json_array_with_non_objects_proto_keys_and_duplicates() {
   {}
 ] "#;
     assert_eq!(
-        calls(Format::Json, &["email", "__proto__", "constructor", "age"], input),
+        calls(
+            Format::Json,
+            &["email", "__proto__", "constructor", "age"],
+            input
+        ),
         vec![
             row(1, vec![s("A2@x.io"), C::Nested, s("x"), C::Missing]),
             rej(2, RejectReason::NotAnObject),
@@ -485,7 +585,10 @@ fn json_array_with_non_objects_proto_keys_and_duplicates() {
 #[test]
 fn json_not_an_array_is_input_invalid_without_content() {
     for (input, needle) in [
-        (&br#"{"email":"secret@x.io"}"#[..], "found an object at line 1 column 1"),
+        (
+            &br#"{"email":"secret@x.io"}"#[..],
+            "found an object at line 1 column 1",
+        ),
         (b"\n  \"secret@x.io\"", "found a string at line 2 column 3"),
         (b"42", "found a number"),
         (b"null", "found null"),
@@ -538,4 +641,18 @@ fn json_error_sticks_after_finish() {
     let err = parser.finish(&mut sink).unwrap_err();
     assert_eq!(err.code, ErrorCode::InputInvalid);
     assert_eq!(parser.finish(&mut sink), Err(err));
+}
+
+#[test]
+fn parser_debug_shows_no_buffered_input() {
+    for format in [Format::Csv, Format::Ndjson, Format::Json] {
+        let mut parser = Parser::new(format, fields(&["email"]));
+        let mut sink = Rec::default();
+        parser
+            .feed(b"email\n{\"email\":\"secret@x.io", &mut sink)
+            .unwrap();
+        let debug = format!("{parser:?}");
+        assert!(debug.contains("Parser"), "{debug}");
+        assert!(!debug.contains("secret"), "{debug}");
+    }
 }

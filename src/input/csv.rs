@@ -15,7 +15,6 @@ const INITIAL_OUT: usize = 8 * 1024;
 const INITIAL_ENDS: usize = 32;
 
 /// Incremental CSV parser (the BOM is already stripped by the caller).
-#[derive(Debug)]
 pub(super) struct CsvParser {
     reader: Reader,
     fields: Vec<String>,
@@ -34,7 +33,6 @@ pub(super) struct CsvParser {
 }
 
 /// What the header row told us.
-#[derive(Debug)]
 struct Header {
     /// Number of header columns: every record must have exactly this many fields.
     width: usize,
@@ -49,7 +47,7 @@ impl CsvParser {
         // the caller strips it chunk-independently instead. A first call with an empty
         // output buffer consumes nothing and turns csv-core's own stripping off, so that a
         // second BOM is handled the same way whatever the chunking.
-        // removed
+        let _ = reader.read_record(b"x", &mut [], &mut []);
         let cells = Vec::with_capacity(fields.len());
         CsvParser {
             reader,
@@ -224,7 +222,8 @@ fn read_header(bytes: &[u8], ends: &[usize], fields: &[String]) -> Header {
             if let Some(i) = names.iter().position(|n| n == f) {
                 return Some(i);
             }
-            let lower = lower.get_or_insert_with(|| names.iter().map(|n| n.to_lowercase()).collect());
+            let lower =
+                lower.get_or_insert_with(|| names.iter().map(|n| n.to_lowercase()).collect());
             let wanted = f.to_lowercase();
             lower.iter().position(|n| *n == wanted)
         })

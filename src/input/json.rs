@@ -27,7 +27,6 @@ pub(super) enum Val<'de> {
 }
 
 /// The projection, prepared for key lookups.
-#[derive(Debug)]
 pub(super) struct Projection {
     /// Distinct projected keys, sorted, each with its slot.
     keys: Vec<(String, usize)>,
@@ -296,7 +295,6 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
 /// A JSON array of records: bytes are buffered until `finish`, then the array is streamed
 /// element by element.
-#[derive(Debug)]
 pub(super) struct JsonParser {
     projection: Projection,
     buf: Vec<u8>,

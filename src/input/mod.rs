@@ -33,6 +33,7 @@ mod ndjson;
 
 use crate::error::{Error, ErrorCode};
 use crate::report::RejectReason;
+use std::fmt;
 
 /// The format of a byte source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +55,8 @@ pub enum Cell<'a> {
     Null,
     /// JSON boolean.
     Bool(bool),
-    /// JSON number, as text (integers exactly as written; other numbers in their shortest
-    /// round-trip form, e.g. `"1500.0"` for `1.5e3`).
+    /// JSON number, as text: integers in plain decimal (`"42"`, `"-7"`), other numbers in
+    /// serde_json's shortest round-trip form (`"1500.0"` for `1.5e3`, `"1e+300"`).
     Num(&'a str),
     /// Text (a CSV field is always text).
     Str(&'a str),
@@ -78,7 +79,6 @@ pub trait RowSink {
 }
 
 /// The parser of one format.
-#[derive(Debug)]
 enum Inner {
     Csv(Box<csv::CsvParser>),
     Ndjson(ndjson::NdjsonParser),
@@ -133,12 +133,23 @@ enum State {
 /// Create it with [`Parser::new`], call [`Parser::feed`] for each chunk and
 /// [`Parser::finish`] once at the end. After an error, every later call returns the same
 /// error; after `finish`, `feed` is an error and `finish` does nothing.
-#[derive(Debug)]
+///
+/// Its `Debug` output shows the format, the state and the row count, never buffered input.
 pub struct Parser {
     format: Format,
     bom: BomStrip,
     inner: Inner,
     state: State,
+}
+
+impl fmt::Debug for Parser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parser")
+            .field("format", &self.format)
+            .field("rows_seen", &self.rows_seen())
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Parser {

@@ -8,7 +8,6 @@ use super::RowSink;
 use crate::report::RejectReason;
 
 /// Incremental NDJSON parser (the BOM is already stripped by the caller).
-#[derive(Debug)]
 pub(super) struct NdjsonParser {
     projection: Projection,
     /// The start of a line whose end has not arrived yet.

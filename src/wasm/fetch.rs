@@ -45,7 +45,7 @@ pub async fn send(req: HttpRequest<'_>, controller: &AbortController) -> Ended {
     let abort = Reflect::get(controller, &JsValue::from_str("abort"))
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
-        .map(|f| f.bind1(controller, &JsValue::from_str(TIMEOUT_REASON)));
+        .map(|f| JsValue::from(f.bind1(controller, &JsValue::from_str(TIMEOUT_REASON))));
     let Some(abort) = abort else {
         return Ended::Outcome(Outcome::Network("AbortController.abort is missing".into()));
     };

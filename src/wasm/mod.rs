@@ -36,10 +36,18 @@ fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Serialises to plain JS objects (maps as objects, 64-bit integers as numbers).
+/// Converts to a plain JS value through JSON text (`JSON.parse`): smaller code than a
+/// per-field bridge, and plain objects, arrays and numbers come out.
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    value.serialize(&ser).unwrap_or(JsValue::NULL)
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// `JSON.stringify`, with `None` for values JSON cannot hold (BigInt, cycles, undefined).
+fn json_text(v: &JsValue) -> Option<String> {
+    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string())
 }
 
 /// Builds the thrown `AutopilotExportError`.
@@ -57,7 +65,8 @@ fn from_js<T: for<'de> serde::Deserialize<'de>>(v: &JsValue) -> Result<T, Error>
     if !v.is_object() {
         return Err(config::type_error("", "expected an object"));
     }
-    config::deserialize(serde_wasm_bindgen::Deserializer::from(v.clone()))
+    let text = json_text(v).ok_or_else(|| config::type_error("", "the value cannot be read as JSON (BigInt or a cycle?)"))?;
+    config::from_json_str(&text)
 }
 
 /// Splits a job into its configuration and each segment's `profiles` value (which is never
@@ -75,7 +84,7 @@ fn split_job(job: &JsValue) -> Result<(ExportConfig, Vec<JsValue>), Error> {
             if s.is_object() {
                 let c: JsValue = Object::assign(&Object::new(), s.unchecked_ref()).into();
                 profiles.push(get(&c, "profiles"));
-                let _ = Reflect::delete_property(c.unchecked_ref(), &JsValue::from_str("profiles"));
+                let _ = Reflect::delete_property(c.unchecked_ref::<Object>(), &JsValue::from_str("profiles"));
                 stripped.push(&c);
             } else {
                 profiles.push(JsValue::UNDEFINED);
@@ -183,7 +192,7 @@ pub fn preview(
 /// import { previewAsync } from 'autopilot-export';
 /// const s = await previewAsync({ ...job, segments: [{ name: 'VIP', profiles: { csv: fileStream } }] });
 /// ```
-#[wasm_bindgen(js_name = previewAsync, unchecked_return_type = "Promise<ExportPlanSummary>")]
+#[wasm_bindgen(js_name = previewAsync, unchecked_return_type = "ExportPlanSummary")]
 pub async fn preview_async(
     #[wasm_bindgen(unchecked_param_type = "ExportJob")] job: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PreviewOptions")] options: JsValue,
@@ -212,14 +221,14 @@ fn linked_controller(signal: &JsValue) -> Result<AbortController, Error> {
             ));
         }
         if let Ok(abort) = get(&controller, "abort").dyn_into::<Function>() {
-            on_abort(signal, &abort.bind(&controller));
+            on_abort(signal, &abort.bind0(&controller).into());
         }
     }
     Ok(controller)
 }
 
 /// Calls `f` once when `signal` aborts.
-fn on_abort(signal: &AbortSignal, f: &Function) {
+fn on_abort(signal: &AbortSignal, f: &JsValue) {
     let opts = Object::new();
     set(&opts, "once", &JsValue::TRUE);
     if let Ok(add) = get(signal, "addEventListener").dyn_into::<Function>() {
@@ -239,7 +248,7 @@ fn on_abort(signal: &AbortSignal, f: &Function) {
 ///   if (e.code === 'AUTH_FAILED') alert('Autopilot rejected this API key');
 /// }
 /// ```
-#[wasm_bindgen(js_name = checkConnection, unchecked_return_type = "Promise<AccountInfo>")]
+#[wasm_bindgen(js_name = checkConnection, unchecked_return_type = "AccountInfo")]
 pub async fn check_connection(
     #[wasm_bindgen(unchecked_param_type = "Connection")] conn: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal, timeoutMs?: number }")]
@@ -302,8 +311,8 @@ pub async fn check_connection(
                 _ => Err(Error::new(
                     ErrorCode::ApiError,
                     format!(
-                        "{base}/account answered {status}: {}",
-                        crate::autopilot::error_message(&body)
+                        "{base}/account answered {}",
+                        crate::autopilot::describe_error(status, &body, None)
                     ),
                 )),
             },
@@ -336,8 +345,10 @@ fn run_options(
                     format!("options.{key}"),
                     "OPTION_OUT_OF_RANGE",
                     format!(
-                        "{key} must be a {} from {lo} to {hi}",
-                        if integer { "whole number" } else { "number" }
+                        "{key} must be a {} from {} to {}",
+                        if integer { "whole number" } else { "number" },
+                        lo as u64,
+                        hi as u64
                     ),
                 ));
                 None
@@ -381,12 +392,14 @@ fn run_options(
         None
     } else {
         Some(
-            serde_wasm_bindgen::from_value::<Checkpoint>(cp).map_err(|e| {
-                Error::new(
-                    ErrorCode::CheckpointMismatch,
-                    format!("the checkpoint is not one this library wrote: {e}"),
-                )
-            })?,
+            json_text(&cp)
+                .and_then(|t| serde_json::from_str::<Checkpoint>(&t).ok())
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::CheckpointMismatch,
+                        "the checkpoint is not one this library wrote",
+                    )
+                })?,
         )
     };
     Ok((o, signal, progress, checkpoint))
@@ -424,7 +437,7 @@ impl Shared {
 /// });
 /// if (report.status === 'cancelled') saveSomewhere(report.checkpoint);
 /// ```
-#[wasm_bindgen(js_name = exportSegments, unchecked_return_type = "Promise<ExportReport>")]
+#[wasm_bindgen(js_name = exportSegments, unchecked_return_type = "ExportReport")]
 pub async fn export_segments(
     #[wasm_bindgen(unchecked_param_type = "ExportJob")] job: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: JsValue,
@@ -476,7 +489,7 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     let mut controllers: HashMap<u64, AbortController> = HashMap::new();
     let abort_promise = signal
         .as_ref()
-        .map(|s| Promise::new(&mut |resolve, _| on_abort(s, &resolve)));
+        .map(|s| Promise::new(&mut |resolve, _| on_abort(s, resolve.as_ref())));
     let report_progress = |run: &Run| {
         if let Some(f) = &progress {
             // A throwing callback must not break the export.

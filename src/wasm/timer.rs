@@ -1,12 +1,12 @@
 //! Timers over the global `setTimeout` / `clearTimeout` (never `window`), and the clock.
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    fn set_timeout(handler: &JsValue, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 }
@@ -24,7 +24,7 @@ pub struct Timer {
 
 impl Timer {
     /// Calls `f` (a JS function) after `ms` milliseconds.
-    pub fn call_after(f: &Function, ms: f64) -> Timer {
+    pub fn call_after(f: &JsValue, ms: f64) -> Timer {
         Timer {
             id: set_timeout(f, ms.clamp(0.0, 2_147_483_647.0)),
         }
@@ -42,7 +42,7 @@ impl Drop for Timer {
 pub fn sleep(ms: f64) -> (Promise, Timer) {
     let mut timer = None;
     let promise = Promise::new(&mut |resolve, _reject| {
-        timer = Some(Timer::call_after(&resolve, ms));
+        timer = Some(Timer::call_after(resolve.as_ref(), ms));
     });
     // `Promise::new` runs the executor synchronously, so the timer is always set.
     let timer = timer.unwrap_or_else(|| Timer {

@@ -1,0 +1,1 @@
+export * from './autopilot_export.js';

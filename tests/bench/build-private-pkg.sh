@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds a private copy of the npm package (same steps as pkg-template/build.sh) into $1
+# (default /work/target-bench/pkg), with its own cargo target dir, so that long benchmark or
+# soak runs are not disturbed by a concurrent rebuild of pkg/. Use it with
+#   AUTOPILOT_PKG_DIR=/work/target-bench/pkg node tests/bench/export-rate.mjs --long
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-/work/target-bench/pkg}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
+cd "$root"
+cargo build --quiet --release --target wasm32-unknown-unknown --lib
+tmp=$(mktemp -d)
+wasm-bindgen --target web --out-dir "$tmp" --out-name autopilot_export \
+  --remove-name-section --remove-producers-section \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/autopilot_export.wasm"
+tests/node_modules/.bin/wasm-opt -Oz "$tmp/autopilot_export_bg.wasm" -o "$tmp/autopilot_export_bg.wasm"
+for f in pkg-template/*; do
+  case "$(basename "$f")" in build.sh) ;; *) cp -R "$f" "$tmp/" ;; esac
+done
+rm -rf "$out"
+mkdir -p "$(dirname "$out")"
+mv "$tmp" "$out"
+echo "built $out ($(stat -c %s "$out/autopilot_export_bg.wasm") bytes wasm) from $(git -C "$root" rev-parse --short HEAD)+worktree"

@@ -1,0 +1,198 @@
+// The CLI end to end against the emulator: export of the whole sample (report counts equal
+// www/sample/expected.json, and Autopilot holds every valid unique contact with its mapped
+// fields and lists), preview (no request at all), check (good and wrong key), progress output.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import {
+  EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, WRONG_KEY, assertNoKey, assertPackageBuilt, assertSampleCounts, assertSampleState,
+  emulator, envFor, expectedState, runCli, upserts,
+} from './helpers.mjs';
+
+let emu;
+let dir;
+const outputs = [];
+async function cli(args, opts) {
+  const r = await runCli(args, opts);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+// Fast: the emulator does not throttle, and the CLI goes at 50 requests/s.
+const FAST = ['--rate', '50'];
+
+before(async () => {
+  assertPackageBuilt();
+  emu = await emulator({ ratePerSecond: 0, latencyMs: 5 });
+  dir = mkdtempSync(join(tmpdir(), 'cli-export-'));
+});
+beforeEach(() => emu.reset());
+after(async () => {
+  await emu?.stop();
+  for (const f of ['report.json']) {
+    try { outputs.push(readFileSync(join(dir, f), 'utf8')); } catch { /* not written */ }
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  assertNoKey(...outputs);
+});
+
+describe('export', () => {
+  it('exports the sample: exit 0, report counts = expected.json, Autopilot holds exactly the valid unique contacts', async () => {
+    const r = await cli(['export', '--config', SAMPLE_CONFIG, ...FAST], { env: envFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.displayName, 'Autopilot (sample data)');
+    assert.equal(report.exportUser, 'demo.admin@example.com');
+    assertSampleCounts(report);
+    assert.equal(report.totals.exported, EXPECTED.totals.memberships);
+    assert.equal(report.totals.failed, 0);
+    for (const s of report.segments) {
+      assert.equal(s.exported, s.memberships);
+      assert.equal(s.listCreated, true);
+      assert.match(s.listId, /^contactlist_/);
+    }
+    assert.equal(report.requests.sent, EXPECTED.requests.lists + EXPECTED.requests.contacts);
+    // Rejects identify rows by segment, row and CustomerId (idField), never by email.
+    assert.equal(report.rejects.length, EXPECTED.totals.invalid);
+    for (const j of report.rejects) assert.match(j.id, /^CUST-9\d{5}$/);
+    const { exportUser: _user, ...rest } = report; // the export user is an address by design
+    assert.ok(!JSON.stringify(rest).includes('@'), 'no email anywhere else in the report');
+
+    const state = emu.state();
+    assertSampleState(state);
+    assert.equal(upserts(emu), EXPECTED.batches, 'the minimum number of bulk upserts');
+    assert.equal(state.counters.http429, 0);
+    assert.deepEqual(Object.keys(state.counters.bulkSizes).map(Number).filter((n) => n > 100), []);
+
+    // stderr: what is going on, in plain lines (not a terminal), and a summary.
+    assert.match(r.stderr, /Exporting 3 segments \(VIP customers, Churn risk, Newsletter\) to http:\/\/127\.0\.0\.1:\d+\/v1 \(from AUTOPILOT_BASE_URL\)/);
+    assert.match(r.stderr, /^progress: 29\/29 batches, 2,849\/2,849 contacts \(100%\)/m);
+    assert.match(r.stderr, /Export succeeded in .*: 2,849 of 2,849 list memberships exported \(1,967 unique contacts/);
+    assert.match(r.stderr, /71 rows skipped for their email: EMAIL_INVALID 34, EMAIL_MISSING 22, EMAIL_NON_ASCII 15/);
+    assert.ok(!r.stderr.includes('\x1b['), 'no terminal escapes when stderr is not a terminal');
+  });
+
+  it('a second run finds the lists, creates nothing, and leaves the same state', async () => {
+    assert.equal((await cli(['export', '--config', SAMPLE_CONFIG, ...FAST], { env: envFor(emu) })).code, 0);
+    const again = await cli(['export', '--config', SAMPLE_CONFIG, ...FAST, '--report', join(dir, 'report.json')], { env: envFor(emu) });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, '', '--report: nothing on stdout');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    assert.equal(report.status, 'succeeded');
+    assert.deepEqual(report.segments.map((s) => s.listCreated), [false, false, false]);
+    assertSampleState(emu.state(), 'after two runs');
+    assert.equal(emu.state({ contacts: false }).counters.byRoute['POST /v1/list']['200'], 3, 'lists created once');
+  });
+
+  it('--segment replaces the configured segments; a redrawn progress bar with --progress bar', async () => {
+    const r = await cli(['export', '--config', SAMPLE_CONFIG, '--segment', `VIP=${SAMPLE}/vip.csv`, '--segment', `${SAMPLE}/churn-risk.ndjson`,
+      '--progress', 'bar', '--rate', '20'], { env: envFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.segments.map((s) => [s.name, s.listTitle, s.memberships]), [
+      ['VIP', 'CDP: VIP', EXPECTED.segments[0].memberships],
+      ['churn-risk', 'CDP: churn-risk', EXPECTED.segments[1].memberships],
+    ]);
+    assert.deepEqual(emu.state({ contacts: false }).lists.map((l) => l.title), ['CDP: VIP', 'CDP: churn-risk']);
+    // Redrawn in place: carriage returns and erase-to-end-of-line, ending at 100%.
+    const frames = r.stderr.split('\r').filter((f) => f.includes('batches'));
+    assert.ok(frames.length >= 3, `several frames (${frames.length})`);
+    assert.ok(frames.every((f) => f.endsWith('\x1b[K') || f.includes('\n')), 'each frame erases the rest of the line');
+    assert.match(frames.at(-1), /█{5,} 100%\s+1[0-9]\/1[0-9] batches/);
+    assert.match(r.stderr, /req\/s/);
+  });
+});
+
+describe('export: partial', () => {
+  it('contacts Autopilot refuses are failed, the rest delivered: status partial, exit 1', async () => {
+    // A contact on two lists, found by a phone number nobody else has; the emulator answers
+    // 400 for any request carrying it, and the exporter bisects the batch down to it.
+    const phones = new Map();
+    for (const c of expectedState().values()) if (c.contact.Phone) phones.set(c.contact.Phone, [...(phones.get(c.contact.Phone) ?? []), c]);
+    const [marker, [victim]] = [...phones].find(([, cs]) => cs.length === 1 && cs[0].lists.size === 2);
+    emu.configure({ rejectWhen: marker });
+    try {
+      const r = await cli(['export', '--config', SAMPLE_CONFIG, ...FAST, '--checkpoint-file', join(dir, 'partial.json')], { env: envFor(emu) });
+      assert.equal(r.code, 1, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.status, 'partial');
+      assert.equal(report.totals.failed, 2);
+      assert.equal(report.totals.exported, EXPECTED.totals.memberships - 2);
+      assert.deepEqual(report.rejects.filter((j) => j.reason === 'SERVER_REJECTED').map((j) => j.segment).sort(), [...victim.lists].map((t) => EXPECTED.segments.findIndex((s) => s.listTitle === t)).sort());
+      assert.match(r.stderr, /Export partly succeeded .*, 2 failed/);
+      assert.match(r.stderr, /contacts Autopilot did not take: SERVER_REJECTED 2/);
+      const state = emu.state();
+      assert.equal(state.contactCount, EXPECTED.totals.uniqueProfiles - 1);
+      assert.ok(!state.contacts.some((c) => c.Email === victim.contact.Email));
+      assert.ok(!existsSync(join(dir, 'partial.json')), 'no checkpoint: every batch was finished');
+    } finally {
+      emu.configure({ rejectWhen: null });
+    }
+  });
+});
+
+describe('preview', () => {
+  it('counts without sending anything: the summary JSON on stdout matches expected.json', async () => {
+    // Even with a key and the emulator's URL in the environment, no request is made.
+    const r = await cli(['preview', '--config', SAMPLE_CONFIG], { env: envFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0, 'no request reached the emulator');
+    const s = JSON.parse(r.stdout);
+    assertSampleCounts(s);
+    s.segments.forEach((seg, i) => assert.deepEqual(seg.invalidByReason, EXPECTED.segments[i].invalidByReason));
+    assert.equal(s.batches, EXPECTED.batches);
+    assert.deepEqual(s.requests, { ...EXPECTED.requests, total: EXPECTED.requests.lists + EXPECTED.requests.contacts });
+    assert.equal(s.wouldSend, true);
+    assert.match(r.stderr, /dry run: nothing is sent/);
+    assert.match(r.stderr, /^ {2}VIP customers +709 +14 +9 +0 +686 +CDP: VIP customers$/m);
+    assert.match(r.stderr, /^ {2}total +2,964 +71 +44 +0 +2,849$/m);
+    assert.match(r.stderr, /33 requests \(4 for lists, 29 for contacts\): about 6\.6 s at 5 requests\/s/);
+  });
+
+  it('--report writes the summary to a file; --rate changes the estimate', async () => {
+    const file = join(dir, 'preview.json');
+    const r = await cli(['preview', '--config', SAMPLE_CONFIG, '--rate', '10', '--report', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    const s = JSON.parse(readFileSync(file, 'utf8'));
+    assert.equal(s.ratePerSecond, 10);
+    assert.equal(s.estimatedDurationMs, 3300);
+  });
+});
+
+describe('check', () => {
+  it('a good key: exit 0 and the account on stdout', async () => {
+    const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: envFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true);
+    assert.equal(out.instanceId, emu.state({ contacts: false }).instanceId);
+    assert.match(r.stderr, /accepted the API key/);
+    assert.deepEqual(emu.state({ contacts: false }).counters.byRoute, { 'GET /v1/account': { 200: 1 } });
+  });
+
+  it('a wrong key: exit 1 with AUTH_FAILED, the key not printed', async () => {
+    const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: envFor(emu, WRONG_KEY) });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Autopilot rejected the API key .*\(AUTH_FAILED\)/);
+    assert.deepEqual(JSON.parse(r.stdout), { ok: false, baseUrl: emu.url, error: { code: 'AUTH_FAILED', message: 'Autopilot rejected the API key (401 Unauthorized)' } });
+  });
+
+  it('an export with a wrong key stops at once: exit 1, AUTH_FAILED, nothing written', async () => {
+    const r = await cli(['export', '--config', SAMPLE_CONFIG, ...FAST, '--checkpoint-file', join(dir, 'cp.json')], { env: envFor(emu, WRONG_KEY) });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /AUTH_FAILED/);
+    assert.equal(JSON.parse(r.stdout).error.code, 'AUTH_FAILED', 'the report says why');
+    assert.equal(emu.state({ contacts: false }).contactCount, 0);
+    assert.ok(!existsSync(join(dir, 'cp.json')), 'no checkpoint: nothing was done');
+  });
+
+  it('nobody listening: exit 1 with NETWORK', async () => {
+    const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: { AUTOPILOT_API_KEY: KEY, AUTOPILOT_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /NETWORK/);
+  });
+});

@@ -1,0 +1,181 @@
+// Command line, configuration file and input problems: exit 2, a message naming the field or
+// file, and not one request sent. Help, version, unknown flags.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KEY, ROOT, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertPackageBuilt, emulator, envFor, runCli } from './helpers.mjs';
+
+let emu;
+let dir;
+const outputs = [];
+/** Runs the CLI and keeps its output for the key check. */
+async function cli(args, opts) {
+  const r = await runCli(args, opts);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+/** Writes a variant of the sample configuration; returns its path. */
+function config(name, change) {
+  const c = JSON.parse(readFileSync(SAMPLE_CONFIG, 'utf8'));
+  change(c);
+  for (const s of c.segments ?? []) if (typeof s.file === 'string') s.file = join(SAMPLE, s.file);
+  const file = join(dir, name);
+  writeFileSync(file, typeof c === 'string' ? c : JSON.stringify(c, null, 2));
+  return file;
+}
+
+before(async () => {
+  assertPackageBuilt();
+  emu = await emulator();
+  dir = mkdtempSync(join(tmpdir(), 'cli-usage-'));
+});
+after(async () => {
+  await emu?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  assertNoKey(...outputs);
+});
+
+describe('command line', () => {
+  it('--help documents commands, options, the config file, environment and exit codes', async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0);
+    for (const s of ['export', 'preview', 'check', '--config', '--segment', '--rate', '--report', '--checkpoint-file', '--resume',
+      'AUTOPILOT_API_KEY', 'AUTOPILOT_BASE_URL', '"connection"', '"mapping"', '"run"', 'ratePerSecond', 'Exit codes', '130']) {
+      assert.ok(r.stdout.includes(s), `help mentions ${s}`);
+    }
+    assert.equal(r.stderr, '');
+    assert.equal((await cli(['help'])).stdout, r.stdout);
+    assert.equal((await cli(['export', '-h'])).code, 0);
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await cli(['--version']);
+    assert.equal(r.code, 0);
+    const { version } = JSON.parse(readFileSync(`${ROOT}pkg/package.json`, 'utf8'));
+    assert.equal(r.stdout.trim(), `autopilot-export ${version}`);
+  });
+
+  it('no command, an unknown command, an unknown flag, a flag of another command: exit 2 with usage', async () => {
+    for (const [args, message] of [
+      [[], /no command given/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['export', '--config', SAMPLE_CONFIG, '--api-key', KEY], /Unknown option '--api-key'/],
+      [['export', '--config', SAMPLE_CONFIG, '--bogus'], /Unknown option '--bogus'/],
+      [['check', '--config', SAMPLE_CONFIG, '--resume', 'x.json'], /--resume is not an option of 'check'/],
+      [['preview', '--config', SAMPLE_CONFIG, '--progress', 'bar'], /--progress is not an option of 'preview'/],
+      [['export', '--segment', 'a=b.csv'], /'export' needs --config FILE/],
+      [['export', '--config', SAMPLE_CONFIG, '--rate', 'fast'], /--rate must be a number/],
+      [['export', '--config', SAMPLE_CONFIG, '--progress', 'sometimes'], /--progress must be/],
+      [['export', 'extra', '--config', SAMPLE_CONFIG], /unexpected argument 'extra'/],
+    ]) {
+      const r = await cli(args, { env: envFor(emu) });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /Usage:/);
+      assert.equal(r.stdout, '');
+    }
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+});
+
+describe('configuration and input problems (exit 2, nothing sent)', () => {
+  it('names every invalid field of the configuration', async () => {
+    const file = config('bad.json', (c) => {
+      c.mapping.email = '';
+      c.mapping.custom[1].type = 'int';
+      c.mapping.fields.Email = 'EmailAddress';
+      c.connection.consent = false;
+      c.run = { ratePerSecond: 0, turbo: true };
+      c.colour = 'blue';
+    });
+    const r = await cli(['export', '--config', file], { env: envFor(emu) });
+    assert.equal(r.code, 2, r.stderr);
+    for (const path of ['mapping.email', 'mapping.custom[1].type', 'mapping.fields.Email', 'connection.consent', 'run.ratePerSecond', 'run.turbo', 'colour']) {
+      assert.match(r.stderr, new RegExp(`^  ${path.replace(/[.[\]]/g, '\\$&')}: `, 'm'), `names ${path}`);
+    }
+    assert.match(r.stderr, /EMAIL_MAPPING_MISSING/);
+    assert.equal(r.stdout, '');
+    const p = await cli(['preview', '--config', file]);
+    assert.equal(p.code, 2);
+    assert.match(p.stderr, /mapping\.email: /);
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+
+  it('refuses an API key in the configuration file without printing it', async () => {
+    const file = config('with-key.json', (c) => { c.connection.apiKey = KEY; });
+    for (const cmd of ['export', 'preview', 'check']) {
+      const r = await cli([cmd, '--config', file], { env: envFor(emu) });
+      assert.equal(r.code, 2, cmd);
+      assert.match(r.stderr, /connection\.apiKey: the API key must not be stored in the configuration file.*AUTOPILOT_API_KEY/);
+    }
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+
+  it('needs AUTOPILOT_API_KEY for export and check (never a flag), not for preview', async () => {
+    for (const cmd of ['export', 'check']) {
+      const r = await cli([cmd, '--config', SAMPLE_CONFIG], { env: { AUTOPILOT_BASE_URL: emu.url } });
+      assert.equal(r.code, 2, cmd);
+      assert.match(r.stderr, /AUTOPILOT_API_KEY is not set/);
+    }
+    const p = await cli(['preview', '--config', SAMPLE_CONFIG], { env: { AUTOPILOT_BASE_URL: emu.url } });
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+
+  it('rejects an http:// base URL that is not loopback, naming AUTOPILOT_BASE_URL', async () => {
+    const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: { AUTOPILOT_API_KEY: KEY, AUTOPILOT_BASE_URL: 'http://api.example.com/v1' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /connection\.baseUrl: .*BASE_URL_NOT_HTTPS.*AUTOPILOT_BASE_URL/);
+  });
+
+  it('names a missing or unreadable segment file, an unknown extension, bad JSON', async () => {
+    const cases = [
+      [['--segment', 'VIP=/nonexistent/vip.csv'], /segment "VIP" \(--segment "VIP=\/nonexistent\/vip.csv"\): cannot read '\/nonexistent\/vip.csv': no such file/],
+      [['--segment', `Notes=${ROOT}README.txt`], /--segment #1 .*cannot tell the format .*\.csv, \.ndjson, \.jsonl or \.json/],
+      [['--segment', `VIP=${dir}/folder.csv`], /segment "VIP" .*folder\.csv' is not a file/],
+    ];
+    mkdirSync(join(dir, 'folder.csv'));
+    for (const [extra, message] of cases) {
+      const r = await cli(['export', '--config', SAMPLE_CONFIG, ...extra], { env: envFor(emu) });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    const missing = await cli(['export', '--config', join(dir, 'nope.json')], { env: envFor(emu) });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read the configuration file '.*nope\.json': no such file/);
+    writeFileSync(join(dir, 'broken.json'), '{"connection": {');
+    const broken = await cli(['export', '--config', join(dir, 'broken.json')], { env: envFor(emu) });
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /broken\.json: not valid JSON/);
+    const seg = config('bad-segments.json', (c) => { c.segments = [{ name: 'VIP' }, { name: 'X', file: 'x.txt' }]; });
+    const s = await cli(['export', '--config', seg], { env: envFor(emu) });
+    assert.equal(s.code, 2);
+    assert.match(s.stderr, /segments\[0\]\.file: expected the path/);
+    assert.match(s.stderr, /segments\[1\]\.file: cannot tell the format/);
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+
+  it('a CSV without the email column is INPUT_INVALID (exit 2), nothing sent', async () => {
+    const csv = join(dir, 'no-email.csv');
+    writeFileSync(csv, 'GivenName,Surname\nAda,Lovelace\n');
+    const r = await cli(['export', '--config', SAMPLE_CONFIG, '--segment', `Odd=${csv}`], { env: envFor(emu) });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /EmailAddress.*(INPUT_INVALID)/s);
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+
+  it('over the cap with overCap "refuse": exit 2, CAP_EXCEEDED, nothing sent; preview says so too', async () => {
+    const file = config('cap.json', (c) => { c.cap = 500; });
+    const r = await cli(['export', '--config', file], { env: envFor(emu) });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /CAP_EXCEEDED/);
+    const p = await cli(['preview', '--config', file]);
+    assert.equal(p.code, 2);
+    assert.equal(JSON.parse(p.stdout).capExceeded, true);
+    assert.match(p.stderr, /would be refused/);
+    assert.equal(emu.state({ contacts: false }).counters.requests, 0);
+  });
+});

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The main job, end to end, on this machine: builds the package when it is missing or older
+# than its sources, starts the local Autopilot emulator, exports the bundled sample segments
+# (www/sample/) with the package's command-line tool (progress bar on the terminal), prints
+# what the run report says and what "Autopilot" now holds, then serves the admin page against
+# the same emulator until Ctrl-C. Everything it started is stopped when it exits.
+#
+#   www/demo.sh [--port N] [--no-serve] [--rate N] [--state-file FILE] [--no-build]
+#
+#   --port N           port of the admin page (default 8080)
+#   --no-serve         stop after the export and the summary (used by the tests)
+#   --rate N           requests per second, for the CLI and the emulator's throttle (default 5,
+#                      Autopilot's documented limit)
+#   --state-file FILE  also write the emulator's final state (contacts, lists, counters) as JSON
+#   --no-build         never build: use pkg/ as it is (fail if it is missing)
+#
+# Prints, after the export, one machine-readable line:
+#   DEMO_RESULT status=succeeded exported=N contacts=N lists=N memberships=N requests=N
+# Needs Node.js 20+; building needs Rust (rustup) — pkg-template/build.sh installs the rest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+port=8080
+serve=1
+rate=5
+state_file=""
+build=auto
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+need_value() { [ $# -ge 2 ] && [ -n "$2" ] || { printf 'demo: %s needs a value\n' "$1" >&2; exit 2; }; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) need_value "$@"; port=$2; shift 2 ;;
+    --port=*) port=${1#*=}; shift ;;
+    --rate) need_value "$@"; rate=$2; shift 2 ;;
+    --rate=*) rate=${1#*=}; shift ;;
+    --state-file) need_value "$@"; state_file=$2; shift 2 ;;
+    --state-file=*) state_file=${1#*=}; shift ;;
+    --no-serve) serve=0; shift ;;
+    --no-build) build=never; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) printf 'demo: unknown option %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+case "$port" in '' | *[!0-9]*) die "--port must be a number (got '$port')" ;; esac
+case "$rate" in '' | *[!0-9.]* | .*) die "--rate must be a positive number (got '$rate')" ;; esac
+if [ -n "$state_file" ]; then
+  state_file=$(cd "$(dirname "$state_file")" && pwd)/$(basename "$state_file")
+fi
+
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=''; plain=''; fi
+say() { printf '%s[demo]%s %s\n' "$bold" "$plain" "$*" >&2; }
+
+# ---------------------------------------------------------------- 1. prerequisites and build
+command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is needed: https://nodejs.org/"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || die "Node.js 20 or newer is needed (found $(node --version))"
+
+built() {
+  local f
+  for f in pkg/node.js pkg/cli.mjs pkg/package.json pkg/autopilot_export_bg.wasm; do
+    [ -f "$f" ] || return 1
+  done
+}
+stale() {
+  [ -n "$(find src Cargo.toml Cargo.lock pkg-template -type f -newer pkg/autopilot_export_bg.wasm -print -quit)" ]
+}
+if [ "$build" = never ]; then
+  built || die "pkg/ is not built and --no-build was given: run pkg-template/build.sh"
+  stale && say "note: pkg/ is older than the sources (--no-build: using it anyway)"
+elif ! built || stale; then
+  command -v cargo >/dev/null 2>&1 \
+    || die "building the package needs Rust: install it with rustup (https://rustup.rs), then run this again"
+  say "building the package into pkg/ (pkg-template/build.sh; the first time takes several minutes)"
+  pkg-template/build.sh
+fi
+
+# ---------------------------------------------------------------- 2. the emulator
+# The emulator's default key; it only exists on this machine. Given to the CLI through the
+# environment, as the CLI requires.
+key=0123456789abcdef0123456789abcdef
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/autopilot-demo.XXXXXX")
+emu_pid=""
+srv_pid=""
+stop() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop "$srv_pid"
+  stop "$emu_pid"
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "starting the local Autopilot emulator (${rate} requests/s per key, 40 ms latency)"
+node tests/emulator/index.mjs --port 0 --api-key "$key" --rate "$rate" --latency 40 --jitter 15 --quiet \
+  >"$tmp/emulator.out" 2>"$tmp/emulator.err" &
+emu_pid=$!
+url=""
+for _ in $(seq 100); do
+  url=$(sed -n 's/^AUTOPILOT_EMULATOR_URL=//p' "$tmp/emulator.out")
+  [ -n "$url" ] && break
+  kill -0 "$emu_pid" 2>/dev/null || die "the emulator did not start: $(cat "$tmp/emulator.err")"
+  sleep 0.1
+done
+[ -n "$url" ] || die "the emulator printed no URL within 10 s"
+origin=${url%/v1}
+say "emulator at $url"
+
+# ---------------------------------------------------------------- 3. the export
+say "exporting the sample segments: node pkg/cli.mjs export --config www/sample/export.json"
+set +e
+AUTOPILOT_API_KEY=$key AUTOPILOT_BASE_URL=$url node pkg/cli.mjs export \
+  --config www/sample/export.json --rate "$rate" \
+  --report "$tmp/report.json" --checkpoint-file "$tmp/checkpoint.json"
+rc=$?
+set -e
+case $rc in
+  0) ;;
+  130 | 143) say "export cancelled"; exit "$rc" ;;
+  *) say "the export ended with exit code $rc (see above)" ;;
+esac
+
+# ---------------------------------------------------------------- 4. what Autopilot now holds
+node --input-type=module -e '
+const [reportFile, origin, stateFile] = process.argv.slice(1);
+import { readFileSync, writeFileSync } from "node:fs";
+const n = (x) => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+let report = null;
+try { report = JSON.parse(readFileSync(reportFile, "utf8")); } catch {}
+const res = await fetch(`${origin}/__emulator/state`);
+if (!res.ok) throw new Error(`emulator state: HTTP ${res.status}`);
+const state = await res.json();
+if (stateFile) writeFileSync(stateFile, JSON.stringify(state, null, 2) + "\n");
+const lines = [];
+if (report) {
+  const t = report.totals;
+  lines.push(`Run report: status ${report.status}; ${n(t.profilesIn)} rows read, ${n(t.invalid)} invalid, ${n(t.duplicates)} duplicates;`,
+    `            ${n(t.exported)}/${n(t.memberships)} list memberships exported for ${n(t.uniqueProfiles)} unique contacts in ${n(report.requests.sent)} requests (${(report.durationMs / 1000).toFixed(1)} s).`);
+}
+const memberships = state.lists.reduce((s, l) => s + l.total_contacts, 0);
+lines.push(`Autopilot (emulator) now holds ${n(state.contactCount)} contacts and ${state.lists.length} lists:`);
+const w = Math.max(...state.lists.map((l) => l.title.length));
+for (const l of state.lists) lines.push(`  ${l.title.padEnd(w)}  ${n(l.total_contacts).padStart(6)} contacts`);
+if (state.customFields.length) lines.push(`  custom fields: ${state.customFields.map((f) => `${f.name} (${f.fieldType})`).join(", ")}`);
+const c = state.counters;
+lines.push(`  requests received: ${n(c.requests)}, throttled (429): ${n(c.http429)}`);
+const sample = state.contacts.find((x) => x.lists.length > 1) ?? state.contacts[0];
+if (sample) {
+  const { contact_id, created_at, updated_at, lists, ...fields } = sample;
+  const titles = new Map(state.lists.map((l) => [l.list_id, l.title]));
+  lines.push(`  e.g. ${JSON.stringify(fields)}`, `       on lists: ${lists.map((id) => titles.get(id)).join(", ")}`);
+}
+process.stderr.write(lines.join("\n") + "\n");
+process.stdout.write(`DEMO_RESULT status=${report?.status ?? "none"} exported=${report?.totals.exported ?? 0} contacts=${state.contactCount} lists=${state.lists.length} memberships=${memberships} requests=${c.requests}\n`);
+' "$tmp/report.json" "$origin" "$state_file"
+[ "$rc" -eq 0 ] || exit "$rc"
+
+# ---------------------------------------------------------------- 5. the admin page
+[ "$serve" = 1 ] || exit 0
+if [ ! -f www/serve.mjs ]; then
+  say "www/serve.mjs is not there: no admin page to serve; stopping"
+  exit 0
+fi
+say "serving the admin page on port $port against the same emulator; Ctrl-C stops everything"
+say "to connect the page to the emulator, use its local demo key $key (the emulator's"
+say "built-in test key, not an Autopilot key; the export above got it through AUTOPILOT_API_KEY)"
+node www/serve.mjs --port "$port" --emulator "$url" &
+srv_pid=$!
+set +e
+wait "$srv_pid"
+rc=$?
+set -e
+srv_pid=""
+[ "$rc" -eq 0 ] || die "the admin page server stopped with exit code $rc"
