@@ -33,8 +33,11 @@ fi
 # 4. Compile, bind, optimise.
 log "cargo build --release --target wasm32-unknown-unknown"
 cargo build --quiet --release --target wasm32-unknown-unknown --lib
-rm -rf "$out"
-mkdir -p "$out"
+# Build into a fresh folder and swap it in at the end, so that a running test never sees a
+# half-written pkg/.
+final="$out"
+out=$(mktemp -d "$root/.pkg-build.XXXXXX")
+trap 'rm -rf "$out"' EXIT
 wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
   --remove-name-section --remove-producers-section \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/autopilot_export.wasm"
@@ -47,7 +50,15 @@ done
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 sed -i "s/\"version\": \"0.0.0-template\"/\"version\": \"$version\"/" "$out/package.json"
 
-# 6. Sizes.
+# 6. Swap in.
+old=$(mktemp -d "$root/.pkg-old.XXXXXX")
+[ -d "$final" ] && mv "$final" "$old/pkg"
+mv "$out" "$final"
+rm -rf "$old"
+out="$final"
+trap - EXIT
+
+# 7. Sizes.
 wasm=$(stat -c %s "$out/autopilot_export_bg.wasm")
 wasm_gz=$(gzip -9c "$out/autopilot_export_bg.wasm" | wc -c)
 glue=$(cat "$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js | wc -c)

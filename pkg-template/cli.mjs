@@ -565,7 +565,7 @@ function packageError(e, ctx, prefix = '') {
   if (e.code === 'CONFIG_INVALID' || e.code === 'CONSENT_REQUIRED') message = `${prefix}${ctx.configFile}: the configuration is invalid (${e.code}):`;
   if (e.code === 'CHECKPOINT_MISMATCH') message += `\nThe checkpoint does not belong to this export (the configuration or a segment file changed since it was written). Run without --resume to export everything again.`;
   if (e.code === 'AUTH_FAILED') message += '\nCheck the key in AUTOPILOT_API_KEY (Autopilot: Settings → Autopilot API).';
-  return new CliError(message, code, e.code === 'CONFIG_INVALID' || e.code === 'CONSENT_REQUIRED' ? details : details.length ? details : []);
+  return new CliError(message, code, details);
 }
 
 // ------------------------------------------------------------------ commands
@@ -621,8 +621,14 @@ function reasonCounts(rejects, input) {
   return Object.entries(by).sort().map(([k, v]) => `${k} ${group(v)}`).join(', ');
 }
 
-function warningLines(warnings) {
-  return (warnings ?? []).map((w) => `  ${plural(w.count, 'value')} of ${w.field} left out (${w.code})${w.examples?.length ? `, e.g. rows ${w.examples.slice(0, 3).join(', ')} (segment:row)` : ''}`);
+/** Warning lines; examples ("segment:row") are shown with the segment's name. */
+function warningLines(warnings, segments) {
+  const where = (ex) => {
+    const [seg, row] = String(ex).split(':');
+    const name = segments?.[Number(seg)]?.name;
+    return name === undefined ? ex : `${name} row ${row}`;
+  };
+  return (warnings ?? []).map((w) => `  ${plural(w.count, 'value')} of ${w.field} left out (${w.code})${w.examples?.length ? `, e.g. ${w.examples.slice(0, 3).map(where).join(', ')}` : ''}`);
 }
 
 async function commandPreview(values, rate) {
@@ -665,7 +671,7 @@ async function commandPreview(values, rate) {
   say(`  ${plural(t.uniqueProfiles, 'unique profile')} (cap ${group(summary.cap)}${summary.capExceeded ? `, EXCEEDED: ${group(summary.uniqueSeen)} found, overCap "${summary.overCap}"` : ''}), `
     + `${plural(t.memberships, 'list membership')} in ${plural(summary.batches, 'batch', 'batches')}`);
   say(`  ${plural(summary.requests.total, 'request')} (${summary.requests.lists} for lists, ${summary.requests.contacts} for contacts): about ${duration(summary.estimatedDurationMs)} at ${summary.ratePerSecond} requests/s`);
-  for (const l of warningLines(summary.warnings)) say(l);
+  for (const l of warningLines(summary.warnings, summary.segments)) say(l);
   if (!summary.wouldSend) say(`  The export would be refused: ${group(summary.uniqueSeen)} unique profiles exceed the cap of ${group(summary.cap)} (set "overCap": "truncate" to send the first ${group(summary.cap)}).`);
   writeJsonResult(values, summary, 'preview summary');
   return summary.wouldSend ? EXIT.OK : EXIT.USAGE;
@@ -713,7 +719,7 @@ function reportSummary(report, heading) {
   if (t.invalid > 0) lines.push(`  ${plural(t.invalid, 'row')} skipped for their email: ${inReasons}${report.rejectsOmitted ? ` (+${group(report.rejectsOmitted)} not listed)` : ''}`);
   const outReasons = reasonCounts(report.rejects, false);
   if (outReasons) lines.push(`  contacts Autopilot did not take: ${outReasons}`);
-  lines.push(...warningLines(report.warnings));
+  lines.push(...warningLines(report.warnings, report.segments));
   return lines;
 }
 

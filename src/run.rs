@@ -57,7 +57,28 @@
 //!    the same job given the checkpoint skips them (the lists phase runs again and finds the
 //!    lists).
 //! 5. **Cancel**: no new requests; requests in flight are abandoned (the driver aborts them);
-//!    the report is `cancelled` and its checkpoint holds only finished batches.
+//!    the report is `cancelled` and its checkpoint holds only finished batches, so a resume
+//!    re-sends at most the batches that were in flight or waiting for a retry at the cancel.
+//!
+//! # Counting and status
+//!
+//! - `requests.sent` counts every send (retries included), `retried` the sends that were
+//!   retries, `throttled` the `429` answers, `errors` the `5xx`/`408`/network/timeout outcomes
+//!   and `2xx` answers with an unreadable body, `bisected` the first sends of halves of
+//!   rejected requests. Resumed runs continue the counters of the checkpoint.
+//! - Exported/failed counts, progress and checkpoint cover **finished batches** only (a batch
+//!   is finished when every contact in it is confirmed or failed).
+//! - A contact that failed with `RETRIES_EXHAUSTED` may still have been applied by an attempt
+//!   whose answer was lost (timeout, dropped connection); it is reported as failed because
+//!   the run cannot confirm it.
+//! - A list that a lost `POST /list` created and a later `GET /lists` found is reported with
+//!   `listCreated: false` (the run cannot tell who created it).
+//! - Status: `failed` when an error ended the run, or when nothing was exported and something
+//!   failed; `cancelled` after [`Run::cancel`]; else `succeeded` if nothing failed, `partial`
+//!   otherwise. Rejected input rows do not make a run partial.
+//! - Failed contacts appear in `rejects` (segment, row, reason, redacted detail) after the
+//!   plan's rejected rows; their `id` is absent because the plan does not keep `idField`
+//!   values of valid rows.
 
 use crate::autopilot::{self, ListEntry};
 use crate::config::ListMode;
@@ -1308,7 +1329,7 @@ impl Run {
         for (b, _) in self.done.iter().enumerate().filter(|(_, d)| **d) {
             let b = b as u32;
             match done.last_mut() {
-                Some(r) if r[1] + 1 == b => r[1] = b,
+                Some(r) if r[1].checked_add(1) == Some(b) => r[1] = b,
                 _ => done.push([b, b]),
             }
         }

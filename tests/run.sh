@@ -18,12 +18,26 @@ run "native tests (cargo test)" cargo test --quiet
 run "emulator tests (node --test)" node --test tests/emulator/
 step "build the npm package (pkg-template/build.sh)"
 pkg-template/build.sh
-run "wasm-bindgen tests in Node" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --quiet --target wasm32-unknown-unknown --test wasm_node
+# The wasm-bindgen tests talk to a local emulator; its URL is compiled into the test binary.
+emu_log=$(mktemp)
+node tests/emulator/index.mjs --port 0 --rate 100 --quiet > "$emu_log" &
+emu_pid=$!
+trap 'kill $emu_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q AUTOPILOT_EMULATOR_URL "$emu_log" && break; sleep 0.1; done
+export AUTOPILOT_EMULATOR_URL=$(sed -n 's/^AUTOPILOT_EMULATOR_URL=//p' "$emu_log")
+wasm_test() { env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner "$@" \
+  cargo test --quiet --target wasm32-unknown-unknown --test "${WASM_TEST}"; }
+WASM_TEST=wasm_node run "wasm-bindgen tests in Node" wasm_test
 if [ "${QUICK:-0}" != 1 ]; then
-  run "wasm-bindgen tests in headless Chromium" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    WASM_BINDGEN_USE_BROWSER=1 cargo test --quiet --target wasm32-unknown-unknown --test wasm_browser
+  WASM_TEST=wasm_browser run "wasm-bindgen tests in headless Chromium" wasm_test WASM_BINDGEN_USE_BROWSER=1
 fi
+kill $emu_pid 2>/dev/null || true
+
+only=""; [ "${QUICK:-0}" = 1 ] && only="--only node,deno,bun,workerd"
+run "package conformance (node, deno, bun, workerd, chromium)" node tests/conformance/run.mjs $only
+run "npm pack + install from the tarball" node --test tests/pack/
+run "TypeScript consumer (tsc --strict)" tests/types/check.sh
+run "CLI and demo end to end (node --test tests/cli/)" node --test tests/cli/
 
 step "summary"
 echo "$passed passed, $failed failed"

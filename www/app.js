@@ -31,6 +31,7 @@ const state = {
   preview: null,
   previewAttempted: false,
   run: null, // {controller}
+  previewing: false,
   connecting: false,
   moreOpened: false,
   /** Saved progress of a cancelled run: {checkpoint, key, batchesDone, batchesTotal, savedAt}. */
@@ -406,7 +407,9 @@ function refreshHeaders() {
   const hs = headers();
   const sugg = suggestMapping(hs);
   for (const t of [...TARGETS.map((x) => x.key), 'idField']) {
-    if (state.touched.has(t)) continue;
+    // A hand-picked value (even "not mapped") is kept; the required email is still
+    // suggested while it is empty.
+    if (state.touched.has(t) && !(t === 'email' && !getTarget(t))) continue;
     const current = t === 'idField' ? state.idField : getTarget(t);
     const wasSuggested = state.suggested.has(t);
     if (current && !wasSuggested && hs.includes(current)) continue;
@@ -534,8 +537,11 @@ function updatePreviewButton() {
   $('#preview-btn').disabled = !api || state.segments.length === 0 || Boolean(state.run);
 }
 
-function onPreview() {
-  if (!api) return;
+/** Lets the browser paint (a status message) before a long synchronous call. */
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+async function onPreview() {
+  if (!api || state.previewing) return;
   state.previewAttempted = true;
   setAlert($('#preview-error'), '');
   const issues = validateLive();
@@ -547,10 +553,14 @@ function onPreview() {
     return;
   }
   const key = jobKey({ withRate: true });
+  const job = currentJob();
   $('#preview-status').textContent = 'Reading the segment files…';
+  state.previewing = true;
+  $('#preview-btn').setAttribute('aria-busy', 'true');
+  await nextPaint();
   let summary;
   try {
-    summary = api.previewJob(currentJob(), state.options.rate);
+    summary = api.previewJob(job, state.options.rate);
   } catch (e) {
     state.preview = null;
     show($('#preview-result'), false);
@@ -560,6 +570,9 @@ function onPreview() {
     setAlert($('#preview-error'), fmt.errorTitle(e.code), capitalise(e.message) + '.', list);
     updateExportControls();
     return;
+  } finally {
+    state.previewing = false;
+    $('#preview-btn').removeAttribute('aria-busy');
   }
   state.preview = { summary, key };
   $('#preview-status').textContent = `Preview ready: ${fmt.num(summary.totals.uniqueProfiles)} unique profiles, ${fmt.num(summary.batches)} ${summary.batches === 1 ? 'batch' : 'batches'}.`;
@@ -826,6 +839,7 @@ async function startExport(resume) {
     saveResume(null);
     $('#progress-text').textContent = `Export ${fmt.status(report.status).toLowerCase()}.`;
     if (report.status === 'succeeded') /** @type {HTMLProgressElement} */ ($('#progress')).value = 1;
+    else $('#p-eta').textContent = '–';
   } else {
     $('#progress-text').textContent = error?.code === 'ABORTED' ? 'Cancelled before anything was sent.' : 'The export did not start.';
     if (error?.code !== 'ABORTED' || !lastProgress) show($('#progress-box'), Boolean(lastProgress));
@@ -871,7 +885,7 @@ function renderReport(r) {
       ? `Exported ${what} to Autopilot; this resumed run took ${fmt.duration(r.durationMs)}.`
       : `Exported ${what} to Autopilot in ${fmt.duration(r.durationMs)}.`,
     partial: `Exported ${fmt.num(t.exported)} ${unit(t.exported)}; ${fmt.num(t.failed)} could not be exported (see the failed contacts below).`,
-    failed: `The export failed${r.error ? `: ${r.error.message}` : '.'}`,
+    failed: `The export failed${r.error ? ` (${r.error.code}): ${r.error.message}` : '.'}`,
     cancelled: `Cancelled after exporting ${fmt.num(t.exported)} of ${fmt.num(t.memberships)} ${unit(t.memberships)}. Resume to send the rest.`,
   }[r.status] ?? '';
 
@@ -923,7 +937,6 @@ function renderReport(r) {
   const warnings = h('div', {});
   renderWarnings(warnings, r.warnings, r.segments.map((s) => s.name));
   box.append(warnings);
-  if (r.error) box.append(h('p', { class: 'alert alert-error' }, h('strong', {}, `${r.error.code}: `), r.error.message));
   show(box, true);
 }
 
@@ -1019,6 +1032,8 @@ function bind() {
     updateExportControls();
     $('#export-btn').focus();
   });
+  // Leaving the page stops a running export: ask first (the browser shows its own prompt).
+  window.addEventListener('beforeunload', (e) => { if (state.run) e.preventDefault(); });
   $('#clear-history').addEventListener('click', () => {
     clearHistory(localStorage);
     renderHistory([]);

@@ -18,6 +18,7 @@
 #   DEMO_RESULT status=succeeded exported=N contacts=N lists=N memberships=N requests=N
 # Needs Node.js 20+; building needs Rust (rustup) — pkg-template/build.sh installs the rest.
 set -euo pipefail
+caller=$(pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
@@ -45,9 +46,7 @@ while [ $# -gt 0 ]; do
 done
 case "$port" in '' | *[!0-9]*) die "--port must be a number (got '$port')" ;; esac
 case "$rate" in '' | *[!0-9.]* | .*) die "--rate must be a positive number (got '$rate')" ;; esac
-if [ -n "$state_file" ]; then
-  state_file=$(cd "$(dirname "$state_file")" && pwd)/$(basename "$state_file")
-fi
+case "$state_file" in '' | /*) ;; *) state_file="$caller/$state_file" ;; esac
 
 if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=''; plain=''; fi
 say() { printf '%s[demo]%s %s\n' "$bold" "$plain" "$*" >&2; }

@@ -2,10 +2,9 @@
 //! and (async) iterables of chunks of either. Conversion only: parsing is `crate::input`.
 
 use crate::error::{Error, ErrorCode};
-use crate::input::{Cell, Format, Parser, RowSink};
+use crate::input::{Format, Parser};
 use crate::plan::Planner;
-use crate::report::RejectReason;
-use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Symbol, Uint8Array, JSON};
+use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Symbol, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -13,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 /// Bytes are copied into wasm memory in slices of this size, so a large buffer never needs a
 /// second full copy.
 const SLICE: u32 = 1 << 20;
-/// Plain objects yielded one by one are stringified in groups of this many.
+/// Plain objects yielded one by one are projected in groups of this many.
 const RECORD_GROUP: u32 = 2_000;
 
 fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {
@@ -23,185 +22,141 @@ fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Forwards rows to the planner with row numbers continued across chunks of records.
-struct Offset<'a> {
-    inner: &'a mut Planner,
-    offset: u64,
-    last: u64,
+#[wasm_bindgen(inline_js = r#"
+const own = Object.prototype.hasOwnProperty;
+/** Projects plain-object records onto the mapped fields, one compact JSON object per line
+ *  (NDJSON). A record that is not a plain object becomes `0` (rejected as NOT_AN_OBJECT);
+ *  nested values become `{}` (left out with a warning) unless they serialise themselves
+ *  (a Date becomes its ISO string); BigInts become their digits. */
+export function projectRecords(records, fields) {
+  const out = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) { out[i] = '0'; continue; }
+    const o = Object.create(null);
+    for (let j = 0; j < fields.length; j++) {
+      const f = fields[j];
+      if (!own.call(r, f)) continue;
+      let v = r[f];
+      const t = typeof v;
+      if (t === 'bigint') v = v.toString();
+      else if (t === 'object' && v !== null) {
+        try { v = typeof v.toJSON === 'function' ? v.toJSON() : {}; } catch { v = {}; }
+        if (typeof v === 'bigint') v = v.toString();
+      } else if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
+      o[f] = v;
+    }
+    try { out[i] = JSON.stringify(o); } catch { out[i] = '0'; }
+  }
+  return out.join('\n') + '\n';
 }
-
-impl RowSink for Offset<'_> {
-    fn columns(&mut self, missing: &[usize]) -> Result<(), Error> {
-        self.inner.columns(missing)
-    }
-    fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
-        self.last = self.last.max(row);
-        self.inner.row(self.offset + row, cells);
-    }
-    fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
-        self.last = self.last.max(row);
-        self.inner.reject(self.offset + row, reason, detail);
-    }
-}
-
-enum Mode {
-    /// Plain objects: each chunk is a JSON array document of its own.
-    Records { next_row: u64, pending: Array },
-    /// One byte stream in one format.
-    Bytes(Parser),
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = projectRecords, catch)]
+    fn project_records(records: &Array, fields: &Array) -> Result<String, JsValue>;
 }
 
 /// Feeds one segment's chunks into the planner.
 struct Feeder<'a> {
     planner: &'a mut Planner,
     segment: usize,
-    fields: Vec<String>,
-    mode: Mode,
+    /// Plain-object records are projected in JS and read as NDJSON by `parser`.
+    records: bool,
+    parser: Parser,
+    fields: Array,
+    pending: Array,
     buf: Vec<u8>,
 }
 
 impl<'a> Feeder<'a> {
     fn new(planner: &'a mut Planner, segment: usize, format: Option<Format>) -> Self {
-        let fields = planner.fields();
-        let mode = match format {
-            Some(f) => Mode::Bytes(Parser::new(f, fields.clone())),
-            None => Mode::Records {
-                next_row: 0,
-                pending: Array::new(),
-            },
-        };
+        let names = planner.fields();
+        let fields: Array = names.iter().map(|f| JsValue::from_str(f)).collect();
         Feeder {
             planner,
             segment,
+            records: format.is_none(),
+            parser: Parser::new(format.unwrap_or(Format::Ndjson), names),
             fields,
-            mode,
+            pending: Array::new(),
             buf: Vec::new(),
         }
     }
 
-    /// One chunk: in records mode an array of records or a single record; in bytes mode a
-    /// `Uint8Array`, an `ArrayBuffer` or a string.
+    /// One chunk: with records, an array of records or a single record; with bytes, a
+    /// `Uint8Array`, an `ArrayBuffer` (or a view) or a string.
     fn item(&mut self, v: &JsValue) -> Result<(), Error> {
-        match &mut self.mode {
-            Mode::Records { pending, .. } => {
-                if Array::is_array(v) {
-                    self.flush_records()?;
-                    let text = stringify(v).map_err(|e| input_error(self.segment, e))?;
-                    self.records_document(&text)
-                } else {
-                    pending.push(v);
-                    if pending.length() >= RECORD_GROUP {
-                        self.flush_records()?;
-                    }
-                    Ok(())
-                }
+        if self.records {
+            if Array::is_array(v) {
+                self.flush_records()?;
+                return self.project(v.unchecked_ref());
             }
-            Mode::Bytes(_) => {
-                if let Some(s) = v.as_string() {
-                    return self.bytes(s.as_bytes());
-                }
-                let view = if let Some(u8a) = v.dyn_ref::<Uint8Array>() {
-                    u8a.clone()
-                } else if let Some(ab) = v.dyn_ref::<ArrayBuffer>() {
-                    Uint8Array::new(ab)
-                } else if ArrayBuffer::is_view(v) {
-                    let buf = Reflect::get(v, &"buffer".into()).unwrap_or(JsValue::UNDEFINED);
-                    let off = Reflect::get(v, &"byteOffset".into())
-                        .ok()
-                        .and_then(|x| x.as_f64())
-                        .unwrap_or(0.0);
-                    let len = Reflect::get(v, &"byteLength".into())
-                        .ok()
-                        .and_then(|x| x.as_f64())
-                        .unwrap_or(0.0);
-                    Uint8Array::new_with_byte_offset_and_length(&buf, off as u32, len as u32)
-                } else {
-                    return Err(input_error(
-                        self.segment,
-                        "a chunk must be a Uint8Array, an ArrayBuffer or a string",
-                    ));
-                };
-                let len = view.length();
-                let mut start = 0;
-                while start < len {
-                    let end = (start + SLICE).min(len);
-                    let mut buf = std::mem::take(&mut self.buf);
-                    buf.resize((end - start) as usize, 0);
-                    view.subarray(start, end).copy_to(&mut buf);
-                    let r = self.bytes(&buf);
-                    self.buf = buf;
-                    r?;
-                    start = end;
-                }
-                Ok(())
+            self.pending.push(v);
+            if self.pending.length() >= RECORD_GROUP {
+                self.flush_records()?;
             }
+            return Ok(());
         }
+        if let Some(s) = v.as_string() {
+            return self.bytes(s.as_bytes());
+        }
+        let view = if let Some(u8a) = v.dyn_ref::<Uint8Array>() {
+            u8a.clone()
+        } else if let Some(ab) = v.dyn_ref::<ArrayBuffer>() {
+            Uint8Array::new(ab)
+        } else if ArrayBuffer::is_view(v) {
+            let buf = Reflect::get(v, &"buffer".into()).unwrap_or(JsValue::UNDEFINED);
+            let off = Reflect::get(v, &"byteOffset".into()).ok().and_then(|x| x.as_f64()).unwrap_or(0.0);
+            let len = Reflect::get(v, &"byteLength".into()).ok().and_then(|x| x.as_f64()).unwrap_or(0.0);
+            Uint8Array::new_with_byte_offset_and_length(&buf, off as u32, len as u32)
+        } else {
+            return Err(input_error(self.segment, "a chunk must be a Uint8Array, an ArrayBuffer or a string"));
+        };
+        let len = view.length();
+        let mut start = 0;
+        while start < len {
+            let end = (start + SLICE).min(len);
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.resize((end - start) as usize, 0);
+            view.subarray(start, end).copy_to(&mut buf);
+            let r = self.bytes(&buf);
+            self.buf = buf;
+            r?;
+            start = end;
+        }
+        Ok(())
     }
 
     fn bytes(&mut self, data: &[u8]) -> Result<(), Error> {
-        match &mut self.mode {
-            Mode::Bytes(p) => p.feed(data, self.planner).map_err(|e| self.context(e)),
-            Mode::Records { .. } => Ok(()),
-        }
+        let r = self.parser.feed(data, self.planner);
+        r.map_err(|e| self.context(e))
     }
 
     fn context(&self, mut e: Error) -> Error {
-        if e.code == ErrorCode::InputInvalid
-            && !e.message.starts_with("segments[")
-            && !e.message.starts_with("segment '")
-        {
+        if e.code == ErrorCode::InputInvalid && !e.message.starts_with("segments[") && !e.message.starts_with("segment '") {
             e.message = format!("segments[{}].profiles: {}", self.segment, e.message);
         }
         e
     }
 
-    fn records_document(&mut self, text: &str) -> Result<(), Error> {
-        let Mode::Records { next_row, .. } = &mut self.mode else {
-            return Ok(());
-        };
-        let mut sink = Offset {
-            inner: self.planner,
-            offset: *next_row,
-            last: 0,
-        };
-        let mut parser = Parser::new(Format::Json, self.fields.clone());
-        parser.feed(text.as_bytes(), &mut sink)?;
-        parser.finish(&mut sink)?;
-        *next_row += sink.last;
-        Ok(())
+    fn project(&mut self, records: &Array) -> Result<(), Error> {
+        let text = project_records(records, &self.fields)
+            .map_err(|e| input_error(self.segment, format!("the records could not be read ({})", crate::wasm::fetch::describe(&e))))?;
+        self.bytes(text.as_bytes())
     }
 
     fn flush_records(&mut self) -> Result<(), Error> {
-        let Mode::Records { pending, .. } = &mut self.mode else {
-            return Ok(());
-        };
-        if pending.length() == 0 {
+        if self.pending.length() == 0 {
             return Ok(());
         }
-        let group = std::mem::replace(pending, Array::new());
-        let text = stringify(&group).map_err(|e| input_error(self.segment, e))?;
-        self.records_document(&text)
+        let group = std::mem::replace(&mut self.pending, Array::new());
+        self.project(&group)
     }
 
     fn finish(mut self) -> Result<(), Error> {
         self.flush_records()?;
-        if let Mode::Bytes(p) = &mut self.mode {
-            p.finish(self.planner).map_err(|e| self.context(e))?;
-        }
-        Ok(())
-    }
-}
-
-/// `JSON.stringify`, with a readable error for values JSON cannot hold (BigInt, cycles).
-fn stringify(v: &JsValue) -> Result<String, String> {
-    match JSON::stringify(v) {
-        Ok(s) => s
-            .as_string()
-            .ok_or_else(|| "the records could not be converted to JSON".to_string()),
-        Err(e) => Err(format!(
-            "the records could not be converted to JSON ({})",
-            crate::wasm::fetch::describe(&e)
-        )),
+        let r = self.parser.finish(self.planner);
+        r.map_err(|e| self.context(e))
     }
 }
 

@@ -3,7 +3,7 @@
 // fields and lists), preview (no request at all), check (good and wrong key), progress output.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -150,6 +150,22 @@ describe('preview', () => {
     assert.match(r.stderr, /^ {2}VIP customers +709 +14 +9 +0 +686 +CDP: VIP customers$/m);
     assert.match(r.stderr, /^ {2}total +2,964 +71 +44 +0 +2,849$/m);
     assert.match(r.stderr, /33 requests \(4 for lists, 29 for contacts\): about 6\.6 s at 5 requests\/s/);
+  });
+
+  it('reads .json (an array of objects) and .jsonl files too, named after the file without NAME=', async () => {
+    const rows = [
+      { EmailAddress: 'Ada.Lovelace@Example.COM', GivenName: 'Ada', CustomerId: 'C-1' },
+      { EmailAddress: 'ada.lovelace@example.com', GivenName: 'Ada again', CustomerId: 'C-2' },
+      { EmailAddress: 'not-an-email', CustomerId: 'C-3' },
+      { GivenName: 'No email', CustomerId: 'C-4' },
+    ];
+    writeFileSync(join(dir, 'people.json'), JSON.stringify(rows));
+    writeFileSync(join(dir, 'more.jsonl'), rows.map((x) => JSON.stringify(x)).join('\n'));
+    const r = await cli(['preview', '--config', SAMPLE_CONFIG, '--segment', join(dir, 'people.json'), '--segment', `More=${join(dir, 'more.jsonl')}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.deepEqual(s.segments.map((x) => [x.name, x.profilesIn, x.invalid, x.duplicates, x.memberships]), [['people', 4, 2, 1, 1], ['More', 4, 2, 1, 1]]);
+    assert.deepEqual(s.rejects.map((j) => [j.id, j.reason]), [['C-3', 'EMAIL_INVALID'], ['C-4', 'EMAIL_MISSING'], ['C-3', 'EMAIL_INVALID'], ['C-4', 'EMAIL_MISSING']]);
   });
 
   it('--report writes the summary to a file; --rate changes the estimate', async () => {

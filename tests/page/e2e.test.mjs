@@ -8,7 +8,8 @@
 //   node --test tests/page/          (needs pkg/ built: pkg-template/build.sh)
 //
 // Screenshots of every step go to tests/out/page/ (ignored by git); two small ones for the
-// README go to www/screenshots/. AUTOPILOT_PKG_DIR overrides the package directory.
+// README go to www/screenshots/ when missing there or with UPDATE_SCREENSHOTS=1.
+// AUTOPILOT_PKG_DIR overrides the package directory.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,12 +103,19 @@ async function openPage(t, { prefix = '', emulator = {} } = {}) {
     if (section) await sectionShot(section, `${base}-${section.replace('#', '')}.png`);
     await page.evaluate((v) => window.scrollTo(0, v), y);
   };
-  /** A README screenshot: 1000 px wide window, 256 colours, well under 150 KB. */
+  /**
+   * A README screenshot: 1000 px wide window, 256 colours, well under 150 KB. Written to
+   * tests/out/page/readme-<name>; copied to www/screenshots/ only when missing there or with
+   * UPDATE_SCREENSHOTS=1 (they show dates and ids, so a test run leaves the tree clean).
+   */
   const readmeShot = async (sel, name) => {
     await page.setViewportSize({ width: 1000, height: 900 });
     const file = path.join(tmp, name);
     await sectionShot(sel, file);
-    writeFileSync(path.join(SHOTS, name), optimisePng(readFileSync(file), { maxColors: 256 }));
+    const png = optimisePng(readFileSync(file), { maxColors: 256 });
+    assert.ok(png.length < 150_000, `${name}: ${png.length} bytes`);
+    writeFileSync(path.join(OUT, `readme-${name}`), png);
+    if (process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(path.join(SHOTS, name))) writeFileSync(path.join(SHOTS, name), png);
     await page.setViewportSize({ width: 1100, height: 900 });
   };
   await page.goto(server.url);

@@ -1,0 +1,3 @@
+export default () => {
+  return { segments: [{ name: 'Segment', profiles: [{ email: 'ada@example.com', orders: 10n }] }] };
+};
