@@ -10,8 +10,9 @@
 //! on: a `200` whose body lacks them is treated by the run like a `5xx` (retried).
 
 use crate::mapping::push_json_str;
-use serde_json::Value;
-use std::collections::HashSet;
+use crate::plan::{fold_hash, U64Map};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
 
 /// The request header carrying the API key (raw key, no scheme).
 pub const API_KEY_HEADER: &str = "autopilotapikey";
@@ -26,6 +27,95 @@ pub const PATH_CONTACTS: &str = "/contacts";
 
 /// The longest server message kept (after redaction), in characters.
 pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A JSON value as far as response parsing needs it: a small stand-in for
+/// `serde_json::Value` (objects keep their order in a vector; no map type is pulled in).
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Str(String),
+    Num(f64),
+    Object(Vec<(String, Value)>),
+    Array(Vec<Value>),
+    Other,
+}
+
+impl Value {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+    fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn is_object(&self) -> bool {
+        matches!(self, Value::Object(_))
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::Str(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+                Ok(Value::Str(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Num(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Num(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Num(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
+                Ok(Value::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+                Ok(Value::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(Value::Array(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    out.push((k, map.next_value()?));
+                }
+                Ok(Value::Object(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// The body of `POST /v1/list`: `{"name": title}`.
 pub fn create_list_body(title: &str) -> String {
@@ -81,21 +171,30 @@ pub fn parse_created_list(body: &str) -> Option<String> {
 }
 
 /// What a `POST /v1/contacts` success confirms.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct BulkResponse {
-    /// The keys of `email_contact_map`, ASCII-lower-cased (Autopilot's key casing is not
+    /// Case-folded hashes of the keys of `email_contact_map` (Autopilot's key casing is not
     /// documented, so the exporter compares case-insensitively).
-    pub confirmed: HashSet<String>,
+    confirmed: U64Map,
 }
 
 impl BulkResponse {
     /// Whether `email` (any case) is confirmed.
     pub fn confirms(&self, email: &str) -> bool {
-        if email.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.confirmed.contains(&email.to_ascii_lowercase())
-        } else {
-            self.confirmed.contains(email)
-        }
+        // A 64-bit hash stands for the key: a false match needs a collision between two
+        // addresses of one response (about 1 in 10^17).
+        self.confirmed
+            .contains_key(&fold_hash(email.trim().as_bytes()))
+    }
+
+    /// How many distinct addresses the response confirms.
+    pub fn len(&self) -> usize {
+        self.confirmed.len()
+    }
+
+    /// Whether the response confirms nothing.
+    pub fn is_empty(&self) -> bool {
+        self.confirmed.is_empty()
     }
 }
 
@@ -104,8 +203,11 @@ impl BulkResponse {
 pub fn parse_bulk_response(body: &str) -> Option<BulkResponse> {
     let v: Value = serde_json::from_str(body).ok()?;
     let confirmed = match v.get("email_contact_map")? {
-        Value::Object(map) => map.keys().map(|k| k.trim().to_ascii_lowercase()).collect(),
-        Value::Array(a) if a.is_empty() => HashSet::new(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, _)| (fold_hash(k.trim().as_bytes()), 0))
+            .collect(),
+        Value::Array(a) if a.is_empty() => U64Map::default(),
         _ => return None,
     };
     Some(BulkResponse { confirmed })
@@ -386,7 +488,6 @@ mod tests {
         assert!(parse_bulk_response(r#"{"contact_ids":["person_1"]}"#).is_none());
         assert!(parse_bulk_response(r#"{"email_contact_map":[]}"#)
             .unwrap()
-            .confirmed
             .is_empty());
         assert!(parse_bulk_response("").is_none());
     }

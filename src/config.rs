@@ -489,7 +489,10 @@ fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an object of Autopilot field name -> profile field name")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
             while let Some(pair) = map.next_entry::<String, String>()? {
                 out.push(pair);
@@ -728,7 +731,9 @@ pub fn json_path_at(text: &str, line: usize, column: usize) -> String {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 if expect_key {
-                    let key = text.get(start..=i.min(bytes.len() - 1)).and_then(|t| serde_json::from_str::<String>(t).ok());
+                    let key = text
+                        .get(start..=i.min(bytes.len() - 1))
+                        .and_then(|t| serde_json::from_str::<String>(t).ok());
                     if let Some(Frame::Object(k)) = stack.last_mut() {
                         *k = key;
                     }

@@ -60,6 +60,8 @@ pub struct Plan {
     pub rejects: Vec<Reject>,
     /// Rejected rows not listed.
     pub rejects_omitted: u64,
+    /// Invalid rows per segment and reason (exact, even beyond the listed rejects).
+    pub invalid_by_reason: Vec<ReasonCounts>,
     /// Warnings (e.g. values that could not be coerced).
     pub warnings: Vec<Warning>,
     /// Unique valid profiles seen, including those beyond the cap.
@@ -196,12 +198,11 @@ impl Plan {
         } else {
             5.0
         };
-        let mut by_reason: Vec<ReasonCounts> = vec![ReasonCounts::default(); self.segments.len()];
-        for r in &self.rejects {
-            if let Some(m) = by_reason.get_mut(r.segment as usize) {
-                m.add(r.reason);
-            }
-        }
+        let by_reason = self
+            .invalid_by_reason
+            .iter()
+            .cloned()
+            .chain(std::iter::repeat(ReasonCounts::default()));
         PlanSummary {
             segments: self
                 .segments
@@ -304,7 +305,10 @@ impl ReasonCounts {
     }
     /// The count of `reason`.
     pub fn get(&self, reason: RejectReason) -> u64 {
-        self.0.iter().find(|(r, _)| *r == reason).map_or(0, |(_, n)| *n)
+        self.0
+            .iter()
+            .find(|(r, _)| *r == reason)
+            .map_or(0, |(_, n)| *n)
     }
 }
 
@@ -328,6 +332,19 @@ pub struct RequestEstimate {
 
 type Fast = BuildHasherDefault<DefaultHasher>;
 
+/// The one hash map type of the crate (`u64` keys, `u32` values, a fixed hasher): every use
+/// shares a single instantiation of the map code, which keeps the wasm module small.
+pub type U64Map = HashMap<u64, u32, Fast>;
+
+/// A fixed (unkeyed) 64-bit hash of `bytes` with ASCII letters folded to lower case.
+pub fn fold_hash(bytes: &[u8]) -> u64 {
+    let mut h = Fast::default().build_hasher();
+    for b in bytes {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
+}
+
 /// Builds a [`Plan`] from records fed segment by segment.
 #[derive(Debug)]
 pub struct Planner {
@@ -337,18 +354,19 @@ pub struct Planner {
     per_segment: bool,
     contacts: Vec<PlannedContact>,
     /// dedupe-key hash → contact index (probing on the rare hash collision).
-    index: HashMap<u64, u32, Fast>,
+    index: U64Map,
     /// Last segment each kept contact was seen in (for within-segment duplicates).
     last_segment: Vec<u32>,
     /// dedupe-key hash of profiles beyond the cap → last segment seen in.
-    over_cap_seen: HashMap<u64, u32, Fast>,
+    over_cap_seen: U64Map,
     memberships: Vec<Membership>,
     segments: Vec<SegmentReport>,
     current: Option<u32>,
     rejects: Vec<Reject>,
     rejects_omitted: u64,
+    invalid_by_reason: Vec<ReasonCounts>,
     warnings: Vec<Warning>,
-    warning_index: HashMap<(&'static str, String), usize>,
+
     scratch: String,
 }
 
@@ -398,8 +416,8 @@ impl Planner {
             current: None,
             rejects: Vec::new(),
             rejects_omitted: 0,
+            invalid_by_reason: vec![ReasonCounts::default(); config.segments.len()],
             warnings: Vec::new(),
-            warning_index: HashMap::new(),
             scratch: String::new(),
         })
     }
@@ -442,6 +460,9 @@ impl Planner {
         detail: Option<String>,
     ) {
         let segment = self.current.unwrap_or(0);
+        if let Some(counts) = self.invalid_by_reason.get_mut(segment as usize) {
+            counts.add(reason);
+        }
         if self.rejects.len() < MAX_REJECTS {
             self.rejects.push(Reject {
                 segment,
@@ -457,9 +478,13 @@ impl Planner {
 
     fn warn(&mut self, code: &'static str, field: &str, row: u64) {
         let segment = self.current.unwrap_or(0);
-        let key = (code, field.to_string());
-        let i = match self.warning_index.get(&key) {
-            Some(&i) => i,
+        // One warning per (code, field): at most a few dozen, so a linear search is enough.
+        let i = match self
+            .warnings
+            .iter()
+            .position(|w| w.code == code && w.field == field)
+        {
+            Some(i) => i,
             None => {
                 self.warnings.push(Warning {
                     code: code.to_string(),
@@ -467,7 +492,6 @@ impl Planner {
                     count: 0,
                     examples: Vec::new(),
                 });
-                self.warning_index.insert(key, self.warnings.len() - 1);
                 self.warnings.len() - 1
             }
         };
@@ -508,6 +532,7 @@ impl Planner {
             segments,
             rejects,
             rejects_omitted,
+            invalid_by_reason,
             warnings,
             cap,
             index,
@@ -526,6 +551,7 @@ impl Planner {
             segments,
             rejects,
             rejects_omitted,
+            invalid_by_reason,
             warnings,
             unique_seen,
             cap,
@@ -564,13 +590,7 @@ impl RowSink for Planner {
                 return;
             }
         };
-        let hash = {
-            let mut h = Fast::default().build_hasher();
-            for b in email.bytes() {
-                h.write_u8(b.to_ascii_lowercase());
-            }
-            h.finish()
-        };
+        let hash = fold_hash(email.as_bytes());
         match self.find(&email, hash) {
             Ok(i) => {
                 let last = self.last_segment.get(i as usize).copied();
@@ -659,17 +679,34 @@ pub fn assign_batches(memberships: &mut Vec<Membership>) -> Vec<u32> {
     if m == 0 {
         return vec![0];
     }
-    memberships.sort_unstable_by_key(|x| (x.contact, x.segment));
-    let mut k = 1;
-    let mut run = 1;
-    for w in memberships.windows(2) {
-        run = if w[0].contact == w[1].contact {
-            run + 1
-        } else {
-            1
-        };
-        k = k.max(run);
+    // Group by profile with a counting sort on the contact index (memberships arrive in
+    // segment order, so each group stays in segment order): O(m), and no sort code.
+    let contacts = memberships
+        .iter()
+        .map(|x| x.contact as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut start = vec![0usize; contacts + 1];
+    for x in memberships.iter() {
+        if let Some(c) = start.get_mut(x.contact as usize + 1) {
+            *c += 1;
+        }
     }
+    let mut k = 1;
+    for i in 1..start.len() {
+        k = k.max(start[i]);
+        start[i] += start[i - 1];
+    }
+    let mut grouped = memberships.clone();
+    for x in memberships.iter() {
+        if let Some(pos) = start.get_mut(x.contact as usize) {
+            if let Some(slot) = grouped.get_mut(*pos) {
+                *slot = *x;
+            }
+            *pos += 1;
+        }
+    }
+    *memberships = grouped;
     let b = m.div_ceil(MAX_BATCH).max(k);
     let mut out = Vec::with_capacity(m);
     let mut starts = Vec::with_capacity(b + 1);

@@ -86,11 +86,11 @@ use crate::error::{Error, ErrorCode, Issue};
 use crate::mapping::format_iso;
 use crate::pacing::{Backoff, Pacer};
 use crate::plan::Plan;
+use crate::plan::U64Map;
 use crate::report::{
     Checkpoint, ExportReport, FailedRef, Phase, Progress, Reject, RejectReason, ReportError,
     RequestCounts, RunStatus, MAX_REJECTS,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Version of the [`Checkpoint`] format written and accepted.
 pub const CHECKPOINT_VERSION: u32 = 1;
@@ -143,7 +143,10 @@ impl RunOptions {
             issues.push(Issue::new(
                 "ratePerSecond",
                 "RATE_INVALID",
-                format!("ratePerSecond must be a number above 0 and at most {MAX_RATE}"),
+                format!(
+                    "ratePerSecond must be a number above 0 and at most {}",
+                    MAX_RATE as u32
+                ),
             ));
         }
         if matches!(self.max_in_flight, Some(n) if n == 0 || n > 1024) {
@@ -370,14 +373,16 @@ pub struct Run {
     cancelled: bool,
     error: Option<Error>,
     next_id: u64,
-    in_flight: BTreeMap<u64, InFlight>,
+    /// Requests in flight, in the order they were sent (a handful: a vector is enough).
+    in_flight: Vec<(u64, InFlight)>,
     queue: Vec<Task>,
     next_batch: usize,
     done: Vec<bool>,
     done_count: u32,
     done_contacts: u64,
     contacts_done_this_run: u64,
-    accs: HashMap<u32, BatchAcc>,
+    /// Per batch in progress: what its requests confirmed so far (indexed by batch).
+    accs: Vec<Option<BatchAcc>>,
     exported: Vec<u64>,
     failed_count: Vec<u64>,
     failed: Vec<FailedRef>,
@@ -393,6 +398,27 @@ fn mismatch(message: impl Into<String>) -> Error {
 }
 
 impl Run {
+    /// The accumulator slot of `batch`.
+    fn acc_slot(&mut self, batch: u32) -> Option<&mut Option<BatchAcc>> {
+        self.accs.get_mut(batch as usize)
+    }
+
+    /// The accumulator of `batch`, if it is in progress.
+    fn acc_mut(&mut self, batch: u32) -> Option<&mut BatchAcc> {
+        self.acc_slot(batch).and_then(Option::as_mut)
+    }
+
+    /// Starts the accumulator of `batch`.
+    fn set_acc(&mut self, batch: u32, acc: BatchAcc) {
+        let i = batch as usize;
+        if self.accs.len() <= i {
+            self.accs.resize_with(i + 1, || None);
+        }
+        if let Some(slot) = self.accs.get_mut(i) {
+            *slot = Some(acc);
+        }
+    }
+
     /// Starts a run of `plan` at `now_ms`.
     ///
     /// Errors: `CONFIG_INVALID` for bad options; `CAP_EXCEEDED` when the plan has more unique
@@ -433,14 +459,14 @@ impl Run {
             cancelled: false,
             error: None,
             next_id: 1,
-            in_flight: BTreeMap::new(),
+            in_flight: Vec::new(),
             queue: Vec::new(),
             next_batch: 0,
             done: vec![false; batches],
             done_count: 0,
             done_contacts: 0,
             contacts_done_this_run: 0,
-            accs: HashMap::new(),
+            accs: Vec::new(),
             exported: vec![0; segments],
             failed_count: vec![0; segments],
             failed: Vec::new(),
@@ -506,7 +532,9 @@ impl Run {
         }
         // Per-segment memberships of the finished batches must be exactly exported + failed.
         let mut members = vec![0u64; segments];
-        let mut done_refs: HashSet<(u32, u64)> = HashSet::new();
+        // (segment, row) packed into one key: rows stay far below 2^40.
+        let key = |segment: u32, row: u64| u64::from(segment) << 40 ^ row;
+        let mut done_refs = U64Map::default();
         let need_refs = !cp.failed.is_empty();
         for (b, _) in self.done.iter().enumerate().filter(|(_, d)| **d) {
             let batch = self.plan.batch(b);
@@ -517,13 +545,13 @@ impl Run {
                     *c += 1;
                 }
                 if need_refs {
-                    done_refs.insert((m.segment, m.row));
+                    done_refs.insert(key(m.segment, m.row), 0);
                 }
             }
         }
         let mut failed_count = vec![0u64; segments];
         for f in &cp.failed {
-            if f.reason.is_input() || !done_refs.remove(&(f.segment, f.row)) {
+            if f.reason.is_input() || done_refs.remove(&key(f.segment, f.row)).is_none() {
                 return Err(mismatch(
                     "the checkpoint's failed contacts do not match its finished batches",
                 ));
@@ -590,7 +618,7 @@ impl Run {
             Pick::Fresh(b) => {
                 self.next_batch = b + 1;
                 let size = self.plan.batch(b).len() as u32;
-                self.accs.insert(
+                self.set_acc(
                     b as u32,
                     BatchAcc {
                         open: 1,
@@ -650,13 +678,13 @@ impl Run {
         let id = self.next_id;
         self.next_id += 1;
         let attempt = task.sends;
-        self.in_flight.insert(
+        self.in_flight.push((
             id,
             InFlight {
                 task,
                 sent_at: now_ms,
             },
-        );
+        ));
         Request {
             id,
             method,
@@ -730,7 +758,7 @@ impl Run {
         self.finished_at = Some(now_ms);
         self.in_flight.clear();
         self.queue.clear();
-        self.accs.clear();
+        self.accs.iter_mut().for_each(|a| *a = None);
     }
 
     fn fail(&mut self, error: Error, now_ms: f64) {
@@ -747,9 +775,10 @@ impl Run {
         if self.phase == Phase::Done {
             return false;
         }
-        let Some(InFlight { task, sent_at }) = self.in_flight.remove(&id) else {
+        let Some(pos) = self.in_flight.iter().position(|(i, _)| *i == id) else {
             return false;
         };
+        let (_, InFlight { task, sent_at }) = self.in_flight.remove(pos);
         let class = self.classify(&task, outcome, now_ms);
         match class {
             Class::Throttled(_) => self.requests.throttled += 1,
@@ -777,7 +806,7 @@ impl Run {
             Outcome::Timeout => {
                 return Class::Retryable(format!(
                     "no answer within {} ms",
-                    self.options.request_timeout_ms
+                    self.options.request_timeout_ms.round() as u64
                 ))
             }
             Outcome::Network(msg) => {
@@ -1000,8 +1029,8 @@ impl Run {
         }
         if self
             .in_flight
-            .values()
-            .any(|f| f.task.work == Work::FetchLists)
+            .iter()
+            .any(|(_, f)| f.task.work == Work::FetchLists)
         {
             self.fetch_again = true;
             return;
@@ -1120,7 +1149,7 @@ impl Run {
                         });
                     }
                 }
-                if let Some(acc) = self.accs.get_mut(&batch) {
+                if let Some(acc) = self.acc_mut(batch) {
                     for (a, e) in acc.exported.iter_mut().zip(exported) {
                         *a += e;
                     }
@@ -1144,7 +1173,7 @@ impl Run {
             Class::Rejected(status, body) => {
                 if hi.saturating_sub(lo) > 1 {
                     let mid = lo + (hi - lo) / 2;
-                    if let Some(acc) = self.accs.get_mut(&batch) {
+                    if let Some(acc) = self.acc_mut(batch) {
                         acc.open += 1;
                     }
                     self.queue.push(Task::new(
@@ -1207,7 +1236,7 @@ impl Run {
             .batch(batch as usize)
             .get(lo as usize..hi as usize)
             .unwrap_or(&[]);
-        if let Some(acc) = self.accs.get_mut(&batch) {
+        if let Some(Some(acc)) = self.accs.get_mut(batch as usize) {
             acc.failed.extend(items.iter().map(|m| FailedRef {
                 segment: m.segment,
                 row: m.row,
@@ -1220,14 +1249,14 @@ impl Run {
 
     /// Closes one part of `batch`; when it was the last, the batch is finished (`true`).
     fn part_done(&mut self, batch: u32) -> bool {
-        let Some(acc) = self.accs.get_mut(&batch) else {
+        let Some(acc) = self.acc_mut(batch) else {
             return false;
         };
         acc.open = acc.open.saturating_sub(1);
         if acc.open > 0 {
             return false;
         }
-        let Some(acc) = self.accs.remove(&batch) else {
+        let Some(acc) = self.acc_slot(batch).and_then(Option::take) else {
             return false;
         };
         let Some(d) = self.done.get_mut(batch as usize) else {
@@ -1266,7 +1295,7 @@ impl Run {
 
     /// Ids of the requests in flight (ascending).
     pub fn in_flight_ids(&self) -> Vec<u64> {
-        self.in_flight.keys().copied().collect()
+        self.in_flight.iter().map(|(id, _)| *id).collect()
     }
 
     /// The current phase.
@@ -1385,7 +1414,7 @@ impl Run {
         let mut rejects: Vec<Reject> = self.plan.rejects.clone();
         let mut rejects_omitted = self.plan.rejects_omitted;
         let mut failed: Vec<&FailedRef> = self.failed.iter().collect();
-        failed.sort_by_key(|f| (f.segment, f.row));
+        failed.sort_unstable_by_key(|f| (f.segment, f.row));
         for f in failed {
             if rejects.len() < MAX_REJECTS {
                 rejects.push(Reject {

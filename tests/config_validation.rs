@@ -279,18 +279,32 @@ fn type_errors_carry_the_path() {
 #[test]
 fn type_error_paths_in_arrays_and_nested_objects() {
     let cases = [
-        (json!({"segments": [{"name": "a"}, {"name": 7}]}), "segments[1].name"),
-        (json!({"connection": {"consent": "yes"}}), "connection.consent"),
+        (
+            json!({"segments": [{"name": "a"}, {"name": 7}]}),
+            "segments[1].name",
+        ),
+        (
+            json!({"connection": {"consent": "yes"}}),
+            "connection.consent",
+        ),
         (json!({"overCap": "drop"}), "overCap"),
-        (json!({"mapping": {"fields": {"Company": 3}}}), "mapping.fields.Company"),
+        (
+            json!({"mapping": {"fields": {"Company": 3}}}),
+            "mapping.fields.Company",
+        ),
         (json!({"segments": {}}), "segments"),
         (json!({"cap": "10"}), "cap"),
     ];
     for (v, path) in cases {
-        let err = from_json_str::<ExportConfig>(&serde_json::to_string_pretty(&v).unwrap()).unwrap_err();
+        let err =
+            from_json_str::<ExportConfig>(&serde_json::to_string_pretty(&v).unwrap()).unwrap_err();
         assert_eq!(err.issues[0].path, path, "{v}");
         let err = from_json_str::<ExportConfig>(&v.to_string()).unwrap_err();
         assert_eq!(err.issues[0].path, path, "{v} (one line)");
-        assert!(!err.issues[0].message.contains(" at line "), "{}", err.issues[0].message);
+        assert!(
+            !err.issues[0].message.contains(" at line "),
+            "{}",
+            err.issues[0].message
+        );
     }
 }

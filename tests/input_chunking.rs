@@ -62,6 +62,13 @@ fn parse(
 ) -> (Vec<Call>, Result<(), Error>) {
     let mut parser = Parser::new(format, proj.to_vec());
     let mut sink = Rec::default();
+    // Pieces of size 0 feed empty chunks; a cycle of only zeros would never end, so one
+    // piece of "everything left" closes every cycle then.
+    let mut sizes = sizes.to_vec();
+    if !sizes.is_empty() && sizes.iter().all(|&s| s == 0) {
+        sizes.push(usize::MAX);
+    }
+    let sizes = sizes.as_slice();
     let mut rest = input;
     let mut i = 0;
     while !rest.is_empty() {

@@ -378,3 +378,33 @@ proptest! {
         prop_assert_eq!(p.memberships.len(), expected_memberships);
     }
 }
+
+#[test]
+fn invalid_by_reason_is_exact_per_segment() {
+    let cfg = config(2, json!({}));
+    let p = plan(
+        &cfg,
+        &[
+            vec![
+                ("bad", "", "", ""),
+                ("", "", "", ""),
+                ("x@y", "", "", ""),
+                ("ok@x.io", "", "", ""),
+            ],
+            vec![("jürgen@x.de", "", "", "")],
+        ],
+    );
+    let s = p.summary(5.0);
+    assert_eq!(p.invalid_by_reason[0].get(RejectReason::EmailInvalid), 2);
+    assert_eq!(p.invalid_by_reason[0].get(RejectReason::EmailMissing), 1);
+    assert_eq!(p.invalid_by_reason[1].get(RejectReason::EmailNonAscii), 1);
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(
+        v["segments"][0]["invalidByReason"],
+        json!({"EMAIL_INVALID": 2, "EMAIL_MISSING": 1})
+    );
+    assert_eq!(
+        v["segments"][1]["invalidByReason"],
+        json!({"EMAIL_NON_ASCII": 1})
+    );
+}

@@ -38,6 +38,9 @@ run "package conformance (node, deno, bun, workerd, chromium)" node tests/confor
 run "npm pack + install from the tarball" node --test tests/pack/
 run "TypeScript consumer (tsc --strict)" tests/types/check.sh
 run "CLI and demo end to end (node --test tests/cli/)" node --test tests/cli/
+if [ "${QUICK:-0}" != 1 ]; then
+  run "admin page end to end in Chromium (node --test tests/page/)" node --test tests/page/
+fi
 
 step "summary"
 echo "$passed passed, $failed failed"

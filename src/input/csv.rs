@@ -223,8 +223,8 @@ fn read_header(bytes: &[u8], ends: &[usize], fields: &[String]) -> Header {
                 return Some(i);
             }
             let lower =
-                lower.get_or_insert_with(|| names.iter().map(|n| n.to_lowercase()).collect());
-            let wanted = f.to_lowercase();
+                lower.get_or_insert_with(|| names.iter().map(|n| n.to_ascii_lowercase()).collect());
+            let wanted = f.to_ascii_lowercase();
             lower.iter().position(|n| *n == wanted)
         })
         .collect();

@@ -28,7 +28,7 @@ pub(super) enum Val<'de> {
 
 /// The projection, prepared for key lookups.
 pub(super) struct Projection {
-    /// Distinct projected keys, sorted, each with its slot.
+    /// Distinct projected keys, each with its slot (a handful: looked up linearly).
     keys: Vec<(String, usize)>,
     /// For each projected field (in projection order), its slot.
     slot_of: Vec<usize>,
@@ -54,7 +54,6 @@ impl Projection {
             };
             slot_of.push(slot);
         }
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
         let slots = keys.len();
         Projection {
             keys,
@@ -215,9 +214,8 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
         Ok(self
             .keys
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .ok()
-            .and_then(|i| self.keys.get(i))
+            .iter()
+            .find(|(k, _)| k == key)
             .map(|(_, slot)| *slot))
     }
 }

@@ -18,11 +18,10 @@ use fetch::{Ended, HttpRequest};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{AbortController, AbortSignal};
 
 /// The JS `name` of every error this module throws.
@@ -65,7 +64,9 @@ fn from_js<T: for<'de> serde::Deserialize<'de>>(v: &JsValue) -> Result<T, Error>
     if !v.is_object() {
         return Err(config::type_error("", "expected an object"));
     }
-    let text = json_text(v).ok_or_else(|| config::type_error("", "the value cannot be read as JSON (BigInt or a cycle?)"))?;
+    let text = json_text(v).ok_or_else(|| {
+        config::type_error("", "the value cannot be read as JSON (BigInt or a cycle?)")
+    })?;
     config::from_json_str(&text)
 }
 
@@ -84,7 +85,10 @@ fn split_job(job: &JsValue) -> Result<(ExportConfig, Vec<JsValue>), Error> {
             if s.is_object() {
                 let c: JsValue = Object::assign(&Object::new(), s.unchecked_ref()).into();
                 profiles.push(get(&c, "profiles"));
-                let _ = Reflect::delete_property(c.unchecked_ref::<Object>(), &JsValue::from_str("profiles"));
+                let _ = Reflect::delete_property(
+                    c.unchecked_ref::<Object>(),
+                    &JsValue::from_str("profiles"),
+                );
                 stripped.push(&c);
             } else {
                 profiles.push(JsValue::UNDEFINED);
@@ -192,21 +196,44 @@ pub fn preview(
 /// import { previewAsync } from 'autopilot-export';
 /// const s = await previewAsync({ ...job, segments: [{ name: 'VIP', profiles: { csv: fileStream } }] });
 /// ```
-#[wasm_bindgen(js_name = previewAsync, unchecked_return_type = "ExportPlanSummary")]
-pub async fn preview_async(
+#[wasm_bindgen(js_name = previewAsync, unchecked_return_type = "Promise<ExportPlanSummary>")]
+pub fn preview_async(
     #[wasm_bindgen(unchecked_param_type = "ExportJob")] job: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PreviewOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async fn inner(job: JsValue, options: JsValue) -> Result<JsValue, Error> {
-        let rate = rate_option(&options)?;
-        let (cfg, profiles) = split_job(&job)?;
-        let mut planner = Planner::new_unchecked_connection(&cfg)?;
-        for (i, p) in profiles.iter().enumerate() {
-            source::feed_async(&mut planner, i, p).await?;
-        }
-        Ok(to_js(&planner.finish().summary(rate)))
+) -> Promise {
+    future_to_promise(dispatch(Op::Preview, job, options))
+}
+
+async fn preview_inner(job: JsValue, options: JsValue) -> Result<JsValue, Error> {
+    let rate = rate_option(&options)?;
+    let (cfg, profiles) = split_job(&job)?;
+    let mut planner = Planner::new_unchecked_connection(&cfg)?;
+    for (i, p) in profiles.iter().enumerate() {
+        source::feed_async(&mut planner, i, p).await?;
     }
-    inner(job, options).await.map_err(|e| js_error(&e))
+    Ok(to_js(&planner.finish().summary(rate)))
+}
+
+/// The asynchronous operations. All three go through one future type, so the module carries
+/// one copy of the future-to-promise machinery instead of three.
+enum Op {
+    Preview,
+    Check,
+    Export,
+}
+
+async fn dispatch(op: Op, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+    match op {
+        Op::Preview => preview_inner(a, b).await.map_err(|e| js_error(&e)),
+        Op::Check => check_inner(a, b).await.map_err(|e| js_error(&e)),
+        Op::Export => export_inner(a, b).await.map_err(|(e, report)| {
+            let v = js_error(&e);
+            if let Some(r) = report {
+                set(&v, "report", &r);
+            }
+            v
+        }),
+    }
 }
 
 /// Links the caller's `AbortSignal` (if any) to a new controller.
@@ -248,77 +275,76 @@ fn on_abort(signal: &AbortSignal, f: &JsValue) {
 ///   if (e.code === 'AUTH_FAILED') alert('Autopilot rejected this API key');
 /// }
 /// ```
-#[wasm_bindgen(js_name = checkConnection, unchecked_return_type = "AccountInfo")]
-pub async fn check_connection(
+#[wasm_bindgen(js_name = checkConnection, unchecked_return_type = "Promise<AccountInfo>")]
+pub fn check_connection(
     #[wasm_bindgen(unchecked_param_type = "Connection")] conn: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal, timeoutMs?: number }")]
     options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async fn inner(conn: JsValue, options: JsValue) -> Result<JsValue, Error> {
-        let c: Connection = from_js(&conn)?;
-        let issues = c.validate("");
-        if !issues.is_empty() {
-            return Err(Error::from_issues(issues));
-        }
-        let signal = if options.is_object() {
-            get(&options, "signal")
-        } else {
-            JsValue::UNDEFINED
-        };
-        let timeout = if options.is_object() {
-            get(&options, "timeoutMs").as_f64()
-        } else {
-            None
-        };
-        let controller = linked_controller(&signal)?;
-        let base = c.api_base();
-        let req = HttpRequest {
-            method: "GET",
-            url: format!("{base}/account"),
-            api_key: c.api_key.expose(),
-            body: None,
-            timeout_ms: timeout
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .unwrap_or(30_000.0),
-        };
-        match fetch::send(req, &controller).await {
-            Ended::Aborted => Err(Error::new(
-                ErrorCode::Aborted,
-                "the connection check was aborted",
-            )),
-            Ended::Outcome(Outcome::Timeout) => Err(Error::new(
-                ErrorCode::Network,
-                format!("{base} did not answer in time"),
-            )),
-            Ended::Outcome(Outcome::Network(m)) => Err(Error::new(
-                ErrorCode::Network,
-                format!("could not reach {base}: {m}"),
-            )),
-            Ended::Outcome(Outcome::Response { status, body, .. }) => match status {
-                200..=299 => match js_sys::JSON::parse(&body) {
-                    Ok(v) if v.is_object() => Ok(v),
-                    _ => Err(Error::new(
-                        ErrorCode::Network,
-                        format!(
-                            "{base}/account did not answer JSON: is this the Autopilot API base?"
-                        ),
-                    )),
-                },
-                401 => Err(Error::new(
-                    ErrorCode::AuthFailed,
-                    "Autopilot rejected the API key (401 Unauthorized)",
-                )),
+) -> Promise {
+    future_to_promise(dispatch(Op::Check, conn, options))
+}
+
+async fn check_inner(conn: JsValue, options: JsValue) -> Result<JsValue, Error> {
+    let c: Connection = from_js(&conn)?;
+    let issues = c.validate("");
+    if !issues.is_empty() {
+        return Err(Error::from_issues(issues));
+    }
+    let signal = if options.is_object() {
+        get(&options, "signal")
+    } else {
+        JsValue::UNDEFINED
+    };
+    let timeout = if options.is_object() {
+        get(&options, "timeoutMs").as_f64()
+    } else {
+        None
+    };
+    let controller = linked_controller(&signal)?;
+    let base = c.api_base();
+    let req = HttpRequest {
+        method: "GET",
+        url: format!("{base}/account"),
+        api_key: c.api_key.expose(),
+        body: None,
+        timeout_ms: timeout
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(30_000.0),
+    };
+    match fetch::send(req, &controller).await {
+        Ended::Aborted => Err(Error::new(
+            ErrorCode::Aborted,
+            "the connection check was aborted",
+        )),
+        Ended::Outcome(Outcome::Timeout) => Err(Error::new(
+            ErrorCode::Network,
+            format!("{base} did not answer in time"),
+        )),
+        Ended::Outcome(Outcome::Network(m)) => Err(Error::new(
+            ErrorCode::Network,
+            format!("could not reach {base}: {m}"),
+        )),
+        Ended::Outcome(Outcome::Response { status, body, .. }) => match status {
+            200..=299 => match js_sys::JSON::parse(&body) {
+                Ok(v) if v.is_object() => Ok(v),
                 _ => Err(Error::new(
-                    ErrorCode::ApiError,
-                    format!(
-                        "{base}/account answered {}",
-                        crate::autopilot::describe_error(status, &body, None)
-                    ),
+                    ErrorCode::Network,
+                    format!("{base}/account did not answer JSON: is this the Autopilot API base?"),
                 )),
             },
-        }
+            401 => Err(Error::new(
+                ErrorCode::AuthFailed,
+                "Autopilot rejected the API key (401 Unauthorized)",
+            )),
+            _ => Err(Error::new(
+                ErrorCode::ApiError,
+                format!(
+                    "{base}/account answered {}",
+                    crate::autopilot::describe_error(status, &body, None)
+                ),
+            )),
+        },
     }
-    inner(conn, options).await.map_err(|e| js_error(&e))
 }
 
 /// Reads `RunOptions` (numbers validated; `signal`, `onProgress`, `checkpoint` taken as they are).
@@ -437,18 +463,12 @@ impl Shared {
 /// });
 /// if (report.status === 'cancelled') saveSomewhere(report.checkpoint);
 /// ```
-#[wasm_bindgen(js_name = exportSegments, unchecked_return_type = "ExportReport")]
-pub async fn export_segments(
+#[wasm_bindgen(js_name = exportSegments, unchecked_return_type = "Promise<ExportReport>")]
+pub fn export_segments(
     #[wasm_bindgen(unchecked_param_type = "ExportJob")] job: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    export_inner(job, options).await.map_err(|(e, report)| {
-        let v = js_error(&e);
-        if let Some(r) = report {
-            set(&v, "report", &r);
-        }
-        v
-    })
+) -> Promise {
+    future_to_promise(dispatch(Op::Export, job, options))
 }
 
 async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error, Option<JsValue>)> {
@@ -486,7 +506,8 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     let mut run = Run::new(plan, opts, checkpoint, timer::now_ms()).map_err(|e| (e, None))?;
 
     let shared = Rc::new(Shared::default());
-    let mut controllers: HashMap<u64, AbortController> = HashMap::new();
+    // Requests in flight and their controllers (a handful: a vector is enough).
+    let mut controllers: Vec<(u64, AbortController)> = Vec::new();
     let abort_promise = signal
         .as_ref()
         .map(|s| Promise::new(&mut |resolve, _| on_abort(s, resolve.as_ref())));
@@ -502,13 +523,13 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
         if !cancelled && aborted() {
             cancelled = true;
             run.cancel(timer::now_ms());
-            for (_, c) in controllers.drain() {
+            for (_, c) in controllers.drain(..) {
                 c.abort();
             }
         }
         let finished: Vec<(u64, Ended)> = shared.done.borrow_mut().drain(..).collect();
         for (id, ended) in finished {
-            controllers.remove(&id);
+            controllers.retain(|(i, _)| *i != id);
             if let Ended::Outcome(outcome) = ended {
                 if run.complete(id, outcome, timer::now_ms()) {
                     report_progress(&run);
@@ -526,7 +547,7 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
                         ))
                     }
                 };
-                controllers.insert(req.id, controller.clone());
+                controllers.push((req.id, controller.clone()));
                 let http = HttpRequest {
                     method: match req.method {
                         Method::Get => "GET",

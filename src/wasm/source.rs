@@ -106,11 +106,20 @@ impl<'a> Feeder<'a> {
             Uint8Array::new(ab)
         } else if ArrayBuffer::is_view(v) {
             let buf = Reflect::get(v, &"buffer".into()).unwrap_or(JsValue::UNDEFINED);
-            let off = Reflect::get(v, &"byteOffset".into()).ok().and_then(|x| x.as_f64()).unwrap_or(0.0);
-            let len = Reflect::get(v, &"byteLength".into()).ok().and_then(|x| x.as_f64()).unwrap_or(0.0);
+            let off = Reflect::get(v, &"byteOffset".into())
+                .ok()
+                .and_then(|x| x.as_f64())
+                .unwrap_or(0.0);
+            let len = Reflect::get(v, &"byteLength".into())
+                .ok()
+                .and_then(|x| x.as_f64())
+                .unwrap_or(0.0);
             Uint8Array::new_with_byte_offset_and_length(&buf, off as u32, len as u32)
         } else {
-            return Err(input_error(self.segment, "a chunk must be a Uint8Array, an ArrayBuffer or a string"));
+            return Err(input_error(
+                self.segment,
+                "a chunk must be a Uint8Array, an ArrayBuffer or a string",
+            ));
         };
         let len = view.length();
         let mut start = 0;
@@ -133,15 +142,25 @@ impl<'a> Feeder<'a> {
     }
 
     fn context(&self, mut e: Error) -> Error {
-        if e.code == ErrorCode::InputInvalid && !e.message.starts_with("segments[") && !e.message.starts_with("segment '") {
+        if e.code == ErrorCode::InputInvalid
+            && !e.message.starts_with("segments[")
+            && !e.message.starts_with("segment '")
+        {
             e.message = format!("segments[{}].profiles: {}", self.segment, e.message);
         }
         e
     }
 
     fn project(&mut self, records: &Array) -> Result<(), Error> {
-        let text = project_records(records, &self.fields)
-            .map_err(|e| input_error(self.segment, format!("the records could not be read ({})", crate::wasm::fetch::describe(&e))))?;
+        let text = project_records(records, &self.fields).map_err(|e| {
+            input_error(
+                self.segment,
+                format!(
+                    "the records could not be read ({})",
+                    crate::wasm::fetch::describe(&e)
+                ),
+            )
+        })?;
         self.bytes(text.as_bytes())
     }
 

@@ -10,10 +10,12 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
 cd "$root"
 cargo build --quiet --release --target wasm32-unknown-unknown --lib
 tmp=$(mktemp -d)
+names=(--remove-name-section); opt_g=()
+if [ "${KEEP_NAMES:-0}" = 1 ]; then names=(); opt_g=(-g); fi
 wasm-bindgen --target web --out-dir "$tmp" --out-name autopilot_export \
-  --remove-name-section --remove-producers-section \
+  "${names[@]}" --remove-producers-section \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/autopilot_export.wasm"
-tests/node_modules/.bin/wasm-opt -Oz "$tmp/autopilot_export_bg.wasm" -o "$tmp/autopilot_export_bg.wasm"
+tests/node_modules/.bin/wasm-opt -Oz "${opt_g[@]}" "$tmp/autopilot_export_bg.wasm" -o "$tmp/autopilot_export_bg.wasm"
 for f in pkg-template/*; do
   case "$(basename "$f")" in build.sh) ;; *) cp -R "$f" "$tmp/" ;; esac
 done

@@ -95,7 +95,7 @@ for (const { profiles, rate } of configs) {
   if (!ok) failed = true;
   console.log(`export-rate: ${profiles} unique profiles (${rows} rows, ${r.memberships} memberships, 3 segments) at ${rate} r/s, latency ${latency} ± ${jitter} ms`);
   console.log(`  status ${r.status}; emulator holds ${r.contacts} contacts; exported ${r.exported}/${r.memberships}`);
-  console.log(`  elapsed ${fmtMs(elapsed)} = preparation ${fmtMs(prep)} + send phase ${fmtMs(sendPhase)} (+ ${fmtMs(elapsed - prep - sendPhase)} after the last response)`);
+  console.log(`  elapsed ${fmtMs(elapsed)} = preparation ${fmtMs(prep)} (reading, validating, planning) + send phase ${fmtMs(sendPhase)} (first request to last response)`);
   console.log(`  requests ${sent} (planned ${plan.requests.total}: ${plan.requests.lists} list + ${plan.requests.contacts} upsert); floor = requests / rate = ${fmtMs(floor)}`);
   console.log(`  ratio elapsed / floor = ${r.ratio} (goal <= 1.05); send phase / floor = ${r.sendRatio}`);
   console.log(`  429s: emulator ${c.http429} (rate-limited ${c.rateLimited}), report throttled ${r.throttled}, retried ${r.retried}`);

@@ -7,7 +7,7 @@
 //
 //   node tests/bench/prepare.mjs [--short | --long] [--rows N]
 //
-// --short: 5 measured runs per variant (CI); --long: 15. Prints numbers, asserts nothing
+// --short: 3 measured runs per variant after 1 warm-up (CI); --long: 11 after 2. Prints numbers, asserts nothing
 // about time; exits 1 only if the wasm and JS results disagree (then the timing is moot).
 
 import { performance } from 'node:perf_hooks';
@@ -15,8 +15,8 @@ import { fmtMs, loadPkg, makeJob, makeSegments, median, parseArgs, toCsv, toNdjs
 import { csvRecords, planJs } from './reference.mjs';
 
 const args = parseArgs();
-const runs = args.mode === 'long' ? 15 : 5;
-const warmup = 2;
+const runs = args.mode === 'long' ? 11 : 3;
+const warmup = args.mode === 'long' ? 2 : 1;
 const targetRows = Number(args.flags.rows ?? 100_000);
 
 const pkg = await loadPkg();

@@ -13,8 +13,9 @@
 //
 // For every case it runs, against the built package:
 //   1. preview(job) with each byte input as one chunk (records: one array);
-//   2. previewAsync(job) with the bytes in random small chunks through an async iterable
-//      (records: one at a time) — must give exactly the same summary as 1 (or the same error);
+//   2. previewAsync(job) with the bytes in chunks through an async iterable (one byte per
+//      chunk up to 4 KiB, random chunks up to 64 KiB beyond; records: in chunks of one) —
+//      must give exactly the same summary as 1 (or the same error);
 //   3. exportSegments(job) against the emulator — an expected error must be the same typed
 //      error with ZERO requests received; otherwise the run must succeed and the emulator must
 //      hold exactly the expected contacts.
@@ -87,7 +88,9 @@ function profilesFor(p, mode, rand) {
       if (typeof bytes === 'string') bytes = enc.encode(bytes);
       if (!(bytes instanceof Uint8Array)) return p; // a deliberately odd source: pass as is
       if (mode === 'whole') return { [format]: bytes };
-      const max = bytes.length > 1 << 20 ? 1 << 16 : 17;
+      // Small inputs one byte per chunk (every boundary is split somewhere); large ones in
+      // random chunks of up to 64 KiB.
+      const max = bytes.length > 4096 ? 1 << 16 : 1;
       async function* chunks() {
         for (let i = 0; i < bytes.length;) {
           const n = 1 + Math.floor(rand() * max);
@@ -99,7 +102,9 @@ function profilesFor(p, mode, rand) {
     }
   }
   if (Array.isArray(p) && mode === 'chunked') {
-    return (async function* records() { for (const r of p) yield r; })();
+    // Records in chunks of one (an array yielded is a chunk of records, so a record that is
+    // itself an array must be wrapped).
+    return (async function* records() { for (const r of p) yield [r]; })();
   }
   return p;
 }
@@ -172,8 +177,9 @@ function checkSummary(where, got, want, problems) {
 function contactsOf(state) {
   const titles = new Map(state.lists.map((l) => [l.list_id, l.title]));
   return state.contacts.map((c) => {
-    const { contact_id: _i, created_at: _c, updated_at: _u, lists, ...rest } = c;
-    return { ...rest, lists: (lists ?? []).map((id) => titles.get(id)).sort() };
+    const { contact_id: _i, created_at: _c, updated_at: _u, lists, custom, ...rest } = c;
+    // The emulator's state shape always has `custom` (empty when none was sent).
+    return { ...rest, ...(custom && Object.keys(custom).length ? { custom } : {}), lists: (lists ?? []).map((id) => titles.get(id)).sort() };
   });
 }
 
@@ -189,14 +195,24 @@ async function runCase(c) {
   // 2. previewAsync, chunked.
   const chunked = await call(() => pkg.previewAsync(buildJob(spec, 'chunked', rand), previewOptions));
   const want = expect.preview ?? {};
+  // Whole and chunked input must agree: the same summary, or the same typed error.
+  if (whole.error && chunked.error) {
+    if (whole.error.code !== chunked.error.code) problems.push(`chunked input gave ${chunked.error.code ?? chunked.error.trap}, whole input ${whole.error.code ?? whole.error.trap}`);
+  } else if (whole.error || chunked.error) {
+    problems.push(`whole and chunked input disagree: ${whole.error ? `whole threw ${whole.error.code ?? whole.error.trap}` : `chunked threw ${chunked.error.code ?? chunked.error.trap}`}`);
+  }
   if (want.error) {
     checkError('preview', whole, want.error, problems);
     checkError('previewAsync (chunked)', chunked, want.error, problems);
   } else {
     checkSummary('preview', whole, want, problems);
     if (!whole.error && !chunked.error && canon(whole.value) !== canon(chunked.value)) {
-      problems.push(`previewAsync (chunked) disagrees with preview (whole): ${canon(chunked.value).slice(0, 300)} vs ${canon(whole.value).slice(0, 300)}`);
-    } else if (chunked.error) checkSummary('previewAsync (chunked)', chunked, want, problems);
+      const a = canon(chunked.value);
+      const b = canon(whole.value);
+      let i = 0;
+      while (i < a.length && a[i] === b[i]) i += 1;
+      problems.push(`previewAsync (chunked) disagrees with preview (whole) at: …${a.slice(Math.max(0, i - 80), i + 120)}… vs …${b.slice(Math.max(0, i - 80), i + 120)}…`);
+    }
   }
 
   // 3. export.

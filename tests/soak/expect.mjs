@@ -40,6 +40,8 @@ export function normalizeState(state) {
   for (const c of state.contacts) {
     const fields = {};
     for (const [k, v] of Object.entries(c)) if (!IGNORED.has(k)) fields[k] = v;
+    // The emulator's state shape always has `custom` (empty when none was sent).
+    if (fields.custom && Object.keys(fields.custom).length === 0) delete fields.custom;
     contacts.set(c.Email.toLowerCase(), { fields, lists: new Set((c.lists ?? []).map((id) => titleOf.get(id) ?? `?${id}`)) });
     emailOf.set(c.contact_id, c.Email.toLowerCase());
   }

@@ -64,13 +64,17 @@ const emu = await startEmulator({ apiKeys: [KEYS.hex, KEYS.text], ratePerSecond:
 const segs = makeSegments({ unique: 1200, segments: 2, seed: 5 });
 const problems = [];
 
+const slow = [];
 async function flow(name, fn) {
+  const t0 = performance.now();
   try {
     await withDeadline(fn(), 60_000, name);
   } catch (e) {
     record(name, 'unexpected error', e);
     if (/did not finish within/.test(e.message)) problems.push(`${name}: ${e.message}`);
   }
+  const ms = performance.now() - t0;
+  if (ms > 3000) slow.push(`${name} ${(ms / 1000).toFixed(1)} s`);
 }
 
 const conn = (key, baseUrl = emu.url) => ({ displayName: 'Secrets', apiKey: key, consent: true, exportUser: 'ops@example.com', baseUrl });
@@ -177,8 +181,10 @@ for (const keyName of ['hex', 'text']) {
     await catching(tag, 'export to an unreachable server', pkg.exportSegments(job({ connection: conn(key, 'http://127.0.0.1:1/v1') }), { maxAttempts: 2 }));
   });
   await flow(`${tag} hostile server`, async () => {
-    await catching(tag, 'export to a server echoing the key', pkg.exportSegments(job({ connection: conn(key, hostileUrl) }), { ratePerSecond: 1000, maxAttempts: 2 }));
-    await catching(tag, 'export to a server echoing the key (lists: none)', pkg.exportSegments(job({ connection: conn(key, hostileUrl), lists: 'none' }), { ratePerSecond: 1000, maxAttempts: 2 }));
+    // A few profiles: every batch is bisected down to single contacts.
+    const small = (over) => ({ ...job(over), segments: segs.map((sg) => ({ name: sg.name, profiles: sg.rows.slice(0, 12) })) });
+    await catching(tag, 'export to a server echoing the key', pkg.exportSegments(small({ connection: conn(key, hostileUrl) }), { ratePerSecond: 1000, maxAttempts: 2 }));
+    await catching(tag, 'export to a server echoing the key (lists: none)', pkg.exportSegments(small({ connection: conn(key, hostileUrl), lists: 'none' }), { ratePerSecond: 1000, maxAttempts: 2 }));
   });
 }
 
@@ -195,7 +201,13 @@ function runCli(args, env, { cwd, killAfterMs } = {}) {
     const hard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let soft;
     if (killAfterMs) soft = setTimeout(() => child.kill('SIGINT'), killAfterMs);
-    child.on('exit', (code, signal) => { clearTimeout(hard); clearTimeout(soft); cliRuns += 1; resolve({ code, signal, stdout, stderr }); });
+    const t0 = performance.now();
+    child.on('exit', (code, signal) => {
+      clearTimeout(hard); clearTimeout(soft); cliRuns += 1;
+      const ms = performance.now() - t0;
+      if (ms > 3000) slow.push(`cli ${args[0]} ${(ms / 1000).toFixed(1)} s`);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 const probe = await runCli(['--version'], {});
@@ -215,6 +227,8 @@ if (cliPresent) {
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify({ ...cfg, run: { ratePerSecond: 20 } }));
+    // Failing servers: few attempts, so the runs end quickly.
+    writeFileSync(join(dir, 'failfast.json'), JSON.stringify({ ...cfg, run: { ratePerSecond: 1000, maxAttempts: 2, requestTimeoutMs: 2000 } }));
     for (const keyName of ['hex', 'text']) {
       const env = { AUTOPILOT_API_KEY: KEYS[keyName], AUTOPILOT_BASE_URL: emu.url };
       const t = `cli/${keyName}`;
@@ -231,8 +245,8 @@ if (cliPresent) {
       emu.configure({ latencyMs: 0 });
       runs.push(['export resumed', await runCli(['export', '--config', 'slow.json', '--checkpoint-file', 'cp.json', '--resume', 'cp.json', '--report', 'resumed.json'], env, { cwd: dir })]);
       runs.push(['export wrong key', await runCli(['export', '--config', 'config.json'], { ...env, AUTOPILOT_API_KEY: KEYS.wrong }, { cwd: dir })]);
-      runs.push(['export hostile', await runCli(['export', '--config', 'config.json'], { ...env, AUTOPILOT_BASE_URL: hostileUrl }, { cwd: dir })]);
-      runs.push(['export unreachable', await runCli(['export', '--config', 'config.json'], { ...env, AUTOPILOT_BASE_URL: 'http://127.0.0.1:1/v1' }, { cwd: dir })]);
+      runs.push(['export hostile', await runCli(['export', '--config', 'failfast.json'], { ...env, AUTOPILOT_BASE_URL: hostileUrl }, { cwd: dir })]);
+      runs.push(['export unreachable', await runCli(['export', '--config', 'failfast.json'], { ...env, AUTOPILOT_BASE_URL: 'http://127.0.0.1:1/v1' }, { cwd: dir })]);
       writeFileSync(join(dir, 'keyed.json'), JSON.stringify({ ...cfg, connection: { ...cfg.connection, apiKey: KEYS[keyName] } }));
       runs.push(['config holding the key', await runCli(['export', '--config', 'keyed.json'], env, { cwd: dir })]);
       for (const [what, r] of runs) {
@@ -274,6 +288,7 @@ if (uniq.length > 40) console.log(`  ... ${uniq.length - 40} more`);
 for (const f of [...new Set(findings)]) console.log(`  finding (misplaced key, not failing): ${f}`);
 for (const r of reqHits.slice(0, 5)) console.log(`  hit in a request ${r.what}: ${r.text.slice(0, 120)}`);
 for (const p of problems) console.log(`  problem: ${p}`);
+if (slow.length) console.log(`  slow steps: ${slow.join('; ')}`);
 const fail = uniq.length + reqHits.length + problems.length > 0;
 console.log(`${fail ? 'FAIL' : 'PASS'} secrets (${uniq.length + reqHits.length} hits)`);
 process.exit(fail ? 1 : 0);

@@ -14,6 +14,8 @@ use web_sys::AbortController;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 
+// A missing URL is a setup mistake the message explains; `env!` would break plain builds.
+#[allow(clippy::option_env_unwrap)]
 fn emulator() -> &'static str {
     option_env!("AUTOPILOT_EMULATOR_URL")
         .expect("build with AUTOPILOT_EMULATOR_URL set to a running emulator (tests/run.sh does)")
@@ -58,6 +60,11 @@ fn people(n: usize, tag: &str) -> String {
         })
         .collect();
     format!("[{}]", rows.join(","))
+}
+
+/// Awaits a promise returned by the package.
+async fn settle(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
 }
 
 async fn emulator_state() -> JsValue {
@@ -215,11 +222,20 @@ fn errors_are_real_error_objects_and_do_not_leak() {
     // A cycle or a BigInt in a record does not break the export: only mapped fields are read,
     // and a nested value in a mapped field is left out with a warning.
     let odd = job("E ", r#"[{"email": "c@x.io"}, {"email": "d@x.io"}]"#, "");
-    let records: Array = get(&get(&odd, "segments").unchecked_into::<Array>().get(0), "profiles").unchecked_into();
+    let records: Array = get(
+        &get(&odd, "segments").unchecked_into::<Array>().get(0),
+        "profiles",
+    )
+    .unchecked_into();
     let first = records.get(0);
     Reflect::set(&first, &"self".into(), &first).unwrap();
     Reflect::set(&first, &"first".into(), &first).unwrap();
-    Reflect::set(&records.get(1), &"orders".into(), &js_sys::BigInt::from(7u64).into()).unwrap();
+    Reflect::set(
+        &records.get(1),
+        &"orders".into(),
+        &js_sys::BigInt::from(7u64).into(),
+    )
+    .unwrap();
     let s = preview(odd, JsValue::UNDEFINED).expect("odd values are handled per field");
     assert_eq!(num(&s, "totals.uniqueProfiles"), 2.0);
     let warnings = Array::from(&get(&s, "warnings"));
@@ -264,26 +280,29 @@ async fn check_connection_good_bad_and_unreachable() {
             r#"{{"displayName": "x", "apiKey": "{key}", "consent": true, "exportUser": "u", "baseUrl": "{url}"}}"#
         ))
     };
-    let account = check_connection(conn(KEY, emulator()), JsValue::UNDEFINED)
+    let account = settle(check_connection(conn(KEY, emulator()), JsValue::UNDEFINED))
         .await
         .expect("the emulator accepts the key");
     assert!(get(&account, "instanceId").is_string());
-    let e = check_connection(
+    let e = settle(check_connection(
         conn("ffffffffffffffffffffffffffffffff", emulator()),
         JsValue::UNDEFINED,
-    )
+    ))
     .await
     .unwrap_err();
     assert!(!text(&expect_error(e, "AUTH_FAILED"), "message").contains("ffffffff"));
-    let e = check_connection(conn(KEY, "http://127.0.0.1:9/v1"), JsValue::UNDEFINED)
-        .await
-        .unwrap_err();
+    let e = settle(check_connection(
+        conn(KEY, "http://127.0.0.1:9/v1"),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
     expect_error(e, "NETWORK");
     let before = total_requests().await;
     let mut no_consent = conn(KEY, emulator());
     Reflect::set(&no_consent, &"consent".into(), &JsValue::FALSE).unwrap();
     expect_error(
-        check_connection(no_consent.clone(), JsValue::UNDEFINED)
+        settle(check_connection(no_consent.clone(), JsValue::UNDEFINED))
             .await
             .unwrap_err(),
         "CONSENT_REQUIRED",
@@ -292,7 +311,7 @@ async fn check_connection_good_bad_and_unreachable() {
     let conn_obj = get(&no_consent, "connection");
     Reflect::set(&conn_obj, &"consent".into(), &JsValue::FALSE).unwrap();
     expect_error(
-        export_segments(no_consent, JsValue::UNDEFINED)
+        settle(export_segments(no_consent, JsValue::UNDEFINED))
             .await
             .unwrap_err(),
         "CONSENT_REQUIRED",
@@ -321,7 +340,7 @@ async fn export_cancel_and_resume_against_the_emulator() {
     Reflect::set(&opts, &"signal".into(), &controller.signal()).unwrap();
     Reflect::set(&opts, &"onProgress".into(), on_progress.as_ref()).unwrap();
     let started = js_sys::Date::now();
-    let report = export_segments(j.clone(), opts)
+    let report = settle(export_segments(j.clone(), opts))
         .await
         .expect("a cancelled run resolves");
     assert_eq!(text(&report, "status"), "cancelled");
@@ -340,7 +359,7 @@ async fn export_cancel_and_resume_against_the_emulator() {
 
     let opts = js(r#"{"ratePerSecond": 20}"#);
     Reflect::set(&opts, &"checkpoint".into(), &checkpoint).unwrap();
-    let report = export_segments(j.clone(), opts)
+    let report = settle(export_segments(j.clone(), opts))
         .await
         .expect("resume works");
     assert_eq!(text(&report, "status"), "succeeded");
@@ -379,7 +398,7 @@ async fn export_cancel_and_resume_against_the_emulator() {
     let opts = js("{}");
     Reflect::set(&opts, &"checkpoint".into(), &checkpoint).unwrap();
     expect_error(
-        export_segments(other, opts).await.unwrap_err(),
+        settle(export_segments(other, opts)).await.unwrap_err(),
         "CHECKPOINT_MISMATCH",
     );
 }
@@ -394,7 +413,9 @@ async fn bad_key_stops_the_run_with_auth_failed_and_a_report() {
     )
     .unwrap();
     let e = expect_error(
-        export_segments(j, JsValue::UNDEFINED).await.unwrap_err(),
+        settle(export_segments(j, JsValue::UNDEFINED))
+            .await
+            .unwrap_err(),
         "AUTH_FAILED",
     );
     let report = get(&e, "report");
