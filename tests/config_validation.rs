@@ -1,5 +1,6 @@
 //! Validation of connections and export configurations: every problem at once, with paths
 //! and stable codes.
+#![cfg(not(target_arch = "wasm32"))]
 
 use autopilot_export::config::{custom_key, from_json_str, Connection, CustomType, ExportConfig};
 use autopilot_export::error::ErrorCode;

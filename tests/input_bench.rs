@@ -1,6 +1,7 @@
 //! Throughput of the input parsers (prints numbers; never asserts on time).
 //!
 //! Run: `cargo test --release --test input_bench -- --ignored --nocapture`
+#![cfg(not(target_arch = "wasm32"))]
 
 use autopilot_export::error::Error;
 use autopilot_export::input::{Cell, Format, Parser, RowSink};

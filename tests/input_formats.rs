@@ -1,5 +1,6 @@
 //! Example-based tests of the input parsers: exact sequences of sink calls for CSV, NDJSON
 //! and JSON sources, each also checked under one-byte chunking.
+#![cfg(not(target_arch = "wasm32"))]
 
 use autopilot_export::error::{Error, ErrorCode};
 use autopilot_export::input::{Cell, Format, Parser, RowSink};

@@ -1,5 +1,6 @@
 //! Planning: dedupe, cap, memberships and batches, including property tests of the plan
 //! invariants on random inputs.
+#![cfg(not(target_arch = "wasm32"))]
 
 use autopilot_export::config::{from_json_str, ExportConfig};
 use autopilot_export::error::ErrorCode;

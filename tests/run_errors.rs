@@ -1,6 +1,7 @@
 //! Error handling of the run against the simulated Autopilot: bisection of 400s, 401/404,
 //! unconfirmed contacts, exhausted retries, the lists phase (existing lists, 409, ambiguous
 //! creates), Retry-After, throttling, the cap, and report invariants.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod sim;
 

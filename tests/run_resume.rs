@@ -1,4 +1,5 @@
 //! Cancel, checkpoint and resume against the simulated Autopilot.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod sim;
 

@@ -1,5 +1,6 @@
 //! Throughput and fault tolerance of the run against the simulated Autopilot (100,000
 //! profiles, 3 segments, 5 requests/second, 250 ms latency).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod sim;
 
