@@ -61,7 +61,9 @@ trap - EXIT
 # 7. Sizes.
 wasm=$(stat -c %s "$out/autopilot_export_bg.wasm")
 wasm_gz=$(gzip -9c "$out/autopilot_export_bg.wasm" | wc -c)
-glue=$(cat "$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js | wc -c)
-glue_gz=$(cat "$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js | gzip -9c | wc -c)
+js_files=("$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js)
+while IFS= read -r f; do js_files+=("$f"); done < <(find "$out/snippets" -name '*.js' 2>/dev/null)
+glue=$(cat "${js_files[@]}" | wc -c)
+glue_gz=$(cat "${js_files[@]}" | gzip -9c | wc -c)
 printf 'size: wasm %d bytes (gzip %d), JS glue + entries %d bytes (gzip %d), total gzip %d bytes\n' \
   "$wasm" "$wasm_gz" "$glue" "$glue_gz" $((wasm_gz + glue_gz))

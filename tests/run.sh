@@ -26,7 +26,7 @@ trap 'kill $emu_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q AUTOPILOT_EMULATOR_URL "$emu_log" && break; sleep 0.1; done
 export AUTOPILOT_EMULATOR_URL=$(sed -n 's/^AUTOPILOT_EMULATOR_URL=//p' "$emu_log")
 wasm_test() { env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner "$@" \
-  cargo test --quiet --target wasm32-unknown-unknown --test "${WASM_TEST}"; }
+  cargo test --target wasm32-unknown-unknown --test "${WASM_TEST}"; }
 WASM_TEST=wasm_node run "wasm-bindgen tests in Node" wasm_test
 if [ "${QUICK:-0}" != 1 ]; then
   WASM_TEST=wasm_browser run "wasm-bindgen tests in headless Chromium" wasm_test WASM_BINDGEN_USE_BROWSER=1
@@ -41,6 +41,7 @@ run "CLI and demo end to end (node --test tests/cli/)" node --test tests/cli/
 if [ "${QUICK:-0}" != 1 ]; then
   run "admin page end to end in Chromium (node --test tests/page/)" node --test tests/page/
 fi
+run "README examples (Node, Chromium, workerd)" node --test tests/readme/
 
 step "summary"
 echo "$passed passed, $failed failed"

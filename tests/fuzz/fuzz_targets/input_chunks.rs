@@ -35,18 +35,28 @@ impl RowSink for Recorder {
         Ok(())
     }
     fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
-        self.events.push(Event::Row(row, cells.iter().map(|c| format!("{c:?}")).collect()));
+        self.events.push(Event::Row(
+            row,
+            cells.iter().map(|c| format!("{c:?}")).collect(),
+        ));
     }
     fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
-        self.events.push(Event::Reject(row, reason, detail.map(str::to_string)));
+        self.events
+            .push(Event::Reject(row, reason, detail.map(str::to_string)));
     }
 }
 
 fn fields() -> Vec<String> {
-    ["email", "name", "Email", "a b", "__proto__"].iter().map(|s| s.to_string()).collect()
+    ["email", "name", "Email", "a b", "__proto__"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
-fn run<'a>(format: Format, chunks: impl Iterator<Item = &'a [u8]>) -> (Vec<Event>, Result<(), String>, u64) {
+fn run<'a>(
+    format: Format,
+    chunks: impl Iterator<Item = &'a [u8]>,
+) -> (Vec<Event>, Result<(), String>, u64) {
     let mut parser = Parser::new(format, fields());
     let mut sink = Recorder::default();
     let mut result = Ok(());
@@ -57,7 +67,9 @@ fn run<'a>(format: Format, chunks: impl Iterator<Item = &'a [u8]>) -> (Vec<Event
         }
     }
     if result.is_ok() {
-        result = parser.finish(&mut sink).map_err(|e| format!("{:?}: {}", e.code, e.message));
+        result = parser
+            .finish(&mut sink)
+            .map_err(|e| format!("{:?}: {}", e.code, e.message));
     }
     (sink.events, result, parser.rows_seen())
 }
@@ -79,15 +91,23 @@ fuzz_target!(|data: &[u8]| {
     let mut i = 0;
     let mut k = 0;
     while i < input.len() {
-        let size = sizes.get(k % sizes.len().max(1)).map_or(1, |&s| s as usize + 1);
+        let size = sizes
+            .get(k % sizes.len().max(1))
+            .map_or(1, |&s| s as usize + 1);
         let end = (i + size).min(input.len());
         chunks.push(&input[i..end]);
         i = end;
         k += 1;
     }
     let split = run(format, chunks.into_iter());
-    assert_eq!(whole.0, split.0, "events differ between whole and chunked input");
-    assert_eq!(whole.1, split.1, "results differ between whole and chunked input");
+    assert_eq!(
+        whole.0, split.0,
+        "events differ between whole and chunked input"
+    );
+    assert_eq!(
+        whole.1, split.1,
+        "results differ between whole and chunked input"
+    );
     assert_eq!(whole.2, split.2, "rows_seen differs");
     // Records are numbered 1, 2, 3, ... and rows_seen is the last number.
     let mut expected = 1;
@@ -106,6 +126,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if whole.1.is_ok() {
-        assert_eq!(whole.2, expected - 1, "rows_seen must equal the last record number");
+        assert_eq!(
+            whole.2,
+            expected - 1,
+            "rows_seen must equal the last record number"
+        );
     }
 });

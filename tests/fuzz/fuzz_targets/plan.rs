@@ -16,17 +16,30 @@ use autopilot_export::report::RejectReason;
 use libfuzzer_sys::fuzz_target;
 use std::collections::{HashMap, HashSet};
 
-const BASES: &[&str] = &["ada@example.com", "bob@example.org", "carl@x.io", "dan@sub.example.com", "eve@example.com", "fay@example.net",
-    "gus@example.com", "hal@example.com", "ivy@example.com", "joe@example.com", "kim@example.com", "lee@example.com"];
+const BASES: &[&str] = &[
+    "ada@example.com",
+    "bob@example.org",
+    "carl@x.io",
+    "dan@sub.example.com",
+    "eve@example.com",
+    "fay@example.net",
+    "gus@example.com",
+    "hal@example.com",
+    "ivy@example.com",
+    "joe@example.com",
+    "kim@example.com",
+    "lee@example.com",
+];
 
 fn email_of(b: u8, extra: u8) -> String {
     let base = BASES[(b as usize) % BASES.len()];
     match (b / 16) % 8 {
         0 => base.to_uppercase(),
         1 => format!(" {base}\t"),
-        2 => format!("{}{}", &base[..1].to_uppercase(), &base[1..]),
+        2 => format!("{}{}", base[..1].to_uppercase(), &base[1..]),
         3 => format!("u{extra}.{base}"),
-        4 => ["", "not-an-email", "a@b", "jürgen@example.de", "\u{a0}"][(extra % 5) as usize].to_string(),
+        4 => ["", "not-an-email", "a@b", "jürgen@example.de", "\u{a0}"][(extra % 5) as usize]
+            .to_string(),
         _ => base.to_string(),
     }
 }
@@ -84,17 +97,27 @@ fn build(data: &[u8]) -> Option<(Plan, usize, u64)> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((plan, segments, cap)) = build(data) else { return };
+    let Some((plan, segments, cap)) = build(data) else {
+        return;
+    };
     let per_segment = data[1] & 2 == 0;
     assert_eq!(plan.segments.len(), segments);
     let mut members = 0;
     for s in &plan.segments {
         let c = &s.counts;
-        assert_eq!(c.profiles_in, c.invalid + c.duplicates + c.over_cap + c.memberships, "counts of {} do not add up: {c:?}", s.name);
+        assert_eq!(
+            c.profiles_in,
+            c.invalid + c.duplicates + c.over_cap + c.memberships,
+            "counts of {} do not add up: {c:?}",
+            s.name
+        );
         members += c.memberships;
     }
     assert_eq!(members as usize, plan.memberships.len());
-    assert!(plan.contacts.len() as u64 <= cap, "more contacts than the cap");
+    assert!(
+        plan.contacts.len() as u64 <= cap,
+        "more contacts than the cap"
+    );
     assert!(plan.unique_seen >= plan.contacts.len() as u64);
     assert_eq!(plan.cap_exceeded(), plan.unique_seen > cap);
     // Batches: ≤ 100, no email twice, minimum count, every membership once.
@@ -104,22 +127,41 @@ fuzz_target!(|data: &[u8]| {
     let mut total = 0;
     for b in 0..plan.batch_count() {
         let batch = plan.batch(b);
-        assert!(!batch.is_empty() && batch.len() <= MAX_BATCH, "batch {b} has {} contacts", batch.len());
+        assert!(
+            !batch.is_empty() && batch.len() <= MAX_BATCH,
+            "batch {b} has {} contacts",
+            batch.len()
+        );
         let mut emails = HashSet::new();
         for x in batch {
-            assert!(emails.insert(plan.email(x).to_ascii_lowercase()), "the same email twice in batch {b}");
-            assert!(seen.insert((x.contact, x.segment)), "a membership appears twice");
+            assert!(
+                emails.insert(plan.email(x).to_ascii_lowercase()),
+                "the same email twice in batch {b}"
+            );
+            assert!(
+                seen.insert((x.contact, x.segment)),
+                "a membership appears twice"
+            );
             *per_contact.entry(x.contact).or_default() += 1;
         }
         total += batch.len();
         let body = plan.body(batch, &vec![Some("contactlist_1".to_string()); segments]);
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}"));
+        let v: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}"));
         assert_eq!(v["contacts"].as_array().map(Vec::len), Some(batch.len()));
     }
     assert_eq!(total, m);
     let k = per_contact.values().copied().max().unwrap_or(0);
-    let minimum = if m == 0 { 0 } else { m.div_ceil(MAX_BATCH).max(k) };
-    assert_eq!(plan.batch_count(), minimum, "not the minimum number of batches");
+    let minimum = if m == 0 {
+        0
+    } else {
+        m.div_ceil(MAX_BATCH).max(k)
+    };
+    assert_eq!(
+        plan.batch_count(),
+        minimum,
+        "not the minimum number of batches"
+    );
     if !per_segment {
         assert!(k <= 1, "without lists a contact is sent once");
     }

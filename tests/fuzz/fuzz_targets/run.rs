@@ -48,32 +48,51 @@ impl Server {
     fn apply(&mut self, req: &Request) -> (u16, String) {
         match (req.method, req.path.as_str()) {
             (Method::Get, "/lists") => {
-                let lists: Vec<_> = self.lists.iter().map(|(id, t)| serde_json::json!({"list_id": id, "title": t})).collect();
+                let lists: Vec<_> = self
+                    .lists
+                    .iter()
+                    .map(|(id, t)| serde_json::json!({"list_id": id, "title": t}))
+                    .collect();
                 (200, serde_json::json!({ "lists": lists }).to_string())
             }
             (Method::Post, "/list") => {
-                let v: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap_or("")).expect("list body is JSON");
+                let v: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap_or(""))
+                    .expect("list body is JSON");
                 let title = v["name"].as_str().expect("list name").to_string();
                 if self.lists.iter().any(|(_, t)| *t == title) {
-                    return (409, r#"{"error":"Conflict","message":"exists"}"#.to_string());
+                    return (
+                        409,
+                        r#"{"error":"Conflict","message":"exists"}"#.to_string(),
+                    );
                 }
                 let id = format!("contactlist_{}", self.lists.len() + 1);
                 self.lists.push((id.clone(), title));
                 (200, serde_json::json!({ "list_id": id }).to_string())
             }
             (Method::Post, "/contacts") => {
-                let v: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap_or("")).expect("bulk body is JSON");
+                let v: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap_or(""))
+                    .expect("bulk body is JSON");
                 let contacts = v["contacts"].as_array().expect("contacts array");
-                assert!(!contacts.is_empty() && contacts.len() <= 100, "bulk of {} contacts", contacts.len());
+                assert!(
+                    !contacts.is_empty() && contacts.len() <= 100,
+                    "bulk of {} contacts",
+                    contacts.len()
+                );
                 let mut map = serde_json::Map::new();
                 let mut seen = HashSet::new();
                 for c in contacts {
                     let e = c["Email"].as_str().expect("Email").to_string();
-                    assert!(seen.insert(e.to_ascii_lowercase()), "the same email twice in one request");
+                    assert!(
+                        seen.insert(e.to_ascii_lowercase()),
+                        "the same email twice in one request"
+                    );
                     self.applied.insert(e.to_ascii_lowercase());
                     map.insert(e, serde_json::Value::String("person_1".into()));
                 }
-                (200, serde_json::json!({ "contact_ids": [], "email_contact_map": map }).to_string())
+                (
+                    200,
+                    serde_json::json!({ "contact_ids": [], "email_contact_map": map }).to_string(),
+                )
             }
             other => panic!("unexpected request {other:?}"),
         }
@@ -81,7 +100,13 @@ impl Server {
 }
 
 /// Drives `run` to the end; returns the bulk requests sent and the batches they carried.
-fn drive(run: &mut Run, server: &mut Server, bytes: &mut impl Iterator<Item = u8>, now: &mut f64, allow_cancel: bool) -> (usize, HashSet<u32>) {
+fn drive(
+    run: &mut Run,
+    server: &mut Server,
+    bytes: &mut impl Iterator<Item = u8>,
+    now: &mut f64,
+    allow_cancel: bool,
+) -> (usize, HashSet<u32>) {
     let mut in_flight: Vec<Request> = Vec::new();
     let mut bulk = 0;
     let mut batches = HashSet::new();
@@ -113,25 +138,57 @@ fn drive(run: &mut Run, server: &mut Server, bytes: &mut impl Iterator<Item = u8
                 let outcome = match kind {
                     0..=169 => {
                         let (status, body) = server.apply(&req);
-                        Outcome::Response { status, body, retry_after: None }
+                        Outcome::Response {
+                            status,
+                            body,
+                            retry_after: None,
+                        }
                     }
-                    170..=184 => Outcome::Response { status: 429, body: r#"{"error":"Too Many Requests"}"#.into(), retry_after: if kind % 2 == 0 { Some("1".into()) } else { None } },
-                    185..=199 => Outcome::Response { status: 500 + (kind % 4) as u16, body: String::new(), retry_after: None },
+                    170..=184 => Outcome::Response {
+                        status: 429,
+                        body: r#"{"error":"Too Many Requests"}"#.into(),
+                        retry_after: if kind.is_multiple_of(2) {
+                            Some("1".into())
+                        } else {
+                            None
+                        },
+                    },
+                    185..=199 => Outcome::Response {
+                        status: 500 + (kind % 4) as u16,
+                        body: String::new(),
+                        retry_after: None,
+                    },
                     200..=214 => {
                         let _ = server.apply(&req); // applied, answer lost
                         Outcome::Timeout
                     }
                     215..=229 => Outcome::Network("ECONNRESET".into()),
-                    230..=239 => Outcome::Response { status: 200, body: "<html>oops</html>".into(), retry_after: None },
-                    240..=249 => Outcome::Response { status: 400, body: r#"{"error":"Bad Request","message":"Invalid contact"}"#.into(), retry_after: None },
+                    230..=239 => Outcome::Response {
+                        status: 200,
+                        body: "<html>oops</html>".into(),
+                        retry_after: None,
+                    },
+                    240..=249 => Outcome::Response {
+                        status: 400,
+                        body: r#"{"error":"Bad Request","message":"Invalid contact"}"#.into(),
+                        retry_after: None,
+                    },
                     250..=252 if allow_cancel => {
                         run.cancel(*now);
                         Outcome::Network("aborted".into())
                     }
-                    253 => Outcome::Response { status: 401, body: r#"{"error":"Unauthorized"}"#.into(), retry_after: None },
+                    253 => Outcome::Response {
+                        status: 401,
+                        body: r#"{"error":"Unauthorized"}"#.into(),
+                        retry_after: None,
+                    },
                     _ => {
                         let (status, body) = server.apply(&req);
-                        Outcome::Response { status, body, retry_after: None }
+                        Outcome::Response {
+                            status,
+                            body,
+                            retry_after: None,
+                        }
                     }
                 };
                 run.complete(req.id, outcome, *now);
@@ -143,8 +200,15 @@ fn drive(run: &mut Run, server: &mut Server, bytes: &mut impl Iterator<Item = u8
 
 fuzz_target!(|data: &[u8]| {
     let Some(plan) = plan(data) else { return };
-    let opts = RunOptions { rate_per_second: 1000.0, max_attempts: 4, ..RunOptions::default() };
-    let mut server = Server { lists: Vec::new(), applied: HashSet::new() };
+    let opts = RunOptions {
+        rate_per_second: 1000.0,
+        max_attempts: 4,
+        ..RunOptions::default()
+    };
+    let mut server = Server {
+        lists: Vec::new(),
+        applied: HashSet::new(),
+    };
     let mut bytes = data.iter().copied().skip(2);
     let mut now = 1_700_000_000_000.0;
     let memberships = plan.memberships.len() as u64;
@@ -157,23 +221,47 @@ fuzz_target!(|data: &[u8]| {
     let done: u64 = cp.done.iter().map(|[a, b]| u64::from(b - a + 1)).sum();
     if run.error().is_none() && report.totals.exported + report.totals.failed != memberships {
         // Only a cancel may leave batches unfinished.
-        assert!(done < batches as u64, "finished run with exported {} + failed {} != {memberships}", report.totals.exported, report.totals.failed);
+        assert!(
+            done < batches as u64,
+            "finished run with exported {} + failed {} != {memberships}",
+            report.totals.exported,
+            report.totals.failed
+        );
     }
     // Resume from the checkpoint: accepted for the same plan, only unfinished batches are sent.
-    let mut resumed = Run::new(plan.clone(), opts, Some(cp.clone()), now).expect("the checkpoint resumes the same plan");
+    let mut resumed = Run::new(plan.clone(), opts, Some(cp.clone()), now)
+        .expect("the checkpoint resumes the same plan");
     let finished: HashSet<u32> = cp.done.iter().flat_map(|[a, b]| *a..=*b).collect();
     let mut rest = std::iter::repeat(0u8); // a healthy server from here on
     let (_, sent_batches) = drive(&mut resumed, &mut server, &mut rest, &mut now, false);
     if resumed.error().is_none() {
-        assert!(sent_batches.is_disjoint(&finished), "a resumed run re-sent a finished batch");
+        assert!(
+            sent_batches.is_disjoint(&finished),
+            "a resumed run re-sent a finished batch"
+        );
         let r = resumed.report(now);
-        assert_eq!(r.totals.exported + r.totals.failed, memberships, "resumed run incomplete");
-        let all: Vec<[u32; 2]> = if batches == 0 { Vec::new() } else { vec![[0, batches as u32 - 1]] };
-        assert_eq!(resumed.checkpoint().done, all, "a finished run's checkpoint holds every batch");
+        assert_eq!(
+            r.totals.exported + r.totals.failed,
+            memberships,
+            "resumed run incomplete"
+        );
+        let all: Vec<[u32; 2]> = if batches == 0 {
+            Vec::new()
+        } else {
+            vec![[0, batches as u32 - 1]]
+        };
+        assert_eq!(
+            resumed.checkpoint().done,
+            all,
+            "a finished run's checkpoint holds every batch"
+        );
         // When everything was exported, the server applied every planned contact.
         if r.totals.exported == memberships {
             for c in &plan.contacts {
-                assert!(server.applied.contains(&c.email.to_ascii_lowercase()), "exported but never applied");
+                assert!(
+                    server.applied.contains(&c.email.to_ascii_lowercase()),
+                    "exported but never applied"
+                );
             }
         }
     }
