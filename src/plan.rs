@@ -503,6 +503,18 @@ impl Planner {
         }
     }
 
+    /// Puts contact `i` in `segment`'s list (row `row` of that segment).
+    fn add_membership(&mut self, contact: u32, segment: u32, row: u64) {
+        self.memberships.push(Membership {
+            contact,
+            segment,
+            row,
+        });
+        if let Some(c) = self.counts() {
+            c.memberships += 1;
+        }
+    }
+
     /// Finds the contact with this (normalised) email, if kept.
     fn find(&self, email: &str, hash: u64) -> Result<u32, u64> {
         let mut h = hash;
@@ -602,14 +614,7 @@ impl RowSink for Planner {
                     if let Some(l) = self.last_segment.get_mut(i as usize) {
                         *l = segment;
                     }
-                    self.memberships.push(Membership {
-                        contact: i,
-                        segment,
-                        row,
-                    });
-                    if let Some(c) = self.counts() {
-                        c.memberships += 1;
-                    }
+                    self.add_membership(i, segment, row);
                 }
             }
             Err(slot) => {
@@ -643,14 +648,7 @@ impl RowSink for Planner {
                 self.scratch = fields;
                 self.index.insert(slot, i);
                 self.last_segment.push(segment);
-                self.memberships.push(Membership {
-                    contact: i,
-                    segment,
-                    row,
-                });
-                if let Some(c) = self.counts() {
-                    c.memberships += 1;
-                }
+                self.add_membership(i, segment, row);
             }
         }
     }
