@@ -679,8 +679,17 @@ pub fn from_json_str<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Erro
         let detail = e.to_string();
         // serde_json appends " at line L column C", meaningless to a JS caller.
         let detail = detail.split(" at line ").next().unwrap_or(&detail);
-        type_error(&path, detail)
+        type_error(&path, &without_quoted_values(detail))
     })
+}
+
+/// serde quotes the offending value (``invalid type: string "…", expected a boolean``); the
+/// value could be a secret put in the wrong field, so it is left out of the message.
+fn without_quoted_values(detail: &str) -> String {
+    match (detail.find(" \""), detail.rfind("\", expected")) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &detail[..a], &detail[b + 1..]),
+        _ => detail.to_string(),
+    }
 }
 
 /// The JSON path (`mapping.custom[0].name`) of the value being read at `line`/`column` (1-based,

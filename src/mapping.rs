@@ -143,20 +143,48 @@ impl Mapper {
 
 /// Appends `s` as a JSON string literal.
 pub fn push_json_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    // Copy runs of bytes that need no escape in one go; escape the rest. U+2028 and U+2029
+    // (E2 80 A8 / E2 80 A9) are escaped too, for JS consumers of the text.
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let escape: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0..=0x1f => Some(""),
+            0xE2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                Some("")
             }
-            c => out.push(c),
+            _ => None,
+        };
+        let Some(esc) = escape else {
+            i += 1;
+            continue;
+        };
+        out.push_str(s.get(run..i).unwrap_or(""));
+        if esc.is_empty() {
+            // A control character, or U+2028/U+2029: \u escape of the character at i.
+            let c = s
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .unwrap_or('\u{fffd}');
+            let _ = write!(out, "\\u{:04x}", c as u32);
+            i += c.len_utf8();
+        } else {
+            out.push_str(esc);
+            i += 1;
         }
+        run = i;
     }
+    out.push_str(s.get(run..).unwrap_or(""));
     out.push('"');
 }
 
@@ -654,6 +682,26 @@ mod tests {
             "2024-05-01Txx",
         ] {
             assert_eq!(d(bad), Err(WARN_NOT_COERCIBLE), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_strings_match_serde_json() {
+        for s in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "line\nbreak\ttab\r",
+            "\u{1}\u{1f}",
+            "caf\u{e9} \u{1F600}",
+            "x\u{2028}y\u{2029}z",
+            "\u{e2}\u{80}",
+        ] {
+            let mut out = String::new();
+            push_json_str(&mut out, s);
+            let back: String = serde_json::from_str(&out).unwrap();
+            assert_eq!(back, s, "{out}");
+            assert!(!out.contains('\u{2028}') && !out.contains('\u{2029}'));
         }
     }
 

@@ -309,3 +309,24 @@ fn type_error_paths_in_arrays_and_nested_objects() {
         );
     }
 }
+
+#[test]
+fn type_errors_do_not_quote_values() {
+    let secret = "Secret-API-Key-Zq8Wm3Xv7Ln2Kp9R";
+    let err =
+        from_json_str::<ExportConfig>(&json!({"connection": {"consent": secret}}).to_string())
+            .unwrap_err();
+    assert_eq!(err.issues[0].path, "connection.consent");
+    assert!(
+        !err.message.contains(secret) && !err.issues[0].message.contains(secret),
+        "{}",
+        err.issues[0].message
+    );
+    assert!(
+        err.issues[0]
+            .message
+            .contains("invalid type: string, expected a boolean"),
+        "{}",
+        err.issues[0].message
+    );
+}

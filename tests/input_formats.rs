@@ -335,13 +335,26 @@ fn csv_blank_and_whitespace_lines_are_not_records() {
 }
 
 #[test]
-fn csv_unterminated_quote_at_end_of_input_is_one_record() {
+fn csv_unterminated_quote_at_end_of_input_rejects_that_record() {
+    // Without the check, the open field would swallow every later line (here: carl) silently.
+    let calls_ = calls(
+        Format::Csv,
+        &["a", "b"],
+        b"a,b\nx,ok\nbob,\"Bob\ncarl,Carl\n",
+    );
+    assert_eq!(calls_.len(), 3, "{calls_:?}");
+    assert_eq!(calls_[1], row(1, vec![s("x"), s("ok")]));
+    assert!(
+        matches!(
+            &calls_[2],
+            Call::Reject(2, RejectReason::MalformedRow, Some(_))
+        ),
+        "{calls_:?}"
+    );
+    // A closed quote with quotes inside is fine at the end of the input.
     assert_eq!(
-        calls(Format::Csv, &["a", "b"], b"a,b\n1,\"open\nstill open"),
-        vec![
-            Call::Columns(vec![]),
-            row(1, vec![s("1"), s("open\nstill open")])
-        ]
+        calls(Format::Csv, &["a", "b"], b"a,b\n1,\"say \"\"hi\"\"\""),
+        vec![Call::Columns(vec![]), row(1, vec![s("1"), s("say \"hi\"")])]
     );
 }
 

@@ -30,6 +30,9 @@ pub(super) struct CsvParser {
     rows: u64,
     /// Reused cell buffer.
     cells: Vec<Cell<'static>>,
+    /// Quote characters read since the current record began: an odd count at the end of the
+    /// input means a quoted field was never closed.
+    quotes: usize,
 }
 
 /// What the header row told us.
@@ -59,6 +62,7 @@ impl CsvParser {
             header: None,
             rows: 0,
             cells,
+            quotes: 0,
         }
     }
 
@@ -87,6 +91,16 @@ impl CsvParser {
             self.ends_len += nend;
             match res {
                 ReadRecordResult::End => return Ok(()),
+                // csv-core closes an unterminated quoted field silently at the end of the
+                // input, with every following line inside it: reject that record instead.
+                ReadRecordResult::Record if self.quotes % 2 == 1 && self.header.is_some() => {
+                    self.out_len = 0;
+                    self.ends_len = 0;
+                    self.quotes = 0;
+                    self.rows += 1;
+                    let detail = "a quoted field is not closed before the end of the input";
+                    sink.reject(self.rows, RejectReason::MalformedRow, Some(detail));
+                }
                 ReadRecordResult::Record => self.record(sink)?,
                 ReadRecordResult::OutputFull => grow(&mut self.out),
                 ReadRecordResult::OutputEndsFull => grow(&mut self.ends),
@@ -105,6 +119,12 @@ impl CsvParser {
         );
         self.out_len += nout;
         self.ends_len += nend;
+        self.quotes += input
+            .get(..nin)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|&&b| b == b'"')
+            .count();
         match res {
             ReadRecordResult::Record => self.record(sink)?,
             ReadRecordResult::OutputFull => grow(&mut self.out),
@@ -124,6 +144,7 @@ impl CsvParser {
         let result = self.dispatch(sink);
         self.out_len = 0;
         self.ends_len = 0;
+        self.quotes = 0;
         result
     }
 

@@ -87,9 +87,15 @@ async fn exchange(req: &HttpRequest<'_>, controller: &AbortController) -> Result
     let status = response.status();
     let retry_after = response.headers().get("retry-after").ok().flatten();
     let text = JsFuture::from(response.text()?).await?;
+    let mut body = text.as_string().unwrap_or_default();
+    // A server that echoes the key (in an error message, say) must not put it into a
+    // report, an error or a log: the key is removed from every answer right here.
+    if !req.api_key.is_empty() && body.contains(req.api_key) {
+        body = body.replace(req.api_key, "[redacted]");
+    }
     Ok(Outcome::Response {
         status,
-        body: text.as_string().unwrap_or_default(),
+        body,
         retry_after,
     })
 }

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 /// Bytes are copied into wasm memory in slices of this size, so a large buffer never needs a
 /// second full copy.
 const SLICE: u32 = 1 << 20;
-/// Plain objects yielded one by one are projected in groups of this many.
+/// Plain objects are projected (and copied into wasm memory) in groups of this many.
 const RECORD_GROUP: u32 = 2_000;
 
 fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {

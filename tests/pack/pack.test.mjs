@@ -61,8 +61,9 @@ after(() => {
 });
 
 test('the tarball holds only the files listed in package.json "files"', () => {
-  const listed = new Set(pkgJson.files);
-  const extra = packed.filter((p) => !listed.has(p) && !ALWAYS.test(p));
+  // An entry ending in "/" lists a folder: everything below it.
+  const listedBy = (p) => pkgJson.files.some((f) => (f.endsWith('/') ? p.startsWith(f) : p === f));
+  const extra = packed.filter((p) => !listedBy(p) && !ALWAYS.test(p));
   assert.deepEqual(extra, [], 'files in the tarball that "files" does not list');
   const leaked = packed.filter((p) => /(^|\/)(src|tests?|target|node_modules|pkg-template)\//.test(p) || /\.(rs|toml|lock|tgz|map)$/.test(p) || p === 'build.sh');
   assert.deepEqual(leaked, [], 'sources, tests or build files in the tarball');
@@ -71,7 +72,7 @@ test('the tarball holds only the files listed in package.json "files"', () => {
 });
 
 test('every file listed in "files" is in the tarball', () => {
-  const missing = pkgJson.files.filter((f) => !packed.includes(f));
+  const missing = pkgJson.files.filter((f) => (f.endsWith('/') ? !packed.some((p) => p.startsWith(f)) : !packed.includes(f)));
   assert.deepEqual(missing, [], 'listed in "files" but not in the tarball (missing from pkg/)');
 });
 
