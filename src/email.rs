@@ -39,10 +39,10 @@ pub fn normalize(raw: &str) -> Result<String, RejectReason> {
     if s.len() > MAX_LEN || local.len() > MAX_LOCAL_LEN {
         return Err(RejectReason::EmailTooLong);
     }
-    let mut out = String::with_capacity(s.len());
-    out.push_str(local);
-    out.push('@');
-    out.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+    let mut out = s.to_string();
+    if let Some(d) = out.get_mut(local.len() + 1..) {
+        d.make_ascii_lowercase();
+    }
     Ok(out)
 }
 

@@ -410,7 +410,7 @@ pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.sssZ`.
+/// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.sssZ` (years 0000–9999).
 pub fn format_iso(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
@@ -423,16 +423,30 @@ pub fn format_iso(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        y,
-        m,
-        d,
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
+    // Fixed-width digits, written directly (this runs once per date value).
+    let mut out = String::with_capacity(24);
+    push_digits(&mut out, y, 4);
+    for (sep, v, width) in [
+        ('-', m, 2),
+        ('-', d, 2),
+        ('T', rem / 3_600_000, 2),
+        (':', rem / 60_000 % 60, 2),
+        (':', rem / 1000 % 60, 2),
+        ('.', rem % 1000, 3),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, v, width);
+    }
+    out.push('Z');
+    out
+}
+
+/// Appends the last `width` decimal digits of `v` (≥ 0), zero-padded.
+fn push_digits(out: &mut String, v: i64, width: u32) {
+    for p in (0..width).rev() {
+        let digit = (v / 10_i64.pow(p) % 10) as u8;
+        out.push(char::from(b'0' + digit));
+    }
 }
 
 /// An error for a mapping that cannot be compiled (used by callers that have no issues list).

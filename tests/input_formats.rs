@@ -674,3 +674,22 @@ fn parser_debug_shows_no_buffered_input() {
         assert!(!debug.contains("secret"), "{debug}");
     }
 }
+
+#[test]
+fn json_rows_are_positional_records() {
+    let got = calls(
+        Format::JsonRows,
+        &["email", "first", "n"],
+        br#"[["a@x.io","Al",3],0,["b@x.io",null],[null,{"x":1},[1],"extra"],"s"]"#,
+    );
+    assert_eq!(
+        got,
+        vec![
+            row(1, vec![s("a@x.io"), s("Al"), C::Num("3".into())]),
+            Call::Reject(2, RejectReason::NotAnObject, None),
+            row(3, vec![s("b@x.io"), C::Null, C::Missing]),
+            row(4, vec![C::Null, C::Nested, C::Nested]),
+            Call::Reject(5, RejectReason::NotAnObject, None),
+        ]
+    );
+}

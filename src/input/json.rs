@@ -32,6 +32,8 @@ pub(super) struct Projection {
     keys: Vec<(String, usize)>,
     /// For each projected field (in projection order), its slot.
     slot_of: Vec<usize>,
+    /// Whether array records are positional (see `Format::JsonRows`).
+    positional: bool,
     /// One scratch string per slot.
     scratch: Vec<String>,
     /// Reused buffers.
@@ -58,6 +60,7 @@ impl Projection {
         Projection {
             keys,
             slot_of,
+            positional: false,
             scratch: vec![String::new(); slots],
             vals: Vec::with_capacity(slots),
             cells: Vec::with_capacity(slots),
@@ -79,6 +82,7 @@ impl Projection {
             keys: &self.keys,
             scratch: &mut self.scratch,
             vals: &mut vals,
+            positional: self.positional.then_some(self.slot_of.as_slice()),
         };
         let outcome = seed.deserialize(&mut *de).and_then(|is_object| {
             if check_end {
@@ -129,6 +133,9 @@ struct RecordSeed<'p, 'de> {
     keys: &'p [(String, usize)],
     scratch: &'p mut [String],
     vals: &'p mut [Val<'de>],
+    /// Positional records: element `i` of an array record is projected field `i`, stored in
+    /// slot `positional[i]`. `None`: only objects are records.
+    positional: Option<&'p [usize]>,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
@@ -165,8 +172,30 @@ impl<'de> Visitor<'de> for RecordSeed<'_, 'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(false)
+        let Some(slots) = self.positional else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(false);
+        };
+        let mut i = 0;
+        loop {
+            let slot = slots.get(i).copied();
+            i += 1;
+            match slot.and_then(|s| self.scratch.get_mut(s).map(|scratch| (s, scratch))) {
+                Some((s, scratch)) => match seq.next_element_seed(ValueSeed { scratch })? {
+                    Some(v) => {
+                        if let Some(val) = self.vals.get_mut(s) {
+                            *val = v;
+                        }
+                    }
+                    None => return Ok(true),
+                },
+                None => {
+                    if seq.next_element::<IgnoredAny>()?.is_none() {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
@@ -300,9 +329,11 @@ pub(super) struct JsonParser {
 }
 
 impl JsonParser {
-    pub(super) fn new(fields: Vec<String>) -> Self {
+    pub(super) fn new(fields: Vec<String>, positional: bool) -> Self {
+        let mut projection = Projection::new(fields);
+        projection.positional = positional;
         JsonParser {
-            projection: Projection::new(fields),
+            projection,
             buf: Vec::new(),
             rows: 0,
         }
@@ -376,6 +407,7 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
                 keys: &p.keys,
                 scratch: &mut p.scratch,
                 vals: &mut vals,
+                positional: p.positional.then_some(p.slot_of.as_slice()),
             };
             let next = seq.next_element_seed(seed);
             let done = match next {

@@ -44,6 +44,11 @@ pub enum Format {
     Ndjson,
     /// One JSON array of objects.
     Json,
+    /// One JSON array of *positional* records: each record is an array holding the values of
+    /// the projected fields in projection order (`null` when absent); any other element is
+    /// not a record (`NOT_AN_OBJECT`). This is the compact layout the JS binding produces from
+    /// plain objects, so only the mapped values cross into wasm.
+    JsonRows,
 }
 
 /// One projected value of a record, borrowed from the parser's buffers.
@@ -158,7 +163,8 @@ impl Parser {
         let inner = match format {
             Format::Csv => Inner::Csv(Box::new(csv::CsvParser::new(fields))),
             Format::Ndjson => Inner::Ndjson(ndjson::NdjsonParser::new(fields)),
-            Format::Json => Inner::Json(json::JsonParser::new(fields)),
+            Format::Json => Inner::Json(json::JsonParser::new(fields, false)),
+            Format::JsonRows => Inner::Json(json::JsonParser::new(fields, true)),
         };
         Parser {
             format,

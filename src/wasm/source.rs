@@ -2,8 +2,9 @@
 //! and (async) iterables of chunks of either. Conversion only: parsing is `crate::input`.
 
 use crate::error::{Error, ErrorCode};
-use crate::input::{Format, Parser};
+use crate::input::{Cell, Format, Parser, RowSink};
 use crate::plan::Planner;
+use crate::report::RejectReason;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Symbol, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,31 +25,37 @@ fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {
 
 #[wasm_bindgen(inline_js = r#"
 const own = Object.prototype.hasOwnProperty;
-/** Projects plain-object records onto the mapped fields, one compact JSON object per line
- *  (NDJSON). A record that is not a plain object becomes `0` (rejected as NOT_AN_OBJECT);
- *  nested values become `{}` (left out with a warning) unless they serialise themselves
- *  (a Date becomes its ISO string); BigInts become their digits. */
+function plain(v) {
+  const t = typeof v;
+  if (t === 'bigint') return v.toString();
+  if (t === 'object' && v !== null) {
+    let j;
+    try { j = typeof v.toJSON === 'function' ? v.toJSON() : {}; } catch { j = {}; }
+    return typeof j === 'bigint' ? j.toString() : j;
+  }
+  return t === 'undefined' || t === 'function' || t === 'symbol' ? null : v;
+}
+/** Projects plain-object records onto the mapped fields as positional rows:
+ *  `[[v1, v2, ...], ...]` in the order of `fields`, `null` for an absent field. A record
+ *  that is not a plain object becomes `0` (rejected as NOT_AN_OBJECT). Nested values become
+ *  `{}` (left out with a warning) unless they serialise themselves (a Date becomes its ISO
+ *  string); BigInts become their digits. One JSON text for the whole slice. */
 export function projectRecords(records, fields) {
+  const n = fields.length;
   const out = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) { out[i] = '0'; continue; }
-    const o = Object.create(null);
-    for (let j = 0; j < fields.length; j++) {
-      const f = fields[j];
-      if (!own.call(r, f)) continue;
-      let v = r[f];
-      const t = typeof v;
-      if (t === 'bigint') v = v.toString();
-      else if (t === 'object' && v !== null) {
-        try { v = typeof v.toJSON === 'function' ? v.toJSON() : {}; } catch { v = {}; }
-        if (typeof v === 'bigint') v = v.toString();
-      } else if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
-      o[f] = v;
-    }
-    try { out[i] = JSON.stringify(o); } catch { out[i] = '0'; }
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) { out[i] = 0; continue; }
+    const row = new Array(n);
+    for (let j = 0; j < n; j++) row[j] = own.call(r, fields[j]) ? plain(r[fields[j]]) : null;
+    out[i] = row;
   }
-  return out.join('\n') + '\n';
+  try {
+    return JSON.stringify(out);
+  } catch {
+    // A value JSON cannot hold (e.g. a BigInt inside a toJSON result): that record alone.
+    return '[' + out.map((row) => { try { return JSON.stringify(row); } catch { return '0'; } }).join(',') + ']';
+  }
 }
 "#)]
 extern "C" {
@@ -56,13 +63,34 @@ extern "C" {
     fn project_records(records: &Array, fields: &Array) -> Result<String, JsValue>;
 }
 
+/// Forwards a slice's rows to the planner with row numbers continued across slices.
+struct Offset<'a> {
+    inner: &'a mut Planner,
+    offset: u64,
+}
+
+impl RowSink for Offset<'_> {
+    fn columns(&mut self, missing: &[usize]) -> Result<(), Error> {
+        self.inner.columns(missing)
+    }
+    fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
+        self.inner.row(self.offset + row, cells);
+    }
+    fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
+        self.inner.reject(self.offset + row, reason, detail);
+    }
+}
+
 /// Feeds one segment's chunks into the planner.
 struct Feeder<'a> {
     planner: &'a mut Planner,
     segment: usize,
-    /// Plain-object records are projected in JS and read as NDJSON by `parser`.
+    /// Plain-object records are projected in JS into positional rows, one JSON text per
+    /// slice; `next_row` numbers them across slices. Bytes go through `parser`.
     records: bool,
+    next_row: u64,
     parser: Parser,
+    names: Vec<String>,
     fields: Array,
     pending: Array,
     buf: Vec<u8>,
@@ -76,7 +104,9 @@ impl<'a> Feeder<'a> {
             planner,
             segment,
             records: format.is_none(),
-            parser: Parser::new(format.unwrap_or(Format::Ndjson), names),
+            next_row: 0,
+            parser: Parser::new(format.unwrap_or(Format::JsonRows), names.clone()),
+            names,
             fields,
             pending: Array::new(),
             buf: Vec::new(),
@@ -151,17 +181,36 @@ impl<'a> Feeder<'a> {
         e
     }
 
+    /// Projects `records` in slices of [`RECORD_GROUP`] (only one slice's text is in memory
+    /// at a time, however long the array) and plans each slice's positional rows.
     fn project(&mut self, records: &Array) -> Result<(), Error> {
-        let text = project_records(records, &self.fields).map_err(|e| {
-            input_error(
-                self.segment,
-                format!(
-                    "the records could not be read ({})",
-                    crate::wasm::fetch::describe(&e)
-                ),
-            )
-        })?;
-        self.bytes(text.as_bytes())
+        let len = records.length();
+        let mut start = 0;
+        while start < len {
+            let end = (start + RECORD_GROUP).min(len);
+            let slice = if start == 0 && end == len {
+                records.clone()
+            } else {
+                records.slice(start, end)
+            };
+            let text = project_records(&slice, &self.fields).map_err(|e| {
+                let why = crate::wasm::fetch::describe(&e);
+                input_error(
+                    self.segment,
+                    format!("the records could not be read ({why})"),
+                )
+            })?;
+            let mut rows = Parser::new(Format::JsonRows, self.names.clone());
+            let mut sink = Offset {
+                inner: self.planner,
+                offset: self.next_row,
+            };
+            rows.feed(text.as_bytes(), &mut sink)?;
+            rows.finish(&mut sink)?;
+            self.next_row += rows.rows_seen();
+            start = end;
+        }
+        Ok(())
     }
 
     fn flush_records(&mut self) -> Result<(), Error> {
