@@ -459,7 +459,7 @@ mod tests {
             create_list_body("VIP \"gold\""),
             r#"{"name":"VIP \"gold\""}"#
         );
-        let lists = parse_lists(r#"{"lists":[{"list_id":"contactlist_1","title":"A"},{"title":"no id"},{"list_id":"contactlist_2","title":"B"}]}"#).unwrap();
+        let lists = parse_lists(r#"{"lists":[{"list_id":"contactlist_1","title":"A"},{"title":"no id"},{"list_id":"contactlist_2","title":"B"}]}"#).unwrap(); // ok: test
         assert_eq!(lists.len(), 2);
         assert_eq!(find_list(&lists, "B"), Some("contactlist_2"));
         assert_eq!(find_list(&lists, "b"), None);
@@ -474,13 +474,13 @@ mod tests {
 
     #[test]
     fn bulk_response_is_case_insensitive_and_strict_about_the_map() {
-        let r = parse_bulk_response(r#"{"contact_ids":["person_1"],"email_contact_map":{"Ada@Example.com":"person_1"},"_removeResultKeys":[]}"#).unwrap();
+        let r = parse_bulk_response(r#"{"contact_ids":["person_1"],"email_contact_map":{"Ada@Example.com":"person_1"},"_removeResultKeys":[]}"#).unwrap(); // ok: test
         assert!(r.confirms("ada@example.com"));
         assert!(r.confirms("ADA@example.com"));
         assert!(!r.confirms("bob@example.com"));
         assert!(parse_bulk_response(r#"{"contact_ids":["person_1"]}"#).is_none());
         assert!(parse_bulk_response(r#"{"email_contact_map":[]}"#)
-            .unwrap()
+            .unwrap() // ok: test
             .is_empty());
         assert!(parse_bulk_response("").is_none());
     }

@@ -508,7 +508,7 @@ mod tests {
 
     #[test]
     fn projection_has_email_first_and_no_unmapped_fields() {
-        let m = Mapper::new(&mapping(), Some("id")).unwrap();
+        let m = Mapper::new(&mapping(), Some("id")).unwrap(); // ok: test
         assert_eq!(
             m.fields(),
             ["email", "first", "org", "tier", "orders", "last", "vip", "spend", "id"]
@@ -517,7 +517,7 @@ mod tests {
 
     #[test]
     fn writes_standard_and_typed_custom_fields() {
-        let m = Mapper::new(&mapping(), None).unwrap();
+        let m = Mapper::new(&mapping(), None).unwrap(); // ok: test
         let cells = [
             Cell::Str("a@example.com"),
             Cell::Str(" Ada "),
@@ -534,13 +534,13 @@ mod tests {
             out,
             r#""FirstName":"Ada","Company":"Analytical \"Engines\"","custom":{"string--Loyalty--Tier":"gold","integer--Orders":7,"date--Last--Order":"2024-05-01T00:00:00.000Z","boolean--VIP":true,"float--Spend":12.5}"#
         );
-        let json: serde_json::Value = serde_json::from_str(&format!("{{{out}}}")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&format!("{{{out}}}")).unwrap(); // ok: test
         assert_eq!(json["custom"]["integer--Orders"], 7);
     }
 
     #[test]
     fn empty_values_are_left_out_and_bad_ones_warned() {
-        let m = Mapper::new(&mapping(), None).unwrap();
+        let m = Mapper::new(&mapping(), None).unwrap(); // ok: test
         let cells = [
             Cell::Str("a@example.com"),
             Cell::Str("   "),
@@ -572,7 +572,7 @@ mod tests {
 
     #[test]
     fn email_cell_rules() {
-        let m = Mapper::new(&mapping(), None).unwrap();
+        let m = Mapper::new(&mapping(), None).unwrap(); // ok: test
         assert_eq!(m.email(&[Cell::Str("A@B.CO")]), Ok("A@b.co".into()));
         assert_eq!(m.email(&[Cell::Missing]), Err(RejectReason::EmailMissing));
         assert_eq!(m.email(&[Cell::Null]), Err(RejectReason::EmailMissing));
@@ -713,7 +713,7 @@ mod tests {
         ] {
             let mut out = String::new();
             push_json_str(&mut out, s);
-            let back: String = serde_json::from_str(&out).unwrap();
+            let back: String = serde_json::from_str(&out).unwrap(); // ok: test
             assert_eq!(back, s, "{out}");
             assert!(!out.contains('\u{2028}') && !out.contains('\u{2029}'));
         }

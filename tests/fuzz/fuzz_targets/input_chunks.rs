@@ -78,10 +78,11 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
         return;
     }
-    let format = match data[0] % 3 {
+    let format = match data[0] % 4 {
         0 => Format::Csv,
         1 => Format::Ndjson,
-        _ => Format::Json,
+        2 => Format::Json,
+        _ => Format::JsonRows,
     };
     let n = (data[1] % 16) as usize;
     let rest = &data[2..];
