@@ -230,8 +230,11 @@ fn is_blank(bytes: &[u8], ends: &[usize]) -> bool {
 /// Matches the projection against the header row.
 fn read_header(bytes: &[u8], ends: &[usize], fields: &[String]) -> Header {
     let names: Vec<String> = (0..ends.len())
+        // A header name that is not valid UTF-8 cannot equal a mapped field name: it is
+        // kept as an empty name.
         .map(|i| {
-            String::from_utf8_lossy(field_bytes(bytes, ends, i))
+            std::str::from_utf8(field_bytes(bytes, ends, i))
+                .unwrap_or("")
                 .trim()
                 .to_string()
         })

@@ -166,7 +166,9 @@ export interface Warning {
   examples: string[];
 }
 
-/** Counts of one segment: profilesIn = invalid + duplicates + overCap + memberships. */
+/** Counts of one segment: profilesIn = invalid + duplicates + overCap + memberships. Rows are
+ *  counted per segment (a profile in two segments is two memberships); overCap counts rows
+ *  whose profile is beyond the cap. */
 export interface SegmentCounts {
   profilesIn: number;
   invalid: number;
@@ -243,8 +245,11 @@ export interface Progress {
   exported: number;
   failed: number;
   inFlight: number;
+  /** Request counters of the whole job (a resumed run continues the checkpoint's). */
   requests: RequestCounts;
+  /** Since this run started. */
   elapsedMs: number;
+  /** Memberships finished by this run per second (not counting those done before a resume). */
   contactsPerSecond: number;
   etaMs?: number;
 }

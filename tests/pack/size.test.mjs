@@ -1,0 +1,27 @@
+// The size budget of issue 4: what one runtime loads (the .wasm, the JS glue, its snippets
+// and one entry file) stays within 150 KB (150,000 bytes) gzipped. Prints the measured sizes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../pkg');
+const BUDGET = 150_000; // "150 KB", read strictly
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+test('wasm + JS glue of one runtime stay within 150 KB gzipped', () => {
+  assert.ok(existsSync(join(pkg, 'package.json')), 'run pkg-template/build.sh first');
+  const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
+  const wasm = gz(join(pkg, 'autopilot_export_bg.wasm'));
+  const glue = gz(join(pkg, 'autopilot_export.js'));
+  const snippets = existsSync(join(pkg, 'snippets')) ? files(join(pkg, 'snippets')).reduce((n, f) => n + gz(f), 0) : 0;
+  const entry = Math.max(...['node.js', 'browser.js', 'workerd.js'].map((f) => gz(join(pkg, f))));
+  const total = wasm + glue + snippets + entry;
+  console.log(`# gzip -9: wasm ${wasm} B + glue ${glue} B + snippets ${snippets} B + entry ${entry} B = ${total} B (budget ${BUDGET} B)`);
+  assert.ok(total <= BUDGET, `${total} B gzipped is over the ${BUDGET} B budget`);
+});
