@@ -13,6 +13,18 @@ record() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed
 run() { local name=$1; shift; step "$name"; set +e; "$@"; local rc=$?; set -e; record $rc "$name"; }
 
 [ -d tests/node_modules ] || (cd tests && npm install --no-audit --no-fund --loglevel=error)
+# The browser steps drive Debian's Chromium (wasm-bindgen's runner through chromedriver,
+# playwright-core directly): install both when missing and possible.
+if [ "${QUICK:-0}" != 1 ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing chromium + chromium-driver (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "chromium and chromium-driver are needed for the browser tests: install them, or run with QUICK=1" >&2
+    exit 1
+  fi
+fi
 
 run "native tests (cargo test)" cargo test --quiet
 run "emulator tests (node --test)" node --test tests/emulator/
