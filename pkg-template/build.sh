@@ -41,7 +41,8 @@ trap 'rm -rf "$out"' EXIT
 wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
   --remove-name-section --remove-producers-section \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/autopilot_export.wasm"
-tests/node_modules/.bin/wasm-opt -Oz "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
+# wasm-bindgen has read the target_features section by now; the runtimes do not need it.
+tests/node_modules/.bin/wasm-opt -Oz --strip-target-features "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
 
 # 5. Template files around the output.
 for f in "$root"/pkg-template/*; do

@@ -683,11 +683,22 @@ pub fn from_json_str<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Erro
     })
 }
 
-/// serde quotes the offending value (``invalid type: string "…", expected a boolean``); the
-/// value could be a secret put in the wrong field, so it is left out of the message.
+/// serde quotes the offending value (``invalid type: string "…", expected a boolean``,
+/// ``invalid type: integer `5`, …``); the value could be a secret put in the wrong field, so it
+/// is left out of the message.
 fn without_quoted_values(detail: &str) -> String {
-    match (detail.find(" \""), detail.rfind("\", expected")) {
-        (Some(a), Some(b)) if a < b => format!("{}{}", &detail[..a], &detail[b + 1..]),
+    let start = [detail.find(" \""), detail.find(" `")]
+        .into_iter()
+        .flatten()
+        .min();
+    match (start, detail.rfind(", expected")) {
+        (Some(a), Some(b)) if a < b && detail.starts_with("invalid ") => {
+            format!(
+                "{}{}",
+                detail.get(..a).unwrap_or(""),
+                detail.get(b..).unwrap_or("")
+            )
+        }
         _ => detail.to_string(),
     }
 }

@@ -330,3 +330,31 @@ fn type_errors_do_not_quote_values() {
         err.issues[0].message
     );
 }
+
+#[test]
+fn type_errors_leave_out_numbers_too() {
+    let err = from_json_str::<ExportConfig>(
+        &json!({"connection": {"apiKey": 1234567890123456u64}}).to_string(),
+    )
+    .unwrap_err();
+    assert_eq!(err.issues[0].path, "connection.apiKey");
+    assert!(
+        !err.issues[0].message.contains("1234567890123456"),
+        "{}",
+        err.issues[0].message
+    );
+    assert!(
+        err.issues[0]
+            .message
+            .starts_with("invalid type: integer, expected"),
+        "{}",
+        err.issues[0].message
+    );
+    // Unknown fields keep their name (a key, not a value).
+    let err = from_json_str::<ExportConfig>(&json!({"listPrefx": "x"}).to_string()).unwrap_err();
+    assert!(
+        err.issues[0].message.contains("unknown field `listPrefx`"),
+        "{}",
+        err.issues[0].message
+    );
+}

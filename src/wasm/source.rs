@@ -23,6 +23,13 @@ fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {
     )
 }
 
+// The JS below ships verbatim in the package (so it carries no comments). `projectRecords`
+// turns plain-object records into positional rows `[[v1, v2, ...], ...]` in the order of
+// `fields` (`null` for an absent field); a record that is not a plain object becomes `0`
+// (rejected as NOT_AN_OBJECT); a nested value becomes `{}` (left out with a warning) unless it
+// serialises itself (a Date becomes its ISO string); a BigInt becomes its digits. One JSON
+// text per slice; if that fails (a BigInt inside a toJSON result), each row is stringified
+// alone and a failing one becomes `0`.
 #[wasm_bindgen(inline_js = r#"
 const own = Object.prototype.hasOwnProperty;
 function plain(v) {
@@ -35,11 +42,6 @@ function plain(v) {
   }
   return t === 'undefined' || t === 'function' || t === 'symbol' ? null : v;
 }
-/** Projects plain-object records onto the mapped fields as positional rows:
- *  `[[v1, v2, ...], ...]` in the order of `fields`, `null` for an absent field. A record
- *  that is not a plain object becomes `0` (rejected as NOT_AN_OBJECT). Nested values become
- *  `{}` (left out with a warning) unless they serialise themselves (a Date becomes its ISO
- *  string); BigInts become their digits. One JSON text for the whole slice. */
 export function projectRecords(records, fields) {
   const n = fields.length;
   const out = new Array(records.length);
@@ -53,7 +55,6 @@ export function projectRecords(records, fields) {
   try {
     return JSON.stringify(out);
   } catch {
-    // A value JSON cannot hold (e.g. a BigInt inside a toJSON result): that record alone.
     return '[' + out.map((row) => { try { return JSON.stringify(row); } catch { return '0'; } }).join(',') + ']';
   }
 }
