@@ -410,7 +410,7 @@ impl Planner {
     /// otherwise).
     pub fn new(config: &ExportConfig) -> Result<Self, Error> {
         config.check()?;
-        Self::new_unchecked_connection(config)
+        Self::build(config)
     }
 
     /// Like [`Planner::new`] but only the mapping, segments and cap are checked, not the
@@ -424,11 +424,19 @@ impl Planner {
         if !issues.is_empty() {
             return Err(Error::from_issues(issues));
         }
+        Self::build(config)
+    }
+
+    /// The planner for a configuration already validated.
+    fn build(config: &ExportConfig) -> Result<Self, Error> {
         let mapper = Mapper::new(&config.mapping, config.id_field.as_deref())?;
         let per_segment = config.lists == ListMode::PerSegment;
-        let segments = (0..config.segments.len())
-            .map(|i| SegmentReport {
-                name: config.segments[i].name.trim().to_string(),
+        let segments = config
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SegmentReport {
+                name: s.name.trim().to_string(),
                 list_title: if per_segment {
                     config.list_title(i)
                 } else {

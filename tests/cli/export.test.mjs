@@ -9,17 +9,13 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, WRONG_KEY, assertNoKey, assertPackageBuilt, assertSampleCounts, assertSampleState,
-  emulator, envFor, expectedState, runCli, upserts,
+  emulator, envFor, expectedState, recordingCli, upserts,
 } from './helpers.mjs';
 
 let emu;
 let dir;
 const outputs = [];
-async function cli(args, opts) {
-  const r = await runCli(args, opts);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
+const cli = recordingCli(outputs);
 // Fast: the emulator does not throttle, and the CLI goes at 50 requests/s.
 const FAST = ['--rate', '50'];
 

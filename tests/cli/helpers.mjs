@@ -138,3 +138,12 @@ export function assertSampleCounts(report) {
     'warnings',
   );
 }
+
+/** A `runCli` that also keeps every stdout and stderr in `outputs` (for the key check). */
+export function recordingCli(outputs) {
+  return async (args, opts) => {
+    const r = await runCli(args, opts);
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+}

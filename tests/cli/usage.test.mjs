@@ -6,17 +6,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KEY, ROOT, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertPackageBuilt, emulator, envFor, runCli } from './helpers.mjs';
+import { KEY, ROOT, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertPackageBuilt, emulator, envFor, recordingCli } from './helpers.mjs';
 
 let emu;
 let dir;
 const outputs = [];
-/** Runs the CLI and keeps its output for the key check. */
-async function cli(args, opts) {
-  const r = await runCli(args, opts);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
+const cli = recordingCli(outputs);
 /** Writes a variant of the sample configuration; returns its path. */
 function config(name, change) {
   const c = JSON.parse(readFileSync(SAMPLE_CONFIG, 'utf8'));

@@ -13,7 +13,7 @@
 // Every child process runs in its own process group with a timeout and is killed on exit.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, copyFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator, DEFAULT_API_KEY } from '../emulator/index.mjs';
+import { copyPackageModules } from './workerd-modules.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -206,31 +207,10 @@ async function runWorkerd(pkg, opts) {
     const modules = [
       `(name = "worker.mjs", esModule = embed "worker.mjs")`,
       `(name = "suite.mjs", esModule = embed "suite.mjs")`,
-      `(name = "autopilot-export", esModule = embed "pkg/${entry}")`,
+      ...copyPackageModules(installed, entry, dir, 'pkg'),
     ];
     copyFileSync(join(consumer, 'worker.mjs'), join(dir, 'worker.mjs'));
     copyFileSync(join(here, 'suite.mjs'), join(dir, 'suite.mjs'));
-    mkdirSync(join(dir, 'pkg'));
-    copyFileSync(join(installed, entry), join(dir, 'pkg', entry));
-    // Every file the entry imports, transitively (relative specifiers only).
-    const seen = new Set([entry]);
-    const queue = [entry];
-    while (queue.length) {
-      const from = queue.shift();
-      const src = readFileSync(join(installed, from), 'utf8');
-      for (const m of src.matchAll(/(?:from|import)\s*\(?\s*['"](\.\.?\/[^'"]+)['"]/g)) {
-        const f = join(dirname(from), m[1]).split(sep).join('/');
-        if (seen.has(f)) continue;
-        seen.add(f);
-        mkdirSync(dirname(join(dir, 'pkg', f)), { recursive: true });
-        copyFileSync(join(installed, f), join(dir, 'pkg', f));
-        if (f.endsWith('.wasm')) modules.push(`(name = "${f}", wasm = embed "pkg/${f}")`);
-        else {
-          modules.push(`(name = "${f}", esModule = embed "pkg/${f}")`);
-          queue.push(f);
-        }
-      }
-    }
     const port = await freePort();
     writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 

@@ -6,12 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as netServer } from 'node:net';
 import { startEmulator, DEFAULT_API_KEY } from '../emulator/index.mjs';
+import { copyPackageModules } from '../conformance/workerd-modules.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = join(root, 'pkg');
@@ -144,27 +145,7 @@ test('the worker example runs in workerd', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'apx-readme-workerd-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'worker.mjs'), example('worker'));
-  // The package entry is named after the package; every module it imports (relative
-  // specifiers, transitively) keeps its path.
-  const modules = ['(name = "worker.mjs", esModule = embed "worker.mjs")', '(name = "autopilot-export", esModule = embed "workerd.js")'];
-  copyFileSync(join(pkg, 'workerd.js'), join(dir, 'workerd.js'));
-  const queue = ['workerd.js'];
-  const seen = new Set(queue);
-  while (queue.length) {
-    const from = queue.shift();
-    for (const m of readFileSync(join(pkg, from), 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](\.\.?\/[^'"]+)['"]/g)) {
-      const f = join(dirname(from), m[1]);
-      if (seen.has(f)) continue;
-      seen.add(f);
-      mkdirSync(dirname(join(dir, f)), { recursive: true });
-      copyFileSync(join(pkg, f), join(dir, f));
-      if (f.endsWith('.wasm')) modules.push(`(name = "${f}", wasm = embed "${f}")`);
-      else {
-        modules.push(`(name = "${f}", esModule = embed "${f}")`);
-        queue.push(f);
-      }
-    }
-  }
+  const modules = ['(name = "worker.mjs", esModule = embed "worker.mjs")', ...copyPackageModules(pkg, 'workerd.js', dir)];
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (

@@ -89,7 +89,7 @@ export const CONFIG = {
 // ------------------------------------------------------------------ randomness
 
 /** mulberry32: a small seeded PRNG giving floats in [0, 1). */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
