@@ -9,8 +9,8 @@
 //! Parsing is lenient about extra members and strict about the members the exporter relies
 //! on: a `200` whose body lacks them is treated by the run like a `5xx` (retried).
 
-use crate::mapping::push_json_str;
-use crate::plan::{fold_hash, U64Map};
+use crate::util::hash::{fold_hash, U64Map};
+use crate::util::json::push_json_str;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
@@ -289,46 +289,8 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
         let secs: f64 = v.parse().ok()?;
         return (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0);
     }
-    let at = parse_http_date(v)?;
+    let at = crate::util::time::parse_http_date(v)?;
     Some((at - now_ms).max(0.0))
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.
-fn parse_http_date(s: &str) -> Option<f64> {
-    let (_, rest) = s.split_once(',')?;
-    let mut parts = rest.split_whitespace();
-    let day: i64 = parts.next()?.parse().ok()?;
-    let month = match parts.next()?.to_ascii_lowercase().as_str() {
-        "jan" => 1,
-        "feb" => 2,
-        "mar" => 3,
-        "apr" => 4,
-        "may" => 5,
-        "jun" => 6,
-        "jul" => 7,
-        "aug" => 8,
-        "sep" => 9,
-        "oct" => 10,
-        "nov" => 11,
-        "dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':');
-    let h: i64 = hms.next()?.parse().ok()?;
-    let m: i64 = hms.next()?.parse().ok()?;
-    let sec: i64 = hms.next()?.parse().ok()?;
-    if !parts.next()?.eq_ignore_ascii_case("GMT")
-        || !(1..=31).contains(&day)
-        || h > 23
-        || m > 59
-        || sec > 60
-        || !(1970..=9999).contains(&year)
-    {
-        return None;
-    }
-    let days = crate::mapping::days_from_civil(year, month, day);
-    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64)
 }
 
 /// Removes personal data from a server message so that it can go into a report: every

@@ -22,6 +22,7 @@
 //! - [`run`]: the export state machine.
 //! - [`report`]: report, progress, checkpoint, rejects.
 //! - [`error`]: the error type and its stable codes.
+//! - [`util`]: hashing, JSON writing, dates (imports nothing from the crate).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -35,6 +36,7 @@ pub mod pacing;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod util;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -12,7 +12,8 @@ use crate::email;
 use crate::error::{Error, ErrorCode};
 use crate::input::Cell;
 use crate::report::RejectReason;
-use std::fmt::Write as _;
+use crate::util::json::push_json_str;
+use crate::util::time::{format_iso, parse_iso_date, MAX_EPOCH_MS, MIN_EPOCH_MS};
 
 /// Warning code: a value could not be coerced to its field's type.
 pub const WARN_NOT_COERCIBLE: &str = "VALUE_NOT_COERCIBLE";
@@ -141,53 +142,6 @@ impl Mapper {
     }
 }
 
-/// Appends `s` as a JSON string literal.
-pub fn push_json_str(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    // Copy runs of bytes that need no escape in one go; escape the rest. U+2028 and U+2029
-    // (E2 80 A8 / E2 80 A9) are escaped too, for JS consumers of the text.
-    let bytes = s.as_bytes();
-    let mut run = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escape: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => Some(""),
-            0xE2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
-            {
-                Some("")
-            }
-            _ => None,
-        };
-        let Some(esc) = escape else {
-            i += 1;
-            continue;
-        };
-        out.push_str(s.get(run..i).unwrap_or(""));
-        if esc.is_empty() {
-            // A control character, or U+2028/U+2029: \u escape of the character at i.
-            let c = s
-                .get(i..)
-                .and_then(|t| t.chars().next())
-                .unwrap_or('\u{fffd}');
-            let _ = write!(out, "\\u{:04x}", c as u32);
-            i += c.len_utf8();
-        } else {
-            out.push_str(esc);
-            i += 1;
-        }
-        run = i;
-    }
-    out.push_str(s.get(run..).unwrap_or(""));
-    out.push('"');
-}
-
 /// The text of a standard field: trimmed strings, numbers and booleans as text.
 fn standard_text(cell: Cell<'_>) -> Result<Option<String>, &'static str> {
     match cell {
@@ -249,10 +203,6 @@ pub fn coerce(cell: Cell<'_>, ty: CustomType) -> Result<Option<String>, &'static
     }
 }
 
-/// Latest date accepted: 9999-12-31T23:59:59.999Z.
-const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
-/// Earliest date accepted: 0000-01-01T00:00:00.000Z.
-const MIN_EPOCH_MS: i64 = -62_167_219_200_000;
 /// Largest integer sent (2^53 - 1: the largest one every JSON reader keeps exactly).
 const MAX_SAFE_INT: f64 = 9_007_199_254_740_991.0;
 
@@ -299,154 +249,6 @@ fn parse_bool(s: &str) -> Option<bool> {
 fn format_float(f: f64) -> String {
     // serde_json writes the shortest text that reads back to the same f64.
     serde_json::Number::from_f64(f).map_or_else(|| "0".to_string(), |n| n.to_string())
-}
-
-/// Parses an ISO-8601 date (`YYYY-MM-DD`) or date-time (`YYYY-MM-DDTHH:MM[:SS[.fff]]` with an
-/// optional `Z` or `±HH:MM` offset; a space may replace the `T`; no offset means UTC) into
-/// epoch milliseconds.
-pub fn parse_iso_date(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(r)?;
-        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    if b.len() < 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
-        return None;
-    }
-    let mut ms = days_from_civil(y, mo, d) * 86_400_000;
-    if b.len() == 10 {
-        return Some(ms);
-    }
-    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) || b.get(13) != Some(&b':') {
-        return None;
-    }
-    let (h, mi) = (num(11..13)?, num(14..16)?);
-    let mut i = 16;
-    let mut sec = 0;
-    let mut frac_ms = 0;
-    if b.get(i) == Some(&b':') {
-        sec = num(i + 1..i + 3)?;
-        i += 3;
-        if matches!(b.get(i), Some(b'.' | b',')) {
-            let start = i + 1;
-            let mut end = start;
-            while b.get(end).is_some_and(u8::is_ascii_digit) {
-                end += 1;
-            }
-            if end == start {
-                return None;
-            }
-            let digits = &s[start..end.min(start + 3)];
-            frac_ms = digits.parse::<i64>().ok()? * 10_i64.pow(3 - digits.len() as u32);
-            i = end;
-        }
-    }
-    if h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let offset_min = match &b[i..] {
-        [] | [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), rest @ ..] => {
-            let (oh, om) = match rest {
-                [a, b2, b':', c, d2] | [a, b2, c, d2] => {
-                    let t = [*a, *b2, *c, *d2];
-                    if !t.iter().all(u8::is_ascii_digit) {
-                        return None;
-                    }
-                    (
-                        i64::from(t[0] - b'0') * 10 + i64::from(t[1] - b'0'),
-                        i64::from(t[2] - b'0') * 10 + i64::from(t[3] - b'0'),
-                    )
-                }
-                [a, b2] if a.is_ascii_digit() && b2.is_ascii_digit() => {
-                    (i64::from(a - b'0') * 10 + i64::from(b2 - b'0'), 0)
-                }
-                _ => return None,
-            };
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let m = oh * 60 + om;
-            if *sign == b'-' {
-                -m
-            } else {
-                m
-            }
-        }
-        _ => return None,
-    };
-    ms += ((h * 60 + mi - offset_min) * 60 + sec.min(59)) * 1000 + frac_ms;
-    (MIN_EPOCH_MS..=MAX_EPOCH_MS).contains(&ms).then_some(ms)
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.sssZ` (years 0000–9999).
-pub fn format_iso(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    // Fixed-width digits, written directly (this runs once per date value).
-    let mut out = String::with_capacity(24);
-    push_digits(&mut out, y, 4);
-    for (sep, v, width) in [
-        ('-', m, 2),
-        ('-', d, 2),
-        ('T', rem / 3_600_000, 2),
-        (':', rem / 60_000 % 60, 2),
-        (':', rem / 1000 % 60, 2),
-        ('.', rem % 1000, 3),
-    ] {
-        out.push(sep);
-        push_digits(&mut out, v, width);
-    }
-    out.push('Z');
-    out
-}
-
-/// Appends the last `width` decimal digits of `v` (≥ 0), zero-padded.
-fn push_digits(out: &mut String, v: i64, width: u32) {
-    for p in (0..width).rev() {
-        let digit = (v / 10_i64.pow(p) % 10) as u8;
-        out.push(char::from(b'0' + digit));
-    }
 }
 
 /// An error for a mapping that cannot be compiled (used by callers that have no issues list).
@@ -696,35 +498,6 @@ mod tests {
             "2024-05-01Txx",
         ] {
             assert_eq!(d(bad), Err(WARN_NOT_COERCIBLE), "{bad}");
-        }
-    }
-
-    #[test]
-    fn json_strings_match_serde_json() {
-        for s in [
-            "",
-            "plain",
-            "a\"b\\c",
-            "line\nbreak\ttab\r",
-            "\u{1}\u{1f}",
-            "caf\u{e9} \u{1F600}",
-            "x\u{2028}y\u{2029}z",
-            "\u{e2}\u{80}",
-        ] {
-            let mut out = String::new();
-            push_json_str(&mut out, s);
-            let back: String = serde_json::from_str(&out).unwrap(); // ok: test
-            assert_eq!(back, s, "{out}");
-            assert!(!out.contains('\u{2028}') && !out.contains('\u{2029}'));
-        }
-    }
-
-    #[test]
-    fn iso_round_trip_over_many_days() {
-        for day in (-719_000..2_900_000).step_by(997) {
-            let ms = day * 86_400_000 + 12_345_678;
-            let text = format_iso(ms);
-            assert_eq!(parse_iso_date(&text), Some(ms), "{text}");
         }
     }
 }

@@ -10,13 +10,14 @@
 use crate::config::{ExportConfig, ListMode, OverCap};
 use crate::error::{Error, ErrorCode};
 use crate::input::{Cell, RowSink};
-use crate::mapping::{push_json_str, Mapper};
+use crate::mapping::Mapper;
 use crate::report::{
     Reject, RejectReason, SegmentCounts, SegmentReport, Totals, Warning, MAX_REJECTS,
 };
+use crate::util::hash::{fold_hash, StableHasher, U64Map};
+use crate::util::json::push_json_str;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Most contacts in one `POST /v1/contacts` (Autopilot answers 400 above it).
 pub const MAX_BATCH: usize = 100;
@@ -328,56 +329,6 @@ pub struct RequestEstimate {
     pub contacts: u64,
     /// Sum.
     pub total: u64,
-}
-
-/// Keys of [`U64Map`] are hashes already: the map uses them as they are.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct PreHashed(u64);
-
-impl Hasher for PreHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used by `U64Map`; fold anything else in anyway.
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-/// The one hash map type of the crate (`u64` keys that are hashes already, `u32` values):
-/// every use shares a single instantiation of the map code, which keeps the wasm module small.
-pub type U64Map = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
-
-/// A fixed (unkeyed) 64-bit hash of `bytes` with ASCII letters folded to lower case
-/// (eight bytes at a time, then a final mix). Not for untrusted adversarial keys: it tells
-/// emails apart, and equal hashes are always confirmed by comparing the addresses.
-pub fn fold_hash(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        for (d, s) in w.iter_mut().zip(c) {
-            *d = s.to_ascii_lowercase();
-        }
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(31);
-    }
-    let mut w = [0u8; 8];
-    for (d, s) in w.iter_mut().zip(chunks.remainder()) {
-        *d = s.to_ascii_lowercase();
-    }
-    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    // Final avalanche (murmur3 fmix64), so the low bits the map uses depend on every byte.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
-    h ^ (h >> 33)
 }
 
 /// Builds a [`Plan`] from records fed segment by segment.
@@ -758,57 +709,4 @@ pub fn assign_batches(memberships: &mut Vec<Membership>) -> Vec<u32> {
     starts.push(out.len() as u32);
     *memberships = out;
     starts
-}
-
-/// A stable, fast 128-bit hash (two multiply-rotate lanes over 8-byte words). Not
-/// cryptographic: it tells jobs apart, it does not protect anything.
-#[derive(Debug)]
-struct StableHasher {
-    a: u64,
-    b: u64,
-    len: u64,
-}
-
-impl StableHasher {
-    fn new() -> Self {
-        StableHasher {
-            a: 0x243F_6A88_85A3_08D3,
-            b: 0x1319_8A2E_0370_7344,
-            len: 0,
-        }
-    }
-    fn word(&mut self, w: u64) {
-        self.a = (self.a ^ w)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29);
-        self.b = (self.b ^ w.rotate_left(17))
-            .wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-            .rotate_left(31);
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.word(v);
-        self.len += 8;
-    }
-    fn write_str(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.word(u64::from_le_bytes(w));
-        }
-        let mut last = [0u8; 8];
-        let rem = chunks.remainder();
-        last[..rem.len()].copy_from_slice(rem);
-        self.word(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
-        self.len += bytes.len() as u64;
-    }
-    fn finish_hex(mut self) -> String {
-        let len = self.len;
-        self.word(len);
-        let (mut a, mut b) = (self.a, self.b);
-        a ^= b.rotate_left(13);
-        b ^= a.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-        format!("{a:016x}{b:016x}")
-    }
 }

@@ -83,14 +83,14 @@
 use crate::autopilot::{self, ListEntry};
 use crate::config::ListMode;
 use crate::error::{Error, ErrorCode, Issue};
-use crate::mapping::format_iso;
 use crate::pacing::{Backoff, Pacer};
 use crate::plan::Plan;
-use crate::plan::U64Map;
 use crate::report::{
     Checkpoint, ExportReport, FailedRef, Phase, Progress, Reject, RejectReason, ReportError,
     RequestCounts, RunStatus, MAX_REJECTS,
 };
+use crate::util::hash::U64Map;
+use crate::util::time::format_iso;
 
 /// Version of the [`Checkpoint`] format written and accepted.
 pub const CHECKPOINT_VERSION: u32 = 1;

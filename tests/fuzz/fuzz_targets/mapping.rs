@@ -103,11 +103,11 @@ fuzz_target!(|data: &[u8]| {
     // Email rules on every piece, and ISO date round trips.
     for p in &pieces {
         check_email(p);
-        if let Some(ms) = mapping::parse_iso_date(p) {
-            let s = mapping::format_iso(ms);
+        if let Some(ms) = autopilot_export::util::time::parse_iso_date(p) {
+            let s = autopilot_export::util::time::format_iso(ms);
             if s.len() == 24 && s.as_bytes()[0].is_ascii_digit() {
                 assert_eq!(
-                    mapping::parse_iso_date(&s),
+                    autopilot_export::util::time::parse_iso_date(&s),
                     Some(ms),
                     "{p} -> {s} does not read back"
                 );
