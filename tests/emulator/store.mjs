@@ -163,10 +163,11 @@ export class Store {
    * Validates one contact object as received inside `{"contact": …}` or
    * `{"contacts": […]}`. Never mutates state.
    * @param {unknown} raw
-   * @param {string | undefined} rejectWhen test marker (see README)
+   * @param {{rejectWhen?: string}} [opts] rejectWhen: test marker (see README)
    * @returns {{ok: true, contact: ValidContact} | {ok: false, message: string}}
    */
-  validateContact(raw, rejectWhen) {
+  validateContact(raw, opts = {}) {
+    const { rejectWhen } = opts;
     const fail = (message) => ({ ok: false, message });
     if (!isPlainObject(raw)) return fail('A contact must be a JSON object.');
     const input = /** @type {Record<string, unknown>} */ (raw);

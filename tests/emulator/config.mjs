@@ -1,0 +1,159 @@
+// Options of the emulator: defaults, validation and merging of a patch over the
+// current configuration (startEmulator options, configure(), POST /__emulator/config).
+// Pure functions; nothing here touches the network or the store.
+
+import { ROUTE_KEYS } from './routes.mjs';
+
+/** API key accepted when no `apiKey`/`apiKeys` option is given (32 lower-case hex, like real keys). */
+export const DEFAULT_API_KEY = '0123456789abcdef0123456789abcdef';
+
+/** Routes that fault injection applies to unless `faults.routes` says otherwise. */
+export const DEFAULT_FAULT_ROUTES = Object.freeze(['POST /v1/contacts', 'POST /v1/contact']);
+
+/** Steps accepted in `faults.script`. */
+export const FAULT_STEPS = Object.freeze(['none', '429', '500', '503', 'drop', 'dropAfterWrite', 'slow']);
+
+export const PROBABILITIES = /** @type {const} */ (['p429', 'p500', 'p503', 'pDrop', 'pDropAfterWrite', 'pSlow']);
+
+/**
+ * @typedef {object} FaultOptions
+ * @property {number} [p429]  injected 429 (rate-limit body), nothing written
+ * @property {number} [p500]  500, nothing written
+ * @property {number} [p503]  503, nothing written
+ * @property {number} [pDrop] connection destroyed without a response, nothing written
+ * @property {number} [pDropAfterWrite] write applied, then connection destroyed without a response
+ * @property {number} [pSlow] write applied, response delayed by an extra `slowMs`
+ * @property {number} [slowMs] default 1000
+ * @property {string[]} [routes] route keys faults apply to (default POST /v1/contacts and POST /v1/contact; "*" = every /v1 route)
+ * @property {string[]} [script] fault steps consumed in order by eligible requests before probabilities apply
+ */
+
+/**
+ * @typedef {object} EmulatorOptions
+ * @property {number} [port] TCP port on 127.0.0.1; default 0 (ephemeral)
+ * @property {string} [apiKey] accepted API key (default DEFAULT_API_KEY)
+ * @property {string[]} [apiKeys] more accepted API keys (each has its own rate bucket)
+ * @property {number} [ratePerSecond] token refill rate per key; default 5; 0 = no limit
+ * @property {number} [burst] bucket capacity; default max(1, ratePerSecond)
+ * @property {number} [latencyMs] delay before every /v1 response; default 0
+ * @property {number} [jitterMs] latency is latencyMs ± uniform(jitterMs), floored at 0; default 0
+ * @property {number} [seed] seeds the PRNGs for faults, jitter and ids; default 1
+ * @property {FaultOptions} [faults]
+ * @property {string | null} [rejectWhen] marker that makes a contact (and so its whole request) invalid → 400
+ * @property {boolean} [retryAfter] add `Retry-After: 1` to 429s; default false (Autopilot sends none)
+ * @property {boolean} [cors] answer CORS preflights and add CORS headers; default true
+ * @property {boolean} [quiet] no per-request log lines on stderr; default true for the library, false for the CLI
+ */
+
+export const DEFAULT_CONFIG = Object.freeze({
+  apiKeys: [DEFAULT_API_KEY],
+  ratePerSecond: 5,
+  burst: 5,
+  latencyMs: 0,
+  jitterMs: 0,
+  seed: 1,
+  faults: normalizeFaults({}),
+  rejectWhen: null,
+  retryAfter: false,
+  cors: true,
+  quiet: true,
+});
+
+/** @param {string} name @param {string} why */
+export function optionError(name, why) {
+  return new TypeError(`Invalid emulator option "${name}": ${why}`);
+}
+
+/** @param {string} name @param {unknown} v @param {number} min */
+function numberAtLeast(name, v, min) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw optionError(name, `expected a finite number >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** @param {string} name @param {unknown} v */
+function bool(name, v) {
+  if (typeof v !== 'boolean') throw optionError(name, `expected a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * Normalises a `faults` option. Missing probabilities are 0.
+ * @param {FaultOptions} f
+ */
+function normalizeFaults(f) {
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) throw optionError('faults', 'expected an object');
+  const known = new Set([...PROBABILITIES, 'slowMs', 'routes', 'script']);
+  for (const k of Object.keys(f)) if (!known.has(k)) throw optionError(`faults.${k}`, 'unknown option');
+  const out = {};
+  let sum = 0;
+  for (const p of PROBABILITIES) {
+    const v = f[p] ?? 0;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw optionError(`faults.${p}`, 'expected a probability in [0, 1]');
+    out[p] = v;
+    sum += v;
+  }
+  if (sum > 1 + 1e-9) throw optionError('faults', `probabilities add up to ${sum}, more than 1`);
+  out.slowMs = numberAtLeast('faults.slowMs', f.slowMs ?? 1000, 0);
+  const routes = f.routes ?? [...DEFAULT_FAULT_ROUTES];
+  if (!Array.isArray(routes) || !routes.every((r) => r === '*' || ROUTE_KEYS.includes(r))) {
+    throw optionError('faults.routes', `expected an array of "*" or route keys: ${ROUTE_KEYS.join(', ')}`);
+  }
+  out.routes = [...routes];
+  const script = f.script ?? [];
+  if (!Array.isArray(script) || !script.every((s) => FAULT_STEPS.includes(s))) {
+    throw optionError('faults.script', `expected an array of ${FAULT_STEPS.join(' | ')}`);
+  }
+  out.script = [...script];
+  return out;
+}
+
+/**
+ * Applies `patch` over `base` and validates the result. `faults`, when
+ * present, replaces the whole fault configuration.
+ * @param {EmulatorOptions & Record<string, unknown>} patch
+ * @param {typeof DEFAULT_CONFIG} base
+ */
+export function normalizeConfig(patch, base) {
+  const known = new Set([
+    'port', 'apiKey', 'apiKeys', 'ratePerSecond', 'burst', 'latencyMs', 'jitterMs', 'seed',
+    'faults', 'rejectWhen', 'retryAfter', 'cors', 'quiet',
+  ]);
+  for (const k of Object.keys(patch)) if (!known.has(k)) throw optionError(k, 'unknown option');
+  const c = structuredClone(base);
+  if (patch.apiKey !== undefined || patch.apiKeys !== undefined) {
+    const keys = [];
+    if (patch.apiKey !== undefined) keys.push(patch.apiKey);
+    if (patch.apiKeys !== undefined) {
+      if (!Array.isArray(patch.apiKeys)) throw optionError('apiKeys', 'expected an array of strings');
+      keys.push(...patch.apiKeys);
+    }
+    if (keys.length === 0 || !keys.every((k) => typeof k === 'string' && k !== '')) {
+      throw optionError('apiKey', 'API keys must be non-empty strings');
+    }
+    c.apiKeys = [...new Set(keys)];
+  }
+  if (patch.ratePerSecond !== undefined) {
+    c.ratePerSecond = numberAtLeast('ratePerSecond', patch.ratePerSecond, 0);
+    c.burst = Math.max(1, c.ratePerSecond);
+  }
+  if (patch.burst !== undefined) c.burst = numberAtLeast('burst', patch.burst, 1);
+  if (patch.latencyMs !== undefined) c.latencyMs = numberAtLeast('latencyMs', patch.latencyMs, 0);
+  if (patch.jitterMs !== undefined) c.jitterMs = numberAtLeast('jitterMs', patch.jitterMs, 0);
+  if (patch.seed !== undefined) {
+    if (!Number.isInteger(patch.seed)) throw optionError('seed', 'expected an integer');
+    c.seed = patch.seed;
+  }
+  if (patch.faults !== undefined) c.faults = normalizeFaults(patch.faults);
+  if (patch.rejectWhen !== undefined) {
+    if (patch.rejectWhen !== null && (typeof patch.rejectWhen !== 'string' || patch.rejectWhen === '')) {
+      throw optionError('rejectWhen', 'expected a non-empty string or null');
+    }
+    c.rejectWhen = patch.rejectWhen;
+  }
+  if (patch.retryAfter !== undefined) c.retryAfter = bool('retryAfter', patch.retryAfter);
+  if (patch.cors !== undefined) c.cors = bool('cors', patch.cors);
+  if (patch.quiet !== undefined) c.quiet = bool('quiet', patch.quiet);
+  return c;
+}
