@@ -26,6 +26,9 @@ AUTOPILOT_EMULATOR_URL=http://127.0.0.1:PORT/v1 on stdout. Stops on SIGINT/SIGTE
   --reject-when MARKER     contacts carrying MARKER make their request 400
   --retry-after            send Retry-After: 1 with 429s
   --no-cors                no CORS headers / preflight answers
+  --redirect-status N --redirect-to URL
+                           answer every /v1 request with redirect N (301|302|303|307|308)
+                           to URL + original path and query (both flags together)
   --quiet                  no per-request log lines on stderr
   --help`;
 
@@ -57,6 +60,8 @@ export function parseCliArgs(argv) {
       'reject-when': { type: 'string' },
       'retry-after': { type: 'boolean' },
       'no-cors': { type: 'boolean' },
+      'redirect-status': { type: 'string' },
+      'redirect-to': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -82,6 +87,10 @@ export function parseCliArgs(argv) {
   set('rejectWhen', v['reject-when']);
   if (v['retry-after']) opts.retryAfter = true;
   if (v['no-cors']) opts.cors = false;
+  if ((v['redirect-status'] === undefined) !== (v['redirect-to'] === undefined)) {
+    throw new TypeError('--redirect-status and --redirect-to go together');
+  }
+  if (v['redirect-to'] !== undefined) opts.redirect = { status: num('redirect-status'), to: v['redirect-to'] };
   const faults = {};
   const fset = (key, value) => { if (value !== undefined) faults[key] = value; };
   fset('p429', num('p429'));

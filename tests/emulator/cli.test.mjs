@@ -114,3 +114,32 @@ describe('CLI', () => {
     assert.deepEqual(parseCliArgs([]), { quiet: false });
   });
 });
+
+describe('CLI: redirect, accounts, rejections', () => {
+  it('--redirect-status/--redirect-to answer every /v1 request with that redirect', async () => {
+    const { child, url } = await startCli(['--quiet', '--redirect-status', '307', '--redirect-to', 'http://127.0.0.1:9/x']);
+    try {
+      const res = await fetch(`${url}/account`, { redirect: 'manual' });
+      assert.equal(res.status, 307);
+      assert.equal(res.headers.get('location'), 'http://127.0.0.1:9/x/v1/account');
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+  });
+
+  it('redirect flags must come together and be valid (exit 2)', () => {
+    for (const args of [['--redirect-status', '307'], ['--redirect-to', 'http://127.0.0.1:9'],
+      ['--redirect-status', '300', '--redirect-to', 'http://127.0.0.1:9'], ['--redirect-status', '307', '--redirect-to', 'nope']]) {
+      const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 5000 });
+      assert.equal(r.status, 2, args.join(' '));
+    }
+    assert.deepEqual(parseCliArgs(['--redirect-status', '308', '--redirect-to', 'http://127.0.0.1:9']).redirect,
+      { status: 308, to: 'http://127.0.0.1:9' });
+  });
+
+  it('--help lists the new flags', () => {
+    const help = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(help.status, 0);
+    for (const flag of ['--redirect-status N', '--redirect-to URL']) assert.ok(help.stdout.includes(flag), flag);
+  });
+});

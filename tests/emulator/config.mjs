@@ -43,6 +43,8 @@ export const PROBABILITIES = /** @type {const} */ (['p429', 'p500', 'p503', 'pDr
  * @property {boolean} [retryAfter] add `Retry-After: 1` to 429s; default false (Autopilot sends none)
  * @property {boolean} [cors] answer CORS preflights and add CORS headers; default true
  * @property {boolean} [quiet] no per-request log lines on stderr; default true for the library, false for the CLI
+ * @property {{status: 301 | 302 | 303 | 307 | 308, to: string} | null} [redirect] answer every routed /v1
+ *           request with this redirect (`Location: <to><path and query>`), before auth; default null
  */
 
 export const DEFAULT_CONFIG = Object.freeze({
@@ -57,7 +59,11 @@ export const DEFAULT_CONFIG = Object.freeze({
   retryAfter: false,
   cors: true,
   quiet: true,
+  redirect: null,
 });
+
+/** Statuses accepted in `redirect.status`. */
+export const REDIRECT_STATUSES = Object.freeze([301, 302, 303, 307, 308]);
 
 /** @param {string} name @param {string} why */
 export function optionError(name, why) {
@@ -118,7 +124,7 @@ function normalizeFaults(f) {
 export function normalizeConfig(patch, base) {
   const known = new Set([
     'port', 'apiKey', 'apiKeys', 'ratePerSecond', 'burst', 'latencyMs', 'jitterMs', 'seed',
-    'faults', 'rejectWhen', 'retryAfter', 'cors', 'quiet',
+    'faults', 'rejectWhen', 'retryAfter', 'cors', 'quiet', 'redirect',
   ]);
   for (const k of Object.keys(patch)) if (!known.has(k)) throw optionError(k, 'unknown option');
   const c = structuredClone(base);
@@ -155,5 +161,33 @@ export function normalizeConfig(patch, base) {
   if (patch.retryAfter !== undefined) c.retryAfter = bool('retryAfter', patch.retryAfter);
   if (patch.cors !== undefined) c.cors = bool('cors', patch.cors);
   if (patch.quiet !== undefined) c.quiet = bool('quiet', patch.quiet);
+  if (patch.redirect !== undefined) c.redirect = normalizeRedirect(patch.redirect);
   return c;
+}
+
+/**
+ * Normalises `redirect`: null, or `{status, to}` with `to` an absolute http(s)
+ * URL prefix without query or fragment; one trailing "/" of `to` is dropped so
+ * that `to + "/v1/…"` has a single slash.
+ * @param {unknown} r
+ */
+function normalizeRedirect(r) {
+  if (r === null) return null;
+  if (typeof r !== 'object' || Array.isArray(r)) throw optionError('redirect', 'expected {status, to} or null');
+  for (const k of Object.keys(r)) if (k !== 'status' && k !== 'to') throw optionError(`redirect.${k}`, 'unknown option');
+  const { status, to } = /** @type {{status: unknown, to: unknown}} */ (r);
+  if (!REDIRECT_STATUSES.includes(/** @type {any} */ (status))) {
+    throw optionError('redirect.status', `expected one of ${REDIRECT_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
+  }
+  let url;
+  try {
+    url = new URL(/** @type {string} */ (to));
+  } catch {
+    url = null;
+  }
+  if (typeof to !== 'string' || url === null || !/^https?:$/.test(url.protocol) || url.search !== '' || url.hash !== ''
+    || /[?#]/.test(to)) {
+    throw optionError('redirect.to', `expected an absolute http(s) URL prefix without query or fragment, got ${JSON.stringify(to)}`);
+  }
+  return { status: /** @type {number} */ (status), to: to.endsWith('/') ? to.slice(0, -1) : to };
 }

@@ -55,6 +55,22 @@ function newCounters() {
     contactsUpdated: 0,
     duplicateEmailsInBulk: 0,
     preflights: 0,
+    redirected: 0,
+  };
+}
+
+/**
+ * The `redirect` option's answer: `Location` = prefix + the request's original
+ * path and query; a small JSON body; nothing applied.
+ * @param {{status: number, to: string}} redirect
+ * @param {string} originalUrl path and query exactly as received
+ * @returns {import('./replies.mjs').Reply}
+ */
+function redirectReply(redirect, originalUrl) {
+  const location = redirect.to + originalUrl;
+  return {
+    ...errorReply(redirect.status, http.STATUS_CODES[redirect.status] ?? 'Redirect', `The API has moved to ${location}`),
+    headers: { Location: location },
   };
 }
 
@@ -224,13 +240,17 @@ class Emulator {
 
   /**
    * Decides the outcome of one /v1 request and applies its write. Order:
-   * route → auth → rate limit → fault draw → body parse/validate → write.
+   * route → redirect → auth → rate limit → fault draw → body parse/validate → write.
    * @returns {{status: number, body: unknown, headers?: Record<string,string>, drop?: boolean, extraDelayMs?: number}}
    */
   decide(req, match, raw) {
     if (match === null) return notFound('The requested API route does not exist.');
     if (!('route' in match)) {
       return { ...errorReply(405, 'Method Not Allowed', `Method ${req.method} is not allowed on this route.`), headers: { Allow: match.allow.join(', ') } };
+    }
+    if (this.config.redirect !== null) {
+      this.counters.redirected += 1;
+      return redirectReply(this.config.redirect, req.url ?? '/');
     }
     const key = req.headers.autopilotapikey;
     if (typeof key !== 'string' || key === '') return badRequest('No autopilotapikey header provided.');
@@ -346,7 +366,7 @@ class Emulator {
     const headers = { ...outcome.headers };
     if (this.config.cors) {
       headers['Access-Control-Allow-Origin'] = '*';
-      headers['Access-Control-Expose-Headers'] = 'Retry-After';
+      headers['Access-Control-Expose-Headers'] = 'Retry-After, Location';
       if (req && req.method === 'OPTIONS') {
         headers['Access-Control-Allow-Methods'] = 'GET, POST, DELETE, OPTIONS';
         headers['Access-Control-Allow-Headers'] = 'autopilotapikey, content-type';
