@@ -1,24 +1,10 @@
-// Behaviour tests: rate limit, latency, fault injection, rejectWhen, CORS,
+// Behaviour tests: rate limit, latency, fault injection, rejectWhen,
 // state/reset/config, and a load smoke test.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startEmulator } from './index.mjs';
-import { KEY, admin, call, createList, sleep } from './helpers.mjs';
-
-/**
- * Runs `fn` with a fresh emulator and always stops it.
- * @param {import('./index.mjs').EmulatorOptions} options
- * @param {(emu: Awaited<ReturnType<typeof startEmulator>>) => Promise<void>} fn
- */
-async function withEmu(options, fn) {
-  const emu = await startEmulator(options);
-  try {
-    await fn(emu);
-  } finally {
-    await emu.stop();
-  }
-}
+import { KEY, admin, call, createList, sleep, withEmu } from './helpers.mjs';
 
 const upsert = (emu, email, extra = {}) =>
   call(emu, 'POST', '/contacts', { body: { contacts: [{ Email: email, ...extra }] } });
@@ -291,31 +277,6 @@ describe('rejectWhen marker (forces clients to bisect)', () => {
       assert.equal((await upsert(emu, 'a@example.com', { custom: { 'string--Note': 'REJECT-ME' } })).status, 400);
       assert.equal((await call(emu, 'POST', '/contact', { body: { contact: { Email: 'a@example.com', FirstName: 'REJECT-ME' } } })).status, 400);
       assert.equal((await upsert(emu, 'a@example.com', { Company: 'xx REJECT-ME xx' })).status, 200);
-    }));
-});
-
-describe('CORS (for browser-based tests)', () => {
-  it('answers preflights without auth, not counted as API requests', () =>
-    withEmu({}, async (emu) => {
-      const res = await fetch(`${emu.url}/contacts`, {
-        method: 'OPTIONS',
-        headers: { origin: 'http://127.0.0.1:9', 'access-control-request-method': 'POST', 'access-control-request-headers': 'autopilotapikey,content-type' },
-      });
-      assert.equal(res.status, 204);
-      assert.equal(res.headers.get('access-control-allow-origin'), '*');
-      assert.match(res.headers.get('access-control-allow-headers'), /autopilotapikey/);
-      const c = emu.state().counters;
-      assert.equal(c.requests, 0);
-      assert.equal(c.preflights, 1);
-      const r = await call(emu, 'GET', '/account');
-      assert.equal(r.headers.get('access-control-allow-origin'), '*');
-    }));
-
-  it('cors: false -> OPTIONS is 405 and no CORS headers', () =>
-    withEmu({ cors: false }, async (emu) => {
-      const res = await fetch(`${emu.url}/contacts`, { method: 'OPTIONS' });
-      assert.equal(res.status, 405);
-      assert.equal(res.headers.get('access-control-allow-origin'), null);
     }));
 });
 
