@@ -286,7 +286,8 @@ describe('state, reset, config', () => {
       const listId = await createList(emu, 'S');
       await upsert(emu, 'a@example.com', { FirstName: 'A', _autopilot_list: listId, custom: { 'integer--N': 1 } });
       const s = emu.state();
-      assert.deepEqual(Object.keys(s).sort(), ['config', 'contactCount', 'contacts', 'counters', 'customFields', 'instanceId', 'lists']);
+      assert.deepEqual(Object.keys(s).sort(), ['accounts', 'config', 'contactCount', 'contacts', 'counters', 'customFields', 'instanceId', 'lists']);
+      assert.deepEqual(s.accounts, [{ instanceId: s.instanceId, contactCount: 1, contacts: s.contacts, lists: s.lists, customFields: s.customFields }]);
       assert.deepEqual(Object.keys(s.contacts[0]).sort(), ['Email', 'FirstName', 'contact_id', 'created_at', 'custom', 'lists', 'updated_at']);
       assert.deepEqual(s.lists, [{ list_id: listId, title: 'S', total_contacts: 1, contact_ids: [s.contacts[0].contact_id] }]);
       assert.deepEqual(s.customFields, [{ key: 'integer--N', name: 'N', fieldType: 'integer' }]);

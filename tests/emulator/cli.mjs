@@ -14,6 +14,8 @@ AUTOPILOT_EMULATOR_URL=http://127.0.0.1:PORT/v1 on stdout. Stops on SIGINT/SIGTE
 
   --port N                 TCP port (default 0 = ephemeral)
   --api-key KEY            accepted API key; repeat for several (default ${DEFAULT_API_KEY})
+  --account [ID=]KEY1,KEY2 one account (own data and instanceId ID, generated if absent) with
+                           these keys; repeat for several accounts; not with --api-key
   --rate R                 requests per second per key (default 5; 0 = unlimited)
   --burst B                token-bucket capacity (default = rate)
   --latency MS             response latency (default 0)
@@ -44,6 +46,7 @@ export function parseCliArgs(argv) {
     options: {
       port: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
+      account: { type: 'string', multiple: true },
       rate: { type: 'string' },
       burst: { type: 'string' },
       latency: { type: 'string' },
@@ -79,6 +82,10 @@ export function parseCliArgs(argv) {
   set('help', v.help);
   set('port', num('port'));
   if (v['api-key'] !== undefined) opts.apiKeys = v['api-key'];
+  if (v.account !== undefined) {
+    if (v['api-key'] !== undefined) throw new TypeError('--account and --api-key go separately');
+    opts.accounts = v.account.map(parseAccountFlag);
+  }
   set('ratePerSecond', num('rate'));
   set('burst', num('burst'));
   set('latencyMs', num('latency'));
@@ -103,6 +110,17 @@ export function parseCliArgs(argv) {
   if (v['fault-routes'] !== undefined) faults.routes = v['fault-routes'].split(',').map((s) => s.trim()).filter(Boolean);
   if (Object.keys(faults).length > 0) opts.faults = faults;
   return opts;
+}
+
+/**
+ * `--account [INSTANCE_ID=]KEY1,KEY2` → `{instanceId?, apiKeys}`.
+ * @param {string} value
+ */
+function parseAccountFlag(value) {
+  const eq = value.indexOf('=');
+  const keys = (eq < 0 ? value : value.slice(eq + 1)).split(',').map((k) => k.trim());
+  if (keys.some((k) => k === '')) throw new TypeError(`--account: empty key in ${value}`);
+  return eq < 0 ? { apiKeys: keys } : { instanceId: value.slice(0, eq), apiKeys: keys };
 }
 
 /**

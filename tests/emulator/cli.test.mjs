@@ -137,9 +137,30 @@ describe('CLI: redirect, accounts, rejections', () => {
       { status: 308, to: 'http://127.0.0.1:9' });
   });
 
+  it('--account (repeatable) starts several accounts; --account with --api-key exits 2', async () => {
+    const { child, url } = await startCli(['--quiet', '--rate', '0', '--account', 'instance_X=k1,k2', '--account', 'k3']);
+    try {
+      const emu = { url };
+      const a1 = await call(emu, 'GET', '/account', { key: 'k1' });
+      assert.equal(a1.body.instanceId, 'instance_X');
+      assert.equal((await call(emu, 'GET', '/account', { key: 'k2' })).body.instanceId, 'instance_X');
+      const a3 = await call(emu, 'GET', '/account', { key: 'k3' });
+      assert.match(a3.body.instanceId, /^instance_[0-9A-F-]{36}$/);
+      assert.equal((await call(emu, 'GET', '/account')).status, 401, 'default key not accepted');
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+    assert.deepEqual(parseCliArgs(['--account', 'a,b', '--account', 'ID=c']).accounts,
+      [{ apiKeys: ['a', 'b'] }, { instanceId: 'ID', apiKeys: ['c'] }]);
+    for (const args of [['--account', 'a', '--api-key', 'b'], ['--account', 'a,,b'], ['--account', 'a', '--account', 'a']]) {
+      const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 5000 });
+      assert.equal(r.status, 2, args.join(' '));
+    }
+  });
+
   it('--help lists the new flags', () => {
     const help = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 5000 });
     assert.equal(help.status, 0);
-    for (const flag of ['--redirect-status N', '--redirect-to URL']) assert.ok(help.stdout.includes(flag), flag);
+    for (const flag of ['--redirect-status N', '--redirect-to URL', '--account [ID=]KEY1,KEY2']) assert.ok(help.stdout.includes(flag), flag);
   });
 });

@@ -32,7 +32,10 @@ export const PROBABILITIES = /** @type {const} */ (['p429', 'p500', 'p503', 'pDr
  * @typedef {object} EmulatorOptions
  * @property {number} [port] TCP port on 127.0.0.1; default 0 (ephemeral)
  * @property {string} [apiKey] accepted API key (default DEFAULT_API_KEY)
- * @property {string[]} [apiKeys] more accepted API keys (each has its own rate bucket)
+ * @property {string[]} [apiKeys] more accepted API keys (each has its own rate bucket);
+ *           `apiKey`/`apiKeys` are the first account's keys
+ * @property {Array<{instanceId?: string | null, apiKeys: string[]}>} [accounts] several accounts, each
+ *           with its own data and instanceId (mutually exclusive with apiKey/apiKeys)
  * @property {number} [ratePerSecond] token refill rate per key; default 5; 0 = no limit
  * @property {number} [burst] bucket capacity; default max(1, ratePerSecond)
  * @property {number} [latencyMs] delay before every /v1 response; default 0
@@ -49,6 +52,7 @@ export const PROBABILITIES = /** @type {const} */ (['p429', 'p500', 'p503', 'pDr
 
 export const DEFAULT_CONFIG = Object.freeze({
   apiKeys: [DEFAULT_API_KEY],
+  accounts: [{ instanceId: null, apiKeys: [DEFAULT_API_KEY] }],
   ratePerSecond: 5,
   burst: 5,
   latencyMs: 0,
@@ -61,6 +65,9 @@ export const DEFAULT_CONFIG = Object.freeze({
   quiet: true,
   redirect: null,
 });
+
+/** Most accounts one emulator holds. */
+export const MAX_ACCOUNTS = 100;
 
 /** Statuses accepted in `redirect.status`. */
 export const REDIRECT_STATUSES = Object.freeze([301, 302, 303, 307, 308]);
@@ -123,11 +130,18 @@ function normalizeFaults(f) {
  */
 export function normalizeConfig(patch, base) {
   const known = new Set([
-    'port', 'apiKey', 'apiKeys', 'ratePerSecond', 'burst', 'latencyMs', 'jitterMs', 'seed',
+    'port', 'apiKey', 'apiKeys', 'accounts', 'ratePerSecond', 'burst', 'latencyMs', 'jitterMs', 'seed',
     'faults', 'rejectWhen', 'retryAfter', 'cors', 'quiet', 'redirect',
   ]);
   for (const k of Object.keys(patch)) if (!known.has(k)) throw optionError(k, 'unknown option');
   const c = structuredClone(base);
+  if (patch.accounts !== undefined) {
+    if (patch.apiKey !== undefined || patch.apiKeys !== undefined) {
+      throw optionError('accounts', 'give either accounts or apiKey/apiKeys, not both');
+    }
+    c.accounts = normalizeAccounts(patch.accounts);
+    c.apiKeys = [...c.accounts[0].apiKeys];
+  }
   if (patch.apiKey !== undefined || patch.apiKeys !== undefined) {
     const keys = [];
     if (patch.apiKey !== undefined) keys.push(patch.apiKey);
@@ -139,6 +153,10 @@ export function normalizeConfig(patch, base) {
       throw optionError('apiKey', 'API keys must be non-empty strings');
     }
     c.apiKeys = [...new Set(keys)];
+    const elsewhere = c.accounts.slice(1).flatMap((a) => a.apiKeys);
+    const clash = c.apiKeys.find((k) => elsewhere.includes(k));
+    if (clash !== undefined) throw optionError('apiKeys', 'a key is already used by another account');
+    c.accounts[0].apiKeys = [...c.apiKeys];
   }
   if (patch.ratePerSecond !== undefined) {
     c.ratePerSecond = numberAtLeast('ratePerSecond', patch.ratePerSecond, 0);
@@ -190,4 +208,39 @@ function normalizeRedirect(r) {
     throw optionError('redirect.to', `expected an absolute http(s) URL prefix without query or fragment, got ${JSON.stringify(to)}`);
   }
   return { status: /** @type {number} */ (status), to: to.endsWith('/') ? to.slice(0, -1) : to };
+}
+
+/**
+ * Normalises `accounts`: 1..MAX_ACCOUNTS objects `{instanceId?, apiKeys}`; every
+ * key non-empty and used by one account only; explicit instanceIds distinct.
+ * @param {unknown} accounts
+ * @returns {Array<{instanceId: string | null, apiKeys: string[]}>}
+ */
+function normalizeAccounts(accounts) {
+  if (!Array.isArray(accounts) || accounts.length === 0 || accounts.length > MAX_ACCOUNTS) {
+    throw optionError('accounts', `expected an array of 1 to ${MAX_ACCOUNTS} accounts`);
+  }
+  const seenKeys = new Set();
+  const seenIds = new Set();
+  return accounts.map((a, i) => {
+    const name = `accounts[${i}]`;
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) throw optionError(name, 'expected {instanceId?, apiKeys}');
+    for (const k of Object.keys(a)) if (k !== 'instanceId' && k !== 'apiKeys') throw optionError(`${name}.${k}`, 'unknown option');
+    const instanceId = a.instanceId ?? null;
+    if (instanceId !== null && (typeof instanceId !== 'string' || instanceId === '')) {
+      throw optionError(`${name}.instanceId`, 'expected a non-empty string');
+    }
+    if (instanceId !== null && seenIds.has(instanceId)) throw optionError(`${name}.instanceId`, 'used by two accounts');
+    if (instanceId !== null) seenIds.add(instanceId);
+    const keys = a.apiKeys;
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && k !== '')) {
+      throw optionError(`${name}.apiKeys`, 'expected a non-empty array of non-empty strings');
+    }
+    const unique = [...new Set(keys)];
+    for (const k of unique) {
+      if (seenKeys.has(k)) throw optionError(`${name}.apiKeys`, 'a key is used by two accounts');
+      seenKeys.add(k);
+    }
+    return { instanceId, apiKeys: unique };
+  });
 }

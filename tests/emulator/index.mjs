@@ -26,7 +26,8 @@ import * as handlers from './handlers.mjs';
 import { LOOPBACK, closeServer, listenLoopback, readBody } from './loopback.mjs';
 import { badRequest, errorReply, isPlainObject, notFound } from './replies.mjs';
 import { ROUTE_KEYS, matchRoute } from './routes.mjs';
-import { Store, mulberry32 } from './store.mjs';
+import { Accounts } from './accounts.mjs';
+import { mulberry32 } from './store.mjs';
 
 export { DEFAULT_API_KEY, DEFAULT_FAULT_ROUTES, FAULT_STEPS, ROUTE_KEYS, parseCliArgs };
 
@@ -80,7 +81,7 @@ class Emulator {
   /** @param {import('./config.mjs').EmulatorOptions} options */
   constructor(options) {
     this.config = normalizeConfig(options, DEFAULT_CONFIG);
-    this.store = new Store(this.config.seed);
+    this.accounts = new Accounts(this.config.accounts, this.config.seed);
     this.counters = newCounters();
     this.inFlight = 0;
     /** @type {Map<string, {tokens: number, at: number}>} API key -> token bucket */
@@ -96,9 +97,13 @@ class Emulator {
     });
   }
 
-  /** Handler context: the store, config and counters. @returns {import('./handlers.mjs').Ctx} */
-  ctx() {
-    return { store: this.store, config: this.config, counters: this.counters };
+  /**
+   * Handler context: the account's store, config and counters.
+   * @param {import('./store.mjs').Store} store
+   * @returns {import('./handlers.mjs').Ctx}
+   */
+  ctx(store) {
+    return { store, config: this.config, counters: this.counters };
   }
 
   reseed() {
@@ -117,10 +122,10 @@ class Emulator {
     await closeServer(this.server);
   }
 
-  /** Clears contacts, lists, custom fields, counters and rate buckets; re-seeds the PRNGs. */
+  /** Clears every account's data, the counters and rate buckets; re-seeds the PRNGs. Keeps config. */
   reset() {
-    this.store.seed = this.config.seed;
-    this.store.clear();
+    this.accounts.reseed(this.config.seed);
+    this.accounts.clearAll();
     this.counters = newCounters();
     this.counters.maxInFlight = this.inFlight;
     this.buckets.clear();
@@ -132,41 +137,37 @@ class Emulator {
     if (!isPlainObject(patch)) throw new TypeError('Emulator config must be an object.');
     if (patch.port !== undefined) throw optionError('port', 'cannot be changed at runtime');
     const before = this.config;
-    this.config = normalizeConfig(patch, before);
-    if (this.config.ratePerSecond !== before.ratePerSecond || this.config.burst !== before.burst
-      || patch.apiKey !== undefined || patch.apiKeys !== undefined) {
+    const next = normalizeConfig(patch, before);
+    const keysChanged = patch.apiKey !== undefined || patch.apiKeys !== undefined || patch.accounts !== undefined;
+    // Plan the stores first: a rejected patch changes nothing.
+    const stores = patch.accounts !== undefined ? this.accounts.plan(next.accounts, next.seed) : null;
+    this.config = next;
+    if (stores !== null) this.accounts.commit(stores, next.accounts);
+    else if (keysChanged) this.accounts.setKeys(next.accounts);
+    if (next.ratePerSecond !== before.ratePerSecond || next.burst !== before.burst || keysChanged) {
       this.buckets.clear();
     }
-    if (patch.seed !== undefined) {
-      this.store.seed = this.config.seed;
-      this.reseed();
+    if (patch.seed !== undefined || stores !== null) {
+      this.accounts.reseed(next.seed);
+      if (patch.seed !== undefined) this.reseed();
     }
     return structuredClone(this.config);
   }
 
-  /** @param {{contacts?: boolean}} [opts] */
+  /**
+   * Deep copy of the state: the first account's data at the top level (the
+   * single-account shape), every account under `accounts`, config, counters.
+   * @param {{contacts?: boolean}} [opts]
+   */
   state(opts = {}) {
     const withContacts = opts.contacts !== false;
-    const s = this.store;
-    const out = {
+    const accounts = this.accounts.stores.map((s) => s.snapshot(withContacts));
+    return {
       config: structuredClone(this.config),
-      instanceId: s.instanceId,
-      contactCount: s.contacts.size,
-      contacts: withContacts ? [...s.contacts.values()].map((r) => s.stateShape(r)) : undefined,
-      lists: [...s.lists.values()].map((l) => ({
-        list_id: l.list_id,
-        title: l.title,
-        total_contacts: l.members.size,
-        contact_ids: withContacts ? s.listMemberIds(l) : undefined,
-      })),
-      customFields: [...s.customFields.entries()].map(([key, d]) => ({ key, name: d.name, fieldType: d.fieldType })),
+      ...structuredClone(accounts[0]),
+      accounts,
       counters: { ...structuredClone(this.counters), inFlight: this.inFlight },
     };
-    if (!withContacts) {
-      delete out.contacts;
-      for (const l of out.lists) delete l.contact_ids;
-    }
-    return out;
   }
 
   // -------------------------------------------------------------- HTTP core
@@ -254,7 +255,8 @@ class Emulator {
     }
     const key = req.headers.autopilotapikey;
     if (typeof key !== 'string' || key === '') return badRequest('No autopilotapikey header provided.');
-    if (!this.config.apiKeys.includes(key)) return errorReply(401, 'Unauthorized', 'Provided autopilotapikey not valid.');
+    const store = this.accounts.storeForKey(key);
+    if (store === undefined) return errorReply(401, 'Unauthorized', 'Provided autopilotapikey not valid.');
     if (!this.takeToken(key)) {
       this.counters.rateLimited += 1;
       return this.tooManyRequests();
@@ -283,7 +285,7 @@ class Emulator {
           parsed = false;
         }
       }
-      outcome = parsed ? handlers[match.route.handler](this.ctx(), match.params, body, req.method) : badRequest('Request body is not valid JSON.');
+      outcome = parsed ? handlers[match.route.handler](this.ctx(store), match.params, body, req.method) : badRequest('Request body is not valid JSON.');
     }
 
     if (fault === 'dropAfterWrite') {

@@ -129,16 +129,24 @@ function readBackValue(type, value) {
  */
 
 /**
- * The emulator's whole state. One instance per running emulator.
+ * The data of one Autopilot account (accounts.mjs holds one Store per account).
  */
 export class Store {
-  /** @param {number} seed seeds the id generator (ids are deterministic per seed) */
-  constructor(seed) {
+  /**
+   * @param {number} seed seeds the id generator (ids are deterministic per seed)
+   * @param {string} [instanceId] the account's instanceId; default: generated from the seed.
+   *        Either way it stays for the store's lifetime (clear() keeps it).
+   */
+  constructor(seed, instanceId) {
     this.seed = seed;
+    /** @type {string | undefined} */
+    this.instanceId = instanceId;
+    /** Which account this is among those the emulator created, from 0 (accounts.mjs). */
+    this.creation = 0;
     this.clear();
   }
 
-  /** Drops every contact, list and custom-field definition; restarts the id sequence. */
+  /** Drops every contact, list and custom-field definition; restarts the id sequence; keeps instanceId. */
   clear() {
     this.idRand = mulberry32((this.seed ^ 0x85ebca6b) >>> 0);
     /** @type {Map<string, any>} contact_id -> contact record */
@@ -149,7 +157,10 @@ export class Store {
     this.lists = new Map();
     /** @type {Map<string, {name: string, fieldType: string}>} custom key -> definition */
     this.customFields = new Map();
-    this.instanceId = `instance_${uuidUpper(this.idRand)}`;
+    // The first draw of a sequence is the instanceId, so ids after a clear()
+    // equal those of a fresh store with the same seed.
+    const generated = `instance_${uuidUpper(this.idRand)}`;
+    this.instanceId ??= generated;
   }
 
   /** @param {string} prefix */
@@ -314,6 +325,26 @@ export class Store {
       lists: [...rec.lists],
       created_at: rec.created_at,
       updated_at: rec.updated_at,
+    };
+  }
+
+  /**
+   * This account's part of `state()`: a deep copy. Without contacts, the
+   * `contacts` array and each list's `contact_ids` are left out.
+   * @param {boolean} withContacts
+   */
+  snapshot(withContacts) {
+    return {
+      instanceId: this.instanceId,
+      contactCount: this.contacts.size,
+      ...(withContacts ? { contacts: [...this.contacts.values()].map((r) => this.stateShape(r)) } : {}),
+      lists: [...this.lists.values()].map((l) => ({
+        list_id: l.list_id,
+        title: l.title,
+        total_contacts: l.members.size,
+        ...(withContacts ? { contact_ids: this.listMemberIds(l) } : {}),
+      })),
+      customFields: [...this.customFields.entries()].map(([key, d]) => ({ key, name: d.name, fieldType: d.fieldType })),
     };
   }
 
