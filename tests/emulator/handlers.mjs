@@ -113,10 +113,13 @@ export function listMembership(ctx, params, _body, method) {
   if (method === 'GET') {
     return list.members.has(rec.contact_id) ? { status: 200, body: {} } : notFound('');
   }
-  const changed = method === 'POST'
-    ? ctx.store.addToList(list.list_id, rec.contact_id)
-    : ctx.store.removeFromList(list.list_id, rec.contact_id);
-  return { status: 200, body: changed ? {} : { not_modified: true } };
+  if (method === 'POST') {
+    const added = ctx.store.addToList(list.list_id, rec.contact_id);
+    return { status: 200, body: added ? {} : { not_modified: true } };
+  }
+  const removed = ctx.store.removeFromList(list.list_id, rec.contact_id);
+  if (removed) ctx.counters.removals += 1; else ctx.counters.removalsNotModified += 1;
+  return { status: 200, body: removed ? {} : { not_modified: true } };
 }
 
 /** `GET /v1/list/{list_id}/contacts[/{bookmark}]` ([BLOG-BOOKMARK]). @param {Ctx} ctx */

@@ -57,6 +57,8 @@ function newCounters() {
     duplicateEmailsInBulk: 0,
     preflights: 0,
     redirected: 0,
+    removals: 0,
+    removalsNotModified: 0,
   };
 }
 

@@ -413,6 +413,19 @@ export class Store {
   }
 
   /**
+   * Deletes a list and all its memberships (a person doing it in the UI).
+   * @param {string} listId
+   * @returns {number} memberships removed, or -1 if there is no such list
+   */
+  deleteList(listId) {
+    const list = this.lists.get(listId);
+    if (!list) return -1;
+    for (const id of list.members.keys()) this.contacts.get(id)?.lists.delete(listId);
+    this.lists.delete(listId);
+    return list.members.size;
+  }
+
+  /**
    * One page of a list's members, in membership order ([BLOG-BOOKMARK]).
    * The bookmark is the contact_id of the last contact of the page; the next
    * page starts after it. No `bookmark` key on the last page.
