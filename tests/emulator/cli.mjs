@@ -26,6 +26,8 @@ AUTOPILOT_EMULATOR_URL=http://127.0.0.1:PORT/v1 on stdout. Stops on SIGINT/SIGTE
   --slow-ms MS             extra delay of a slow response (default 1000)
   --fault-routes LIST      comma-separated route keys, or * (default "${DEFAULT_FAULT_ROUTES.join(',')}")
   --reject-when MARKER     contacts carrying MARKER make their request 400
+  --reject-custom-key KEY  contacts carrying custom key KEY (e.g. float--Lifetime--Value) make
+                           their request 400 with one fixed message
   --retry-after            send Retry-After: 1 with 429s
   --no-cors                no CORS headers / preflight answers
   --redirect-status N --redirect-to URL
@@ -61,6 +63,7 @@ export function parseCliArgs(argv) {
       'slow-ms': { type: 'string' },
       'fault-routes': { type: 'string' },
       'reject-when': { type: 'string' },
+      'reject-custom-key': { type: 'string' },
       'retry-after': { type: 'boolean' },
       'no-cors': { type: 'boolean' },
       'redirect-status': { type: 'string' },
@@ -92,6 +95,7 @@ export function parseCliArgs(argv) {
   set('jitterMs', num('jitter'));
   set('seed', num('seed'));
   set('rejectWhen', v['reject-when']);
+  set('rejectCustomKey', v['reject-custom-key']);
   if (v['retry-after']) opts.retryAfter = true;
   if (v['no-cors']) opts.cors = false;
   if ((v['redirect-status'] === undefined) !== (v['redirect-to'] === undefined)) {

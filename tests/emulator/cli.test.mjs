@@ -164,3 +164,21 @@ describe('CLI: redirect, accounts, rejections', () => {
     for (const flag of ['--redirect-status N', '--redirect-to URL', '--account [ID=]KEY1,KEY2']) assert.ok(help.stdout.includes(flag), flag);
   });
 });
+
+describe('CLI: --reject-custom-key', () => {
+  it('makes contacts carrying the key fail; maps to rejectCustomKey; an invalid key exits 2', async () => {
+    const { child, url } = await startCli(['--quiet', '--rate', '0', '--reject-custom-key', 'float--Lifetime--Value']);
+    try {
+      const r = await call({ url }, 'POST', '/contacts', { body: { contacts: [{ Email: 'a@example.com', custom: { 'float--Lifetime--Value': 1 } }] } });
+      assert.equal(r.status, 400);
+      assert.match(r.body.message, /^Invalid contact at index 0: Invalid custom field "float--Lifetime--Value"/);
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+    assert.equal(parseCliArgs(['--reject-custom-key', 'integer--Age']).rejectCustomKey, 'integer--Age');
+    const bad = spawnSync(process.execPath, [SCRIPT, '--reject-custom-key', 'Age'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(bad.status, 2);
+    const help = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 5000 });
+    assert.ok(help.stdout.includes('--reject-custom-key KEY'));
+  });
+});

@@ -3,6 +3,7 @@
 // Pure functions; nothing here touches the network or the store.
 
 import { ROUTE_KEYS } from './routes.mjs';
+import { parseCustomKey } from './store.mjs';
 
 /** API key accepted when no `apiKey`/`apiKeys` option is given (32 lower-case hex, like real keys). */
 export const DEFAULT_API_KEY = '0123456789abcdef0123456789abcdef';
@@ -43,6 +44,8 @@ export const PROBABILITIES = /** @type {const} */ (['p429', 'p500', 'p503', 'pDr
  * @property {number} [seed] seeds the PRNGs for faults, jitter and ids; default 1
  * @property {FaultOptions} [faults]
  * @property {string | null} [rejectWhen] marker that makes a contact (and so its whole request) invalid → 400
+ * @property {string | null} [rejectCustomKey] custom key `<type>--<Name>`: every contact carrying it is
+ *           invalid with one fixed message (a field of another type in the account) → its request 400
  * @property {boolean} [retryAfter] add `Retry-After: 1` to 429s; default false (Autopilot sends none)
  * @property {boolean} [cors] answer CORS preflights and add CORS headers; default true
  * @property {boolean} [quiet] no per-request log lines on stderr; default true for the library, false for the CLI
@@ -60,6 +63,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   seed: 1,
   faults: normalizeFaults({}),
   rejectWhen: null,
+  rejectCustomKey: null,
   retryAfter: false,
   cors: true,
   quiet: true,
@@ -131,7 +135,7 @@ function normalizeFaults(f) {
 export function normalizeConfig(patch, base) {
   const known = new Set([
     'port', 'apiKey', 'apiKeys', 'accounts', 'ratePerSecond', 'burst', 'latencyMs', 'jitterMs', 'seed',
-    'faults', 'rejectWhen', 'retryAfter', 'cors', 'quiet', 'redirect',
+    'faults', 'rejectWhen', 'rejectCustomKey', 'retryAfter', 'cors', 'quiet', 'redirect',
   ]);
   for (const k of Object.keys(patch)) if (!known.has(k)) throw optionError(k, 'unknown option');
   const c = structuredClone(base);
@@ -175,6 +179,13 @@ export function normalizeConfig(patch, base) {
       throw optionError('rejectWhen', 'expected a non-empty string or null');
     }
     c.rejectWhen = patch.rejectWhen;
+  }
+  if (patch.rejectCustomKey !== undefined) {
+    const k = patch.rejectCustomKey;
+    if (k !== null && (typeof k !== 'string' || typeof parseCustomKey(k) === 'string')) {
+      throw optionError('rejectCustomKey', `expected a custom field key "<type>--<Name>" or null, got ${JSON.stringify(k)}`);
+    }
+    c.rejectCustomKey = k;
   }
   if (patch.retryAfter !== undefined) c.retryAfter = bool('retryAfter', patch.retryAfter);
   if (patch.cors !== undefined) c.cors = bool('cors', patch.cors);

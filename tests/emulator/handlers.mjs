@@ -16,7 +16,7 @@ import { badRequest, errorReply, isPlainObject, notFound } from './replies.mjs';
 
 /** @param {Ctx} ctx */
 function validationOptions(ctx) {
-  return { rejectWhen: ctx.config.rejectWhen ?? undefined };
+  return { rejectWhen: ctx.config.rejectWhen ?? undefined, rejectCustomKey: ctx.config.rejectCustomKey ?? undefined };
 }
 
 /** `GET /v1/account` → `{"instanceId"}` ([FORMIE], [TORCH], [OAS]). @param {Ctx} ctx @returns {Reply} */

@@ -95,6 +95,16 @@ export function parseCustomKey(key) {
 }
 
 /**
+ * The fixed message of the `rejectCustomKey` option: the account's field has
+ * another type than the key says, so every contact carrying the key fails alike.
+ * @param {string} key a valid `<type>--<Name>` key
+ */
+export function rejectCustomKeyMessage(key) {
+  const parsed = /** @type {{type: string, name: string}} */ (parseCustomKey(key));
+  return `Invalid custom field "${key}": the account's field "${parsed.name}" is not of type ${parsed.type}.`;
+}
+
+/**
  * Checks a custom-field value against its declared type.
  * @param {string} type
  * @param {unknown} value
@@ -174,14 +184,19 @@ export class Store {
    * Validates one contact object as received inside `{"contact": …}` or
    * `{"contacts": […]}`. Never mutates state.
    * @param {unknown} raw
-   * @param {{rejectWhen?: string}} [opts] rejectWhen: test marker (see README)
+   * @param {{rejectWhen?: string, rejectCustomKey?: string}} [opts] test options (see README):
+   *        rejectWhen marker; rejectCustomKey = a custom key every contact carrying it fails on
    * @returns {{ok: true, contact: ValidContact} | {ok: false, message: string}}
    */
   validateContact(raw, opts = {}) {
-    const { rejectWhen } = opts;
+    const { rejectWhen, rejectCustomKey } = opts;
     const fail = (message) => ({ ok: false, message });
     if (!isPlainObject(raw)) return fail('A contact must be a JSON object.');
     const input = /** @type {Record<string, unknown>} */ (raw);
+    // Checked first, so that every contact carrying the key fails with the same message.
+    if (rejectCustomKey && isPlainObject(input.custom) && Object.hasOwn(/** @type {object} */ (input.custom), rejectCustomKey)) {
+      return fail(rejectCustomKeyMessage(rejectCustomKey));
+    }
     /** @type {Record<string, unknown>} */
     const fields = {};
     /** @type {ValidContact['custom']} */
