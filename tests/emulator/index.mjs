@@ -50,6 +50,7 @@ function newCounters() {
     droppedBeforeWrite: 0,
     droppedAfterWrite: 0,
     slow: 0,
+    delayed: 0,
     maxInFlight: 0,
     bulkSizes: {},
     contactsCreated: 0,
@@ -222,6 +223,7 @@ class Emulator {
     let delay = this.config.latencyMs;
     if (this.config.jitterMs > 0) delay += (this.jitterRand() * 2 - 1) * this.config.jitterMs;
     delay = Math.max(0, delay) + (outcome.extraDelayMs ?? 0);
+    if (delay > 0) this.counters.delayed += 1;
 
     const send = () => {
       release();
