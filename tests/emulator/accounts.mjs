@@ -9,7 +9,7 @@ import { Store } from './store.mjs';
 
 /**
  * @typedef {object} AccountSpec  normalised `accounts[i]` option (config.mjs)
- * @property {string | null} instanceId  null = generated from the seed when the account is created
+ * @property {string | null} instanceId  null = a new account, instanceId generated from the seed
  * @property {string[]} apiKeys
  */
 

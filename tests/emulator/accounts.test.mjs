@@ -20,7 +20,7 @@ describe('accounts option', () => {
   it('default: one account holding the default key', () =>
     withEmu({}, async (emu) => {
       const s = emu.state();
-      assert.deepEqual(s.config.accounts, [{ instanceId: null, apiKeys: [KEY] }]);
+      assert.deepEqual(s.config.accounts, [{ instanceId: s.instanceId, apiKeys: [KEY] }], 'config shows the generated id');
       assert.deepEqual(s.config.apiKeys, [KEY]);
       assert.equal(s.accounts.length, 1);
       assert.equal(s.accounts[0].instanceId, s.instanceId);
@@ -36,7 +36,7 @@ describe('accounts option', () => {
       assert.equal((await call(emu, 'GET', '/account')).status, 401, 'the default key is not accepted');
       const s = emu.state();
       assert.deepEqual(s.accounts.map((a) => a.instanceId), ['instance_A', b]);
-      assert.deepEqual(s.config.accounts, [{ instanceId: 'instance_A', apiKeys: ['key-a'] }, { instanceId: null, apiKeys: ['key-b1', 'key-b2'] }]);
+      assert.deepEqual(s.config.accounts, [{ instanceId: 'instance_A', apiKeys: ['key-a'] }, { instanceId: b, apiKeys: ['key-b1', 'key-b2'] }]);
       assert.deepEqual(s.config.apiKeys, ['key-a'], 'apiKeys = the first account\'s keys');
     }));
 
@@ -118,7 +118,8 @@ describe('accounts at runtime', () => {
       const b = emu.state().accounts[1].instanceId;
       // rotate B's key (drop key-b1), replace A with a new account C
       const cfg = emu.configure({ accounts: [{ instanceId: b, apiKeys: ['key-b3'] }, { apiKeys: ['key-c'] }] });
-      assert.deepEqual(cfg.accounts, [{ instanceId: b, apiKeys: ['key-b3'] }, { instanceId: null, apiKeys: ['key-c'] }]);
+      const c = emu.state().accounts[1].instanceId;
+      assert.deepEqual(cfg.accounts, [{ instanceId: b, apiKeys: ['key-b3'] }, { instanceId: c, apiKeys: ['key-c'] }]);
       assert.equal((await call(emu, 'GET', '/account', { key: 'key-b1' })).status, 401, 'old key invalid at once');
       assert.equal((await call(emu, 'GET', '/account', { key: 'key-a' })).status, 401);
       assert.equal(await instanceOf(emu, 'key-b3'), b);
@@ -141,6 +142,19 @@ describe('accounts at runtime', () => {
       assert.equal((await call(emu, 'GET', '/contact/a%40example.com', { key: 'key-a2' })).status, 200);
       assert.equal((await call(emu, 'GET', '/contact/b%40example.com', { key: 'key-b2' })).status, 200);
       assert.deepEqual(emu.state().config.accounts[0], { instanceId: 'instance_A', apiKeys: ['key-a2'] });
+    }));
+
+  it('a config read back (GET /__emulator/config) can be posted again and keeps every account\'s data', () =>
+    withEmu({ ratePerSecond: 0, accounts: ACCOUNTS }, async (emu) => {
+      await upsert(emu, 'key-a', 'a@example.com');
+      await upsert(emu, 'key-b1', 'b@example.com');
+      const cfg = (await admin(emu, 'GET', '/__emulator/config')).body;
+      const back = await admin(emu, 'POST', '/__emulator/config', cfg);
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+      assert.deepEqual(back.body, cfg);
+      assert.deepEqual(emu.state().accounts.map((a) => a.contactCount), [1, 1]);
+      assert.deepEqual(emu.configure(emu.state().config), cfg, 'also through the handle');
+      assert.deepEqual(emu.state().accounts.map((a) => a.contactCount), [1, 1]);
     }));
 
   it('a patch giving two accounts one instanceId is rejected and changes nothing', () =>

@@ -293,7 +293,8 @@ describe('state, reset, config', () => {
       assert.deepEqual(s.customFields, [{ key: 'integer--N', name: 'N', fieldType: 'integer' }]);
       for (const k of ['requests', 'byRoute', 'byStatus', 'http429', 'rateLimited', 'injected429', 'http500', 'http503',
         'dropped', 'droppedBeforeWrite', 'droppedAfterWrite', 'slow', 'inFlight', 'maxInFlight', 'bulkSizes',
-        'contactsCreated', 'contactsUpdated', 'duplicateEmailsInBulk', 'preflights']) {
+        'contactsCreated', 'contactsUpdated', 'duplicateEmailsInBulk', 'preflights', 'redirected', 'removals',
+        'removalsNotModified', 'delayed']) {
         assert.ok(k in s.counters, `counters.${k}`);
       }
       assert.equal(s.counters.requests, 2);

@@ -140,13 +140,16 @@ export function normalizeConfig(patch, base) {
   for (const k of Object.keys(patch)) if (!known.has(k)) throw optionError(k, 'unknown option');
   const c = structuredClone(base);
   if (patch.accounts !== undefined) {
-    if (patch.apiKey !== undefined || patch.apiKeys !== undefined) {
+    c.accounts = normalizeAccounts(patch.accounts);
+    // apiKeys merely echoing accounts[0].apiKeys (a config read back and posted again) is fine.
+    const echo = patch.apiKey === undefined && Array.isArray(patch.apiKeys)
+      && JSON.stringify([...new Set(patch.apiKeys)]) === JSON.stringify(c.accounts[0].apiKeys);
+    if (patch.apiKey !== undefined || (patch.apiKeys !== undefined && !echo)) {
       throw optionError('accounts', 'give either accounts or apiKey/apiKeys, not both');
     }
-    c.accounts = normalizeAccounts(patch.accounts);
     c.apiKeys = [...c.accounts[0].apiKeys];
   }
-  if (patch.apiKey !== undefined || patch.apiKeys !== undefined) {
+  if (patch.accounts === undefined && (patch.apiKey !== undefined || patch.apiKeys !== undefined)) {
     const keys = [];
     if (patch.apiKey !== undefined) keys.push(patch.apiKey);
     if (patch.apiKeys !== undefined) {

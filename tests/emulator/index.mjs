@@ -85,6 +85,7 @@ class Emulator {
   constructor(options) {
     this.config = normalizeConfig(options, DEFAULT_CONFIG);
     this.accounts = new Accounts(this.config.accounts, this.config.seed);
+    this.showInstanceIds();
     this.counters = newCounters();
     this.inFlight = 0;
     /** @type {Map<string, {tokens: number, at: number}>} API key -> token bucket */
@@ -107,6 +108,11 @@ class Emulator {
    */
   ctx(store) {
     return { store, config: this.config, counters: this.counters };
+  }
+
+  /** config.accounts[i].instanceId = the account's actual (possibly generated) instanceId. */
+  showInstanceIds() {
+    this.config.accounts.forEach((a, i) => { a.instanceId = this.accounts.stores[i].instanceId; });
   }
 
   reseed() {
@@ -145,7 +151,10 @@ class Emulator {
     // Plan the stores first: a rejected patch changes nothing.
     const stores = patch.accounts !== undefined ? this.accounts.plan(next.accounts, next.seed) : null;
     this.config = next;
-    if (stores !== null) this.accounts.commit(stores, next.accounts);
+    if (stores !== null) {
+      this.accounts.commit(stores, next.accounts);
+      this.showInstanceIds();
+    }
     else if (keysChanged) this.accounts.setKeys(next.accounts);
     if (next.ratePerSecond !== before.ratePerSecond || next.burst !== before.burst || keysChanged) {
       this.buckets.clear();
