@@ -9,7 +9,7 @@
 
 use crate::config::{ExportConfig, ListMode, OverCap};
 use crate::error::{Error, ErrorCode};
-use crate::input::{Cell, RowSink};
+use crate::input::{missing_column_message, Cell, HeaderInfo, RowSink};
 use crate::mapping::Mapper;
 use crate::report::{
     Reject, RejectReason, SegmentCounts, SegmentReport, Totals, Warning, MAX_REJECTS,
@@ -23,6 +23,10 @@ use std::collections::HashMap;
 pub const MAX_BATCH: usize = 100;
 /// Examples kept per warning.
 const WARNING_EXAMPLES: usize = 5;
+/// Warning code: a CSV header name appears twice (ignoring case) and is not mapped.
+pub const WARN_DUPLICATE_COLUMN: &str = "DUPLICATE_COLUMN";
+/// Warning code: rows of a segment were rejected as not valid UTF-8.
+pub const WARN_INVALID_UTF8_ROWS: &str = "INVALID_UTF8_ROWS";
 
 /// One unique valid profile, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +218,7 @@ impl Plan {
                     list_title: s.list_title.clone(),
                     counts: s.counts.clone(),
                     invalid_by_reason: reasons,
+                    dialect: s.dialect.clone(),
                 })
                 .collect(),
             totals: self.totals(),
@@ -289,6 +294,9 @@ pub struct SegmentSummary {
     pub counts: SegmentCounts,
     /// Invalid rows per reason code.
     pub invalid_by_reason: ReasonCounts,
+    /// CSV sources: how the file was read (delimiter, encoding, BOM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<crate::input::Dialect>,
 }
 
 /// Counts per reject reason, serialised as an object `{ "EMAIL_INVALID": 3, ... }` in the
@@ -470,7 +478,7 @@ impl Planner {
         }
     }
 
-    fn warn(&mut self, code: &'static str, field: &str, row: u64) {
+    fn warn(&mut self, code: &'static str, field: &str, row: u64, hint: Option<&str>) {
         let segment = self.current.unwrap_or(0);
         // One warning per (code, field): at most a few dozen, so a linear search is enough.
         let i = match self
@@ -485,11 +493,15 @@ impl Planner {
                     field: field.to_string(),
                     count: 0,
                     examples: Vec::new(),
+                    hint: None,
                 });
                 self.warnings.len() - 1
             }
         };
         if let Some(w) = self.warnings.get_mut(i) {
+            if w.hint.is_none() {
+                w.hint = hint.map(str::to_string);
+            }
             w.count += 1;
             if w.examples.len() < WARNING_EXAMPLES {
                 w.examples.push(format!("{segment}:{row}"));
@@ -566,14 +578,23 @@ impl Planner {
 }
 
 impl RowSink for Planner {
-    fn columns(&mut self, missing: &[usize]) -> Result<(), Error> {
-        if missing.contains(&0) {
+    fn header(&mut self, header: &HeaderInfo<'_>) -> Result<(), Error> {
+        let segment = self.current.unwrap_or(0);
+        if let Some(s) = self.segments.get_mut(segment as usize) {
+            s.dialect = Some(header.dialect.clone());
+        }
+        for name in header.duplicates {
+            let hint = "the name appears more than once in the CSV header (ignoring case); it is not mapped, so nothing is read from it";
+            self.warn(WARN_DUPLICATE_COLUMN, name, 0, Some(hint));
+        }
+        if header.missing.contains(&0) {
             let field = self.mapper.fields().first().cloned().unwrap_or_default();
             return Err(Error::new(
                 ErrorCode::InputInvalid,
                 format!(
-                    "segment '{}': the email field '{field}' is not a column of this CSV file",
-                    self.segment_name()
+                    "segment '{}': {}",
+                    self.segment_name(),
+                    missing_column_message("email field", &field, header)
                 ),
             ));
         }
@@ -626,13 +647,13 @@ impl RowSink for Planner {
                 }
                 let mut fields = std::mem::take(&mut self.scratch);
                 fields.clear();
-                let mut warned: Vec<(&'static str, String)> = Vec::new();
+                let mut warned: Vec<(&'static str, String, Option<&'static str>)> = Vec::new();
                 self.mapper
-                    .write_fields(cells, &mut fields, &mut |code, field| {
-                        warned.push((code, field.to_string()))
+                    .write_fields(cells, &mut fields, &mut |code, field, hint| {
+                        warned.push((code, field.to_string(), hint))
                     });
-                for (code, field) in warned {
-                    self.warn(code, &field, row);
+                for (code, field, hint) in warned {
+                    self.warn(code, &field, row, hint);
                 }
                 let i = self.contacts.len() as u32;
                 self.contacts.push(PlannedContact {
@@ -654,6 +675,25 @@ impl RowSink for Planner {
         if let Some(c) = self.counts() {
             c.profiles_in += 1;
             c.invalid += 1;
+        }
+        if reason == RejectReason::InvalidUtf8 {
+            let segment = self.current.unwrap_or(0);
+            let encoding = self
+                .segments
+                .get(segment as usize)
+                .and_then(|s| s.dialect.as_ref())
+                .map_or("utf-8", |d| d.encoding.as_str());
+            let hint = if encoding == "utf-8" {
+                "these rows are not valid UTF-8: if the file was saved by Excel or another Windows program, set encoding: 'windows-1252' on this source".to_string()
+            } else {
+                format!("these rows are not valid {encoding}: check the source's encoding option")
+            };
+            self.warn(
+                WARN_INVALID_UTF8_ROWS,
+                &format!("segments[{segment}].profiles"),
+                row,
+                Some(&hint),
+            );
         }
         self.push_reject(row, reason, None, detail.map(str::to_string));
     }

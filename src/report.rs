@@ -4,6 +4,7 @@
 //! email address or the API key: rejects identify a row by segment, row number and the
 //! optional `idField` value only.
 
+use crate::input::Dialect;
 use serde::{Deserialize, Serialize};
 
 /// Why a profile row (or a contact) was not exported. Serialised as SCREAMING_SNAKE_CASE.
@@ -79,7 +80,10 @@ pub struct Reject {
 }
 
 /// A non-fatal problem, counted per code and field (e.g. a custom value that could not be
-/// coerced to its type: that field was left out, the contact was still exported).
+/// coerced to its type: that field was left out, the contact was still exported). Input
+/// warnings: `DUPLICATE_COLUMN` (a CSV header name that appears twice, not mapped; `field` is
+/// the name) and `INVALID_UTF8_ROWS` (rows rejected as not UTF-8; `field` is
+/// `segments[i].profiles`; the hint suggests the `encoding` option).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
@@ -91,6 +95,10 @@ pub struct Warning {
     pub count: u64,
     /// First few row references as `segment:row`, for finding examples.
     pub examples: Vec<String>,
+    /// What the values look like and how to read them (the first hint seen), e.g. "looks
+    /// like Unix seconds: set format 'epoch-s' on this custom field".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// Counts of one segment. Invariant: `profiles_in = invalid + duplicates + over_cap + memberships`
@@ -129,6 +137,10 @@ pub struct SegmentReport {
     pub list_id: Option<String>,
     /// Whether the list was created by this run.
     pub list_created: bool,
+    /// CSV sources: how the file was read (delimiter, encoding, BOM). Absent for other
+    /// sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<Dialect>,
     /// Counts.
     #[serde(flatten)]
     pub counts: SegmentCounts,

@@ -136,10 +136,10 @@ pub(super) fn match_header(
 /// How many names the missing-column message lists.
 const NAMES_SHOWN: usize = 5;
 
-/// The explanation for a projected `field` that is not a column: the columns found (the
-/// first few), how the file was read, and what to try (the delimiter, the encoding, or
-/// saving a workbook as CSV).
-pub fn missing_column_message(field: &str, header: &HeaderInfo<'_>) -> String {
+/// The explanation for a projected `field` that is not a column (`role` names it, e.g.
+/// `email field`): the columns found (the first few), how the file was read, and what to try
+/// (the delimiter, the encoding, or saving a workbook as CSV).
+pub fn missing_column_message(role: &str, field: &str, header: &HeaderInfo<'_>) -> String {
     let d = header.dialect;
     if let Some(binary) = header.binary {
         return format!(
@@ -187,7 +187,7 @@ pub fn missing_column_message(field: &str, header: &HeaderInfo<'_>) -> String {
     } else {
         "check the field name in the mapping, the delimiter (',', ';', '\\t' or '|') and the encoding (for example 'windows-1252')".to_string()
     };
-    format!("the field '{field}' is not a column of this CSV file (found {found}; {how}): {hint}")
+    format!("the {role} '{field}' is not a column of this CSV file (found {found}; {how}): {hint}")
 }
 
 #[cfg(test)]
@@ -240,7 +240,7 @@ mod tests {
             dialect: &dialect,
             binary: None,
         };
-        let m = missing_column_message("mail", &info);
+        let m = missing_column_message("field", "mail", &info);
         assert!(m.contains("'email;first_name;last_name'"), "{m}");
         assert!(m.contains("set delimiter: ';'"), "{m}");
         let names = vec![
@@ -255,7 +255,7 @@ mod tests {
             names: &names,
             ..info
         };
-        let m = missing_column_message("email", &info);
+        let m = missing_column_message("field", "email", &info);
         assert!(m.contains("and 1 more"), "{m}");
         assert!(m.contains("windows-1252"), "{m}");
     }

@@ -922,6 +922,7 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
                 source: "orders".into(),
                 name: "Orders".into(),
                 ty: "integer".into(),
+                ..CustomField::default()
             }],
             ..FieldMapping::default()
         },
