@@ -33,6 +33,10 @@ export interface CustomField {
   source: string;
   name: string;
   type: CustomFieldType;
+  /** Date fields: how values that are not ISO 8601 are read. */
+  format?: "epoch-ms" | "epoch-s" | "excel-serial" | "dd/mm/yyyy" | "mm/dd/yyyy" | "dd.mm.yyyy";
+  /** Integer and float fields: the decimal mark (default "."). */
+  decimal?: "." | ",";
 }
 
 /** Data matching: profile fields -> Autopilot fields. */
@@ -49,12 +53,27 @@ export interface FieldMapping {
 /** A chunk of bytes or text. */
 export type ByteChunk = Uint8Array | ArrayBuffer | ArrayBufferView | string;
 
+/** A WHATWG encoding label for byte sources (default UTF-8; a BOM wins). */
+export interface SourceEncoding {
+  encoding?: "utf-8" | "utf-16le" | "utf-16be" | "windows-1252" | "iso-8859-1" | (string & {});
+}
+
+/** How a CSV source was read. */
+export interface Dialect {
+  delimiter: "," | ";" | "\t" | "|";
+  /** false when given by the delimiter option. */
+  detected: boolean;
+  /** Lower-case WHATWG encoding name. */
+  encoding: string;
+  bom: boolean;
+}
+
 /** Where a segment's profiles come from. */
 export type ProfileSource =
   | Record<string, unknown>[]
-  | { csv: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> }
-  | { ndjson: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> }
-  | { json: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> }
+  | ({ csv: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk>; delimiter?: "," | ";" | "\t" | "|" } & SourceEncoding)
+  | ({ ndjson: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & SourceEncoding)
+  | ({ json: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & SourceEncoding)
   | Iterable<Record<string, unknown> | Record<string, unknown>[]>
   | AsyncIterable<Record<string, unknown> | Record<string, unknown>[]>;
 
@@ -164,6 +183,8 @@ export interface Warning {
   count: number;
   /** First few rows as "segment:row". */
   examples: string[];
+  /** What the values look like and how to read them. */
+  hint?: string;
 }
 
 /** Counts of one segment: profilesIn = invalid + duplicates + overCap + memberships. Rows are
@@ -184,6 +205,7 @@ export interface SegmentReport extends SegmentCounts {
   listTitle?: string;
   listId?: string;
   listCreated: boolean;
+  dialect?: Dialect;
 }
 
 export interface Totals {
@@ -258,6 +280,7 @@ export interface SegmentSummary extends SegmentCounts {
   name: string;
   listTitle?: string;
   invalidByReason: Record<string, number>;
+  dialect?: Dialect;
 }
 
 /** Dry-run result of preview. */
