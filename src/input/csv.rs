@@ -247,7 +247,7 @@ impl CsvParser {
     fn dispatch(&mut self, sink: &mut dyn RowSink) -> Result<(), Error> {
         let bytes = self.out.get(..self.out_len).unwrap_or(&[]);
         let ends = self.ends.get(..self.ends_len).unwrap_or(&[]);
-        if is_blank(bytes, ends, self.delimiter) {
+        if is_blank(bytes, ends, self.delimiter, self.quotes) {
             return Ok(());
         }
         let Some(header) = &self.header else {
@@ -357,7 +357,9 @@ fn field_bytes<'t>(bytes: &'t [u8], ends: &[usize], i: usize) -> &'t [u8] {
 }
 
 /// A line that holds nothing but spaces or tabs is not a record (csv-core already skips
-/// empty lines): one field of them, or, with the tab delimiter, any number.
-fn is_blank(bytes: &[u8], ends: &[usize], delimiter: u8) -> bool {
-    (ends.len() <= 1 || delimiter == b'\t') && bytes.iter().all(|&b| b == b' ' || b == b'\t')
+/// empty lines): one field of them, or, with the tab delimiter, any number of unquoted
+/// ones (`quotes`: quote characters in the record).
+fn is_blank(bytes: &[u8], ends: &[usize], delimiter: u8, quotes: usize) -> bool {
+    (ends.len() <= 1 || (delimiter == b'\t' && quotes == 0))
+        && bytes.iter().all(|&b| b == b' ' || b == b'\t')
 }
