@@ -85,7 +85,7 @@ pub(super) struct CsvParser {
     /// After the header: the columns and the projection.
     header: Option<Header>,
     dialect: Option<Dialect>,
-    /// How the bytes were decoded, and whether they look binary (set by the caller).
+    /// How the bytes were decoded, and their binary-file signature (set by the caller).
     decoded: Decoded,
     binary: Option<Binary>,
     /// Records counted so far (header and blank lines excluded).
@@ -316,12 +316,21 @@ impl CsvParser {
             encoding: self.decoded.encoding.name().to_string(),
             bom: self.decoded.bom,
         };
+        // NUL characters in the header itself (not anywhere in the file, which would depend
+        // on how much was read yet) mean a binary file or UTF-16 without a BOM.
+        let binary = self.binary.or_else(|| {
+            header
+                .names
+                .iter()
+                .any(|n| n.contains('\0'))
+                .then_some(Binary::NulBytes)
+        });
         let result = sink.header(&HeaderInfo {
             names: &header.names,
             missing: &header.missing,
             duplicates: &header.duplicates,
             dialect: &dialect,
-            binary: self.binary,
+            binary,
         });
         self.header = Some(header);
         self.dialect = Some(dialect);

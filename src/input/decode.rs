@@ -118,7 +118,8 @@ enum Mode {
     UserDefined,
 }
 
-/// Receives decoded UTF-8 bytes, how they were decoded, and whether the input looks binary.
+/// Receives decoded UTF-8 bytes, how they were decoded, and the binary-file signature of the
+/// input, if any.
 pub(super) type Emit<'a> = dyn FnMut(&[u8], Decoded, Option<Binary>) -> Result<(), Error> + 'a;
 
 /// The streaming decoder of one source.
@@ -159,7 +160,14 @@ impl Decoder {
         self.decided
     }
 
-    /// What kind of binary file the raw bytes look like, if any.
+    /// The binary-file signature at the start of the raw bytes, if any. Deterministic for
+    /// whatever chunking once output was emitted: no signature contains a line break.
+    pub(super) fn signature(&self) -> Option<Binary> {
+        Binary::from_signature(&self.head)
+    }
+
+    /// What kind of binary file the raw bytes look like, if any: a signature, or NUL bytes
+    /// among the first 8 KiB (final only at the end of the input).
     pub(super) fn binary(&self) -> Option<Binary> {
         if let Some(kind) = Binary::from_signature(&self.head) {
             return Some(kind);
@@ -192,8 +200,8 @@ impl Decoder {
                 replay = held;
             }
         }
-        let (decoded, binary) = (self.decided, self.binary());
-        let mut emit = |b: &[u8]| emit(b, decoded, binary);
+        let (decoded, signature) = (self.decided, self.signature());
+        let mut emit = |b: &[u8]| emit(b, decoded, signature);
         self.run(&replay, &mut emit)?;
         self.run(rest, &mut emit)
     }
@@ -205,8 +213,8 @@ impl Decoder {
             replay = std::mem::take(held);
             self.decide(Sniff::NoBom);
         }
-        let (decoded, binary) = (self.decided, self.binary());
-        let mut emit = |b: &[u8]| emit(b, decoded, binary);
+        let (decoded, signature) = (self.decided, self.signature());
+        let mut emit = |b: &[u8]| emit(b, decoded, signature);
         self.run(&replay, &mut emit)?;
         if let Mode::Utf16 { byte, high, .. } = &mut self.mode {
             // An odd last byte, or a high surrogate at the very end, is invalid.

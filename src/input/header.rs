@@ -30,7 +30,8 @@ pub struct HeaderInfo<'a> {
     pub duplicates: &'a [String],
     /// How the file was read.
     pub dialect: &'a Dialect,
-    /// The kind of binary file the bytes look like, if any.
+    /// The kind of binary file the bytes look like, if any (by the signature of the first
+    /// bytes, or NUL characters in the header).
     pub binary: Option<Binary>,
 }
 

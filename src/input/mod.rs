@@ -302,7 +302,7 @@ impl Parser {
         if result.is_ok() {
             if let Inner::Csv(p) = &mut self.inner {
                 let d = self.decoder.decoded();
-                p.set_source(d, self.decoder.binary());
+                p.set_source(d, self.decoder.signature());
             }
             result = self.inner.finish(sink);
         }
