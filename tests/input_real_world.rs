@@ -109,7 +109,7 @@ fn case_1_semicolon_tab_and_pipe_are_detected() {
     )
     .unwrap();
     assert_eq!(contacts(&p)[0]["FirstName"], "Ada, Countess");
-    assert_eq!(p.segments[0].dialect.as_ref().unwrap().detected, false);
+    assert!(!p.segments[0].dialect.as_ref().unwrap().detected);
 }
 
 #[test]
