@@ -99,7 +99,10 @@ fn case_1_semicolon_tab_and_pipe_are_detected() {
             s["segments"][0]["dialect"],
             json!({"delimiter": shown, "detected": true, "encoding": "utf-8", "bom": false})
         );
-        assert_eq!(p.segments[0].dialect.as_ref().unwrap().delimiter, shown);
+        // The report's segments are these SegmentReports: the dialect is in the report too.
+        let report_segment = serde_json::to_value(&p.segments[0]).unwrap();
+        assert_eq!(report_segment["dialect"]["delimiter"], shown);
+        assert_eq!(report_segment["dialect"]["encoding"], "utf-8");
     }
     // Declared: a comma inside a semicolon file is data.
     let p = plan(

@@ -220,7 +220,7 @@ impl Decoder {
             // An odd last byte, or a high surrogate at the very end, is invalid.
             let invalid = usize::from(byte.take().is_some()) + usize::from(high.take().is_some());
             if invalid > 0 {
-                emit(&[INVALID; 2][..invalid])?;
+                emit([INVALID; 2].get(..invalid).unwrap_or(&[]))?;
             }
         }
         Ok(())

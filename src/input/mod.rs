@@ -60,7 +60,8 @@ use std::fmt;
 /// The format of a byte source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// RFC 4180 CSV with a header row (optional UTF-8 BOM, CRLF or LF).
+    /// RFC 4180 CSV with a header row (CRLF, LF or CR; delimiter `,` `;` tab or `|`,
+    /// declared or detected; see the module documentation).
     Csv,
     /// One JSON object per line.
     Ndjson,
