@@ -1,7 +1,8 @@
 //! Generated from encoding_rs 0.8.44 (the WHATWG Encoding Standard): every encoding label,
 //! and the index of each single-byte encoding for bytes 0x80..=0xFF (0 = unmapped byte).
-//! Do not edit by hand: `tests/input_encodings.rs` checks every label and every byte against
-//! encoding_rs, and regenerates this file with `REGENERATE_ENCODINGS=1`.
+//! Do not edit by hand: written by `tests/tools/gen_encodings.rs` (see its header);
+//! `tests/input_encodings.rs` checks every byte of every table and the labels against
+//! encoding_rs.
 
 /// Encoding id of UTF-8.
 pub(super) const UTF_8: u8 = 0;

@@ -1,3 +1,14 @@
+//! Writes `src/input/encodings.rs` from encoding_rs (the WHATWG Encoding Standard): every
+//! label with its encoding, and the index of each single-byte encoding. A standalone program,
+//! not part of the build: put it as `src/main.rs` of a scratch crate that depends on
+//! `encoding_rs = "=0.8.44"`, then
+//!
+//! ```sh
+//! cargo run -- ~/.cargo/registry/src/*/encoding_rs-0.8.44/src/lib.rs > src/input/encodings.rs
+//! ```
+//!
+//! (it reads the label list, `LABELS_SORTED`, from encoding_rs's source, since encoding_rs
+//! does not export it), and run `cargo fmt`.
 use encoding_rs::*;
 use std::fmt::Write;
 fn main() {
