@@ -93,7 +93,8 @@ pub struct Warning {
     pub field: String,
     /// How many values.
     pub count: u64,
-    /// First few row references as `segment:row`, for finding examples.
+    /// First few row references as `segment:row`, for finding examples (`segment:0` is the
+    /// CSV header).
     pub examples: Vec<String>,
     /// What the values look like and how to read them (the first hint seen), e.g. "looks
     /// like Unix seconds: set format 'epoch-s' on this custom field".
