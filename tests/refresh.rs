@@ -93,7 +93,11 @@ fn expected_mirror(runs: &[&[Person]]) -> Store {
             store.insert(email(i), (email(i), fields(i, p), lists));
         }
         if last {
-            for (i, _) in people.iter().enumerate().filter(|(_, p)| p.segments.is_empty()) {
+            for (i, _) in people
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.segments.is_empty())
+            {
                 if let Some(c) = store.get_mut(&email(i)) {
                     c.2.clear();
                 }
@@ -126,7 +130,8 @@ fn refresh(
         ..Settings::default()
     };
     let mut run = Run::new(cfg.clone(), settings, None, state, T0, server.now).expect("starts");
-    run.attach(sim::plan(cfg, &ds), server.now).expect("attaches");
+    run.attach(sim::plan(cfg, &ds), server.now)
+        .expect("attaches");
     server.drive(&mut run, None);
     let report = run.report(server.now);
     (run, report)
@@ -187,7 +192,10 @@ fn a_one_percent_refresh_sends_only_the_changes_and_removes_exactly_the_leavers(
     assert_eq!(r1.status, RunStatus::Succeeded, "{:?}", r1.error);
     let memberships = r1.totals.memberships;
     let per = r1.sync_state.len() as f64 / memberships as f64;
-    println!("state: {} bytes for {memberships} memberships = {per:.2} bytes each", r1.sync_state.len());
+    println!(
+        "state: {} bytes for {memberships} memberships = {per:.2} bytes each",
+        r1.sync_state.len()
+    );
     assert!(per <= 32.0, "{per} bytes per membership");
 
     let (next, changed, added, leavers) = one_percent(&people, k, 2);
@@ -199,7 +207,11 @@ fn a_one_percent_refresh_sends_only_the_changes_and_removes_exactly_the_leavers(
     let bound = (changed + added).div_ceil(100) + 3;
     println!("refresh: {changed} changed + {added} new memberships, {leavers} leavers: {upserts} upserts (bound {bound}), {} removals", server.removal_requests().count());
     assert!(upserts as u64 <= bound, "{upserts} upserts > {bound}");
-    assert_eq!(server.removal_requests().count() as u64, leavers, "one removal per leaver");
+    assert_eq!(
+        server.removal_requests().count() as u64,
+        leavers,
+        "one removal per leaver"
+    );
     assert_eq!(r2.totals.removed, leavers);
     assert_eq!(r2.totals.exported, changed + added);
     assert_eq!(
@@ -214,7 +226,10 @@ fn a_one_percent_refresh_sends_only_the_changes_and_removes_exactly_the_leavers(
         .filter(|(i, p)| *i >= people.len() || p.first != people[*i].first)
         .map(|(i, _)| email(i))
         .collect();
-    for e in server.log[log_before..].iter().flat_map(|e| e.emails.iter()) {
+    for e in server.log[log_before..]
+        .iter()
+        .flat_map(|e| e.emails.iter())
+    {
         assert!(renamed.contains(e), "{e} was sent but did not change");
     }
     server.assert_store(&expected_mirror(&[&people, &next]));
@@ -223,7 +238,11 @@ fn a_one_percent_refresh_sends_only_the_changes_and_removes_exactly_the_leavers(
     let writes = server.writes().count();
     let (_, r3) = refresh(&mut server, &cfg, &next, k, Some(&r2.sync_state), 3);
     assert_eq!(r3.status, RunStatus::Succeeded);
-    assert_eq!(server.writes().count(), writes, "a no-change refresh writes nothing");
+    assert_eq!(
+        server.writes().count(),
+        writes,
+        "a no-change refresh writes nothing"
+    );
     assert_eq!(r3.totals.unchanged, r3.totals.memberships);
     assert_eq!(r3.requests.sent, 2, "GET /account and GET /lists only");
 }
@@ -242,16 +261,36 @@ fn mirror_never_removes_members_it_did_not_place_and_add_mode_removes_nobody() {
     let mut next = people.clone();
     assert!(next[2].segments.remove(&0));
     // Add mode removes nobody, and keeps the leaver in the state.
-    let (_, r2) = refresh(&mut server, &config(k, false), &next, k, Some(&r1.sync_state), 2);
+    let (_, r2) = refresh(
+        &mut server,
+        &config(k, false),
+        &next,
+        k,
+        Some(&r1.sync_state),
+        2,
+    );
     assert_eq!((r2.status, r2.totals.removed), (RunStatus::Succeeded, 0));
     assert_eq!(server.removal_requests().count(), 0);
     // Mirror removes exactly the leaver; the member added by hand stays.
-    let (_, r3) = refresh(&mut server, &config(k, true), &next, k, Some(&r2.sync_state), 3);
+    let (_, r3) = refresh(
+        &mut server,
+        &config(k, true),
+        &next,
+        k,
+        Some(&r2.sync_state),
+        3,
+    );
     assert_eq!((r3.status, r3.totals.removed), (RunStatus::Succeeded, 1));
     assert_eq!(server.removal_requests().count(), 1);
     let snap = server.snapshot();
-    assert!(snap[&email(1)].2.contains(&title(0)), "the member added by hand was removed");
-    assert!(!snap[&email(2)].2.contains(&title(0)), "the leaver is still on the list");
+    assert!(
+        snap[&email(1)].2.contains(&title(0)),
+        "the member added by hand was removed"
+    );
+    assert!(
+        !snap[&email(2)].2.contains(&title(0)),
+        "the leaver is still on the list"
+    );
 }
 
 #[test]
@@ -299,7 +338,8 @@ fn a_state_of_another_account_or_base_url_is_refused_before_any_write() {
     assert_eq!(other.writes().count(), 0, "nothing written");
     // The same account with a rotated key: no re-send.
     let mut rotated = cfg.clone();
-    rotated.connection.api_key = autopilot_export::config::ApiKey::new("fedcba9876543210fedcba9876543210");
+    rotated.connection.api_key =
+        autopilot_export::config::ApiKey::new("fedcba9876543210fedcba9876543210");
     let writes = server.writes().count();
     let (_, r2) = refresh(&mut server, &rotated, &people, k, Some(&r1.sync_state), 3);
     assert_eq!(r2.status, RunStatus::Succeeded);
@@ -307,7 +347,15 @@ fn a_state_of_another_account_or_base_url_is_refused_before_any_write() {
     // Another base URL: refused before any request at all.
     let mut moved = cfg.clone();
     moved.connection.base_url = Some("https://api.example.test/v1".into());
-    let e = Run::new(moved, Settings::default(), None, Some(&r1.sync_state), T0, T0).unwrap_err();
+    let e = Run::new(
+        moved,
+        Settings::default(),
+        None,
+        Some(&r1.sync_state),
+        T0,
+        T0,
+    )
+    .unwrap_err();
     assert_eq!(e.code, ErrorCode::StateMismatch);
     // A damaged state.
     let mut bad = r1.sync_state.clone();
@@ -328,7 +376,10 @@ fn a_list_deleted_in_autopilot_is_recreated_and_filled_again() {
     let (_, r2) = refresh(&mut server, &cfg, &people, k, Some(&r1.sync_state), 2);
     assert_eq!(r2.status, RunStatus::Succeeded, "{:?}", r2.error);
     assert!(r2.segments[0].list_created);
-    assert_eq!(r2.segments[0].counts.exported, members0, "all its memberships sent again");
+    assert_eq!(
+        r2.segments[0].counts.exported, members0,
+        "all its memberships sent again"
+    );
     assert_eq!(r2.segments[1].counts.exported, 0);
     assert_eq!(r2.totals.removed, 0);
     server.assert_store(&expected_mirror(&[&people]));
@@ -354,25 +405,74 @@ fn cancel_and_resume_of_a_refresh_ends_exactly_like_an_uninterrupted_one() {
         let mut server = Sim::new(SimConfig::default());
         let (_, base) = refresh(&mut server, &cfg, &people, k, None, seed);
         let ds = dataset(&next, k);
-        let mut first = Run::new(cfg.clone(), Settings { seed, ..Settings::default() }, None, Some(&base.sync_state), T0, server.now).unwrap();
+        let mut first = Run::new(
+            cfg.clone(),
+            Settings {
+                seed,
+                ..Settings::default()
+            },
+            None,
+            Some(&base.sync_state),
+            T0,
+            server.now,
+        )
+        .unwrap();
         first.attach(sim::plan(&cfg, &ds), server.now).unwrap();
         let cancel_at = server.now + rng.f64() * duration;
         server.drive(&mut first, Some(cancel_at));
         let cut = first.report(server.now);
-        assert!(matches!(cut.status, RunStatus::Cancelled | RunStatus::Succeeded));
-        let mut second = Run::new(cfg.clone(), Settings { seed: seed + 1, ..Settings::default() }, Some(cut.checkpoint.clone()), Some(&cut.sync_state), T0, server.now).unwrap();
+        assert!(matches!(
+            cut.status,
+            RunStatus::Cancelled | RunStatus::Succeeded
+        ));
+        let mut second = Run::new(
+            cfg.clone(),
+            Settings {
+                seed: seed + 1,
+                ..Settings::default()
+            },
+            Some(cut.checkpoint.clone()),
+            Some(&cut.sync_state),
+            T0,
+            server.now,
+        )
+        .unwrap();
         second.attach(sim::plan(&cfg, &ds), server.now).unwrap();
         server.drive(&mut second, None);
         server.flush();
         let end = second.report(server.now);
-        assert_eq!(end.status, RunStatus::Succeeded, "seed {seed}: {:?}", end.error);
-        assert!(reference.snapshot() == server.snapshot(), "seed {seed}: stores differ");
-        assert_eq!((end.totals.exported, end.totals.removed, end.totals.unchanged), (done.totals.exported, done.totals.removed, done.totals.unchanged), "seed {seed}");
+        assert_eq!(
+            end.status,
+            RunStatus::Succeeded,
+            "seed {seed}: {:?}",
+            end.error
+        );
+        assert!(
+            reference.snapshot() == server.snapshot(),
+            "seed {seed}: stores differ"
+        );
+        assert_eq!(
+            (
+                end.totals.exported,
+                end.totals.removed,
+                end.totals.unchanged
+            ),
+            (
+                done.totals.exported,
+                done.totals.removed,
+                done.totals.unchanged
+            ),
+            "seed {seed}"
+        );
         // The next refresh from the resumed state writes nothing.
         let writes = server.writes().count();
         let (_, after) = refresh(&mut server, &cfg, &next, k, Some(&end.sync_state), seed);
         assert_eq!(after.status, RunStatus::Succeeded);
-        assert_eq!(server.writes().count(), writes, "seed {seed}: the resumed state is complete");
+        assert_eq!(
+            server.writes().count(),
+            writes,
+            "seed {seed}: the resumed state is complete"
+        );
     }
 }
 
@@ -383,17 +483,34 @@ fn a_budget_pauses_the_run_and_the_slices_add_up() {
     let cfg = config(k, true);
     let ds = dataset(&people, k);
     let mut server = Sim::new(SimConfig::default());
-    let (mut checkpoint, mut state): (Option<autopilot_export::report::Checkpoint>, Option<Vec<u8>>) = (None, None);
+    let (mut checkpoint, mut state): (
+        Option<autopilot_export::report::Checkpoint>,
+        Option<Vec<u8>>,
+    ) = (None, None);
     let mut slices = 0;
     let report = loop {
         slices += 1;
         assert!(slices < 100, "too many slices");
         let before = server.stats.requests;
-        let settings = Settings { max_requests: Some(15), ..Settings::default() };
-        let mut run = Run::new(cfg.clone(), settings, checkpoint.clone(), state.as_deref(), T0, server.now).unwrap();
+        let settings = Settings {
+            max_requests: Some(15),
+            ..Settings::default()
+        };
+        let mut run = Run::new(
+            cfg.clone(),
+            settings,
+            checkpoint.clone(),
+            state.as_deref(),
+            T0,
+            server.now,
+        )
+        .unwrap();
         run.attach(sim::plan(&cfg, &ds), server.now).unwrap();
         server.drive(&mut run, None);
-        assert!(server.stats.requests - before <= 15, "slice {slices} sent more than its budget");
+        assert!(
+            server.stats.requests - before <= 15,
+            "slice {slices} sent more than its budget"
+        );
         let r = run.report(server.now);
         if r.status != RunStatus::Paused {
             break r;
@@ -405,7 +522,10 @@ fn a_budget_pauses_the_run_and_the_slices_add_up() {
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
     assert!(slices > 3);
     assert_eq!(report.totals.exported, report.totals.memberships);
-    assert_eq!(server.stats.list_gets, 1, "the lists are read once, not per slice");
+    assert_eq!(
+        server.stats.list_gets, 1,
+        "the lists are read once, not per slice"
+    );
     server.assert_store(&expected_mirror(&[&people]));
     sim::assert_finished_invariants(&report);
 }

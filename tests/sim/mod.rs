@@ -972,6 +972,7 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
                 source: "orders".into(),
                 name: "Orders".into(),
                 ty: "integer".into(),
+                ..CustomField::default()
             }],
             ..FieldMapping::default()
         },
@@ -1125,9 +1126,7 @@ impl Sim {
 
     /// Log entries of the `DELETE /list/{id}/contact/{id}` requests.
     pub fn removal_requests(&self) -> impl Iterator<Item = &LogEntry> {
-        self.log
-            .iter()
-            .filter(|e| e.method == Method::Delete)
+        self.log.iter().filter(|e| e.method == Method::Delete)
     }
 
     /// Log entries of write requests (`POST`, `DELETE`).
