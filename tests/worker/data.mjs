@@ -40,7 +40,7 @@ export function destinationConfig({ emulatorUrl, urls, run = {}, schedule = null
   return {
     connection: { displayName: 'Edge worker test', consent: true, exportUser: 'ops@example.com', baseUrl: emulatorUrl },
     apiKeySecret: 'AUTOPILOT_API_KEY',
-    mapping: MAPPING,
+    mapping: structuredClone(MAPPING),
     segments: urls.map((url, i) => ({
       name: String.fromCharCode(65 + i),
       profiles: { url, format: 'csv', ...(tokenSecret ? { headerSecrets: { Authorization: tokenSecret } } : {}) },

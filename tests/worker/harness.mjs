@@ -61,17 +61,53 @@ function freePort() {
 }
 
 /**
+ * Test-only main modules wrapping the Worker (never shipped): the Destination class with
+ * every alarm delivered twice, or with one injected storage fault at the commit of slice 2.
+ */
+const TEST_ENTRIES = {
+  twice: `export { default, Registry } from './index.mjs';
+import { Destination as Real } from './destination.mjs';
+export class Destination extends Real {
+  async alarm(info) {
+    // Delivered twice at once (the second finds the step running), then once more afterwards.
+    await Promise.all([super.alarm(info), super.alarm(info)]);
+    await super.alarm(info);
+  }
+}
+`,
+  'throw-once': `export { default, Registry } from './index.mjs';
+import { Destination as Real } from './destination.mjs';
+let thrown = false;
+export class Destination extends Real {
+  constructor(ctx, env) {
+    super(ctx, env);
+    const putJson = this.blobs.putJson.bind(this.blobs);
+    this.blobs.putJson = (name, value) => {
+      if (!thrown && name.startsWith('cp/') && this.kv.get('run')?.slice === 2) {
+        thrown = true;
+        throw new Error('injected storage fault');
+      }
+      return putJson(name, value);
+    };
+  }
+}
+`,
+};
+
+/**
  * Lays out a workerd directory for the Worker.
- * @param {{vars?: Record<string, string>, secrets?: Record<string, string>}} [opts]
- *   extra text bindings (e.g. STORAGE_CHUNK_BYTES), secrets replacing SECRETS
+ * @param {{vars?: Record<string, string>, secrets?: Record<string, string>, entry?: keyof TEST_ENTRIES}} [opts]
+ *   extra text bindings (e.g. STORAGE_CHUNK_BYTES), secrets replacing SECRETS, a test entry
  * @returns {Promise<{dir: string, storage: string, port: number, cronPort: number, remove: () => void}>}
  */
-export async function layout({ vars = {}, secrets = SECRETS } = {}) {
+export async function layout({ vars = {}, secrets = SECRETS, entry } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'apx-worker-'));
   const storage = join(dir, 'do');
   mkdirSync(storage);
   cpSync(WORKER_SRC, join(dir, 'src'), { recursive: true });
-  const own = readdirSync(join(dir, 'src')).filter((f) => f.endsWith('.mjs')).sort((a, b) => (a === 'index.mjs' ? -1 : b === 'index.mjs' ? 1 : a.localeCompare(b)));
+  if (entry) writeFileSync(join(dir, 'src/test-entry.mjs'), TEST_ENTRIES[entry]);
+  const main = entry ? 'test-entry.mjs' : 'index.mjs';
+  const own = readdirSync(join(dir, 'src')).filter((f) => f.endsWith('.mjs')).sort((a, b) => (a === main ? -1 : b === main ? 1 : a.localeCompare(b)));
   const modules = [
     // Flat module names, as wrangler bundles them: a bare `import 'autopilot-export'` from any
     // of them resolves to the package module of that name.

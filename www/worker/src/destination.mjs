@@ -166,7 +166,10 @@ export class Destination extends DurableObject {
 
   /** One step of the refresh in progress (see the file comment). */
   async alarm() {
-    if (this.active) return; // a step of this instance is running: a duplicate delivery
+    if (this.active) {
+      console.log(`destination ${this.kv.get(ID)}: duplicate alarm ignored (a step is running)`);
+      return;
+    }
     const run = this.kv.get(RUN);
     if (!run) return; // nothing to do: a stale or duplicate alarm
     this.active = { runId: run.id, controller: new AbortController(), progress: undefined };

@@ -1,0 +1,111 @@
+// Eviction, crashes and repeated alarms, in workerd against the emulator:
+// - workerd is killed (SIGKILL) in the middle of a slice and started again on the same storage
+//   directory: the persisted alarm continues the run from the last stored checkpoint, and the
+//   batches sent twice are no more than those the killed slice had sent without storing them
+//   (plus what slices left in flight when they stopped);
+// - every alarm is delivered twice, once concurrently and once again after it finished;
+// - a step's handler throws once (a storage fault at the commit) and is retried.
+// Each run ends with the emulator exactly equal to the segments.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startEmulator } from '../emulator/index.mjs';
+import { startFileServer } from './files.mjs';
+import { layout, packageBuilt, sleep, start, waitFor } from './harness.mjs';
+import { assertExactState, destinationConfig, makeSegments, minimumBatches, serveSegments, upserts } from './data.mjs';
+
+const BUDGET = 45;
+
+let files;
+let segments;
+let urls;
+const cleanup = [];
+
+before(async () => {
+  assert.ok(packageBuilt(), 'run pkg-template/build.sh first');
+  files = await startFileServer();
+  segments = makeSegments({ unique: 20_000, seed: 29 });
+  urls = serveSegments(files, segments);
+});
+after(async () => {
+  for (const f of cleanup.reverse()) await f();
+  await files?.stop();
+});
+
+async function setup({ rate, latencyMs, entry }) {
+  const emu = await startEmulator({ ratePerSecond: rate, burst: rate, latencyMs });
+  cleanup.push(() => emu.stop());
+  const box = await layout({ entry });
+  cleanup.push(async () => box.remove());
+  const worker = await start(box);
+  cleanup.push(() => worker.kill());
+  const config = destinationConfig({ emulatorUrl: emu.url, urls, run: { maxRequests: BUDGET, ratePerSecond: rate } });
+  const r = await worker.api('PUT', '/destinations/d', config);
+  assert.equal(r.status, 200, r.text);
+  return { emu, box, worker };
+}
+
+test('killed in the middle of a slice and started again, the run completes without re-sending stored work', async (t) => {
+  const { emu, box, worker } = await setup({ rate: 20, latencyMs: 100 });
+  const started = await worker.api('POST', '/destinations/d/run');
+  assert.equal(started.status, 202, started.text);
+  // Kill once the export is well under way (bounded wait).
+  const deadline = Date.now() + 60_000;
+  while (upserts(emu.state()) < 100) {
+    assert.ok(Date.now() < deadline, 'the export did not get going');
+    await sleep(20);
+  }
+  await worker.kill();
+  const atKill = upserts(emu.state());
+  assert.ok(atKill < minimumBatches(segments), 'killed before the end');
+
+  const again = await start(box);
+  cleanup.push(() => again.kill());
+  const s = await waitFor(again, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 120_000 });
+  const run = s.lastRun;
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.error ?? run.report?.error));
+  const state = emu.state();
+  assertExactState(state, segments);
+
+  assert.equal(run.interruptions.length, 1, 'the killed slice is recorded as interrupted');
+  const [cut] = run.interruptions;
+  const retried = run.sliceLog.find((x) => x.slice === cut.slice);
+  assert.equal(retried.attempt, 2, 'the interrupted slice ran again as attempt 2');
+  assert.equal(retried.batchesBefore, cut.batchesBefore, 'from the checkpoint stored before the kill');
+  for (const x of run.sliceLog) assert.ok(x.sent <= BUDGET, `slice ${x.slice} sent ${x.sent}`);
+
+  // Batches sent twice <= sent by the killed slice but not stored (upserts that had reached the
+  // emulator at the kill beyond the stored checkpoint) + those slices abandoned in flight.
+  const resent = upserts(state) - minimumBatches(segments);
+  const unstored = atKill - cut.batchesBefore;
+  t.diagnostic(`killed at ${atKill} upserts in slice ${cut.slice} (checkpoint ${cut.batchesBefore} batches); re-sent ${resent}, unstored ${unstored}, abandoned ${run.slices.abandoned}`);
+  assert.ok(unstored <= BUDGET, `the killed slice had sent ${unstored} unstored batches`);
+  assert.ok(resent <= unstored + run.slices.abandoned, `re-sent ${resent} > ${unstored} unstored + ${run.slices.abandoned} abandoned`);
+});
+
+test('alarms delivered twice (at once, and again afterwards) send nothing twice', async () => {
+  const { emu, worker } = await setup({ rate: 100, latencyMs: 10, entry: 'twice' });
+  assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
+  const s = await waitFor(worker, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 120_000 });
+  const run = s.lastRun;
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.error ?? run.report?.error));
+  const state = emu.state();
+  assertExactState(state, segments);
+  assert.deepEqual(run.interruptions, []);
+  assert.deepEqual(run.sliceLog.map((x) => x.attempt), run.sliceLog.map(() => 1), 'each slice ran once');
+  const resent = upserts(state) - minimumBatches(segments);
+  assert.ok(resent <= run.slices.abandoned, `re-sent ${resent}, abandoned ${run.slices.abandoned}`);
+  assert.match(worker.output(), /duplicate alarm ignored/, 'the concurrent deliveries happened');
+});
+
+test('a step that throws is retried from the stored checkpoint', async () => {
+  const { emu, worker } = await setup({ rate: 100, latencyMs: 10, entry: 'throw-once' });
+  assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
+  const s = await waitFor(worker, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 120_000 });
+  const run = s.lastRun;
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.error ?? run.report?.error));
+  assertExactState(emu.state(), segments);
+  assert.match(worker.output(), /step failed \(1\/5\)/);
+  assert.equal(run.interruptions.length, 1, 'the failed attempt is recorded');
+  const resent = upserts(emu.state()) - minimumBatches(segments);
+  assert.ok(resent <= BUDGET + run.slices.abandoned, `re-sent ${resent}: at most the failed slice's requests`);
+});
