@@ -30,12 +30,17 @@ pub mod autopilot;
 pub mod config;
 pub mod email;
 pub mod error;
+pub mod http;
 pub mod input;
 pub mod mapping;
+pub mod meta;
 pub mod pacing;
 pub mod plan;
+pub mod read;
 pub mod report;
 pub mod run;
+pub mod summary;
+pub mod sync;
 pub mod util;
 
 #[cfg(target_arch = "wasm32")]
@@ -43,5 +48,6 @@ pub mod wasm;
 
 pub use config::{Connection, ExportConfig, FieldMapping};
 pub use error::{Error, ErrorCode, Issue};
-pub use plan::{Plan, PlanSummary, Planner};
+pub use plan::{Plan, Planner};
+pub use summary::PlanSummary;
 pub use report::{Checkpoint, ExportReport, Progress};
