@@ -17,7 +17,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { BENCH_KEY, fmtMs, loadPkg, parseArgs, startEmulatorProcess, toCsv } from './common.mjs';
-import { startFileServer } from '../worker/files.mjs';
+import { startFileServer } from '../emulator/files.mjs';
 import { SECRETS, layout, start, waitFor } from '../worker/harness.mjs';
 import { destinationConfig, makeSegments, minimumBatches } from '../worker/data.mjs';
 

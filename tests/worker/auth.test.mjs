@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startEmulator } from '../emulator/index.mjs';
-import { startFileServer } from './files.mjs';
+import { startFileServer } from '../emulator/files.mjs';
 import { SECRETS, layout, packageBuilt, sleep, start } from './harness.mjs';
 import { destinationConfig, makeSegments, serveSegments } from './data.mjs';
 

@@ -81,3 +81,23 @@ test('a slice job takes the key from its secret and the stored bytes as sources'
   assert.deepEqual(job.segments.map((s) => [s.name, Object.keys(s.profiles)]), [['A', ['csv']], ['B', ['csv']]]);
   assert.deepEqual(cfg.connection.apiKey, undefined, 'the stored configuration is not changed');
 });
+
+test('run option bounds come from the package\'s metadata, whatever they are', () => {
+  // A stand-in package whose metadata says something else than any real default: the worker
+  // must follow it (it keeps no bound of its own besides the platform's).
+  const stub = {
+    validateExportConfig: () => [],
+    metadata: () => ({ options: [
+      { name: 'ratePerSecond', min: 0, minExclusive: true, max: 7, integer: false },
+      { name: 'maxRequests', min: 3, minExclusive: false, max: 40, integer: true },
+    ] }),
+  };
+  const check = (run) => checkConfig({ ...good(), run }, SECRETS, stub).issues.map((i) => `${i.path} ${i.code}`);
+  assert.deepEqual(check({ ratePerSecond: 7, maxRequests: 3 }), []);
+  assert.deepEqual(check({ ratePerSecond: 0 }), ['run.ratePerSecond OPTION_OUT_OF_RANGE']);
+  assert.deepEqual(check({ ratePerSecond: 7.5 }), ['run.ratePerSecond OPTION_OUT_OF_RANGE']);
+  assert.deepEqual(check({ maxRequests: 2.5 }), ['run.maxRequests OPTION_OUT_OF_RANGE']);
+  assert.deepEqual(check({ maxRequests: 41 }), ['run.maxRequests OPTION_OUT_OF_RANGE']);
+  assert.deepEqual(check({ maxRequests: '10' }), ['run.maxRequests OPTION_OUT_OF_RANGE']);
+  assert.deepEqual(check({ retries: 3 }), ['run.retries UNKNOWN_FIELD']);
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startEmulator } from '../emulator/index.mjs';
 import { toCsv } from '../bench/common.mjs';
-import { startFileServer } from './files.mjs';
+import { startFileServer } from '../emulator/files.mjs';
 import { SECRETS, layout, packageBuilt, sleep, start, waitFor } from './harness.mjs';
 import { assertExactState, destinationConfig, makeSegments, serveSegments, upserts } from './data.mjs';
 
@@ -40,6 +40,7 @@ test('a failed or partial download ends the refresh before any request to Autopi
     ['HTTP 500', files.put('/err.csv', csv, { status: 500 }), /HTTP 500/],
     ['HTTP 404', `${files.origin}/missing.csv`, /HTTP 404/],
     ['no token', files.put('/private.csv', csv, { token: 'x' }), /HTTP 401/],
+    ['a redirect', files.put('/moved.csv', csv, { redirectTo: '/cut.csv' }), /HTTP 302 \(redirects are not followed/],
   ];
   for (const [i, [what, url, message]] of cases.entries()) {
     const id = `dl${i}`;

@@ -182,13 +182,16 @@ function checkRunOptions(run, env, core, issues) {
     issues.push(issue('run', 'TYPE_MISMATCH', 'run holds the export options: {"maxRequests": 45, "maxInFlight": 6, ...}'));
     return;
   }
-  const described = typeof core.metadata === 'function' ? core.metadata()?.options ?? [] : [];
+  const described = typeof core.metadata === 'function' ? core.metadata()?.options : undefined;
   for (const [k, v] of Object.entries(run)) {
-    const o = described.find((d) => d.name === k);
-    if (!o) continue;
-    const bad = typeof v !== 'number' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v))
-      || (o.min !== undefined && o.min !== null && v < o.min) || (o.max !== undefined && o.max !== null && v > o.max);
-    if (bad) issues.push(issue(`run.${k}`, 'OPTION_OUT_OF_RANGE', `${k} must be ${o.integer ? 'a whole number' : 'a number'} from ${o.min} to ${o.max}`));
+    const o = described?.find((d) => d.name === k);
+    if (!o) {
+      if (described) issues.push(issue(`run.${k}`, 'UNKNOWN_FIELD', `unknown option; the package's options are ${described.map((d) => d.name).join(', ')}`));
+      continue;
+    }
+    const low = o.minExclusive ? v > o.min : v >= o.min;
+    const bad = typeof v !== 'number' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || !low || v > o.max;
+    if (bad) issues.push(issue(`run.${k}`, 'OPTION_OUT_OF_RANGE', `${k} must be ${o.integer ? 'a whole number' : 'a number'} ${o.minExclusive ? 'above' : 'from'} ${o.min} to ${o.max}`));
   }
   const limit = subrequestLimit(env);
   if (typeof run.maxRequests === 'number' && run.maxRequests > limit) {

@@ -59,7 +59,9 @@ export async function runSlice(core, job, { options, checkpoint, syncState, sign
  *
  * The package calls onProgress after each finished batch, before it sends again, and after one
  * completion it can only fill the connections that are free; so stopping when
- * `sent + free connections > budget` keeps every slice at or under the budget.
+ * `sent + free connections > budget` keeps a slice at or under the budget, unless a request
+ * is retried between two finished batches (a retry sends without a progress call).
+ * `maxRequests` in the package has no such gap.
  */
 function pauseAfter(options, signal) {
   const { maxRequests, ...rest } = options;
