@@ -54,12 +54,15 @@ impl<'de> Deserialize<'de> for ApiKey {
 /// How to reach Autopilot and who runs the export (JS `Connection`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Connection {
     /// Name shown to people for this connection.
     #[serde(default)]
     pub display_name: String,
-    /// The Autopilot API key (never echoed back).
+    /// The Autopilot API key (never echoed back). An unset environment variable
+    /// (`undefined`) is reported as `API_KEY_MISSING`.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string | undefined"))]
     pub api_key: ApiKey,
     /// The "I agree" of the data-privacy notice. Without it no request is ever sent.
     #[serde(default)]
@@ -132,7 +135,12 @@ impl Connection {
 
 /// Checks an API base URL: `https://host[:port][/path]`, or `http://` for loopback hosts.
 fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
-    let invalid = |why: &str| (IssueCode::BaseUrlInvalid, format!("not a usable URL: {why}"));
+    let invalid = |why: &str| {
+        (
+            IssueCode::BaseUrlInvalid,
+            format!("not a usable URL: {why}"),
+        )
+    };
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| invalid("expected https://host/..."))?;
@@ -227,7 +235,7 @@ fn is_loopback(host: &str) -> bool {
     }
     let parts: Vec<&str> = host.split('.').collect();
     parts.len() == 4
-        && parts[0] == "127"
+        && parts.first() == Some(&"127")
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
@@ -235,6 +243,11 @@ fn is_loopback(host: &str) -> bool {
 
 /// The type of an Autopilot custom field (the `<type>` of `<type>--<Name>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify, serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum CustomType {
     /// `string--Name`
     String,
@@ -299,10 +312,10 @@ pub fn custom_key(ty: CustomType, name: &str) -> String {
     key
 }
 
-
 /// One typed custom field: profile field `source` → Autopilot custom field `name` of `type`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct CustomField {
     /// Profile field to read.
     #[serde(default)]
@@ -312,12 +325,14 @@ pub struct CustomField {
     pub name: String,
     /// `string | integer | float | date | boolean`.
     #[serde(default, rename = "type")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "CustomType"))]
     pub ty: String,
 }
 
 /// Data matching: which profile field feeds which Autopilot field (JS `mapping`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct FieldMapping {
     /// Profile field holding the email (required).
     #[serde(default)]
@@ -330,6 +345,10 @@ pub struct FieldMapping {
     pub last_name: Option<String>,
     /// Autopilot standard field → profile field, in the order given.
     #[serde(default, deserialize_with = "ordered_pairs")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Partial<Record<StandardField, string>>")
+    )]
     pub fields: Vec<(String, String)>,
     /// Typed custom fields.
     #[serde(default)]
@@ -402,12 +421,14 @@ impl FieldMapping {
         }
         for (name, src) in &self.fields {
             let path = p(&format!("fields.{name}"));
-            let Some(std) = crate::meta::STANDARD_FIELDS.iter().map(|f| f.name).find(|f| *f == name) else {
+            let Some(std) =
+                crate::meta::StandardField::parse(name).map(crate::meta::StandardField::as_str)
+            else {
                 let hint = if name.eq_ignore_ascii_case("email") {
                     " (the email is mapped with mapping.email)".to_string()
-                } else if let Some(close) = crate::meta::STANDARD_FIELDS
+                } else if let Some(close) = crate::meta::StandardField::ALL
                     .iter()
-                    .map(|f| f.name)
+                    .map(|f| f.as_str())
                     .find(|f| f.eq_ignore_ascii_case(name))
                 {
                     format!(" (did you mean '{close}'?)")
@@ -518,6 +539,7 @@ fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)
 /// What to do when there are more unique profiles than the cap.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum OverCap {
     /// Send nothing; fail with `CAP_EXCEEDED` and the counts.
     #[default]
@@ -529,6 +551,7 @@ pub enum OverCap {
 /// How segments are represented in Autopilot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum ListMode {
     /// One Autopilot list per segment, found by title or created.
     #[default]
@@ -540,6 +563,7 @@ pub enum ListMode {
 /// What a run does with a segment's list besides upserting its members (DESIGN.md §9).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum Membership {
     /// Add and update members; never remove anyone (the default).
     #[default]
@@ -552,6 +576,7 @@ pub enum Membership {
 /// One selected segment (its profiles are passed separately).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SegmentConfig {
     /// Segment name; with per-segment lists, the list title is `listPrefix + name`.
     #[serde(default)]
@@ -562,6 +587,7 @@ pub struct SegmentConfig {
 /// `segments[].profiles`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ExportConfig {
     /// Where and as whom.
     #[serde(default)]
@@ -734,46 +760,13 @@ pub fn from_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Er
     crate::read::from_json_str(text, "").strict()
 }
 
-/// Reads an export configuration from `de` and validates it: unknown keys and every
+/// Reads an export configuration from a JSON value and validates it: unknown keys and every
 /// semantic problem are reported together (`Err` with all the issues).
-pub fn read_export_config<'de, D: Deserializer<'de>>(de: D) -> Result<ExportConfig, Error> {
-    let (cfg, mut issues) = crate::read::read::<ExportConfig, _>(de, "").lenient()?;
+pub fn read_export_config(value: &serde_json::Value) -> Result<ExportConfig, Error> {
+    let (cfg, mut issues) = crate::read::read::<ExportConfig>(value, "").lenient()?;
     issues.extend(cfg.validate());
     if issues.is_empty() {
         Ok(cfg)
-    } else {
-        Err(Error::from_issues(issues))
-    }
-}
-
-/// Every problem of the export configuration in `de` (unknown keys, types, semantics).
-pub fn export_config_issues<'de, D: Deserializer<'de>>(de: D) -> Vec<Issue> {
-    match crate::read::read::<ExportConfig, _>(de, "").lenient() {
-        Ok((cfg, mut issues)) => {
-            issues.extend(cfg.validate());
-            issues
-        }
-        Err(e) => e.issues,
-    }
-}
-
-/// Every problem of the connection in `de` (unknown keys, types, semantics).
-pub fn connection_issues<'de, D: Deserializer<'de>>(de: D) -> Vec<Issue> {
-    match crate::read::read::<Connection, _>(de, "").lenient() {
-        Ok((c, mut issues)) => {
-            issues.extend(c.validate(""));
-            issues
-        }
-        Err(e) => e.issues,
-    }
-}
-
-/// Reads a connection from `de` and validates it (`Err` with every issue).
-pub fn read_connection<'de, D: Deserializer<'de>>(de: D) -> Result<Connection, Error> {
-    let (c, mut issues) = crate::read::read::<Connection, _>(de, "").lenient()?;
-    issues.extend(c.validate(""));
-    if issues.is_empty() {
-        Ok(c)
     } else {
         Err(Error::from_issues(issues))
     }

@@ -275,7 +275,9 @@ mod tests {
         }
         assert_eq!(ErrorCode::parse("NOPE"), None);
         assert_eq!(
-            serde_json::to_string(&IssueCode::UnknownField).ok().as_deref(),
+            serde_json::to_string(&IssueCode::UnknownField)
+                .ok()
+                .as_deref(),
             Some("\"UNKNOWN_FIELD\"")
         );
     }

@@ -25,9 +25,21 @@
 //! - [`util`]: hashing, JSON writing, dates (imports nothing from the crate).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// A panic in wasm is a trap that kills the module instance for the host: nothing that can
+// fire on input-derived data outside tests (DESIGN.md §2).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod autopilot;
 pub mod config;
+pub mod csv_out;
 pub mod email;
 pub mod error;
 pub mod http;
@@ -49,5 +61,5 @@ pub mod wasm;
 pub use config::{Connection, ExportConfig, FieldMapping};
 pub use error::{Error, ErrorCode, Issue};
 pub use plan::{Plan, Planner};
-pub use summary::PlanSummary;
 pub use report::{Checkpoint, ExportReport, Progress};
+pub use summary::PlanSummary;

@@ -302,7 +302,9 @@ mod tests {
     fn fields_of(m: &Mapper, cells: &[Cell<'_>]) -> (String, Vec<(WarningCode, String)>) {
         let mut out = String::new();
         let mut warnings = Vec::new();
-        m.write_fields(cells, &mut out, &mut |c, f| warnings.push((c, f.to_string())));
+        m.write_fields(cells, &mut out, &mut |c, f| {
+            warnings.push((c, f.to_string()))
+        });
         (out, warnings)
     }
 

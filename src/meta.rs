@@ -139,7 +139,8 @@ pub const REQUEST_TIMEOUT_MS: NumberSpec = NumberSpec {
     min_exclusive: false,
     max: 600_000.0,
     integer: false,
-    description: "Per request, body included; a timed-out upsert is retried (upserts are keyed by email).",
+    description:
+        "Per request, body included; a timed-out upsert is retried (upserts are keyed by email).",
 };
 /// `RunOptions.maxAttempts`.
 pub const MAX_ATTEMPTS: NumberSpec = NumberSpec {
@@ -151,7 +152,8 @@ pub const MAX_ATTEMPTS: NumberSpec = NumberSpec {
     min_exclusive: false,
     max: 20.0,
     integer: true,
-    description: "Attempts per request for 5xx, network errors and timeouts (429s are counted apart).",
+    description:
+        "Attempts per request for 5xx, network errors and timeouts (429s are counted apart).",
 };
 /// `RunOptions.maxRequests`.
 pub const MAX_REQUESTS: NumberSpec = NumberSpec {
@@ -215,38 +217,103 @@ const fn l(name: &'static str, label: &'static str) -> Labeled {
     Labeled { name, label }
 }
 
-/// Autopilot's standard contact fields a profile field may be mapped to (besides `Email`,
-/// which has its own mapping), with labels ([APIARY-2015] field table, [PHP]
-/// `$reservedFields`, [N8N]).
-pub const STANDARD_FIELDS: &[Labeled] = &[
-    l("FirstName", "First name"),
-    l("LastName", "Last name"),
-    l("Salutation", "Salutation"),
-    l("Company", "Company"),
-    l("NumberOfEmployees", "Number of employees"),
-    l("Title", "Job title"),
-    l("Industry", "Industry"),
-    l("Phone", "Phone"),
-    l("MobilePhone", "Mobile phone"),
-    l("Fax", "Fax"),
-    l("Website", "Website"),
-    l("MailingStreet", "Mailing street"),
-    l("MailingCity", "Mailing city"),
-    l("MailingState", "Mailing state"),
-    l("MailingPostalCode", "Mailing postal code"),
-    l("MailingCountry", "Mailing country"),
-    l("owner_name", "Owner name"),
-    l("LeadSource", "Lead source"),
-    l("Status", "Status"),
-    l("LinkedIn", "LinkedIn"),
-    l("Twitter", "Twitter"),
-];
+crate::error::codes! {
+    /// Autopilot's standard contact fields a profile field may be mapped to (besides
+    /// `Email`, which has its own mapping): [APIARY-2015] field table, [PHP]
+    /// `$reservedFields`, [N8N].
+    StandardField {
+        /// First name.
+        FirstName = "FirstName",
+        /// Last name.
+        LastName = "LastName",
+        /// Salutation.
+        Salutation = "Salutation",
+        /// Company.
+        Company = "Company",
+        /// Number of employees.
+        NumberOfEmployees = "NumberOfEmployees",
+        /// Job title.
+        Title = "Title",
+        /// Industry.
+        Industry = "Industry",
+        /// Phone.
+        Phone = "Phone",
+        /// Mobile phone.
+        MobilePhone = "MobilePhone",
+        /// Fax.
+        Fax = "Fax",
+        /// Website.
+        Website = "Website",
+        /// Mailing street.
+        MailingStreet = "MailingStreet",
+        /// Mailing city.
+        MailingCity = "MailingCity",
+        /// Mailing state.
+        MailingState = "MailingState",
+        /// Mailing postal code.
+        MailingPostalCode = "MailingPostalCode",
+        /// Mailing country.
+        MailingCountry = "MailingCountry",
+        /// Owner name.
+        OwnerName = "owner_name",
+        /// Lead source.
+        LeadSource = "LeadSource",
+        /// Status.
+        Status = "Status",
+        /// LinkedIn.
+        LinkedIn = "LinkedIn",
+        /// Twitter.
+        Twitter = "Twitter",
+    }
+}
 
+impl StandardField {
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            StandardField::FirstName => "First name",
+            StandardField::LastName => "Last name",
+            StandardField::Salutation => "Salutation",
+            StandardField::Company => "Company",
+            StandardField::NumberOfEmployees => "Number of employees",
+            StandardField::Title => "Job title",
+            StandardField::Industry => "Industry",
+            StandardField::Phone => "Phone",
+            StandardField::MobilePhone => "Mobile phone",
+            StandardField::Fax => "Fax",
+            StandardField::Website => "Website",
+            StandardField::MailingStreet => "Mailing street",
+            StandardField::MailingCity => "Mailing city",
+            StandardField::MailingState => "Mailing state",
+            StandardField::MailingPostalCode => "Mailing postal code",
+            StandardField::MailingCountry => "Mailing country",
+            StandardField::OwnerName => "Owner name",
+            StandardField::LeadSource => "Lead source",
+            StandardField::Status => "Status",
+            StandardField::LinkedIn => "LinkedIn",
+            StandardField::Twitter => "Twitter",
+        }
+    }
+}
+
+/// The standard fields with their labels, in Autopilot's order.
+pub fn standard_fields() -> Vec<Labeled> {
+    StandardField::ALL
+        .iter()
+        .map(|f| Labeled {
+            name: f.as_str(),
+            label: f.label(),
+        })
+        .collect()
+}
 
 /// `overCap` values.
 pub const OVER_CAP: &[Labeled] = &[
     l("refuse", "Refuse: send nothing"),
-    l("truncate", "Truncate: send the first profiles up to the limit"),
+    l(
+        "truncate",
+        "Truncate: send the first profiles up to the limit",
+    ),
 ];
 /// `lists` values.
 pub const LIST_MODES: &[Labeled] = &[
@@ -341,7 +408,7 @@ pub fn metadata() -> Metadata {
             sample: DEFAULT_SAMPLE,
         },
         numbers: NUMBERS.to_vec(),
-        standard_fields: STANDARD_FIELDS.to_vec(),
+        standard_fields: standard_fields(),
         custom_types: CustomType::ALL
             .iter()
             .map(|t| Labeled {
@@ -367,11 +434,16 @@ mod tests {
 
     #[test]
     fn number_specs_check_their_bounds() {
-        assert!(RATE_PER_SECOND.check(5.0, "options.ratePerSecond").is_none());
+        assert!(RATE_PER_SECOND
+            .check(5.0, "options.ratePerSecond")
+            .is_none());
         assert!(RATE_PER_SECOND.check(0.0, "x").is_some());
         assert!(RATE_PER_SECOND.check(f64::NAN, "x").is_some());
         let i = MAX_IN_FLIGHT.check(1.5, "options.maxInFlight");
-        assert_eq!(i.as_ref().map(|i| i.code), Some(IssueCode::OptionOutOfRange));
+        assert_eq!(
+            i.as_ref().map(|i| i.code),
+            Some(IssueCode::OptionOutOfRange)
+        );
         assert_eq!(
             i.map(|i| i.message),
             Some("maxInFlight must be a whole number from 1 to 256 requests".to_string())

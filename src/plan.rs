@@ -601,12 +601,11 @@ fn push_contact(out: &mut String, c: &PlannedContact, list: Option<&str>) {
 fn field_labels(config: &ExportConfig) -> Vec<(String, String, String)> {
     let m = &config.mapping;
     let mut out = Vec::new();
-    let label_of = |name: &str| {
-        crate::meta::STANDARD_FIELDS
-            .iter()
-            .find(|f| f.name == name)
-            .map_or(name, |f| f.label)
-            .to_string()
+    let label_of = |name: &str| -> String {
+        match crate::meta::StandardField::parse(name) {
+            Some(f) => f.label().to_string(),
+            None => name.to_string(),
+        }
     };
     for (target, source) in [("FirstName", &m.first_name), ("LastName", &m.last_name)] {
         if let Some(src) = source {

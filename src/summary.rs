@@ -91,7 +91,10 @@ pub struct SegmentSummary {
     #[serde(flatten)]
     pub counts: SegmentCounts,
     /// Invalid rows per reject reason.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Partial<Record<RejectReason, number>>"))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Partial<Record<RejectReason, number>>")
+    )]
     pub invalid_by_reason: ReasonCounts,
     /// What a run would change on this segment's list.
     pub changes: Changes,
@@ -170,8 +173,16 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
         });
     let would_send = blocked.is_none();
     let upserts = Batches::of(plan, d.upserts.clone());
-    let contacts = if would_send { upserts.count() as u64 } else { 0 };
-    let removals = if would_send { d.removals.len() as u64 } else { 0 };
+    let contacts = if would_send {
+        upserts.count() as u64
+    } else {
+        0
+    };
+    let removals = if would_send {
+        d.removals.len() as u64
+    } else {
+        0
+    };
     // Lists to create: segments with upserts whose title the state does not know.
     let creates = if per_segment && would_send {
         d.segments

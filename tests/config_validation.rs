@@ -140,7 +140,10 @@ fn base_url_rules() {
             &json!({"displayName": "x", "apiKey": KEY, "consent": true, "exportUser": "u", "baseUrl": url}).to_string(),
         )
         .unwrap();
-        conn.validate("").into_iter().map(|i| i.code.as_str()).collect()
+        conn.validate("")
+            .into_iter()
+            .map(|i| i.code.as_str())
+            .collect()
     };
     for ok in [
         "https://api2.autopilothq.com/v1",
@@ -174,7 +177,10 @@ fn field_mapped_twice_and_hints() {
     let mut v = valid();
     v["mapping"]["fields"] = json!({"FirstName": "given", "company": "org", "Email": "mail"});
     let issues = config(v).validate();
-    let fm: Vec<_> = issues.iter().map(|i| (i.path.as_str(), i.code.as_str())).collect();
+    let fm: Vec<_> = issues
+        .iter()
+        .map(|i| (i.path.as_str(), i.code.as_str()))
+        .collect();
     assert_eq!(
         fm,
         vec![
@@ -259,10 +265,7 @@ fn type_errors_and_unknown_keys_are_config_errors() {
 fn an_unknown_key_is_reported_next_to_every_other_problem() {
     let mut v = valid();
     v["mapping"] = json!({"email": "", "frstName": "first", "custom": [{"source": "", "name": "X", "type": "text"}]});
-    let err = autopilot_export::config::read_export_config(
-        &mut serde_json::Deserializer::from_str(&v.to_string()),
-    )
-    .unwrap_err();
+    let err = autopilot_export::config::read_export_config(&v).unwrap_err();
     let got: Vec<(&str, &str)> = err
         .issues
         .iter()

@@ -135,7 +135,6 @@ fn first_sent_contacts(server: &Sim) -> usize {
         .filter(|e| e.gen == 1 && e.attempt == 1 && e.contacts > 0)
         .map(|e| e.contacts)
         .sum::<usize>()
-        .min(usize::MAX)
 }
 
 #[test]
@@ -159,11 +158,19 @@ fn cancel_at_a_random_point_and_resume_20_seeds() {
         // Somewhere in the run, including the lists phase.
         let duration = baseline.now - T0;
         let cancel_after = rng.f64() * duration * 0.95;
-        let mode = if seed % 2 == 0 { Mode::State } else { Mode::Batches };
+        let mode = if seed % 2 == 0 {
+            Mode::State
+        } else {
+            Mode::Batches
+        };
         let (resent, in_flight, resumed) = cancel_and_resume(&ds, &cfg, cancel_after, seed, mode);
         println!("seed {seed} ({mode:?}): cancel at {cancel_after:.0} ms of {duration:.0}: re-sent {resent}, {in_flight} in flight at the cancel");
         // Batches mode counts re-sent batches, state mode re-sent contacts (≤ 100 per request).
-        let bound = if mode == Mode::Batches { in_flight } else { 100 * in_flight };
+        let bound = if mode == Mode::Batches {
+            in_flight
+        } else {
+            100 * in_flight
+        };
         assert!(
             resent <= bound,
             "seed {seed}: re-sent {resent} > {bound} (requests in flight at the cancel: {in_flight})"
@@ -195,7 +202,11 @@ fn cancel_and_resume_under_faults() {
         let cancel_after = 1000.0 + 1700.0 * seed as f64;
         // The bound on re-sent batches does not hold here (batches waiting for a retry are
         // also unfinished); the store and the counts must still be exact.
-        let mode = if seed % 2 == 0 { Mode::State } else { Mode::Batches };
+        let mode = if seed % 2 == 0 {
+            Mode::State
+        } else {
+            Mode::Batches
+        };
         cancel_and_resume(&ds, &cfg, cancel_after, seed, mode);
     }
 }
@@ -291,12 +302,24 @@ fn checkpoint_for_another_job_is_a_mismatch() {
     };
 
     // The same job resumes.
-    let mut same = Run::new(config.clone(), Settings::default(), Some(cp.clone()), None, T0, T0).unwrap();
+    let mut same = Run::new(
+        config.clone(),
+        Settings::default(),
+        Some(cp.clone()),
+        None,
+        T0,
+        T0,
+    )
+    .unwrap();
     assert!(same.attach(sim::plan(&config, &ds), T0).is_ok());
     // Other profiles.
     let other = sim::synth(900, 3, 0.4, 22, &|_| None);
     assert_eq!(
-        code(cp.clone(), &sim::config(&other, ListMode::PerSegment), &other),
+        code(
+            cp.clone(),
+            &sim::config(&other, ListMode::PerSegment),
+            &other
+        ),
         ErrorCode::CheckpointMismatch
     );
     // Same profiles, other list mode.
@@ -305,15 +328,32 @@ fn checkpoint_for_another_job_is_a_mismatch() {
         ErrorCode::CheckpointMismatch
     );
     // A state the checkpoint does not belong to.
-    let mut other_state = Run::new(config.clone(), Settings::default(), Some(cp.clone()), Some(&run.report(server.now).sync_state[..]), T0, T0);
+    let mut other_state = Run::new(
+        config.clone(),
+        Settings::default(),
+        Some(cp.clone()),
+        Some(&run.report(server.now).sync_state[..]),
+        T0,
+        T0,
+    );
     assert!(other_state.is_ok(), "its own state is accepted");
     let foreign = {
         let mut r = sim::start(&ds, ListMode::PerSegment, |s| s.seed = 4242);
         Sim::new(SimConfig::default()).drive(&mut r, None);
         r.report(T0).sync_state
     };
-    other_state = Run::new(config.clone(), Settings::default(), Some(cp.clone()), Some(&foreign), T0, T0);
-    assert_eq!(other_state.err().map(|e| e.code), Some(ErrorCode::CheckpointMismatch));
+    other_state = Run::new(
+        config.clone(),
+        Settings::default(),
+        Some(cp.clone()),
+        Some(&foreign),
+        T0,
+        T0,
+    );
+    assert_eq!(
+        other_state.err().map(|e| e.code),
+        Some(ErrorCode::CheckpointMismatch)
+    );
     // Tampered or malformed checkpoints.
     let tamper: [fn(&mut Checkpoint); 8] = [
         |c| c.version = 1,

@@ -28,6 +28,35 @@ impl AccountInfo {
     }
 }
 
+/// Options of the connection check as the caller passes them (JS `{ timeoutMs? }`; the
+/// `signal` is the host's).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    serde(rename = "CoreCheckOptions")
+)]
+pub struct CheckOptions {
+    /// Abort after this many milliseconds (default: the request timeout's default).
+    #[serde(default)]
+    pub timeout_ms: Option<f64>,
+}
+
+impl CheckOptions {
+    /// The timeout in force. Errors: `CONFIG_INVALID` for a number out of bounds.
+    pub fn timeout(&self) -> Result<f64, Error> {
+        let spec = crate::meta::REQUEST_TIMEOUT_MS;
+        match self.timeout_ms {
+            None => Ok(crate::meta::DEFAULT_TIMEOUT_MS),
+            Some(t) => match spec.check(t, "options.timeoutMs") {
+                Some(issue) => Err(Error::from_issues(vec![issue])),
+                None => Ok(t),
+            },
+        }
+    }
+}
+
 /// Parses a `2xx` account body: a JSON object, else `None`.
 pub fn parse_account(body: &str) -> Option<AccountInfo> {
     match serde_json::from_str::<serde_json::Value>(body).ok()? {
@@ -46,7 +75,11 @@ pub fn check_request(conn: &Connection, timeout_ms: f64) -> Request {
 /// Errors: `AUTH_FAILED` (401), `API_ERROR` (a redirect — never followed —, 403/404/405 with a
 /// hint about the base URL or the key's permission, any other error status), `NETWORK` (no
 /// answer, a timeout, or a 2xx that is not a JSON object).
-pub fn check_outcome(conn: &Connection, outcome: Outcome, timeout_ms: f64) -> Result<AccountInfo, Error> {
+pub fn check_outcome(
+    conn: &Connection,
+    outcome: Outcome,
+    timeout_ms: f64,
+) -> Result<AccountInfo, Error> {
     let base = conn.api_base();
     let outcome = outcome.without_key(&conn.api_key);
     let (status, body) = match &outcome {
@@ -113,13 +146,22 @@ mod tests {
             Outcome::response(200, r#"{"instanceId":"instance_1","x":2}"#),
             5000.0,
         );
-        assert_eq!(ok.as_ref().ok().and_then(|a| a.instance_id()), Some("instance_1"));
+        assert_eq!(
+            ok.as_ref().ok().and_then(|a| a.instance_id()),
+            Some("instance_1")
+        );
         let code = |o: Outcome| check_outcome(&c, o, 5000.0).err().map(|e| e.code);
-        assert_eq!(code(Outcome::response(401, "")), Some(ErrorCode::AuthFailed));
+        assert_eq!(
+            code(Outcome::response(401, "")),
+            Some(ErrorCode::AuthFailed)
+        );
         assert_eq!(code(Outcome::response(302, "")), Some(ErrorCode::ApiError));
         assert_eq!(code(Outcome::response(0, "")), Some(ErrorCode::ApiError));
         assert_eq!(code(Outcome::response(404, "")), Some(ErrorCode::ApiError));
-        assert_eq!(code(Outcome::response(200, "<html>")), Some(ErrorCode::Network));
+        assert_eq!(
+            code(Outcome::response(200, "<html>")),
+            Some(ErrorCode::Network)
+        );
         assert_eq!(code(Outcome::Timeout), Some(ErrorCode::Network));
         let e = check_outcome(
             &c,

@@ -347,7 +347,10 @@ mod tests {
 
     #[test]
     fn bulk_ids_removals_and_rejected_index() {
-        let r = parse_bulk_response(r#"{"email_contact_map":{"Ada@Example.com":"person_1","b@x.io":7}}"#).unwrap(); // ok: test
+        let r = parse_bulk_response(
+            r#"{"email_contact_map":{"Ada@Example.com":"person_1","b@x.io":7}}"#,
+        )
+        .unwrap(); // ok: test
         assert_eq!(r.contact_id("ada@example.com"), Some("person_1"));
         assert_eq!(r.contact_id("b@x.io"), None);
         assert!(r.confirms("b@x.io"));

@@ -162,7 +162,9 @@ mod tests {
                 body: String::new(),
             },
         );
-        assert!(r.message.contains("HTTP 302, a redirect to https://evil.example."));
+        assert!(r
+            .message
+            .contains("HTTP 302, a redirect to https://evil.example."));
         assert!(!r.message.contains("steal"));
         let w = wrong_place("GET /account", 404, "", "https://x.test/v2");
         assert!(w.message.contains("must end in /v1"), "{}", w.message);

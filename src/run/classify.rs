@@ -44,14 +44,21 @@ pub enum Class {
 
 /// Sorts `outcome` of `work` (the key is already scrubbed from it). `base` names the API
 /// base in messages; `wall_now` (epoch ms) reads HTTP-date `Retry-After` values.
-pub fn classify(work: &Work, outcome: Outcome, timeout_ms: f64, base: &str, wall_now: f64) -> Class {
+pub fn classify(
+    work: &Work,
+    outcome: Outcome,
+    timeout_ms: f64,
+    base: &str,
+    wall_now: f64,
+) -> Class {
     let what = work.what();
     let (status, body) = match &outcome {
         Outcome::Timeout => {
             return Class::Retryable(format!("no answer within {} ms", timeout_ms.round() as u64))
         }
         Outcome::Network(msg) => {
-            let msg = autopilot::truncate_chars(&autopilot::redact(msg.trim(), None), MAX_MESSAGE_CHARS);
+            let msg =
+                autopilot::truncate_chars(&autopilot::redact(msg.trim(), None), MAX_MESSAGE_CHARS);
             return Class::Retryable(if msg.is_empty() {
                 "network error".to_string()
             } else {

@@ -111,7 +111,12 @@ impl Lists {
     }
 
     /// A `GET /lists` answered: take the ids found, resolve conflicts and ambiguous creates.
-    pub fn on_lists(&mut self, lists: Vec<ListEntry>, sched: &mut Scheduler, now: f64) -> Result<(), Error> {
+    pub fn on_lists(
+        &mut self,
+        lists: Vec<ListEntry>,
+        sched: &mut Scheduler,
+        now: f64,
+    ) -> Result<(), Error> {
         // A conflict or ambiguous create that happened while this read was in flight needs a
         // newer read: leave those for it.
         let resolve = !self.fetch_again;

@@ -85,7 +85,9 @@ mod scheduler;
 mod work;
 
 pub use crate::http::{HeaderValue, Method, Outcome, Request};
-pub use options::{default_in_flight, PreviewOptions, RunOptions, Settings};
+pub use options::{
+    default_in_flight, PreviewOptions, PreviewSettings, Resumption, RunOptions, Settings, HOST_KEYS,
+};
 pub use work::{BatchId, RemovalId, SegmentId, Work};
 
 use crate::autopilot::{self, Api};
@@ -381,7 +383,10 @@ impl Run {
                     b.check_account(instance.as_deref(), &key)?;
                 }
             }
-            let salt = self.base.as_ref().map_or(self.settings.seed ^ 0xA5A5_5A5A_C3C3_3C3C, |b| b.salt);
+            let salt = self
+                .base
+                .as_ref()
+                .map_or(self.settings.seed ^ 0xA5A5_5A5A_C3C3_3C3C, |b| b.salt);
             let h = Hashes::new(salt);
             let (kind, identity) = match &instance {
                 Some(i) => (AccountKind::Instance, i.as_str()),
@@ -537,9 +542,8 @@ impl Run {
             return Step::Wait { until: None };
         }
         let writing = self.stage == Stage::Writing;
-        let lists_ready = |s: &Lists, seg: u32| -> bool {
-            !self.per_segment || s.id(seg as usize).is_some()
-        };
+        let lists_ready =
+            |s: &Lists, seg: u32| -> bool { !self.per_segment || s.id(seg as usize).is_some() };
         // A queued task (retries, reads, creates, split parts, removals retried).
         let queued = self.sched.pick(now, |w| {
             writing || matches!(w, Work::Account | Work::FetchLists)
@@ -627,7 +631,8 @@ impl Run {
     /// Builds the request of `task` and records the send.
     fn request(&mut self, task: Task, now: f64) -> Result<Request, Error> {
         let work = task.work;
-        let internal = |what: &str| Error::new(ErrorCode::Internal, format!("{what}; please report this"));
+        let internal =
+            |what: &str| Error::new(ErrorCode::Internal, format!("{what}; please report this"));
         let (mut req, batch) = match work {
             Work::Account => (self.api.account(0), None),
             Work::FetchLists => (self.api.lists(0), None),
@@ -648,7 +653,12 @@ impl Run {
                     .map(|s| self.lists.id(s).map(str::to_string))
                     .collect();
                 let body = plan
-                    .body(items.iter().filter_map(|m| plan.memberships.get(*m as usize)), &ids)
+                    .body(
+                        items
+                            .iter()
+                            .filter_map(|m| plan.memberships.get(*m as usize)),
+                        &ids,
+                    )
                     .filter(|_| items.len() <= crate::meta::MAX_BATCH)
                     .ok_or_else(|| internal("an empty or oversized upsert"))?;
                 (self.api.upsert(0, body), Some(batch.0))
@@ -731,7 +741,9 @@ impl Run {
                 .lists
                 .on_create(s, task, class, sent_at, &mut self.sched, now)
                 .map(|()| false),
-            Work::Upsert { batch, lo, hi, .. } => self.on_upsert(batch, lo, hi, task, class, sent_at, now),
+            Work::Upsert { batch, lo, hi, .. } => {
+                self.on_upsert(batch, lo, hi, task, class, sent_at, now)
+            }
             Work::Remove(r) => self.on_remove(r, task, class, sent_at, now).map(|()| false),
         };
         match result {
@@ -750,7 +762,8 @@ impl Run {
         } else {
             "the Autopilot lists"
         };
-        let gave_up = |d: String| Error::new(ErrorCode::Network, format!("could not read {what}: {d}"));
+        let gave_up =
+            |d: String| Error::new(ErrorCode::Network, format!("could not read {what}: {d}"));
         match class {
             Class::Ok(Parsed::Account(info)) => {
                 self.sched.pacer.succeeded();
@@ -828,11 +841,19 @@ impl Run {
             Class::Ok(_) | Class::Gone => Ok(false),
             Class::Throttled(hint) => match self.sched.retry_throttled(task, hint, sent_at, now) {
                 Ok(()) => Ok(false),
-                Err(d) => Ok(fail_part(&mut w.ledger, RejectReason::RetriesExhausted, Some(d))),
+                Err(d) => Ok(fail_part(
+                    &mut w.ledger,
+                    RejectReason::RetriesExhausted,
+                    Some(d),
+                )),
             },
             Class::Retryable(desc) => match self.sched.retry_error(task, &desc, now) {
                 Ok(()) => Ok(false),
-                Err(d) => Ok(fail_part(&mut w.ledger, RejectReason::RetriesExhausted, Some(d))),
+                Err(d) => Ok(fail_part(
+                    &mut w.ledger,
+                    RejectReason::RetriesExhausted,
+                    Some(d),
+                )),
             },
             Class::Rejected(_, body) if hi.saturating_sub(lo) > 1 => {
                 // Split at the contact the answer names, else in halves.
@@ -870,9 +891,16 @@ impl Run {
                     .and_then(|m| plan.memberships.get(*m as usize))
                     .map(|ms| plan.email(ms).to_string());
                 let detail = autopilot::describe_error(status, &body, email.as_deref());
-                let finished = fail_part(&mut w.ledger, RejectReason::ServerRejected, Some(detail.clone()));
+                let finished = fail_part(
+                    &mut w.ledger,
+                    RejectReason::ServerRejected,
+                    Some(detail.clone()),
+                );
                 let same = self.isolations.1.as_deref() == Some(detail.as_str());
-                self.isolations = (if same { self.isolations.0 + 1 } else { 1 }, Some(detail.clone()));
+                self.isolations = (
+                    if same { self.isolations.0 + 1 } else { 1 },
+                    Some(detail.clone()),
+                );
                 if self.isolations.0 >= SYSTEMIC_REJECTIONS {
                     let left: u64 = w.ledger.open_per_segment(plan).iter().sum();
                     return Err(Error::new(
@@ -890,7 +918,14 @@ impl Run {
         }
     }
 
-    fn on_remove(&mut self, r: RemovalId, task: Task, class: Class, sent_at: f64, now: f64) -> Result<(), Error> {
+    fn on_remove(
+        &mut self,
+        r: RemovalId,
+        task: Task,
+        class: Class,
+        sent_at: f64,
+        now: f64,
+    ) -> Result<(), Error> {
         let Some(w) = self.writes.as_mut() else {
             return Ok(());
         };
@@ -911,8 +946,12 @@ impl Run {
                 }
             }
             Class::Rejected(status, body) => {
-                w.ledger
-                    .removal(r, segment, false, Some(autopilot::describe_error(status, &body, None)));
+                w.ledger.removal(
+                    r,
+                    segment,
+                    false,
+                    Some(autopilot::describe_error(status, &body, None)),
+                );
             }
             Class::Conflict => {
                 w.ledger
@@ -1003,7 +1042,12 @@ impl Run {
 }
 
 /// Whether every segment of batch `b` has its list (per-segment lists).
-fn w_batch_ready(plan: Option<&Plan>, ledger: &Ledger, b: usize, known: impl Fn(u32) -> bool) -> bool {
+fn w_batch_ready(
+    plan: Option<&Plan>,
+    ledger: &Ledger,
+    b: usize,
+    known: impl Fn(u32) -> bool,
+) -> bool {
     let Some(plan) = plan else { return false };
     ledger
         .batches

@@ -14,9 +14,19 @@ use crate::meta::{
 use crate::report::Checkpoint;
 use serde::Deserialize;
 
+/// Keys of `RunOptions` / `PreviewOptions` whose values are JS objects the host's driver
+/// takes itself before the rest is read here: the abort signal, the progress callback, and
+/// the sync state bytes (a `Uint8Array`, handed over as bytes).
+pub const HOST_KEYS: [&str; 3] = ["signal", "onProgress", "syncState"];
+
 /// `exportSegments` options as the caller passes them (minus `signal` and `onProgress`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    serde(rename = "CoreRunOptions")
+)]
 pub struct RunOptions {
     /// Requests per second (default 5).
     #[serde(default)]
@@ -41,18 +51,25 @@ pub struct RunOptions {
     pub checkpoint: Option<Checkpoint>,
     /// The `syncState` of the previous run's report.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub sync_state: Option<serde_bytes::ByteBuf>,
 }
 
 /// `preview` options as the caller passes them.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    serde(rename = "CorePreviewOptions")
+)]
 pub struct PreviewOptions {
     /// Rate for the duration estimate (default 5).
     #[serde(default)]
     pub rate_per_second: Option<f64>,
     /// The previous run's sync state: the preview then shows what a refresh would change.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub sync_state: Option<serde_bytes::ByteBuf>,
     /// Contacts per segment to render as they will be sent (default 3, at most 100).
     #[serde(default)]
@@ -107,6 +124,12 @@ pub fn default_in_flight(rate: f64) -> u32 {
     (rate.ceil() + 1.0).clamp(2.0, 64.0) as u32
 }
 
+/// What a run needs besides its settings: the checkpoint and the sync state bytes.
+pub type Resumption = (Option<Checkpoint>, Option<Vec<u8>>);
+
+/// What a preview needs: rate, sync state bytes, sample size, full resync.
+pub type PreviewSettings = (f64, Option<Vec<u8>>, u32, bool);
+
 /// Checks `value` against `spec`, collecting an issue at `options.<name>`.
 fn number(spec: &NumberSpec, value: Option<f64>, issues: &mut Vec<Issue>) -> Option<f64> {
     let v = value?;
@@ -122,10 +145,7 @@ fn number(spec: &NumberSpec, value: Option<f64>, issues: &mut Vec<Issue>) -> Opt
 impl RunOptions {
     /// The settings in force (`seed` from the host), the checkpoint and the state bytes.
     /// Errors: `CONFIG_INVALID` with an issue per bad number.
-    pub fn resolve(
-        self,
-        seed: u64,
-    ) -> Result<(Settings, Option<Checkpoint>, Option<Vec<u8>>), Error> {
+    pub fn resolve(self, seed: u64) -> Result<(Settings, Resumption), Error> {
         let mut issues = Vec::new();
         let rate = number(&RATE_PER_SECOND, self.rate_per_second, &mut issues)
             .unwrap_or(meta::DEFAULT_RATE);
@@ -148,15 +168,17 @@ impl RunOptions {
         };
         Ok((
             settings,
-            self.checkpoint,
-            self.sync_state.map(serde_bytes::ByteBuf::into_vec),
+            (
+                self.checkpoint,
+                self.sync_state.map(serde_bytes::ByteBuf::into_vec),
+            ),
         ))
     }
 }
 
 impl PreviewOptions {
     /// `(rate, state bytes, sample size, full resync)`. Errors: `CONFIG_INVALID`.
-    pub fn resolve(self) -> Result<(f64, Option<Vec<u8>>, u32, bool), Error> {
+    pub fn resolve(self) -> Result<PreviewSettings, Error> {
         let mut issues = Vec::new();
         let rate = number(&RATE_PER_SECOND, self.rate_per_second, &mut issues)
             .unwrap_or(meta::DEFAULT_RATE);
@@ -213,7 +235,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (s, cp, st) = RunOptions::default().resolve(7).unwrap(); // ok: test
+        let (s, (cp, st)) = RunOptions::default().resolve(7).unwrap(); // ok: test
         assert_eq!(s.rate_per_second, 5.0);
         assert_eq!(s.max_in_flight, 6);
         assert_eq!(s.seed, 7);

@@ -13,26 +13,32 @@ impl Run {
     /// A progress snapshot at monotonic `now`.
     pub fn progress(&self, now: f64) -> Progress {
         let elapsed_ms = (now - self.mono0).max(0.0);
-        let (batches_done, batches_total, contacts_total, finished, exported, failed, rem_done, rem_total) =
-            match &self.writes {
-                Some(w) => (
-                    w.ledger.done_count,
-                    w.ledger.batch_count() as u32,
-                    w.ledger.batches.items.len() as u64,
-                    w.ledger.finished_this_call,
-                    w.ledger.exported.iter().sum(),
-                    w.ledger.failed_count.iter().sum(),
-                    w.ledger.removals_finished(),
-                    w.ledger.removal_count() as u64,
-                ),
-                None => (0, 0, 0, 0, 0, 0, 0, 0),
-            };
+        let (
+            batches_done,
+            batches_total,
+            contacts_total,
+            finished,
+            exported,
+            failed,
+            rem_done,
+            rem_total,
+        ) = match &self.writes {
+            Some(w) => (
+                w.ledger.done_count,
+                w.ledger.batch_count() as u32,
+                w.ledger.batches.items.len() as u64,
+                w.ledger.finished_this_call,
+                w.ledger.exported.iter().sum(),
+                w.ledger.failed_count.iter().sum(),
+                w.ledger.removals_finished(),
+                w.ledger.removal_count() as u64,
+            ),
+            None => (0, 0, 0, 0, 0, 0, 0, 0),
+        };
         // Contacts finished, counting batches restored from a checkpoint and, when resuming
         // from a sync state, what earlier calls of the job finished.
         let carried = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::State) => {
-                cp.exported.iter().sum::<u64>() + cp.failed.len() as u64
-            }
+            (Some(cp), Resume::State) => cp.exported.iter().sum::<u64>() + cp.failed.len() as u64,
             _ => 0,
         };
         let contacts_total = contacts_total + carried;
@@ -189,7 +195,13 @@ impl Run {
                     cp.removed.clone(),
                     cp.failed.clone(),
                 ),
-                _ => (Vec::new(), 0, vec![0; segments], vec![0; segments], Vec::new()),
+                _ => (
+                    Vec::new(),
+                    0,
+                    vec![0; segments],
+                    vec![0; segments],
+                    Vec::new(),
+                ),
             },
         };
         let base = match (&self.checkpoint, self.resume) {
@@ -314,7 +326,9 @@ impl Run {
                     label: "Removals".into(),
                     source: None,
                     hint: why.clone().map(|w| {
-                        format!("{w}; the members stay on their lists and the next refresh tries again")
+                        format!(
+                            "{w}; the members stay on their lists and the next refresh tries again"
+                        )
                     }),
                     count: *n,
                     examples: Vec::new(),

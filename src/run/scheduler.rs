@@ -116,13 +116,7 @@ impl Scheduler {
         let id = self.next_id;
         self.next_id += 1;
         let attempt = task.sends;
-        self.in_flight.push((
-            id,
-            InFlight {
-                task,
-                sent_at: now,
-            },
-        ));
+        self.in_flight.push((id, InFlight { task, sent_at: now }));
         (id, attempt)
     }
 
@@ -142,7 +136,10 @@ impl Scheduler {
                 task.errors
             ));
         }
-        task.not_before = now + self.backoff.next_delay_ms(task.errors + task.throttles, None);
+        task.not_before = now
+            + self
+                .backoff
+                .next_delay_ms(task.errors + task.throttles, None);
         self.queue.push(task);
         Ok(())
     }
@@ -175,7 +172,10 @@ impl Scheduler {
                 task.throttles
             ));
         }
-        task.not_before = now + self.backoff.next_delay_ms(task.errors + task.throttles, hint);
+        task.not_before = now
+            + self
+                .backoff
+                .next_delay_ms(task.errors + task.throttles, hint);
         self.queue.push(task);
         Ok(())
     }

@@ -148,10 +148,7 @@ pub fn diff(
     lists: &[Option<usize>],
     opts: &DiffOptions<'_>,
 ) -> Diff {
-    let hashes = state.map_or_else(
-        || super::state::Hashes::new(hashes_salt),
-        SyncState::hashes,
-    );
+    let hashes = state.map_or_else(|| super::state::Hashes::new(hashes_salt), SyncState::hashes);
     let email_hashes: Vec<u64> = plan
         .contacts
         .iter()

@@ -359,7 +359,9 @@ impl SyncState {
         let (body, crc) = bytes.split_at(body_len);
         let crc = u32::from_le_bytes(crc.try_into().map_err(|_| mismatch("it is truncated"))?);
         if crc32fast::hash(body) != crc {
-            return Err(mismatch("its checksum does not match (the stored bytes are damaged)"));
+            return Err(mismatch(
+                "its checksum does not match (the stored bytes are damaged)",
+            ));
         }
         let mut r = Reader { bytes: body, at: 6 };
         let salt = r.u64()?;
@@ -481,17 +483,23 @@ impl<'a> Reader<'a> {
     }
     fn u32(&mut self) -> Result<u32, Error> {
         Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().map_err(|_| mismatch("it is truncated"))?,
+            self.take(4)?
+                .try_into()
+                .map_err(|_| mismatch("it is truncated"))?,
         ))
     }
     fn u64(&mut self) -> Result<u64, Error> {
         Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().map_err(|_| mismatch("it is truncated"))?,
+            self.take(8)?
+                .try_into()
+                .map_err(|_| mismatch("it is truncated"))?,
         ))
     }
     fn text(&mut self) -> Result<String, Error> {
         let n = u16::from_le_bytes(
-            self.take(2)?.try_into().map_err(|_| mismatch("it is truncated"))?,
+            self.take(2)?
+                .try_into()
+                .map_err(|_| mismatch("it is truncated"))?,
         ) as usize;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| mismatch("it is malformed (text)"))
     }
@@ -502,7 +510,12 @@ mod tests {
     use super::*;
 
     fn sample() -> SyncState {
-        let mut s = SyncState::new(42, "https://API.example/v1/", AccountKind::Instance, "instance_1");
+        let mut s = SyncState::new(
+            42,
+            "https://API.example/v1/",
+            AccountKind::Instance,
+            "instance_1",
+        );
         let h = s.hashes();
         let mut entries: Vec<Entry> = (0..50)
             .map(|i| Entry {

@@ -103,7 +103,9 @@ impl StableHasher {
         }
         let mut last = [0u8; 8];
         let rem = chunks.remainder();
-        last[..rem.len()].copy_from_slice(rem);
+        if let Some(dst) = last.get_mut(..rem.len()) {
+            dst.copy_from_slice(rem);
+        }
         self.word(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
         self.len += bytes.len() as u64;
     }

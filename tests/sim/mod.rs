@@ -502,10 +502,16 @@ impl Sim {
             let mut parts = rest.split("/contact/");
             let (list, contact) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
             if !self.lists.iter().any(|(id, _)| id == list) {
-                return (404, json!({"error": "Not Found", "message": "List could not be found."}));
+                return (
+                    404,
+                    json!({"error": "Not Found", "message": "List could not be found."}),
+                );
             }
             let Some(c) = self.contacts.values_mut().find(|c| c.id == contact) else {
-                return (404, json!({"error": "Not Found", "message": "Contact could not be found."}));
+                return (
+                    404,
+                    json!({"error": "Not Found", "message": "Contact could not be found."}),
+                );
             };
             if c.lists.remove(list) {
                 return (200, json!({}));
