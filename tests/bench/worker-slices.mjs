@@ -63,7 +63,7 @@ console.log(`worker-slices: ${profiles.toLocaleString('en')} profiles, ${members
     const rows = [
       ['status', `${run.status}${ok ? '' : '  <-- WRONG'} (${state.contactCount.toLocaleString('en')} contacts)`],
       ['slices', `${run.slices.slices} (max ${run.slices.maxSent} requests in one, budget ${budget})`],
-      ['requests', `${state.counters.requests} sent, ${needed} needed (${state.counters.requests - needed} extra: per-slice lists reads and batches abandoned in flight: ${run.slices.abandoned}); 429s: ${state.counters.http429}`],
+      ['requests', `${state.counters.requests} sent, ${needed} needed (${state.counters.requests - needed} extra); 429s: ${state.counters.http429}`],
       ['floor', `${fmtMs(floorMs)} (${needed} requests / ${rate} r/s)`],
       ['wall time', `${fmtMs(wallMs)}  ratio ${(wallMs / floorMs).toFixed(2)} to the floor`],
       ['in slices', `${fmtMs(sliceMs)} (mean ${fmtMs(sliceMs / run.slices.slices)} per slice, from its first step to its report)`],

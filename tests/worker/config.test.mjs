@@ -48,10 +48,11 @@ test('host keys: secrets must be named, set, and not the admin token; the key ne
   cfg.segments[1].profiles.headerSecrets = { Authorization: 'ADMIN_TOKEN' };
   cfg.segments[0].profiles.mirror = true;
   cfg.schedule = { every: '1h' };
+  cfg.segments[1].profiles.url = 'http://files.example.com/b.csv';
   const { issues } = checkConfig(cfg, SECRETS, core);
   const got = issues.map((i) => `${i.path} ${i.code}`);
   for (const want of ['apiKeySecret SECRET_NOT_SET', 'connection.apiKey SECRET_IN_CONFIG', 'segments[1].profiles.headerSecrets.Authorization SECRET_NOT_ALLOWED',
-    'segments[0].profiles.mirror UNKNOWN_FIELD', 'schedule TYPE_MISMATCH']) {
+    'segments[0].profiles.mirror UNKNOWN_FIELD', 'schedule TYPE_MISMATCH', 'segments[1].profiles.url URL_NOT_HTTPS']) {
     assert.ok(got.includes(want), `${want} in ${got.join('; ')}`);
   }
   noSecrets(issues);

@@ -43,7 +43,7 @@ export function checkConfig(body, env, core) {
   checkSchedule(body.schedule, issues);
   checkRunOptions(body.run, env, core, issues);
   const segments = Array.isArray(body.segments) ? body.segments : [];
-  segments.forEach((s, i) => checkSource(s?.profiles, `segments[${i}].profiles`, env, issues));
+  segments.forEach((s, i) => checkSource(s?.profiles, `segments[${i}].profiles`, env, core, issues));
   const keyIssue = issues.some((x) => x.path === 'apiKeySecret');
   // The package sees the download descriptions as URL sources; its issues keep their paths.
   for (const x of core.validateExportConfig(coreConfig(body, env, { resolveHeaders: true }))) {
@@ -155,7 +155,7 @@ function checkSchedule(schedule, issues) {
   }
 }
 
-function checkSource(source, path, env, issues) {
+function checkSource(source, path, env, core, issues) {
   if (!isObject(source)) {
     issues.push(issue(path, 'SOURCE_REQUIRED', 'each segment needs profiles: {"url": "...", "format": "csv" | "ndjson" | "json"}'));
     return;
@@ -165,6 +165,11 @@ function checkSource(source, path, env, issues) {
   }
   if (typeof source.url !== 'string') issues.push(issue(`${path}.url`, 'TYPE_MISMATCH', 'url must be a string'));
   else if (!URL.canParse(source.url)) issues.push(issue(`${path}.url`, 'URL_INVALID', 'url is not an absolute URL'));
+  // A download may carry a secret header: https, or plain http to the package's loopback hosts
+  // only (the same rule as the API base URL; the package's isLoopbackUrl decides).
+  else if (new URL(source.url).protocol !== 'https:' && !core.isLoopbackUrl?.(source.url)) {
+    issues.push(issue(`${path}.url`, 'URL_NOT_HTTPS', 'a download URL must be https:// (http:// only for loopback hosts)'));
+  }
   if (typeof source.format !== 'string') issues.push(issue(`${path}.format`, 'TYPE_MISMATCH', 'format must be a string'));
   if (source.headerSecrets !== undefined) {
     if (!isObject(source.headerSecrets)) issues.push(issue(`${path}.headerSecrets`, 'TYPE_MISMATCH', 'headerSecrets maps a header name to a secret name'));
@@ -182,7 +187,7 @@ function checkRunOptions(run, env, core, issues) {
     issues.push(issue('run', 'TYPE_MISMATCH', 'run holds the export options: {"maxRequests": 45, "maxInFlight": 6, ...}'));
     return;
   }
-  const described = typeof core.metadata === 'function' ? core.metadata()?.options : undefined;
+  const described = typeof core.metadata === 'function' ? (core.metadata()?.numbers ?? core.metadata()?.options) : undefined;
   for (const [k, v] of Object.entries(run)) {
     const o = described?.find((d) => d.name === k);
     if (!o) {

@@ -121,7 +121,7 @@ export class Destination extends DurableObject {
       slice: 1,
       inProgress: null,
       slices: [],
-      totals: { slices: 0, sent: 0, maxSent: 0, abandoned: 0 },
+      totals: { slices: 0, sent: 0, maxSent: 0 },
       interruptions: [],
       faults: 0,
       progress: null,
@@ -214,10 +214,12 @@ export class Destination extends DurableObject {
 
   async #sliceStep(run) {
     const n = run.slice;
-    const batchesBefore = run.progress?.batchesDone ?? 0;
+    // Work stored before this slice: contacts finished and requests sent (both cumulative).
+    const contactsBefore = run.progress?.contactsDone ?? 0;
+    const sentBefore = run.totals.sent;
     // The "slice in progress" marker, durable before the first request.
     if (run.inProgress?.slice === n) {
-      run.interruptions = [...run.interruptions, { ...run.inProgress, batchesBefore }].slice(-SLICE_LOG_LENGTH);
+      run.interruptions = [...run.interruptions, { ...run.inProgress, contactsBefore, sentBefore }].slice(-SLICE_LOG_LENGTH);
     }
     const attempt = run.inProgress?.slice === n ? run.inProgress.attempt + 1 : 1;
     run.inProgress = { slice: n, attempt, startedAt: new Date().toISOString() };
@@ -246,9 +248,8 @@ export class Destination extends DurableObject {
       slice: n,
       attempt,
       sent: outcome.sent,
-      abandoned: outcome.abandoned,
-      batchesBefore,
-      batchesAfter: progress?.batchesDone ?? batchesBefore,
+      contactsBefore,
+      contactsAfter: progress?.contactsDone ?? contactsBefore,
       ms: Date.now() - began,
     };
     current.slices = [...current.slices, entry].slice(-SLICE_LOG_LENGTH);
@@ -256,12 +257,11 @@ export class Destination extends DurableObject {
       slices: current.totals.slices + 1,
       sent: current.totals.sent + outcome.sent,
       maxSent: Math.max(current.totals.maxSent, outcome.sent),
-      abandoned: current.totals.abandoned + outcome.abandoned,
     };
     current.progress = progress ? publicProgress(progress) : null;
     current.inProgress = null;
     current.faults = 0;
-    console.log(`destination ${run.destination}: run ${run.id} slice ${n}: ${outcome.kind}, ${outcome.sent} requests, batches ${entry.batchesBefore} -> ${entry.batchesAfter}`);
+    console.log(`destination ${run.destination}: run ${run.id} slice ${n}: ${outcome.kind}, ${outcome.sent} requests, contacts ${entry.contactsBefore} -> ${entry.contactsAfter} of ${progress?.contactsTotal ?? '?'}`);
 
     if (outcome.kind === 'paused' && !current.cancelRequested) {
       this.ctx.storage.transactionSync(() => {
@@ -347,8 +347,8 @@ function missing(i, n) {
 
 /** Progress numbers for the status endpoint. */
 function publicProgress(p) {
-  const { phase, batchesDone, batchesTotal, contactsDone, contactsTotal, exported, failed, requests } = p;
-  return { phase, batchesDone, batchesTotal, contactsDone, contactsTotal, exported, failed, requests };
+  const { phase, contactsDone, contactsTotal, exported, failed, removalsDone, removalsTotal, requests } = p;
+  return { phase, contactsDone, contactsTotal, exported, failed, removalsDone, removalsTotal, requests };
 }
 
 /** The run record as the status endpoint shows it (no configuration copy). */
