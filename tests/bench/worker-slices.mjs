@@ -3,7 +3,7 @@
 // real workerd binary exports N unique profiles over 2 overlapping segments (downloaded from a
 // local file server) to the emulator (its own process, 250 ms ± 100 ms latency) at rate R, in
 // slices of at most B requests, one alarm invocation each. The floor is the requests one run
-// needs (lists phase + minimum batches) / R. Reports the run's wall time (POST /run to the
+// needs (account and lists reads, list creations, minimum batches) / R. Reports the run's wall time (POST /run to the
 // stored report), the slices, their overhead (time between slices, downloads), requests sent
 // beyond the minimum, and, for reference, the planning each slice repeats (preview in Node)
 // and one unsliced exportSegments call in Node.
@@ -33,8 +33,8 @@ const segments = makeSegments({ unique: profiles });
 const files = await startFileServer();
 const urls = segments.map((s) => files.put(`/${s.name}.csv`, toCsv(s.rows)));
 const memberships = segments.reduce((a, s) => a + s.rows.length, 0);
-// GET /lists, one POST /list per segment, the minimum upserts.
-const needed = 1 + segments.length + minimumBatches(segments);
+// GET /account, GET /lists, one POST /list per segment, the minimum upserts.
+const needed = 2 + segments.length + minimumBatches(segments);
 const floorMs = (needed / rate) * 1000;
 const deadlineMs = Math.max(120_000, floorMs * 3 + 60_000);
 let failed = false;

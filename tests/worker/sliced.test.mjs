@@ -64,7 +64,7 @@ test('a firing of another cron starts nothing', async () => {
   assert.equal(files.requests().length, 0);
 });
 
-test('the cron firing runs the export in slices of at most 45 requests and the emulator state is exact', async () => {
+test('the cron firing runs the export in slices of at most 45 requests and the emulator state is exact', async (t) => {
   const firing = Date.UTC(2025, 0, 1, 12, 30);
   const r = await worker.cron(CRON, firing);
   assert.equal(r.outcome, 'ok', JSON.stringify(r));
@@ -95,6 +95,7 @@ test('the cron firing runs the export in slices of at most 45 requests and the e
   assert.equal(upserts(state), minimumBatches(segments), 'no batch sent twice, none more than needed');
 
   const report = run.report;
+  t.diagnostic(`${log.length} slices: ${log.map((x) => x.sent).join(', ')} requests`);
   assert.equal(report.totals.uniqueProfiles, 20_000);
   assert.equal(report.totals.memberships, 24_000);
   assert.equal(report.totals.exported, 24_000);
@@ -123,6 +124,7 @@ test('a second firing refreshes the destination; with the sync state it sends on
   // Changed memberships: each changed profile is in one or two segments.
   const changedMemberships = segments.reduce((n, seg) => n + seg.rows.filter((r) => r.first_name.startsWith('Changed')).length, 0);
   const upsertsNow = upserts(state) - Object.values(before.byRoute['POST /v1/contacts'] ?? {}).reduce((a, b) => a + b, 0);
+  t.diagnostic(`refresh: ${sentNow} requests (${upsertsNow} upserts) in ${run.slices.slices} slice(s) for ${changedMemberships} changed memberships; sync state ${first.syncStateBytes} bytes`);
   assert.ok(upsertsNow <= Math.ceil(changedMemberships / 100) + 2, `${upsertsNow} upserts for ${changedMemberships} changed memberships`);
   assert.equal(run.report.totals.unchanged, 24_000 - changedMemberships);
 });
