@@ -17,8 +17,8 @@
 //   is ever sent again.
 // - A delivery that finds the marker of slice n set, while no slice runs in this instance,
 //   means the earlier attempt died before its commit: the run continues from the committed
-//   checkpoint and re-sends what that attempt had sent after it (at most one slice budget,
-//   requests the package had not yet confirmed); the interruption is recorded in the run.
+//   checkpoint and sync state, so what that attempt had sent is sent again (at most one slice
+//   budget; upserts are keyed by email); the interruption is recorded in the run.
 // - A delivery while a step runs in this instance (same object, concurrent event) does
 //   nothing: `this.active` is set for the whole step.
 // - A run id guards the commit: a slice whose run was cancelled or replaced meanwhile stores
