@@ -147,6 +147,10 @@ codes! {
         IdFieldIsEmail = "ID_FIELD_IS_EMAIL",
         /// `membership: 'mirror'` with `lists: 'none'` (there is no list to mirror).
         MirrorWithoutLists = "MIRROR_WITHOUT_LISTS",
+        /// A URL segment source is not `https://` (or loopback `http://`), or has a bad header.
+        SourceUrlInvalid = "SOURCE_URL_INVALID",
+        /// A URL segment source's format is not `csv`, `ndjson` or `json`.
+        SourceFormatUnknown = "SOURCE_FORMAT_UNKNOWN",
         /// A number (option or job setting) is outside its bounds, or not whole where it must be.
         OptionOutOfRange = "OPTION_OUT_OF_RANGE",
         /// A value has the wrong type (a string where a number belongs, ...).

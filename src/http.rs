@@ -33,13 +33,16 @@ impl Method {
     }
 }
 
-/// A header value: plain text, or the API key (which `Debug` never prints).
+/// A header value: plain text, the API key, or a caller's value such as a source's bearer
+/// token (`Debug` prints neither of the last two).
 #[derive(Clone, PartialEq, Eq)]
 pub enum HeaderValue {
     /// Plain text.
     Text(&'static str),
     /// The API key.
     Secret(ApiKey),
+    /// A value the caller gave (may be a credential).
+    Private(String),
 }
 
 impl HeaderValue {
@@ -48,6 +51,7 @@ impl HeaderValue {
         match self {
             HeaderValue::Text(t) => t,
             HeaderValue::Secret(k) => k.expose(),
+            HeaderValue::Private(v) => v,
         }
     }
 }
@@ -56,7 +60,7 @@ impl fmt::Debug for HeaderValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HeaderValue::Text(t) => write!(f, "{t:?}"),
-            HeaderValue::Secret(_) => f.write_str("[redacted]"),
+            HeaderValue::Secret(_) | HeaderValue::Private(_) => f.write_str("[redacted]"),
         }
     }
 }
@@ -70,8 +74,8 @@ pub struct Request {
     pub method: Method,
     /// Absolute URL.
     pub url: String,
-    /// Every request header, in order.
-    pub headers: Vec<(&'static str, HeaderValue)>,
+    /// Every request header, in order (lower-case names).
+    pub headers: Vec<(String, HeaderValue)>,
     /// Body text (JSON), if any.
     pub body: Option<String>,
     /// Abort the exchange and report [`Outcome::Timeout`] after this many milliseconds

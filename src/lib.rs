@@ -40,6 +40,7 @@
 pub mod autopilot;
 pub mod config;
 pub mod csv_out;
+pub mod download;
 pub mod email;
 pub mod error;
 pub mod http;

@@ -61,11 +61,17 @@ impl Api {
 
     fn request(&self, id: u64, method: Method, path: &str, body: Option<String>) -> Request {
         let mut headers = vec![
-            (API_KEY_HEADER, HeaderValue::Secret(self.key.clone())),
-            ("accept", HeaderValue::Text("application/json")),
+            (
+                API_KEY_HEADER.to_string(),
+                HeaderValue::Secret(self.key.clone()),
+            ),
+            ("accept".to_string(), HeaderValue::Text("application/json")),
         ];
         if body.is_some() {
-            headers.push(("content-type", HeaderValue::Text("application/json")));
+            headers.push((
+                "content-type".to_string(),
+                HeaderValue::Text("application/json"),
+            ));
         }
         Request {
             id,
@@ -135,7 +141,7 @@ mod tests {
         assert_eq!(r.url, "https://example.test/v1/list");
         assert_eq!(r.method, Method::Post);
         assert_eq!(r.body.as_deref(), Some(r#"{"name":"VIP \"gold\""}"#));
-        let names: Vec<&str> = r.headers.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["autopilotapikey", "accept", "content-type"]);
         assert!(!format!("{r:?}").contains("0123456789abcdef"));
         let g = api().lists(1);
