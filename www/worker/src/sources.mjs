@@ -5,6 +5,10 @@
 // failed or partial download ends the refresh before any request to Autopilot. Redirects are
 // not followed (a header from a secret must not travel to another origin); a non-2xx answer,
 // a body that breaks off, or fewer or more bytes than Content-Length announced is a failure.
+//
+// These are the package's download rules (src/download.rs), which its JS API does not expose
+// to a host that stores the bytes itself; replace this file by the package's call once it
+// does (see README.md, Open points).
 
 import { DOWNLOAD_TIMEOUT_MS } from './limits.mjs';
 
