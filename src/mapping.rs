@@ -27,9 +27,10 @@ use crate::input::Cell;
 use crate::report::RejectReason;
 use crate::util::json::push_json_str;
 use crate::util::time::{
-    format_iso, numeric_date, parse_day_month_year, parse_iso_basic, parse_iso_date, DateFormat,
+    numeric_date, parse_day_month_year, parse_iso_basic, parse_iso_date, push_iso, DateFormat,
     MAX_PLAUSIBLE_MS, MIN_PLAUSIBLE_MS,
 };
+use std::fmt::Write as _;
 
 /// Warning code: a value could not be coerced to its field's type.
 pub const WARN_NOT_COERCIBLE: WarningCode = WarningCode::ValueNotCoercible;
@@ -71,8 +72,34 @@ const HINT_EPOCH_MS: &str = "a number is read as Unix milliseconds only between 
 pub struct Mapper {
     fields: Vec<String>,
     id_index: Option<usize>,
-    standard: Vec<(usize, &'static str)>,
-    custom: Vec<(usize, String, CustomType, ValueFormat)>,
+    standard: Vec<Standard>,
+    custom: Vec<Custom>,
+}
+
+/// A standard field of the mapping: its cell, its wire name, and `"<name>":` as written.
+#[derive(Debug, Clone)]
+struct Standard {
+    cell: usize,
+    name: &'static str,
+    prefix: String,
+}
+
+/// A custom field of the mapping: its cell, its wire key, type and format, and `"<key>":`.
+#[derive(Debug, Clone)]
+struct Custom {
+    cell: usize,
+    key: String,
+    ty: CustomType,
+    format: ValueFormat,
+    prefix: String,
+}
+
+/// `"<key>":`, the start of a JSON member.
+fn member_prefix(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 3);
+    push_json_str(&mut out, key);
+    out.push(':');
+    out
 }
 
 impl Mapper {
@@ -97,10 +124,20 @@ impl Mapper {
         let mut standard = Vec::new();
         let mut custom = Vec::new();
         for (source, target) in targets {
-            let i = index_of(&source);
+            let cell = index_of(&source);
             match target {
-                Target::Standard(name) => standard.push((i, name)),
-                Target::Custom(key, ty, format) => custom.push((i, key, ty, format)),
+                Target::Standard(name) => standard.push(Standard {
+                    cell,
+                    name,
+                    prefix: member_prefix(name),
+                }),
+                Target::Custom(key, ty, format) => custom.push(Custom {
+                    cell,
+                    prefix: member_prefix(&key),
+                    key,
+                    ty,
+                    format,
+                }),
             }
         }
         let id_index = id_field.filter(|f| !f.trim().is_empty()).map(&mut index_of);
@@ -130,7 +167,17 @@ impl Mapper {
     pub fn id(&self, cells: &[Cell<'_>]) -> Option<String> {
         let cell = cells.get(self.id_index?)?;
         match *cell {
-            Cell::Str(s) if !s.trim().is_empty() => Some(s.trim().chars().take(200).collect()),
+            Cell::Str(s) => {
+                let t = s.trim();
+                if t.is_empty() {
+                    None
+                } else if t.len() <= MAX_ID_CHARS {
+                    // At most as many characters as bytes: nothing to cut.
+                    Some(t.to_string())
+                } else {
+                    Some(t.chars().take(MAX_ID_CHARS).collect())
+                }
+            }
             Cell::Num(n) => Some(n.to_string()),
             Cell::Bool(b) => Some(b.to_string()),
             _ => None,
@@ -146,41 +193,93 @@ impl Mapper {
         out: &mut String,
         warn: &mut dyn FnMut(WarningCode, &str, Option<&'static str>),
     ) {
+        let mut values = String::new();
+        self.write_values(cells, &mut values, warn);
+        self.render(&values, out);
+    }
+
+    /// Appends the contact's mapped values to `out` in the compact form a plan keeps: the
+    /// JSON text of each target's value (standard fields, then custom fields, in mapping
+    /// order; empty when left out), separated by [`VALUE_SEP`], without the trailing empty
+    /// ones. [`Mapper::render`] turns it into the JSON members; the names are not repeated
+    /// in every contact (they were about half of a plan's memory). `warn` as in
+    /// [`Mapper::write_fields`].
+    pub fn write_values(
+        &self,
+        cells: &[Cell<'_>],
+        out: &mut String,
+        warn: &mut dyn FnMut(WarningCode, &str, Option<&'static str>),
+    ) {
+        let start = out.len();
         let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Missing);
-        for &(i, name) in &self.standard {
-            match standard_text(cell(i)) {
-                Ok(Some(text)) => {
-                    if !out.is_empty() {
-                        out.push(',');
-                    }
-                    push_json_str(out, name);
-                    out.push(':');
-                    push_json_str(out, &text);
+        for (n, f) in self.standard.iter().enumerate() {
+            if n > 0 {
+                out.push(VALUE_SEP);
+            }
+            // The text of a standard field: trimmed strings, numbers and booleans as text.
+            let text = match cell(f.cell) {
+                Cell::Missing | Cell::Null => continue,
+                Cell::Str(s) => s.trim(),
+                Cell::Num(n) => n,
+                Cell::Bool(b) => bool_text(b),
+                Cell::Nested => {
+                    warn(WARN_NESTED, f.name, None);
+                    continue;
                 }
-                Ok(None) => {}
-                Err(code) => warn(code, name, None),
+            };
+            if !text.is_empty() {
+                push_json_str(out, text);
             }
         }
+        for (n, f) in self.custom.iter().enumerate() {
+            if n > 0 || !self.standard.is_empty() {
+                out.push(VALUE_SEP);
+            }
+            let mark = out.len();
+            if let Err(e) = write_value(cell(f.cell), f.ty, &f.format, out) {
+                out.truncate(mark);
+                warn(e.code, &f.key, e.hint);
+            }
+        }
+        while out.len() > start && out.ends_with(VALUE_SEP) {
+            out.pop();
+        }
+    }
+
+    /// Appends the JSON members (comma-separated, without braces) of `values`, the compact
+    /// form written by [`Mapper::write_values`] with this mapping: standard fields by name,
+    /// custom fields inside a `custom` object.
+    pub fn render(&self, values: &str, out: &mut String) {
+        if values.is_empty() {
+            return;
+        }
+        let standard = self.standard.len();
+        let mut first = true;
         let mut opened = false;
-        for (i, key, ty, format) in &self.custom {
-            match coerce_with(cell(*i), *ty, format) {
-                Ok(Some(value)) => {
-                    if !opened {
-                        if !out.is_empty() {
-                            out.push(',');
-                        }
-                        out.push_str("\"custom\":{");
-                        opened = true;
-                    } else {
+        for (i, v) in values.split(VALUE_SEP).enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            let prefix = if i < standard {
+                if !first {
+                    out.push(',');
+                }
+                self.standard.get(i).map(|f| f.prefix.as_str())
+            } else {
+                if opened {
+                    out.push(',');
+                } else {
+                    if !first {
                         out.push(',');
                     }
-                    push_json_str(out, key);
-                    out.push(':');
-                    out.push_str(&value);
+                    out.push_str("\"custom\":{");
+                    opened = true;
                 }
-                Ok(None) => {}
-                Err(e) => warn(e.code, key, e.hint),
-            }
+                self.custom.get(i - standard).map(|f| f.prefix.as_str())
+            };
+            first = false;
+            out.push_str(prefix.unwrap_or("\"\":"));
+            out.push_str(v);
         }
         if opened {
             out.push('}');
@@ -188,17 +287,18 @@ impl Mapper {
     }
 }
 
-/// The text of a standard field: trimmed strings, numbers and booleans as text.
-fn standard_text(cell: Cell<'_>) -> Result<Option<String>, WarningCode> {
-    match cell {
-        Cell::Missing | Cell::Null => Ok(None),
-        Cell::Str(s) => {
-            let t = s.trim();
-            Ok((!t.is_empty()).then(|| t.to_string()))
-        }
-        Cell::Num(n) => Ok(Some(n.to_string())),
-        Cell::Bool(b) => Ok(Some(b.to_string())),
-        Cell::Nested => Err(WARN_NESTED),
+/// Separates the values of one contact in the compact form of [`Mapper::write_values`]: a
+/// character JSON text never holds unescaped.
+pub const VALUE_SEP: char = '\u{1}';
+
+/// The longest `idField` value kept, in characters.
+const MAX_ID_CHARS: usize = 200;
+
+fn bool_text(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -215,14 +315,34 @@ pub fn coerce_with(
     ty: CustomType,
     format: &ValueFormat,
 ) -> Result<Option<String>, Uncoercible> {
+    let mut out = String::new();
+    Ok(write_value(cell, ty, format, &mut out)?.then_some(out))
+}
+
+/// Appends the JSON text of a cell coerced to `ty` (read as `format` says) to `out`:
+/// `Ok(true)` when written, `Ok(false)` (nothing written) for an empty value.
+fn write_value(
+    cell: Cell<'_>,
+    ty: CustomType,
+    format: &ValueFormat,
+    out: &mut String,
+) -> Result<bool, Uncoercible> {
     let not_coercible = Uncoercible::plain(WARN_NOT_COERCIBLE);
     let text = match cell {
-        Cell::Missing | Cell::Null => return Ok(None),
+        Cell::Missing | Cell::Null => return Ok(false),
         Cell::Nested => return Err(Uncoercible::plain(WARN_NESTED)),
         Cell::Bool(b) => {
             return match ty {
-                CustomType::Boolean => Ok(Some(b.to_string())),
-                CustomType::String => Ok(Some(format!("\"{b}\""))),
+                CustomType::Boolean => {
+                    out.push_str(bool_text(b));
+                    Ok(true)
+                }
+                CustomType::String => {
+                    out.push('"');
+                    out.push_str(bool_text(b));
+                    out.push('"');
+                    Ok(true)
+                }
                 _ => Err(not_coercible),
             }
         }
@@ -230,7 +350,7 @@ pub fn coerce_with(
         Cell::Str(s) => s.trim(),
     };
     if text.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
     let is_num = matches!(cell, Cell::Num(_));
     let number = |text: &str| {
@@ -241,24 +361,24 @@ pub fn coerce_with(
         }
     };
     match ty {
-        CustomType::String => {
-            let mut out = String::with_capacity(text.len() + 2);
-            push_json_str(&mut out, text);
-            Ok(Some(out))
+        CustomType::String => push_json_str(out, text),
+        CustomType::Integer => {
+            let i = integer_of(text, number(text)).ok_or(not_coercible)?;
+            push_i64(out, i);
         }
-        CustomType::Integer => integer_of(text, number(text))
-            .map(|i| Some(i.to_string()))
-            .ok_or(not_coercible),
-        CustomType::Float => number(text)
-            .map(|f| Some(format_float(f)))
-            .ok_or(not_coercible),
-        CustomType::Boolean => parse_bool(text)
-            .map(|b| Some(b.to_string()))
-            .ok_or(not_coercible),
+        CustomType::Float => {
+            let f = number(text).ok_or(not_coercible)?;
+            push_float(out, f);
+        }
+        CustomType::Boolean => out.push_str(bool_text(parse_bool(text).ok_or(not_coercible)?)),
         CustomType::Date => {
-            date_ms(text, is_num, format.date).map(|ms| Some(format!("\"{}\"", format_iso(ms))))
+            let ms = date_ms(text, is_num, format.date)?;
+            out.push('"');
+            push_iso(out, ms);
+            out.push('"');
         }
     }
+    Ok(true)
 }
 
 /// Epoch milliseconds of a date value (see the module documentation).
@@ -401,9 +521,36 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn format_float(f: f64) -> String {
-    // serde_json writes the shortest text that reads back to the same f64.
-    serde_json::Number::from_f64(f).map_or_else(|| "0".to_string(), |n| n.to_string())
+/// Appends `f` as JSON: serde_json's shortest text that reads back to the same `f64`
+/// (`f` is finite: the parsers refuse the rest; `0` otherwise, as before).
+fn push_float(out: &mut String, f: f64) {
+    match serde_json::Number::from_f64(f) {
+        Some(n) => {
+            let _ = write!(out, "{n}");
+        }
+        None => out.push('0'),
+    }
+}
+
+/// Appends `i` in decimal.
+fn push_i64(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut v = i.unsigned_abs();
+    loop {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || at == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or(""));
 }
 
 /// An error for a mapping that cannot be compiled (used by callers that have no issues list).
@@ -498,6 +645,46 @@ mod tests {
         );
         let json: serde_json::Value = serde_json::from_str(&format!("{{{out}}}")).unwrap(); // ok: test
         assert_eq!(json["custom"]["integer--Orders"], 7);
+    }
+
+    #[test]
+    fn compact_values_render_as_the_members() {
+        let m = Mapper::new(&mapping(), None).unwrap(); // ok: test
+        let render = |cells: &[Cell<'_>]| {
+            let mut values = String::new();
+            m.write_values(cells, &mut values, &mut |_, _, _| {});
+            let mut out = String::new();
+            m.render(&values, &mut out);
+            (values, out)
+        };
+        // Standard fields only, with a gap; custom fields only; a trailing gap; nothing.
+        let (values, out) = render(&[Cell::Str("a@x.io"), Cell::Missing, Cell::Str("Org")]);
+        assert_eq!(values, "\u{1}\"Org\"");
+        assert_eq!(out, r#""Company":"Org""#);
+        let cells = [
+            Cell::Str("a@x.io"),
+            Cell::Null,
+            Cell::Null,
+            Cell::Missing,
+            Cell::Str("3"),
+            Cell::Missing,
+            Cell::Bool(false),
+        ];
+        let (values, out) = render(&cells);
+        assert_eq!(values, "\u{1}\u{1}\u{1}3\u{1}\u{1}false");
+        assert_eq!(
+            out,
+            r#""custom":{"integer--Orders":3,"boolean--VIP":false}"#
+        );
+        let (values, out) = render(&[Cell::Str("a@x.io"), Cell::Str("Ada")]);
+        assert_eq!(
+            (values.as_str(), out.as_str()),
+            ("\"Ada\"", r#""FirstName":"Ada""#)
+        );
+        assert_eq!(
+            render(&[Cell::Str("a@x.io")]),
+            (String::new(), String::new())
+        );
     }
 
     #[test]

@@ -32,8 +32,9 @@ pub const WARN_INVALID_UTF8_ROWS: WarningCode = WarningCode::InvalidUtf8Rows;
 pub struct PlannedContact {
     /// The address as sent (domain lower-cased).
     pub email: String,
-    /// JSON members after `Email` (comma-separated, no braces; empty when none).
-    pub fields: String,
+    /// The mapped values in the compact form of [`Mapper::write_values`] (the JSON members
+    /// after `Email` are [`Plan::fields`]).
+    pub values: Box<str>,
     /// The `idField` value of its first row, when configured and present (for reports).
     pub id: Option<Box<str>>,
 }
@@ -74,9 +75,33 @@ pub struct Plan {
     pub unique_seen: u64,
     /// The cap in force.
     pub cap: u64,
+    /// The compiled mapping (renders [`PlannedContact::values`]).
+    mapper: Mapper,
 }
 
 impl Plan {
+    /// A contact's JSON members after `Email` (comma-separated, no braces; empty when none).
+    pub fn fields(&self, c: &PlannedContact) -> String {
+        let mut out = String::new();
+        self.mapper.render(&c.values, &mut out);
+        out
+    }
+
+    /// Appends `{"Email":…,<fields>[,"_autopilot_list":…]}`.
+    fn push_contact(&self, out: &mut String, c: &PlannedContact, list: Option<&str>) {
+        out.push_str("{\"Email\":");
+        push_json_str(out, &c.email);
+        if !c.values.is_empty() {
+            out.push(',');
+            self.mapper.render(&c.values, out);
+        }
+        if let Some(list) = list {
+            out.push_str(",\"_autopilot_list\":");
+            push_json_str(out, list);
+        }
+        out.push('}');
+    }
+
     /// Number of upsert batches.
     pub fn batch_count(&self) -> usize {
         self.batch_starts.len().saturating_sub(1)
@@ -156,7 +181,7 @@ impl Plan {
             }
             let c = self.contacts.get(m.contact as usize)?;
             let list = list_ids.get(m.segment as usize).and_then(Option::as_deref);
-            push_contact(&mut out, c, list);
+            self.push_contact(&mut out, c, list);
             n += 1;
         }
         out.push_str("]}");
@@ -166,8 +191,8 @@ impl Plan {
     /// One contact exactly as it is sent in a bulk upsert, as JSON text.
     pub fn contact_json(&self, m: &Membership, list_id: Option<&str>) -> Option<String> {
         let c = self.contacts.get(m.contact as usize)?;
-        let mut out = String::with_capacity(c.email.len() + c.fields.len() + 64);
-        push_contact(&mut out, c, list_id);
+        let mut out = String::with_capacity(c.email.len() + 2 * c.values.len() + 64);
+        self.push_contact(&mut out, c, list_id);
         Some(out)
     }
 
@@ -206,11 +231,14 @@ impl Plan {
         for (i, start) in self.batch_starts.iter().enumerate() {
             h.write_u64(i as u64 ^ u64::from(*start) << 32);
         }
+        let mut fields = String::new();
         for m in &self.memberships {
             h.write_u64(u64::from(m.segment) << 48 ^ m.row);
             if let Some(ct) = self.contacts.get(m.contact as usize) {
                 h.write_str(&ct.email);
-                h.write_str(&ct.fields);
+                fields.clear();
+                self.mapper.render(&ct.values, &mut fields);
+                h.write_str(&fields);
             }
         }
         h.finish_hex()
@@ -257,8 +285,8 @@ pub struct Planner {
     index: U64Map,
     /// Last segment each kept contact was seen in (for within-segment duplicates).
     last_segment: Vec<u32>,
-    /// dedupe-key hash of profiles beyond the cap → last segment seen in.
-    over_cap_seen: U64Map,
+    /// Profiles beyond the cap, counted exactly without keeping them (see [`BeyondCap`]).
+    over_cap: BeyondCap,
     memberships: Vec<Membership>,
     segments: Vec<SegmentReport>,
     current: Option<u32>,
@@ -319,7 +347,7 @@ impl Planner {
             contacts: Vec::new(),
             index: HashMap::default(),
             last_segment: Vec::new(),
-            over_cap_seen: HashMap::default(),
+            over_cap: BeyondCap::default(),
             memberships: Vec::new(),
             segments,
             current: None,
@@ -346,8 +374,19 @@ impl Planner {
                 format!("segments must be fed in order: expected segment {expected}, got {index}"),
             ));
         }
+        self.settle_over_cap();
         self.current = Some(index as u32);
         Ok(())
+    }
+
+    /// Counts the current segment's profiles beyond the cap into its report.
+    fn settle_over_cap(&mut self) {
+        let per_segment = self.per_segment;
+        let (over_cap, duplicates) = self.over_cap.settle(per_segment);
+        if let Some(c) = self.counts() {
+            c.over_cap += over_cap;
+            c.duplicates += duplicates;
+        }
     }
 
     /// The name of the current segment.
@@ -458,9 +497,11 @@ impl Planner {
 
     /// Ends the input and builds the plan. The cap is not enforced here: see
     /// [`Plan::cap_error`].
-    pub fn finish(self) -> Plan {
+    pub fn finish(mut self) -> Plan {
+        self.settle_over_cap();
         let Planner {
             config,
+            mapper,
             contacts,
             mut memberships,
             segments,
@@ -470,12 +511,12 @@ impl Planner {
             warnings,
             cap,
             index,
-            over_cap_seen,
+            over_cap,
             ..
         } = self;
         drop(index);
-        let unique_seen = contacts.len() as u64 + over_cap_seen.len() as u64;
-        drop(over_cap_seen);
+        let unique_seen = contacts.len() as u64 + over_cap.unique();
+        drop(over_cap);
         let batch_starts = assign_batches(&mut memberships);
         Plan {
             config,
@@ -489,6 +530,7 @@ impl Planner {
             warnings,
             unique_seen,
             cap,
+            mapper,
         }
     }
 }
@@ -550,22 +592,15 @@ impl RowSink for Planner {
             }
             Err(slot) => {
                 if self.contacts.len() as u64 >= self.cap {
-                    let seen = self.over_cap_seen.insert(hash, segment);
-                    let dup = seen == Some(segment) || (seen.is_some() && !self.per_segment);
-                    if let Some(c) = self.counts() {
-                        if dup {
-                            c.duplicates += 1;
-                        } else {
-                            c.over_cap += 1;
-                        }
-                    }
+                    // Counted when the segment ends (as over the cap, or as a duplicate).
+                    self.over_cap.push(hash);
                     return;
                 }
                 let mut fields = std::mem::take(&mut self.scratch);
                 fields.clear();
                 let mut warned: Vec<(WarningCode, String, Option<&'static str>)> = Vec::new();
                 self.mapper
-                    .write_fields(cells, &mut fields, &mut |code, field, hint| {
+                    .write_values(cells, &mut fields, &mut |code, field, hint| {
                         warned.push((code, field.to_string(), hint))
                     });
                 for (code, field, hint) in warned {
@@ -575,7 +610,7 @@ impl RowSink for Planner {
                 let id = self.mapper.id(cells).map(String::into_boxed_str);
                 self.contacts.push(PlannedContact {
                     email,
-                    fields: fields.as_str().into(),
+                    values: fields.as_str().into(),
                     id,
                 });
                 self.scratch = fields;
@@ -617,19 +652,62 @@ impl RowSink for Planner {
     }
 }
 
-/// Appends `{"Email":…,<fields>[,"_autopilot_list":…]}`.
-fn push_contact(out: &mut String, c: &PlannedContact, list: Option<&str>) {
-    out.push_str("{\"Email\":");
-    push_json_str(out, &c.email);
-    if !c.fields.is_empty() {
-        out.push(',');
-        out.push_str(&c.fields);
+/// The profiles beyond the cap, as dedupe-key hashes: exact counts with 8 bytes per row
+/// beyond the cap (a million-row source stays well within the memory goal), where a hash
+/// map from hash to last segment took about 40.
+///
+/// The current segment's hashes are appended as they come; when the segment ends they are
+/// sorted and counted against those of the earlier segments, which stay sorted and
+/// de-duplicated in front: a profile is over the cap once per segment with per-segment
+/// lists (once in all without lists), every other row of it is a duplicate — what the
+/// planner counted row by row before, since segments come in order.
+#[derive(Debug, Default)]
+struct BeyondCap {
+    /// Sorted, distinct hashes of the settled segments, then the current segment's rows.
+    hashes: Vec<u64>,
+    /// Where the current segment's rows start.
+    current: usize,
+}
+
+impl BeyondCap {
+    fn push(&mut self, hash: u64) {
+        self.hashes.push(hash);
     }
-    if let Some(list) = list {
-        out.push_str(",\"_autopilot_list\":");
-        push_json_str(out, list);
+
+    /// Ends the current segment: `(over the cap, duplicates)` among its rows.
+    fn settle(&mut self, per_segment: bool) -> (u64, u64) {
+        let split = self.current.min(self.hashes.len());
+        let rows = (self.hashes.len() - split) as u64;
+        if rows == 0 {
+            return (0, 0);
+        }
+        let (earlier, segment) = self.hashes.split_at_mut(split);
+        segment.sort_unstable();
+        let mut distinct = 0u64;
+        let mut new = 0u64;
+        let mut last = None;
+        for &h in segment.iter() {
+            if last == Some(h) {
+                continue;
+            }
+            last = Some(h);
+            distinct += 1;
+            if earlier.binary_search(&h).is_err() {
+                new += 1;
+            }
+        }
+        let over = if per_segment { distinct } else { new };
+        // Not shrunk: a smaller copy would only add to the peak.
+        self.hashes.sort_unstable();
+        self.hashes.dedup();
+        self.current = self.hashes.len();
+        (over, rows - over)
     }
-    out.push('}');
+
+    /// Distinct profiles beyond the cap in the settled segments.
+    fn unique(&self) -> u64 {
+        self.current as u64
+    }
 }
 
 /// The labels of a mapping's targets: wire key → (the name the user gave, profile field).

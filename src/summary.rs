@@ -158,6 +158,7 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
             mirror,
             full_resync: opts.full_resync,
             exclude: None,
+            keep_hashes: false,
         },
     );
     let names: Vec<String> = plan.segments.iter().map(|s| s.name.clone()).collect();

@@ -59,11 +59,12 @@ fn contacts(p: &Plan) -> Vec<Value> {
     p.contacts
         .iter()
         .map(|c| {
-            let sep = if c.fields.is_empty() { "" } else { "," };
+            let fields = p.fields(c);
+            let sep = if fields.is_empty() { "" } else { "," };
             let text = format!(
                 "{{\"Email\":{}{sep}{}}}",
                 serde_json::to_string(&c.email).unwrap(),
-                c.fields
+                fields
             );
             serde_json::from_str(&text).unwrap()
         })

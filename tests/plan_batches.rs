@@ -112,7 +112,8 @@ fn dedupe_within_and_across_segments() {
     assert_eq!(p.contacts.len(), 2);
     assert_eq!(p.contacts[0].email, "Ada@example.com");
     assert_eq!(
-        p.contacts[0].fields, r#""FirstName":"Ada","custom":{"integer--Orders":3}"#,
+        p.fields(&p.contacts[0]),
+        r#""FirstName":"Ada","custom":{"integer--Orders":3}"#,
         "first occurrence wins"
     );
     let c0 = &p.segments[0].counts;
@@ -379,6 +380,19 @@ proptest! {
             }
         }
         prop_assert_eq!(p.memberships.len(), expected_memberships);
+        // Beyond the cap: once per segment with lists, once in all without (the rest of its
+        // rows are duplicates, which the sum invariant above then checks).
+        let mut over_seen = HashSet::new();
+        for (i, s) in segments.iter().enumerate() {
+            let mut in_segment = HashSet::new();
+            let mut over = 0u64;
+            for &(id, _, kind) in s {
+                if kind >= 2 && !kept_ids.contains(&id) && in_segment.insert(id) && (lists || over_seen.insert(id)) {
+                    over += 1;
+                }
+            }
+            prop_assert_eq!(p.segments[i].counts.over_cap, over, "segment {}", i);
+        }
     }
 }
 

@@ -349,11 +349,18 @@ impl JsonParser {
 
     pub(super) fn finish(&mut self, sink: &mut dyn RowSink) -> Result<(), Error> {
         let buf = std::mem::take(&mut self.buf);
-        let result = self.parse(&buf, sink);
+        let result = self.parse(&buf, sink, true);
         result.map_err(|message| Error::new(ErrorCode::InputInvalid, message))
     }
 
-    fn parse(&mut self, buf: &[u8], sink: &mut dyn RowSink) -> Result<(), String> {
+    /// Reads one whole document without buffering it and without the validation pass (see
+    /// [`super::Parser::feed_document`]).
+    pub(super) fn document(&mut self, doc: &[u8], sink: &mut dyn RowSink) -> Result<(), Error> {
+        let result = self.parse(doc, sink, false);
+        result.map_err(|message| Error::new(ErrorCode::InputInvalid, message))
+    }
+
+    fn parse(&mut self, buf: &[u8], sink: &mut dyn RowSink, validate: bool) -> Result<(), String> {
         let Some(start) = buf.iter().position(|b| !is_json_ws(*b)) else {
             return Ok(()); // empty input: no records
         };
@@ -369,8 +376,10 @@ impl JsonParser {
         }
         // Validate first, so that a broken document yields no rows at all (it is refused
         // as a whole); this pass builds nothing either.
-        if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
-            return Err(format!("JSON input is not valid: {e}"));
+        if validate {
+            if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
+                return Err(format!("JSON input is not valid: {e}"));
+            }
         }
         let mut de = serde_json::Deserializer::from_slice(buf);
         let visitor = ArrayVisitor {

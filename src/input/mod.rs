@@ -317,6 +317,27 @@ impl Parser {
         result
     }
 
+    /// [`Format::JsonRows`] only: reads one complete document — the JSON text the host wrote
+    /// for a group of records — and ends the input. The text is read in place: not copied,
+    /// not decoded (it is UTF-8 JSON by the record-crossing contract; serde_json still checks
+    /// every string), and rows are passed on as they are read (a document that turns out
+    /// broken fails with `INPUT_INVALID` after some of its rows). Any other parser or state:
+    /// `INTERNAL`.
+    pub fn feed_document(&mut self, doc: &[u8], sink: &mut dyn RowSink) -> Result<(), Error> {
+        let result = match (&self.state, self.format, &mut self.inner) {
+            (State::Open, Format::JsonRows, Inner::Json(p)) => p.document(doc, sink),
+            _ => Err(Error::new(
+                ErrorCode::Internal,
+                "input parser: feed_document needs a new JsonRows parser",
+            )),
+        };
+        self.state = match &result {
+            Ok(()) => State::Finished,
+            Err(e) => State::Failed(e.clone()),
+        };
+        result
+    }
+
     /// Ends the input; the last record (without a final newline) is passed to `sink`.
     pub fn finish(&mut self, sink: &mut dyn RowSink) -> Result<(), Error> {
         match &self.state {

@@ -434,6 +434,7 @@ impl Run {
                 mirror,
                 full_resync: self.settings.full_resync,
                 exclude: Some(&exclude),
+                keep_hashes: true,
             },
         );
         if mirror {

@@ -77,6 +77,10 @@ pub struct DiffOptions<'a> {
     pub full_resync: bool,
     /// Memberships `(segment, row)` not to upsert (failed in an earlier slice of this run).
     pub exclude: Option<&'a HashSet<(u32, u64)>>,
+    /// Compute [`Diff::email_hashes`] and [`Diff::contact_hashes`] also without a state (to
+    /// build the next one). Without a state and without this, they stay empty: a preview
+    /// needs only the counts, and hashing every contact is a good part of its time.
+    pub keep_hashes: bool,
 }
 
 /// The diff of a plan against a state.
@@ -92,9 +96,10 @@ pub struct Diff {
     pub removals: Vec<Removal>,
     /// Memberships the state holds on each segment's list.
     pub placed: Vec<u64>,
-    /// Salted email hash of every planned contact.
+    /// Salted email hash of every planned contact (empty without a state unless
+    /// [`DiffOptions::keep_hashes`]).
     pub email_hashes: Vec<u64>,
-    /// Contact hash of every planned contact.
+    /// Contact hash of every planned contact (empty like [`Diff::email_hashes`]).
     pub contact_hashes: Vec<u64>,
 }
 
@@ -149,15 +154,19 @@ pub fn diff(
     opts: &DiffOptions<'_>,
 ) -> Diff {
     let hashes = state.map_or_else(|| super::state::Hashes::new(hashes_salt), SyncState::hashes);
-    let email_hashes: Vec<u64> = plan
-        .contacts
+    let hashed = state.is_some() || opts.keep_hashes;
+    let contacts = if hashed {
+        plan.contacts.as_slice()
+    } else {
+        &[]
+    };
+    let email_hashes: Vec<u64> = contacts
         .iter()
         .map(|c| hashes.email(&c.email.to_ascii_lowercase()))
         .collect();
-    let contact_hashes: Vec<u64> = plan
-        .contacts
+    let contact_hashes: Vec<u64> = contacts
         .iter()
-        .map(|c| hashes.contact(&c.email, &c.fields))
+        .map(|c| hashes.contact(&c.email, &plan.fields(c)))
         .collect();
     let segments = plan.segments.len();
     let base = |s: usize| -> Option<&super::state::ListState> {
@@ -179,13 +188,14 @@ pub fn diff(
     for (i, m) in plan.memberships.iter().enumerate() {
         let s = m.segment as usize;
         let c = m.contact as usize;
-        let (Some(&eh), Some(&ch)) = (email_hashes.get(c), contact_hashes.get(c)) else {
-            continue;
+        // Without hashes there is no state: nothing is held.
+        let held = match (email_hashes.get(c), contact_hashes.get(c)) {
+            (Some(&eh), Some(&ch)) => base(s).and_then(|l| {
+                let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
+                Some((at, l.entries.get(at)?.contact == ch))
+            }),
+            _ => None,
         };
-        let held = base(s).and_then(|l| {
-            let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
-            Some((at, l.entries.get(at)?.contact == ch))
-        });
         if let Some((at, _)) = held {
             if let Some(k) = kept.get_mut(s).and_then(|v| v.get_mut(at)) {
                 *k = true;

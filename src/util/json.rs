@@ -11,7 +11,7 @@ pub fn push_json_str(out: &mut String, s: &str) {
     // (E2 80 A8 / E2 80 A9) are escaped too, for JS consumers of the text.
     let bytes = s.as_bytes();
     let mut run = 0;
-    let mut i = 0;
+    let mut i = clean_prefix(bytes);
     while let Some(&b) = bytes.get(i) {
         let escape: Option<&str> = match b {
             b'"' => Some("\\\""),
@@ -50,6 +50,31 @@ pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The length of the longest prefix of `bytes`, in whole 8-byte words, with no byte that
+/// may need an escape (a control character, `"`, `\\`, or 0xE2, the first byte of U+2028
+/// and U+2029): most values are copied without looking at each byte.
+fn clean_prefix(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A high bit for each zero byte of `x` (exact whether any is zero).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut n = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        // Bytes below 0x20 (ASCII ones only; bytes from 0x80 have the high bit set).
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        if control | zero(x ^ (ONES * 0x22)) | zero(x ^ (ONES * 0x5C)) | zero(x ^ (ONES * 0xE2))
+            != 0
+        {
+            break;
+        }
+        n += 8;
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,12 +90,30 @@ mod tests {
             "caf\u{e9} \u{1F600}",
             "x\u{2028}y\u{2029}z",
             "\u{e2}\u{80}",
+            "a long value without escapes, then a \"quote\"",
+            "0123456789abcdef\u{2028}0123456789abcdef\u{7f}\u{1f}0123456789",
+            "12345678\\2345678\n2345678\u{e2}\u{82}\u{ac}",
         ] {
             let mut out = String::new();
             push_json_str(&mut out, s);
             let back: String = serde_json::from_str(&out).unwrap(); // ok: test
             assert_eq!(back, s, "{out}");
             assert!(!out.contains('\u{2028}') && !out.contains('\u{2029}'));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips(s in "(?s).{0,40}", pad in 0usize..9) {
+            // Padding moves the escapes across the 8-byte words of the fast path.
+            let s = format!("{}{s}", "x".repeat(pad));
+            let mut out = String::new();
+            push_json_str(&mut out, &s);
+            let back: String = serde_json::from_str(&out).unwrap(); // ok: test
+            proptest::prop_assert_eq!(back, s);
+            let separators = out.contains('\u{2028}') || out.contains('\u{2029}');
+            proptest::prop_assert!(!separators, "raw U+2028/U+2029 in {}", out);
+            proptest::prop_assert!(!out.bytes().any(|b| b < 0x20), "control in {}", out);
         }
     }
 }

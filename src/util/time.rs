@@ -275,6 +275,13 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.sssZ` (years 0000–9999).
 pub fn format_iso(ms: i64) -> String {
+    let mut out = String::with_capacity(24);
+    push_iso(&mut out, ms);
+    out
+}
+
+/// Appends [`format_iso`]`(ms)` to `out`.
+pub fn push_iso(out: &mut String, ms: i64) {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let z = days + 719_468;
@@ -287,8 +294,7 @@ pub fn format_iso(ms: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     // Fixed-width digits, written directly (this runs once per date value).
-    let mut out = String::with_capacity(24);
-    push_digits(&mut out, y, 4);
+    push_digits(out, y, 4);
     for (sep, v, width) in [
         ('-', m, 2),
         ('-', d, 2),
@@ -298,18 +304,21 @@ pub fn format_iso(ms: i64) -> String {
         ('.', rem % 1000, 3),
     ] {
         out.push(sep);
-        push_digits(&mut out, v, width);
+        push_digits(out, v, width);
     }
     out.push('Z');
-    out
 }
 
-/// Appends the last `width` decimal digits of `v` (≥ 0), zero-padded.
-fn push_digits(out: &mut String, v: i64, width: u32) {
-    for p in (0..width).rev() {
-        let digit = (v / 10_i64.pow(p) % 10) as u8;
-        out.push(char::from(b'0' + digit));
+/// Appends the last `width` (at most 4) decimal digits of `v` (≥ 0), zero-padded.
+fn push_digits(out: &mut String, v: i64, width: usize) {
+    let mut buf = [b'0'; 4];
+    let mut v = v;
+    for d in buf.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
     }
+    let digits = buf.get(4 - width.min(4)..).unwrap_or(&[]);
+    out.push_str(std::str::from_utf8(digits).unwrap_or(""));
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.

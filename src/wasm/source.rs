@@ -27,11 +27,17 @@ fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {
 }
 
 // Encodes plain-object records as positional rows, exactly as the contract of
-// `crate::input::Format::JsonRows` says (the JS ships verbatim, so it carries no comments).
+// `crate::input::Format::JsonRows` says, as UTF-8 bytes (the JS ships verbatim, so it
+// carries no comments).
 #[wasm_bindgen(inline_js = r#"
 const own = Object.prototype.hasOwnProperty;
 const big = (k, v) => (typeof v === 'bigint' ? v.toString() : v);
+const utf8 = new TextEncoder();
 function one(v) { try { return JSON.stringify(v, big) ?? 'null'; } catch { return '{}'; } }
+function text(out) {
+  try { return JSON.stringify(out); } catch {}
+  return '[' + out.map((row) => (row === 0 ? '0' : '[' + row.map(one).join(',') + ']')).join(',') + ']';
+}
 export function projectRecords(records, fields) {
   const n = fields.length;
   const out = new Array(records.length);
@@ -42,13 +48,12 @@ export function projectRecords(records, fields) {
     for (let j = 0; j < n; j++) row[j] = own.call(r, fields[j]) ? r[fields[j]] : null;
     out[i] = row;
   }
-  try { return JSON.stringify(out); } catch {}
-  return '[' + out.map((row) => (row === 0 ? '0' : '[' + row.map(one).join(',') + ']')).join(',') + ']';
+  return utf8.encode(text(out));
 }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = projectRecords, catch)]
-    fn project_records(records: &Array, fields: &Array) -> Result<String, JsValue>;
+    fn project_records(records: &Array, fields: &Array) -> Result<Uint8Array, JsValue>;
 }
 
 /// Forwards a slice's rows to the planner with row numbers continued across slices.
@@ -199,13 +204,17 @@ impl<'a> Feeder<'a> {
                     format!("the records could not be read ({why})"),
                 )
             })?;
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.resize(text.length() as usize, 0);
+            text.copy_to(&mut buf);
             let mut rows = Parser::new(Format::JsonRows, self.names.clone());
             let mut sink = Offset {
                 inner: self.planner,
                 offset: self.next_row,
             };
-            rows.feed(text.as_bytes(), &mut sink)?;
-            rows.finish(&mut sink)?;
+            let r = rows.feed_document(&buf, &mut sink);
+            self.buf = buf;
+            r?;
             self.next_row += rows.rows_seen();
             start = end;
         }
