@@ -252,7 +252,7 @@ impl Run {
                 ))
             }
         };
-        let per_segment = config.lists == ListMode::PerSegment;
+        let per_segment = config.lists() == ListMode::PerSegment;
         let titles: Vec<String> = (0..config.segments.len())
             .map(|i| {
                 if per_segment {
@@ -424,7 +424,7 @@ impl Run {
             (Some(cp), Resume::State) => cp.failed.iter().map(|f| (f.segment, f.row)).collect(),
             _ => HashSet::new(),
         };
-        let mirror = self.config.membership == Membership::Mirror;
+        let mirror = self.config.membership() == Membership::Mirror;
         let diff = sync::diff(
             plan,
             self.base.as_ref(),

@@ -26,7 +26,7 @@ pub const HOST_KEYS: [&str; 4] = ["signal", "onProgress", "syncState", "onCheckp
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CoreRunOptions")
+    tsify(rename = "CoreRunOptions")
 )]
 pub struct RunOptions {
     /// Requests per second (default 5).
@@ -62,7 +62,7 @@ pub struct RunOptions {
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CorePreviewOptions")
+    tsify(rename = "CorePreviewOptions")
 )]
 pub struct PreviewOptions {
     /// Rate for the duration estimate (default 5).

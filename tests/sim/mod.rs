@@ -982,8 +982,8 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
             .map(|n| SegmentConfig { name: n.clone() })
             .collect(),
         cap: None,
-        over_cap: OverCap::Refuse,
-        lists,
+        over_cap_mode: Some(OverCap::Refuse),
+        list_mode: Some(lists),
         list_prefix: LIST_PREFIX.into(),
         ..ExportConfig::default()
     }
