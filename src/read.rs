@@ -232,7 +232,10 @@ impl ValueDe<'_> {
     /// its visitor once and otherwise ends here, so that a visitor's other methods are not
     /// instantiated (measured: about a third of this module's size in the wasm build).
     fn wrong(&self, expected: &dyn de::Expected) -> ReadError {
-        attach(de::Error::invalid_type(self.unexpected(), expected), &self.path)
+        attach(
+            de::Error::invalid_type(self.unexpected(), expected),
+            &self.path,
+        )
     }
 }
 

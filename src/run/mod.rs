@@ -86,7 +86,8 @@ mod work;
 
 pub use crate::http::{HeaderValue, Method, Outcome, Request};
 pub use options::{
-    default_in_flight, PreviewOptions, PreviewSettings, Resumption, RunOptions, Settings, HOST_KEYS,
+    default_in_flight, options_error, PreviewOptions, PreviewSettings, Resumption, RunOptions,
+    Settings, HOST_KEYS,
 };
 pub use work::{BatchId, RemovalId, SegmentId, Work};
 

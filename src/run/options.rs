@@ -80,6 +80,25 @@ pub struct PreviewOptions {
     pub full_resync: Option<bool>,
 }
 
+/// The error for options that could not be read: a checkpoint that is not the object this
+/// library writes is `CHECKPOINT_MISMATCH` (whatever is wrong inside it), anything else
+/// `CONFIG_INVALID` with its issues.
+pub fn options_error(issues: Vec<Issue>) -> Error {
+    match issues
+        .iter()
+        .find(|i| i.path.starts_with("options.checkpoint"))
+    {
+        Some(i) => Error::new(
+            crate::error::ErrorCode::CheckpointMismatch,
+            format!(
+                "the checkpoint is not one this library wrote ({}: {})",
+                i.path, i.message
+            ),
+        ),
+        None => Error::from_issues(issues),
+    }
+}
+
 /// Resolved tuning of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {

@@ -463,17 +463,37 @@ fn plain_objects_cross_as_the_contract_says() {
     let seg = Array::from(&get(&s, "segments")).get(0);
     // BigInt: its digits (too large for an integer field: not coercible, warned).
     // Date: its ISO string as FirstName. Nested and cyclic values: left out with VALUE_NESTED.
-    let sample = JSON::stringify(&get(&seg, "sample")).unwrap().as_string().unwrap();
-    assert!(sample.contains(r#""FirstName":"2024-05-01T00:00:00.000Z""#), "{sample}");
-    assert!(!sample.contains("undef@example.com\",\"FirstName"), "{sample}");
-    assert_eq!(num(&seg, "memberships"), 5.0, "five records are objects with an email");
-    assert_eq!(num(&seg, "invalidByReason.NOT_AN_OBJECT"), 3.0, "42, null and an array");
+    let sample = JSON::stringify(&get(&seg, "sample"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(
+        sample.contains(r#""FirstName":"2024-05-01T00:00:00.000Z""#),
+        "{sample}"
+    );
+    assert!(
+        !sample.contains("undef@example.com\",\"FirstName"),
+        "{sample}"
+    );
+    assert_eq!(
+        num(&seg, "memberships"),
+        5.0,
+        "five records are objects with an email"
+    );
+    assert_eq!(
+        num(&seg, "invalidByReason.NOT_AN_OBJECT"),
+        3.0,
+        "42, null and an array"
+    );
     assert_eq!(
         num(&seg, "invalidByReason.EMAIL_MISSING"),
         1.0,
         "an inherited property is not the record's own"
     );
-    let warnings = JSON::stringify(&get(&s, "warnings")).unwrap().as_string().unwrap();
+    let warnings = JSON::stringify(&get(&s, "warnings"))
+        .unwrap()
+        .as_string()
+        .unwrap();
     assert!(warnings.contains("VALUE_NESTED"), "{warnings}");
     assert!(warnings.contains("VALUE_NOT_COERCIBLE"), "{warnings}");
 }
