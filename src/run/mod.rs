@@ -329,6 +329,8 @@ impl Run {
     /// another job).
     pub fn attach(&mut self, plan: Plan, now: f64) -> Result<(), Error> {
         if let Some(e) = plan.cap_error().or_else(|| plan.nothing_error()) {
+            // The report still shows what was read (counts, rejects with their reasons).
+            self.plan = Some(plan);
             self.fail(e.clone(), now);
             return Err(e);
         }
