@@ -30,7 +30,7 @@ export function packageError(ap, e, ctx) {
   let message = `${e.message} (${e.code})`;
   if (e.code === 'CONFIG_INVALID' || e.code === 'CONSENT_REQUIRED') message = `${ctx.configFile}: the configuration is invalid (${e.code}):`;
   if (e.code === 'CHECKPOINT_MISMATCH') message += '\nThe checkpoint does not belong to this export (the configuration, a segment or the state changed since it was written). Run without --resume to start the export again.';
-  if (e.code === 'STATE_MISMATCH') message += `\nThe state file ${ctx.stateFile ?? ''} cannot be used with this connection. Point --state at this connection's own file, or remove it to start over (everything is sent again; nobody is removed).`;
+  if (e.code === 'STATE_MISMATCH' && ctx.stateFile !== undefined) message += `\n(The state comes from --state ${ctx.stateFile}.)`;
   if (e.code === 'AUTH_FAILED') message += '\n(The key comes from AUTOPILOT_API_KEY.)';
   return new CliError(message, exitCodeOf(e.code), details);
 }

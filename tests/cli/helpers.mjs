@@ -89,7 +89,7 @@ export function assertNoKey(...texts) {
 export function assertNoSampleEmail(bytes, label) {
   const buf = Buffer.from(bytes);
   for (const k of expectedState().keys()) assert.ok(!buf.includes(k), `${label}: holds the email ${k}`);
-  assert.ok(!buf.toString('latin1').toLowerCase().includes('example.'), `${label}: holds an email domain`);
+  assert.ok(!buf.toString('latin1').toLowerCase().includes('example'), `${label}: holds an email domain`);
   assert.ok(!buf.includes(KEY) && !buf.includes(WRONG_KEY), `${label}: holds the key`);
 }
 
