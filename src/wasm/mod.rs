@@ -18,7 +18,7 @@ use crate::plan::{Plan, Planner};
 use crate::run::{PreviewOptions, Run, RunOptions, HOST_KEYS};
 use crate::summary::{summarize, SummaryOptions};
 use crate::sync::SyncState;
-use convert::{get, js_error, not_an_object, read, to_js, without};
+use convert::{get, js_error, not_an_object, read, read_options, to_js, without};
 use driver::Driver;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -135,7 +135,7 @@ fn job_config(
 fn preview_options(options: &JsValue) -> Result<crate::run::PreviewSettings, Error> {
     let bytes = state_bytes(options)?;
     let (opts, issues) =
-        read::<PreviewOptions>(&without(options, &HOST_KEYS), "options").lenient()?;
+        read_options::<PreviewOptions>(&without(options, &HOST_KEYS), "options").lenient()?;
     if !issues.is_empty() {
         return Err(Error::from_issues(issues));
     }
@@ -273,7 +273,7 @@ pub fn check_connection(
 async fn check_inner(conn: JsValue, options: JsValue) -> Result<JsValue, Error> {
     let (c, mut issues) = read::<Connection>(&conn, "").lenient()?;
     issues.extend(c.validate(""));
-    let opts = read::<CheckOptions>(&without(&options, &HOST_KEYS[..1]), "options");
+    let opts = read_options::<CheckOptions>(&without(&options, &HOST_KEYS[..1]), "options");
     let opts = match opts.lenient() {
         Ok((o, more)) => {
             issues.extend(more);
@@ -350,7 +350,7 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
         })?)
     };
     let bytes = state_bytes(&options).map_err(plain)?;
-    let (opts, mut issues) = read::<RunOptions>(&without(&options, &HOST_KEYS), "options")
+    let (opts, mut issues) = read_options::<RunOptions>(&without(&options, &HOST_KEYS), "options")
         .lenient()
         .map_err(plain)?;
     let (cfg, profiles) = match job_config(&job, true) {

@@ -2,7 +2,7 @@
 //! and (async) iterables of chunks of either. Conversion only: parsing is `crate::input`.
 
 use crate::error::{Error, ErrorCode};
-use crate::input::{Cell, Format, Parser, RowSink};
+use crate::input::{Cell, Format, Parser, RowSink, SourceOptions};
 use crate::plan::Planner;
 use crate::report::RejectReason;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Symbol, Uint8Array};
@@ -98,20 +98,31 @@ struct Feeder<'a> {
 }
 
 impl<'a> Feeder<'a> {
-    fn new(planner: &'a mut Planner, segment: usize, format: Option<Format>) -> Self {
+    fn new(
+        planner: &'a mut Planner,
+        segment: usize,
+        format: Option<Format>,
+        options: &SourceOptions,
+    ) -> Result<Self, Error> {
         let names = planner.fields();
         let fields: Array = names.iter().map(|f| JsValue::from_str(f)).collect();
-        Feeder {
+        let parser = Parser::with_options(
+            format.unwrap_or(Format::JsonRows),
+            names.clone(),
+            options,
+            &format!("segments[{segment}].profiles."),
+        )?;
+        Ok(Feeder {
             planner,
             segment,
             records: format.is_none(),
             next_row: 0,
-            parser: Parser::new(format.unwrap_or(Format::JsonRows), names.clone()),
+            parser,
             names,
             fields,
             pending: Array::new(),
             buf: Vec::new(),
-        }
+        })
     }
 
     /// One chunk: with records, an array of records or a single record; with bytes, a
@@ -239,6 +250,27 @@ enum Shape {
     AsyncIter(JsValue, Option<Format>),
 }
 
+/// The `delimiter` and `encoding` keys next to `csv`/`ndjson`/`json`, as given (the core
+/// validates them; a value that is not a string is passed on as its debug text, which the
+/// core refuses).
+fn source_options(profiles: &JsValue) -> SourceOptions {
+    let read = |key: &str| {
+        let v = Reflect::get(profiles, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        if v.is_undefined() {
+            None
+        } else {
+            Some(v.as_string().unwrap_or_else(|| format!("{v:?}")))
+        }
+    };
+    if Array::is_array(profiles) || !profiles.is_object() {
+        return SourceOptions::default();
+    }
+    SourceOptions {
+        delimiter: read("delimiter"),
+        encoding: read("encoding"),
+    }
+}
+
 fn shape(segment: usize, profiles: &JsValue) -> Result<Shape, Error> {
     let bad = || {
         input_error(
@@ -306,14 +338,15 @@ fn step(result: &JsValue) -> Option<JsValue> {
 /// Feeds segment `index` synchronously. Async iterables are refused (use the async variant).
 pub fn feed_sync(planner: &mut Planner, index: usize, profiles: &JsValue) -> Result<(), Error> {
     planner.begin_segment(index)?;
+    let options = source_options(profiles);
     match shape(index, profiles)? {
         Shape::Whole(v, format) => {
-            let mut f = Feeder::new(planner, index, format);
+            let mut f = Feeder::new(planner, index, format, &options)?;
             f.item(&v)?;
             f.finish()
         }
         Shape::Iter(v, format) => {
-            let mut f = Feeder::new(planner, index, format);
+            let mut f = Feeder::new(planner, index, format, &options)?;
             let (it, next) = iterator_of(&v, Symbol::iterator())
                 .map_err(|e| input_error(index, crate::wasm::fetch::describe(&e)))?;
             loop {
@@ -346,7 +379,7 @@ pub async fn feed_async(
         _ => return feed_sync(planner, index, profiles),
     };
     planner.begin_segment(index)?;
-    let mut f = Feeder::new(planner, index, format);
+    let mut f = Feeder::new(planner, index, format, &source_options(profiles))?;
     let (it, next) = iterator_of(&v, Symbol::async_iterator())
         .map_err(|e| input_error(index, crate::wasm::fetch::describe(&e)))?;
     loop {
