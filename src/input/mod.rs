@@ -67,11 +67,39 @@ pub enum Format {
     Ndjson,
     /// One JSON array of objects.
     Json,
-    /// One JSON array of *positional* records: each record is an array holding the values of
-    /// the projected fields in projection order (`null` when absent); any other element is
-    /// not a record (`NOT_AN_OBJECT`). This is the compact layout the JS binding produces from
-    /// plain objects, so only the mapped values cross into wasm.
+    /// One JSON array of *positional* records: how plain JS objects cross into wasm (only the
+    /// mapped values are copied). **The record-crossing contract** — the host encodes each
+    /// record, and makes no other decision:
+    ///
+    /// - a record that is a plain object (not `null`, not an array) → an array of the values
+    ///   of its own properties named by the projection, in projection order, `null` for an
+    ///   absent one, each value as `JSON.stringify` writes it (a `Date` becomes its ISO
+    ///   string, `undefined`, functions and symbols `null`), a `BigInt` as its decimal digits
+    ///   in a string;
+    /// - any other record → `0`;
+    /// - a value JSON cannot hold (a cycle, a `toJSON` that throws) → `{}`.
+    ///
+    /// Here, an element that is not an array is `NOT_AN_OBJECT`; an object or array value is
+    /// nested (left out with `VALUE_NESTED`); everything else is read as in JSON records.
     JsonRows,
+}
+
+impl Format {
+    /// The formats a byte source can declare, with the key that holds its bytes in JS
+    /// (`{ csv: bytes }`) and names it in a URL source (`{ url, format: 'csv' }`).
+    pub const BYTES: [(Format, &'static str); 3] = [
+        (Format::Csv, "csv"),
+        (Format::Ndjson, "ndjson"),
+        (Format::Json, "json"),
+    ];
+
+    /// The byte format named `name` (`csv`, `ndjson`, `json`).
+    pub fn named(name: &str) -> Option<Format> {
+        Self::BYTES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| *f)
+    }
 }
 
 /// One projected value of a record, borrowed from the parser's buffers.
