@@ -75,8 +75,8 @@ export function loadConfig(file) {
         const p = `segments[${i}]`;
         if (!isObject(s)) return segmentIssues.push(`${p}: expected {"name", "file" or "url"}`);
         const before = segmentIssues.length;
-        const extra = Object.keys(s).filter((k) => !['name', 'file', 'url', 'format', 'tokenEnv'].includes(k));
-        if (extra.length) segmentIssues.push(`${p}.${extra[0]}: unknown key (a segment has name, file or url, and optional format and tokenEnv)`);
+        const extra = Object.keys(s).filter((k) => !['name', 'file', 'url', 'format', 'tokenEnv', 'delimiter', 'encoding'].includes(k));
+        if (extra.length) segmentIssues.push(`${p}.${extra[0]}: unknown key (a segment has name, file or url, and optional format, tokenEnv, delimiter and encoding)`);
         if (typeof s.name !== 'string') segmentIssues.push(`${p}.name: expected the segment name (a string)`);
         const hasFile = typeof s.file === 'string' && s.file.trim() !== '';
         const hasUrl = typeof s.url === 'string' && s.url.trim() !== '';
@@ -89,6 +89,8 @@ export function loadConfig(file) {
             ? urlSegment(s.name, s.url, s.format, s.tokenEnv, `${p}.url`)
             : fileSegment(s.name, path.resolve(dir, s.file), s.format, `${p}.file`);
           if (!hasUrl && s.tokenEnv !== undefined) segmentIssues.push(`${p}.tokenEnv: only a "url" segment sends a token`);
+          // Byte source options go to the package as they are (it checks them).
+          for (const k of ['delimiter', 'encoding']) if (s[k] !== undefined) seg.options = { ...seg.options, [k]: s[k] };
           if (segmentIssues.length === before) segs.push({ ...seg, origin: `"segments" of the config file` });
         } catch (e) {
           segmentIssues.push(e.message);
@@ -207,15 +209,16 @@ export function segmentsOf(values, config) {
   return segs;
 }
 
+/** The package's URL source of a segment: {url, format, headers?, delimiter?, encoding?}. */
+export const urlSource = (s) => ({ url: s.url, format: s.format, ...(s.headers ? { headers: s.headers } : {}), ...s.options });
+
 /** Package sources: files as streams of byte chunks `{csv|ndjson|json: ReadStream}`, URLs as `{url, format, headers?}`. */
 export function openSources(segs, streams) {
   return segs.map((s) => {
-    if (s.url !== undefined) {
-      return { name: s.name, profiles: { url: s.url, format: s.format, ...(s.headers ? { headers: s.headers } : {}) } };
-    }
+    if (s.url !== undefined) return { name: s.name, profiles: urlSource(s) };
     const stream = createReadStream(s.file, { highWaterMark: 256 * 1024 });
     streams.push(stream);
-    return { name: s.name, profiles: { [s.format]: stream } };
+    return { name: s.name, profiles: { [s.format]: stream, ...s.options } };
   });
 }
 

@@ -36,24 +36,10 @@ export function range(n) {
 }
 const dflt = (n) => (n.default === undefined || n.default === null ? 'no fixed default' : `default ${withUnit(n.default, n.unit)}`);
 
-/**
- * Which numbers are job settings (top level of the configuration) rather than run options:
- * the metadata's `scope` when it has one, else the package's own validation says whether the
- * job knows the key.
- */
-export function jobNumbers(ap, meta) {
-  return new Set(meta.numbers.filter((n) => {
-    if (n.scope) return n.scope === 'job';
-    const issues = ap.validateExportConfig({ [n.name]: n.default ?? n.min });
-    return !issues.some((i) => i.path === n.name && i.code === 'UNKNOWN_FIELD');
-  }).map((n) => n.name));
-}
-
 export function helpText(ap) {
   const meta = ap.metadata();
   const d = meta.defaults;
   const spec = Object.fromEntries(meta.numbers.map((n) => [n.name, n]));
-  const jobKeys = jobNumbers(ap, meta);
   const numberFlag = (flag, name, extra = '') => {
     const n = spec[name];
     return opt(flag, `${n ? `${n.label} (${dflt(n)}; ${range(n)}): ${n.description}` : name}${extra}`);
@@ -65,8 +51,8 @@ export function helpText(ap) {
   const exFields = fields.slice(3, 5).map((f) => `"${f.name}": "${f.name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}"`).join(', ');
   const exCustom = meta.customTypes[1] ?? meta.customTypes[0];
   const byExit = (code) => meta.errorCodes.filter((c) => exitCodeOf(c) === code).join(', ');
-  const runNumbers = meta.numbers.filter((n) => !jobKeys.has(n.name));
-  const jobNumbersList = meta.numbers.filter((n) => jobKeys.has(n.name));
+  const runNumbers = meta.numbers.filter((n) => n.scope === 'run');
+  const jobNumbersList = meta.numbers.filter((n) => n.scope === 'job');
 
   return `${SYNOPSIS}
 
@@ -134,8 +120,9 @@ Configuration file (JSON; the export job without the API key and without the pro
                   { "name": "Churn risk", "url": "https://cdp.example.com/churn.csv",
                     "tokenEnv": "CDP_TOKEN" } ],
           // optional; files relative to the config file; "format" (${formats.join(' | ')}) overrides
-          // the extension; "tokenEnv" names the variable holding a bearer token; --segment
-          // replaces this list
+          // the extension; "tokenEnv" names the variable holding a bearer token; CSV may
+          // set "delimiter" (${meta.delimiters.map((x) => JSON.stringify(x)).join(', ')}; detected when absent) and
+          // "encoding" (a label such as "windows-1252"); --segment replaces this list
 ${jobNumbersList.map((n) => setting(n.name, n.default ?? n.min, `optional: ${n.label}, ${dflt(n)}; ${range(n)}`)).join('\n')}
 ${setting('overCap', `"${d.overCap}"`, `optional: ${values(meta.overCap)} (default ${d.overCap})`)}
 ${setting('lists', `"${d.lists}"`, `optional: ${values(meta.lists)} (default ${d.lists})`)}

@@ -3,7 +3,7 @@
 // the run options (the file's "run" section as it is, plus --rate, --max-requests,
 // --full-resync), and the context that maps issue paths back to the flags that set them.
 
-import { connectionOf, loadConfig, segmentsOf } from './config.mjs';
+import { connectionOf, loadConfig, segmentsOf, urlSource } from './config.mjs';
 
 export function prepare(values, numbers, { withKey }) {
   const config = loadConfig(values.config);
@@ -40,7 +40,5 @@ export function prepare(values, numbers, { withKey }) {
 
 /** The job's segments as names only (and URL sources), for validation without reading. */
 export function segmentsForValidation(segs) {
-  return segs.map((s) => (s.url !== undefined
-    ? { name: s.name, profiles: { url: s.url, format: s.format, ...(s.headers ? { headers: s.headers } : {}) } }
-    : { name: s.name }));
+  return segs.map((s) => (s.url !== undefined ? { name: s.name, profiles: urlSource(s) } : { name: s.name }));
 }
