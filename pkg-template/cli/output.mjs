@@ -66,7 +66,7 @@ export function say(line) {
 export async function exit(code) {
   if (progress) progress.stop();
   progress = null;
-  if (leaked) process.stderr.write(`${PROG}: internal error: a secret (API key or source token) appeared in output and was redacted; please report this\n`);
+  if (leaked) process.stderr.write(`${PROG}: internal error: the API key appeared in output (or a source token did) and was redacted; please report this\n`);
   await new Promise((resolve) => process.stdout.write('', resolve));
   await new Promise((resolve) => process.stderr.write('', resolve));
   process.exit(code);
