@@ -47,7 +47,7 @@ export function warningLines(warnings, segments) {
 export function guardLines(summary, ratio) {
   const g = summary.removalGuard;
   const hits = Array.isArray(g) ? g : g?.exceeded ?? [];
-  return hits.map((h) => `  "${h.name ?? h.listTitle ?? h.segment}": ${plural(h.removals, 'removal')} of ${plural(h.placed, 'member')} this exporter placed; the guard allows ${group(h.limit)} (maxRemovalRatio ${num(ratio)})`);
+  return hits.map((h) => `    "${h.name ?? h.listTitle ?? h.segment}": ${plural(h.removals, 'removal')} of ${plural(h.placed, 'member')} this exporter placed; the guard allows ${group(h.limit)} (maxRemovalRatio ${num(ratio)})`);
 }
 
 /**
@@ -80,14 +80,16 @@ export function previewLines(s, o) {
     if (r.removals) partsOf.push(`${group(r.removals)} for removals`);
     lines.push(`  ${plural(r.total, 'request')} (${partsOf.join(', ')}): about ${duration(s.estimatedDurationMs)} at ${num(s.ratePerSecond)} requests/s`);
   }
+  // The guard: within it, said here; exceeded, the package's refusal below names the lists.
   const guard = guardLines(s, o.ratio);
-  if (guard.length) lines.push('  Removal guard: this mirror run would be refused (REMOVALS_EXCEEDED):', ...guard);
-  else if (o.mirror && o.withState) lines.push(`  Removal guard: ${plural(s.changes.removed, 'removal')} in all, within maxRemovalRatio ${num(o.ratio)}`);
+  if (guard.length && s.blocked?.code !== 'REMOVALS_EXCEEDED') lines.push('  Removal guard: this mirror run would be refused:', ...guard);
+  else if (!guard.length && o.mirror && o.withState) lines.push(`  Removal guard: ${plural(s.changes.removed, 'removal')} in all, within maxRemovalRatio ${num(o.ratio)}`);
   lines.push(...warningLines(s.warnings, s.segments));
   if (o.sample > 0) {
     for (const x of s.segments) {
       const sample = x.sample ?? [];
-      lines.push(`  ${x.name}: ${sample.length ? `the first ${plural(sample.length, 'contact')} exactly as sent (emails masked)` : 'no contact to send'}`);
+      const first = sample.length === 1 ? 'the first contact' : `the first ${plural(sample.length, 'contact')}`;
+      lines.push(`  ${x.name}: ${sample.length ? `${first} exactly as sent (emails masked)` : 'no contact to send'}`);
       for (const c of sample) lines.push(`    ${JSON.stringify(maskEmails(c))}`);
     }
   }
@@ -110,7 +112,7 @@ export function reportLines(report, heading) {
     + ` (${plural(t.uniqueProfiles, 'unique contact')}; ${plural(report.requests.sent, 'request')}, ${group(report.requests.retried)} retried, ${group(report.requests.throttled)} throttled)`];
   for (const s of report.segments ?? []) {
     const list = s.listTitle ? ` → list "${s.listTitle}"${s.listCreated ? ' (created)' : ''}` : '';
-    const more = [`${group(s.invalid)} invalid`, `${group(s.duplicates)} duplicates`];
+    const more = [`${group(s.invalid)} invalid`, plural(s.duplicates, 'duplicate')];
     if (s.overCap) more.push(`${group(s.overCap)} over the limit`);
     if (s.unchanged) more.push(`${group(s.unchanged)} unchanged`);
     if (s.failed) more.push(`${group(s.failed)} failed`);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
@@ -18,6 +19,7 @@ const outputs = [];
 const cli = recordingCli(outputs);
 // Fast: the emulator does not throttle, and the CLI goes at 50 requests/s.
 const FAST = ['--rate', '50'];
+const PROG_PREFIX = 'autopilot-export: ';
 
 before(async () => {
   assertPackageBuilt();
@@ -211,6 +213,27 @@ describe('check', () => {
     assert.equal(JSON.parse(r.stdout).error.code, 'AUTH_FAILED', 'the report says why');
     assert.equal(emu.state({ contacts: false }).contactCount, 0);
     assert.ok(!existsSync(join(dir, 'cp.json')), 'no checkpoint: nothing was done');
+  });
+
+  it('403 and 404: exit 1, API_ERROR, the package\'s explanation (base URL, permission) said once', async () => {
+    const forbidden = http.createServer((req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end('{"error":"Forbidden","message":"Not allowed"}');
+    });
+    await new Promise((resolve) => forbidden.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const base of [`http://127.0.0.1:${forbidden.address().port}/v1`, `${emu.origin}/not-the-api/v1`]) {
+        const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: { AUTOPILOT_API_KEY: KEY, AUTOPILOT_BASE_URL: base } });
+        assert.equal(r.code, 1, r.stderr);
+        const { error } = JSON.parse(r.stdout);
+        assert.equal(error.code, 'API_ERROR');
+        assert.match(error.message, /HTTP 40[34]/);
+        assert.ok(r.stderr.includes(`${PROG_PREFIX}${error.message} (API_ERROR)\n`), r.stderr);
+        assert.equal(r.stderr.split(error.message).length, 2, 'the explanation once, no sentence of the tool\'s own');
+      }
+    } finally {
+      await new Promise((resolve) => forbidden.close(resolve));
+    }
   });
 
   it('nobody listening: exit 1 with NETWORK', async () => {

@@ -188,8 +188,12 @@ describe('refusals before any write (exit 2)', () => {
     // 20 leavers of the 907 placed: above max(10, 0.01 × 907).
     const p = await cli(['preview', '--config', w.config, '--state', w.state, '--mirror', '--max-removal-ratio', '0.01'], { env: envFor(emu) });
     assert.equal(p.code, 2, p.stderr);
-    assert.match(p.stderr, /Removal guard: this mirror run would be refused \(REMOVALS_EXCEEDED\):\n {2}"Churn risk": 20 removals of 907 members this exporter placed; the guard allows 10 \(maxRemovalRatio 0\.01\)/);
-    assert.match(p.stderr, /The export would be refused \(REMOVALS_EXCEEDED\)/);
+    const summary = JSON.parse(p.stdout);
+    assert.deepEqual(summary.removalGuard.map((g) => [g.name, g.removals, g.placed, g.limit]), [['Churn risk', 20, 907, 10]]);
+    // Said once, in the package's words (which name the list and the counts).
+    assert.ok(p.stderr.includes(`The export would be refused (REMOVALS_EXCEEDED): ${summary.blocked.message}`), p.stderr);
+    assert.match(summary.blocked.message, /Churn risk.*20.*907.*10/);
+    assert.equal(p.stderr.split('907 members').length, 2, 'the guard counts said once');
 
     const writesBefore = writes(emu);
     const r = await cli(['export', '--config', w.config, '--state', w.state, '--mirror', '--max-removal-ratio', '0.01', ...FAST], { env: envFor(emu) });
