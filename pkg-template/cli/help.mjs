@@ -123,7 +123,7 @@ Configuration file (JSON; the export job without the API key and without the pro
           // the extension; "tokenEnv" names the variable holding a bearer token; CSV may
           // set "delimiter" (${meta.delimiters.map((x) => JSON.stringify(x)).join(', ')}; detected when absent) and
           // "encoding" (a label such as "windows-1252"); --segment replaces this list
-${jobNumbersList.map((n) => setting(n.name, n.default ?? n.min, `optional: ${n.label}, ${dflt(n)}; ${range(n)}`)).join('\n')}
+${jobNumbersList.map((n) => setting(n.name, n.default ?? n.min, `optional: ${n.label} (${dflt(n)}; ${range(n)})`)).join('\n')}
 ${setting('overCap', `"${d.overCap}"`, `optional: ${values(meta.overCap)} (default ${d.overCap})`)}
 ${setting('lists', `"${d.lists}"`, `optional: ${values(meta.lists)} (default ${d.lists})`)}
 ${setting('membership', `"${d.membership}"`, `optional: ${values(meta.membership)} (default ${d.membership}; --mirror)`)}
@@ -161,7 +161,7 @@ Exit codes:
   ${EXIT.CANCELLED}  cancelled with Ctrl-C (${EXIT.TERMINATED} for SIGTERM): in-flight requests are aborted, the
        report (status "cancelled") is written, the checkpoint goes to --checkpoint-file and
        the state to --state, and the command to resume is printed. A second Ctrl-C quits
-       at once without a checkpoint.
+       at once without a checkpoint. Codes: ${byExit(EXIT.CANCELLED)}
 
 Scheduled refresh (cron), e.g. every night at 02:30:
   30 2 * * *  cd /srv/export && AUTOPILOT_API_KEY=$(cat key) ${PROG} export --config export.json \\

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { KEY, ROOT, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertPackageBuilt, emulator, envFor, recordingCli, writes } from './helpers.mjs';
 
 let emu;
@@ -44,6 +45,29 @@ describe('command line', () => {
     assert.equal(r.stderr, '');
     assert.equal((await cli(['help'])).stdout, r.stdout);
     assert.equal((await cli(['export', '-h'])).code, 0);
+  });
+
+  it('--help lists what the package knows, from its metadata(): fields, types, reasons, codes, bounds', async () => {
+    const { metadata } = await import(pathToFileURL(`${ROOT}pkg/node.js`).href);
+    const m = metadata();
+    const r = await cli(['--help']);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    for (const f of m.standardFields) assert.ok(help.includes(`${f.name} (${f.label})`), `standard field ${f.name}`);
+    for (const t of m.customTypes) assert.ok(help.includes(`${t.name} (${t.label})`), `custom type ${t.name}`);
+    for (const x of m.rejectReasons) assert.ok(help.includes(x), `reject reason ${x}`);
+    const exitCodes = help.slice(help.indexOf('Exit codes:'));
+    for (const c of m.errorCodes) assert.ok(exitCodes.includes(c), `error code ${c} under its exit code`);
+    for (const n of m.numbers) {
+      assert.ok(help.includes(`${n.label} (`), `${n.name}'s label`);
+      assert.ok(help.includes(` to ${n.max.toLocaleString('en-US')}`), `${n.name}'s maximum`);
+    }
+    assert.ok(help.includes(`"baseUrl": "${m.defaults.baseUrl}"`), 'the default base URL');
+    assert.ok(help.includes(`"ratePerSecond": ${m.defaults.ratePerSecond}`), 'the default rate');
+    for (const v of [...m.overCap, ...m.lists, ...m.membership]) assert.ok(help.includes(v.name), v.name);
+    for (const f of ['--state', '--mirror', '--full-resync', '--max-removal-ratio', '--max-requests', '--sample', '--rejects', '--format', '--segment-token-env']) {
+      assert.ok(help.includes(f), `help mentions ${f}`);
+    }
+    assert.match(help, / 3 paused after --max-requests/);
   });
 
   it('--version prints the package version', async () => {
