@@ -12,10 +12,9 @@ import { packageError } from './errors.mjs';
 import { DEFAULT_CHECKPOINT, assertWritable, readCheckpoint, readState, sidecarState, writeCheckpoint, writeState } from './files.mjs';
 import { prepare, segmentsForValidation } from './job.mjs';
 import { CliError, EXIT, PROG, exit, group, plural, say, setProgress, shellQuote } from './output.mjs';
-import { writeRejects } from './preview.mjs';
 import { makeProgress } from './progress.mjs';
 import { reportLines } from './render.mjs';
-import { writeJsonResult } from './results.mjs';
+import { writeJsonResult, writeRejects } from './results.mjs';
 
 const doneBatches = (cp) => (cp?.done ?? []).reduce((n, [a, b]) => n + (b - a + 1), 0);
 
@@ -64,7 +63,7 @@ export async function commandExport(ap, values, numbers) {
       options.syncState = state;
     }
   } else if (existsSync(checkpointFile)) {
-    say(`Note: ${checkpointFile} holds the checkpoint of an earlier, unfinished run; this run starts from the beginning (use --resume to continue that one instead).`);
+    say(`Note: ${checkpointFile} holds the checkpoint of an earlier, unfinished run; this run starts from the beginning${options.syncState ? `, sending only what the state does not show as confirmed` : ''} (use --resume to continue that one instead).`);
   }
 
   const base = (job.connection?.baseUrl ?? ap.metadata().defaults.baseUrl).replace(/\/+$/, '');
@@ -133,7 +132,14 @@ export async function commandExport(ap, values, numbers) {
 
   // 2. The report and the rejected rows.
   writeJsonResult(values, report, 'report');
-  if (values.rejects !== undefined) writeRejects(ap, values.rejects, report);
+  let rejectsProblem = null;
+  if (values.rejects !== undefined) {
+    try {
+      writeRejects(ap, values.rejects, report);
+    } catch (e) {
+      rejectsProblem = e.message; // said at the end: the checkpoint comes first
+    }
+  }
   const status = report.status;
   const headings = {
     succeeded: 'Export succeeded', partial: 'Export partly succeeded', failed: 'Export failed', cancelled: 'Export cancelled',
@@ -183,8 +189,9 @@ export async function commandExport(ap, values, numbers) {
   } else if (status === 'cancelled') code = cancelCode;
   else if (status === 'paused') code = EXIT.PAUSED;
   else code = status === 'succeeded' ? EXIT.OK : EXIT.FAILED;
-  if (stateProblem) {
-    say(`${PROG}: ${stateProblem}`);
+  for (const problem of [stateProblem, rejectsProblem]) {
+    if (!problem) continue;
+    say(`${PROG}: ${problem}`);
     if (code === EXIT.OK) code = EXIT.FAILED;
   }
   return code;

@@ -5,11 +5,11 @@
 
 import { describeIssues, openSources } from './config.mjs';
 import { packageError } from './errors.mjs';
-import { readState, writeRejectsCsv } from './files.mjs';
+import { readState } from './files.mjs';
 import { prepare, segmentsForValidation } from './job.mjs';
 import { CliError, EXIT, maskEmails, say } from './output.mjs';
 import { previewLines } from './render.mjs';
-import { writeJsonResult } from './results.mjs';
+import { writeJsonResult, writeRejects } from './results.mjs';
 
 export async function commandPreview(ap, values, numbers) {
   const { config, segs, job, run, ctx } = prepare(values, numbers, { withKey: false });
@@ -40,13 +40,4 @@ export async function commandPreview(ap, values, numbers) {
   writeJsonResult(values, maskEmails(summary), 'preview summary');
   if (values.rejects !== undefined) writeRejects(ap, values.rejects, summary);
   return summary.wouldSend === false ? EXIT.USAGE : EXIT.OK;
-}
-
-export function writeRejects(ap, file, result) {
-  try {
-    const n = writeRejectsCsv(ap, file, result.rejects, result.segments);
-    say(`The rejected rows (${n}) are in ${file}.`);
-  } catch (e) {
-    throw new CliError(`cannot write the rejected rows to '${file}': ${e.message}`, EXIT.FAILED);
-  }
 }

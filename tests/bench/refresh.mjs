@@ -40,6 +40,15 @@ const fail = (why) => {
   console.log(`  FAILED: ${why}`);
 };
 
+/** The emulator's counters (one retry: a kept-alive socket may have been closed by the server). */
+async function emuState() {
+  try {
+    return await emu.state(false);
+  } catch {
+    return emu.state(false);
+  }
+}
+
 /** Runs an export with a deadline (twice the rate floor of the planned requests, plus a minute). */
 async function timedExport(job, options, planned) {
   const controller = new AbortController();
@@ -86,12 +95,12 @@ try {
   const toSend = ch.added + ch.updated;
 
   // 4. The refresh with the state.
-  const before = (await emu.state(false)).counters.byRoute;
+  const before = (await emuState()).counters.byRoute;
   const refresh = await timedExport(job2, { syncState: state }, summary.requests.total);
   const r = refresh.report;
   if (r.status !== 'succeeded') fail(`refresh: ${r.status}`);
   if (r.totals.exported !== toSend || r.totals.unchanged !== memberships - toSend) fail(`refresh sent ${r.totals.exported}, unchanged ${r.totals.unchanged}; the diff said ${toSend} to send`);
-  const st = await emu.state(false);
+  const st = await emuState();
   const byRoute = Object.entries(st.counters.byRoute).map(([route, by]) => {
     const n = Object.values(by).reduce((a, b) => a + b, 0) - Object.values(before[route] ?? {}).reduce((a, b) => a + b, 0);
     return n > 0 ? `${route} ${n}` : null;

@@ -86,9 +86,13 @@ describe('--rejects FILE', () => {
     });
   }
 
-  it('a file that cannot be written: exit 1 with the reason', async () => {
+  it('a file that cannot be written: exit 1 with the reason; export still writes its report', async () => {
     const r = await cli(['preview', '--config', SAMPLE_CONFIG, '--rejects', join(dir, 'missing', 'r.csv')]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /cannot write the rejected rows to '.*missing\/r\.csv'/);
+    const e = await cli(['export', '--config', SAMPLE_CONFIG, '--rejects', join(dir, 'missing', 'r.csv'), '--rate', '50', '--progress', 'none'], { env: envFor(emu) });
+    assert.equal(e.code, 1, e.stderr);
+    assert.equal(JSON.parse(e.stdout).status, 'succeeded');
+    assert.match(e.stderr, /Export succeeded[^]*cannot write the rejected rows to '.*missing\/r\.csv'/);
   });
 });
