@@ -125,7 +125,8 @@ fn a_rejected_index_splits_at_that_contact() {
 /// `SERVER_REJECTED`, `NOT_CONFIRMED` and `RETRIES_EXHAUSTED` (one run per kind of fault).
 #[test]
 fn rejects_after_sending_carry_the_id() {
-    let faults: [(RejectReason, &dyn Fn(usize) -> Option<&'static str>, bool); 3] = [
+    type Flag = dyn Fn(usize) -> Option<&'static str>;
+    let faults: [(RejectReason, &Flag, bool); 3] = [
         (
             RejectReason::ServerRejected,
             &|i| matches!(i, 5 | 77).then_some(sim::POISON),
