@@ -16,6 +16,7 @@ import { commandExport } from './cli/export.mjs';
 import { helpText } from './cli/help.mjs';
 import { CliError, EXIT, PROG, currentProgress, err, exit, out, setProgress } from './cli/output.mjs';
 import { commandPreview } from './cli/preview.mjs';
+import { setMetadata } from './cli/meta.mjs';
 
 function version() {
   try {
@@ -42,6 +43,7 @@ async function main() {
       code = EXIT.OK;
     } else {
       const ap = await loadPackage();
+      setMetadata(ap.metadata());
       if (command === 'help') {
         out(helpText(ap));
         code = EXIT.OK;

@@ -9,10 +9,8 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, PROG, addSecret } from './output.mjs';
 import { usageError } from './args.mjs';
+import { formatOfName, metadata } from './meta.mjs';
 
-/** The tool's file-name convention: extension -> package format. */
-export const FORMATS = Object.freeze({ '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' });
-const FORMAT_NAMES = [...new Set(Object.values(FORMATS))];
 /** Keys of the configuration file that are the tool's, not the job's. */
 const FILE_KEYS = ['segments', 'run', '$comment'];
 /** Run options the tool sets itself (from flags and files), never from the "run" section. */
@@ -103,13 +101,16 @@ export function loadConfig(file) {
 }
 
 function formatOf(name, explicit, where) {
+  const formats = metadata().formats;
+  const names = formats.map((f) => f.name);
   if (explicit !== undefined) {
-    if (!FORMAT_NAMES.includes(explicit)) throw new CliError(`${where}: format must be ${FORMAT_NAMES.join(', ')} (got ${JSON.stringify(explicit)})`);
+    if (!names.includes(explicit)) throw new CliError(`${where}: format must be ${names.join(', ')} (got ${JSON.stringify(explicit)})`);
     return explicit;
   }
-  const format = FORMATS[path.extname(name).toLowerCase()];
+  const format = formatOfName(name);
   if (!format) {
-    throw new CliError(`${where}: cannot tell the format of '${name}' from its extension: use ${Object.keys(FORMATS).join(', ')}, or give it (--format NAME=${FORMAT_NAMES.join('|')}, or "format" in the config file)`);
+    const extensions = formats.flatMap((f) => f.extensions).join(', ');
+    throw new CliError(`${where}: cannot tell the format of '${name}' from its extension: use ${extensions}, or give it (--format NAME=${names.join('|')}, or "format" in the config file)`);
   }
   return format;
 }

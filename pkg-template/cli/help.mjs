@@ -3,7 +3,6 @@
 // from the package's metadata(), so the help can never disagree with what the package does.
 
 import { SYNOPSIS } from './args.mjs';
-import { FORMATS } from './config.mjs';
 import { EXIT, PROG, num, withUnit } from './output.mjs';
 import { exitCodeOf } from './errors.mjs';
 
@@ -46,7 +45,7 @@ export function helpText(ap) {
   };
   const labels = (list) => list.map((x) => `${x.name} (${x.label})`).join(', ');
   const values = (list) => list.map((x) => x.name).join(' | ');
-  const formats = [...new Set(Object.values(FORMATS))];
+  const formats = meta.formats.map((f) => f.name);
   const fields = meta.standardFields;
   const exFields = fields.slice(3, 5).map((f) => `"${f.name}": "${f.name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}"`).join(', ');
   const exCustom = meta.customTypes[1] ?? meta.customTypes[0];
@@ -70,7 +69,7 @@ Commands:
 
 Segments:
 ${opt('-c, --config FILE', 'configuration file (JSON, format below); required')}
-${opt('-s, --segment NAME=SOURCE', `a segment and its profiles; repeat for several, in order. SOURCE is a file or an https:// URL (http:// only for loopback hosts such as 127.0.0.1); URLs are downloaded with a streaming GET, and a failed or partial download stops the run before anything is written. The format comes from the extension of the file or of the URL's path: ${Object.entries(FORMATS).map(([e, f]) => `${e} (${f})`).join(', ')}. Without "NAME=", the base name without extension is the segment name. Given at least once, --segment replaces the config file's "segments".`)}
+${opt('-s, --segment NAME=SOURCE', `a segment and its profiles; repeat for several, in order. SOURCE is a file or an https:// URL (http:// only for loopback hosts such as 127.0.0.1); URLs are downloaded with a streaming GET, and a failed or partial download stops the run before anything is written. The format comes from the extension of the file or of the URL's path: ${meta.formats.map((f) => `${f.extensions.join(' ')} (${f.name})`).join(', ')}. Without "NAME=", the base name without extension is the segment name. Given at least once, --segment replaces the config file's "segments".`)}
 ${opt('    --format NAME=FORMAT', `the format of segment NAME when its name or URL has no usable extension: ${formats.join(' | ')}`)}
 ${opt('    --segment-token-env NAME=VAR', 'download segment NAME\'s URL with "Authorization: Bearer <token>", the token read from the environment variable VAR (never a flag value; never printed or written anywhere)')}
 

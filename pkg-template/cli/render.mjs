@@ -4,6 +4,7 @@
 // comes from the package's summary or report; nothing is recomputed by a rule of its own.
 
 import { duration, group, maskEmails, num, plural } from './output.mjs';
+import { metadata } from './meta.mjs';
 
 /** Rows of numbers and text as aligned lines (first and last column left-aligned). */
 export function table(rows) {
@@ -11,13 +12,6 @@ export function table(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => cell(r[c]).length)));
   return rows.map((r) => `  ${r.map((v, c) => (c === 0 || c === r.length - 1 ? cell(v).padEnd(widths[c]) : cell(v).padStart(widths[c]))).join('  ').trimEnd()}`);
 }
-
-/**
- * Reasons the server decided (contacts Autopilot did not take), as opposed to rows refused
- * before sending: the reasons of the checkpoint's failed contacts, which only the server side
- * produces.
- */
-const serverReasons = (report) => new Set((report.checkpoint?.failed ?? []).map((f) => f.reason));
 
 function reasonCounts(rejects, keep) {
   const by = {};
@@ -119,7 +113,7 @@ export function reportLines(report, heading) {
     if (s.removed) more.push(`${group(s.removed)} removed`);
     lines.push(`  ${s.name}${list}: ${group(s.exported)}/${group(s.memberships)} exported, ${more.join(', ')}`);
   }
-  const server = serverReasons(report);
+  const server = new Set(metadata().serverRejectReasons);
   const inReasons = reasonCounts(report.rejects, (r) => !server.has(r));
   if (t.invalid > 0) lines.push(`  ${plural(t.invalid, 'invalid row')} skipped: ${inReasons}${report.rejectsOmitted ? ` (+${group(report.rejectsOmitted)} not listed)` : ''}`);
   const outReasons = reasonCounts(report.rejects, (r) => server.has(r));

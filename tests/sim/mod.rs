@@ -125,6 +125,8 @@ pub struct SimConfig {
     pub log_emails: bool,
     /// A 400 for a poison contact names its position: "Invalid contact at index N: …".
     pub index_in_400: bool,
+    /// Record the run's `etaMs` after every answer (`Drive::etas`).
+    pub record_eta: bool,
     /// Answer every `POST /contacts` with this 400 message (a systemic rejection, such as a
     /// custom field whose type differs in the account); `{email}` becomes the first email.
     pub reject_all: Option<String>,
@@ -158,6 +160,7 @@ impl Default for SimConfig {
             log_emails: false,
             index_in_400: false,
             reject_all: None,
+            record_eta: false,
         }
     }
 }
@@ -269,6 +272,8 @@ pub struct Drive {
     pub batches_finished: u64,
     /// Progress snapshots taken (one per finished batch).
     pub progress_calls: u64,
+    /// With `SimConfig::record_eta`: `(now, etaMs)` after every answer once there is one.
+    pub etas: Vec<(f64, f64)>,
 }
 
 /// The simulated Autopilot.
@@ -768,6 +773,11 @@ impl Sim {
                             assert!(p.batches_done <= p.batches_total);
                             assert!(p.exported + p.failed == p.contacts_done, "{p:?}");
                             out.progress_calls += 1;
+                        }
+                        if self.cfg.record_eta && g == gen {
+                            if let Some(eta) = run.progress(self.now).eta_ms {
+                                out.etas.push((self.now, eta));
+                            }
                         }
                     }
                 }
