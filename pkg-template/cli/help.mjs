@@ -89,7 +89,7 @@ ${opt('    --progress MODE', 'auto (default: a bar when stderr is a terminal, el
 Output:
 ${opt('    --report FILE', 'write the report (or the preview summary) JSON to FILE instead of stdout')}
 ${opt('    --rejects FILE', 'also write the rejected rows and failed contacts as CSV (segment, row, id, reason, detail; no email). Cells a spreadsheet would run as a formula are neutralised.')}
-${opt('    --sample N', `preview: show the first N contacts of each segment exactly as they will be sent (0 to 100). Emails are masked (a***@example.com) on screen and in the summary JSON alike: no unmasked address is ever printed or written by this tool. Without --sample, the summary holds no contact at all.`)}
+${numberFlag('    --sample N', 'sample', ` Preview only. Emails are masked (a***@example.com) on screen and in the summary JSON alike: no unmasked address is ever printed or written by this tool. Without --sample, the summary holds no contact at all.`)}
 ${opt('-h, --help', 'this help')}
 ${opt('-V, --version', 'the package version')}
 

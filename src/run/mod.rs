@@ -325,8 +325,9 @@ impl Run {
 
     /// Hands over the plan (all profiles read). Errors, with nothing written:
     /// `CAP_EXCEEDED` (more unique profiles than the cap, `overCap: 'refuse'`),
-    /// `NOTHING_TO_EXPORT` (no valid membership), `CHECKPOINT_MISMATCH` (a checkpoint of
-    /// another job).
+    /// `NOTHING_TO_EXPORT` (no valid membership) — the run keeps the plan, so that its
+    /// report shows what was read —, and `CHECKPOINT_MISMATCH` (a checkpoint of another
+    /// job; the plan is not kept, and [`Run::plan`] stays `None`).
     pub fn attach(&mut self, plan: Plan, now: f64) -> Result<(), Error> {
         if let Some(e) = plan.cap_error().or_else(|| plan.nothing_error()) {
             // The report still shows what was read (counts, rejects with their reasons).

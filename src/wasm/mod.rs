@@ -424,7 +424,13 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     }
     if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
         driver.abort_all();
-        return Err((e, Some(to_js(&run.report(timer::mono_ms())))));
+        // A refusal after the reads carries the report of what was read (counts, rejects)
+        // when the core kept the plan for it; a foreign checkpoint carries none.
+        let report = run
+            .plan()
+            .is_some()
+            .then(|| to_js(&run.report(timer::mono_ms())));
+        return Err((e, report));
     }
     driver.drive(&mut run).await.map_err(plain)?;
     let report = to_js(&run.report(timer::mono_ms()));

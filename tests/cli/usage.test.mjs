@@ -182,7 +182,7 @@ describe('configuration and input problems (exit 2, nothing sent)', () => {
   it('names a missing or unreadable segment file, an unknown extension, bad JSON', async () => {
     const cases = [
       [['--segment', 'VIP=/nonexistent/vip.csv'], /segment "VIP" \(--segment "VIP=\/nonexistent\/vip.csv"\): cannot read '\/nonexistent\/vip.csv': no such file/],
-      [['--segment', `Notes=${ROOT}README.txt`], /--segment #1 .*cannot tell the format .*\.csv, \.ndjson, \.jsonl, \.json.*--format NAME=/],
+      [['--segment', `Notes=${ROOT}README.md`], /--segment #1 .*cannot tell the format .*\.csv, .*\.ndjson, \.jsonl, \.json.*--format NAME=/],
       [['--segment', `VIP=${dir}/folder.csv`], /segment "VIP" .*folder\.csv' is not a file/],
     ];
     mkdirSync(join(dir, 'folder.csv'));
@@ -198,7 +198,7 @@ describe('configuration and input problems (exit 2, nothing sent)', () => {
     const broken = await cli(['export', '--config', join(dir, 'broken.json')], { env: envFor(emu) });
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /broken\.json: not valid JSON/);
-    const seg = config('bad-segments.json', (c) => { c.segments = [{ name: 'VIP' }, { name: 'X', file: 'x.txt' }]; });
+    const seg = config('bad-segments.json', (c) => { c.segments = [{ name: 'VIP' }, { name: 'X', file: 'x.pdf' }]; });
     const s = await cli(['export', '--config', seg], { env: envFor(emu) });
     assert.equal(s.code, 2);
     assert.match(s.stderr, /segments\[0\]\.file: expected the path/);
