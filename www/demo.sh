@@ -5,12 +5,14 @@
 # what the run report says and what "Autopilot" now holds, then serves the admin page against
 # the same emulator until Ctrl-C. Everything it started is stopped when it exits.
 #
-#   www/demo.sh [--port N] [--no-serve] [--rate N] [--state-file FILE] [--no-build]
+#   www/demo.sh [--port N] [--no-serve] [--rate N] [--out DIR] [--state-file FILE] [--no-build]
 #
 #   --port N           port of the admin page (default 8080)
 #   --no-serve         stop after the export and the summary (used by the tests)
 #   --rate N           requests per second, for the CLI and the emulator's throttle (default 5,
 #                      Autopilot's documented limit)
+#   --out DIR          where the run report and the checkpoint are written and kept after the
+#                      demo ends (default: autopilot-demo/ in the system's temporary folder)
 #   --state-file FILE  also write the emulator's final state (contacts, lists, counters) as JSON
 #   --no-build         never build: use pkg/ as it is (fail if it is missing)
 #
@@ -26,8 +28,9 @@ port=8080
 serve=1
 rate=5
 state_file=""
+out_dir="${TMPDIR:-/tmp}/autopilot-demo"
 build=auto
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || { printf 'demo: %s needs a value\n' "$1" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -37,6 +40,8 @@ while [ $# -gt 0 ]; do
     --rate) need_value "$@"; rate=$2; shift 2 ;;
     --rate=*) rate=${1#*=}; shift ;;
     --state-file) need_value "$@"; state_file=$2; shift 2 ;;
+    --out) need_value "$@"; out_dir=$2; shift 2 ;;
+    --out=*) out_dir=${1#*=}; shift ;;
     --state-file=*) state_file=${1#*=}; shift ;;
     --no-serve) serve=0; shift ;;
     --no-build) build=never; shift ;;
@@ -47,6 +52,7 @@ done
 case "$port" in '' | *[!0-9]*) die "--port must be a number (got '$port')" ;; esac
 case "$rate" in '' | *[!0-9.]* | .*) die "--rate must be a positive number (got '$rate')" ;; esac
 case "$state_file" in '' | /*) ;; *) state_file="$caller/$state_file" ;; esac
+case "$out_dir" in /*) ;; *) out_dir="$caller/$out_dir" ;; esac
 
 if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=''; plain=''; fi
 say() { printf '%s[demo]%s %s\n' "$bold" "$plain" "$*" >&2; }
@@ -79,7 +85,11 @@ fi
 # The emulator's default key; it only exists on this machine. Given to the CLI through the
 # environment, as the CLI requires.
 key=0123456789abcdef0123456789abcdef
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/autopilot-demo.XXXXXX")
+# The emulator's output goes to a folder removed on exit; the report and the checkpoint go to
+# $out_dir, which is kept (the paths printed below stay valid).
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/autopilot-demo-run.XXXXXX")
+mkdir -p "$out_dir" || die "cannot create the output folder $out_dir"
+rm -f "$out_dir/report.json" "$out_dir/checkpoint.json"
 emu_pid=""
 srv_pid=""
 stop() {
@@ -122,7 +132,7 @@ say "exporting the sample segments: node pkg/cli.mjs export --config www/sample/
 set +e
 AUTOPILOT_API_KEY=$key AUTOPILOT_BASE_URL=$url node pkg/cli.mjs export \
   --config www/sample/export.json --rate "$rate" \
-  --report "$tmp/report.json" --checkpoint-file "$tmp/checkpoint.json"
+  --report "$out_dir/report.json" --checkpoint-file "$out_dir/checkpoint.json"
 rc=$?
 set -e
 case $rc in
@@ -163,7 +173,8 @@ if (sample) {
 }
 process.stderr.write(lines.join("\n") + "\n");
 process.stdout.write(`DEMO_RESULT status=${report?.status ?? "none"} exported=${report?.totals.exported ?? 0} contacts=${state.contactCount} lists=${state.lists.length} memberships=${memberships} requests=${c.requests}\n`);
-' "$tmp/report.json" "$origin" "$state_file"
+ ' "$out_dir/report.json" "$origin" "$state_file"
+[ -f "$out_dir/report.json" ] && say "run report kept in $out_dir/report.json"
 [ "$rc" -eq 0 ] || exit "$rc"
 
 # ---------------------------------------------------------------- 5. the admin page

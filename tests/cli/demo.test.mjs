@@ -45,7 +45,7 @@ describe('www/demo.sh', () => {
     const stateFile = join(dir, 'state.json');
     // --no-build: the tests run against the pkg/ built before them (a build here would
     // replace pkg/ under the other test files' feet).
-    const r = await demo(['--no-serve', '--no-build', '--rate', '40', '--state-file', stateFile]);
+    const r = await demo(['--no-serve', '--no-build', '--rate', '40', '--state-file', stateFile, '--out', 'out']);
     assert.equal(r.code, 0, r.stderr);
     const m = /^DEMO_RESULT status=(\w+) exported=(\d+) contacts=(\d+) lists=(\d+) memberships=(\d+) requests=(\d+)$/m.exec(r.stdout);
     assert.ok(m, `DEMO_RESULT line in: ${r.stdout}`);
@@ -62,6 +62,11 @@ describe('www/demo.sh', () => {
     const url = /emulator at (http:\/\/127\.0\.0\.1:(\d+)\/v1)/.exec(r.stderr);
     assert.ok(url, 'prints the emulator URL');
     assert.equal(await listening(Number(url[2])), false, 'the emulator was stopped');
+    // The report stays where the demo says it is, after the demo has ended.
+    const kept = /run report kept in (\S+)/.exec(r.stderr);
+    assert.ok(kept, 'prints where the report is');
+    assert.equal(kept[1], join(dir, 'out', 'report.json'));
+    assert.equal(JSON.parse(readFileSync(kept[1], 'utf8')).status, 'succeeded');
   });
 
   it('an unknown option: exit 2 with usage', async () => {
