@@ -50,6 +50,7 @@ const state = {
   preview: null,
   previewAttempted: false,
   previewing: false,
+  previewAgain: false,
   connecting: false,
   run: null, // {controller}
   moreOpened: false,
@@ -723,8 +724,28 @@ function updatePreviewButton() {
   setDisabled($('#preview-btn'), $('#preview-why'), why);
 }
 
+/**
+ * Previews the job. One preview at a time: a request made while one runs (a click, a changed
+ * "Above the limit" choice) runs once more when it ends, with the settings of that moment.
+ */
 async function onPreview() {
-  if (!api || state.previewing) return;
+  if (!api) return;
+  if (state.previewing) { state.previewAgain = true; return; }
+  state.previewing = true;
+  $('#preview-btn').setAttribute('aria-busy', 'true');
+  try {
+    do {
+      state.previewAgain = false;
+      await previewOnce();
+    } while (state.previewAgain);
+  } finally {
+    state.previewing = false;
+    $('#preview-btn').removeAttribute('aria-busy');
+    changed();
+  }
+}
+
+async function previewOnce() {
   state.previewAttempted = true;
   setAlert($('#preview-error'), '');
   const issues = await validateLive();
@@ -732,14 +753,11 @@ async function onPreview() {
     state.preview = null;
     show($('#preview-result'), false);
     setAlert($('#preview-error'), `Fix ${issues.length === 1 ? 'this problem' : `these ${issues.length} problems`} first:`, '', h('ul', {}, issueLinks(issues)));
-    updateExportControls();
     return;
   }
   const key = previewKey();
   const job = currentJob();
   $('#preview-status').textContent = 'Reading the segment files…';
-  state.previewing = true;
-  $('#preview-btn').setAttribute('aria-busy', 'true');
   await nextPaint();
   let summary;
   try {
@@ -750,11 +768,7 @@ async function onPreview() {
     $('#preview-status').textContent = '';
     if (e.issues?.length) placeIssues(e.issues);
     showError($('#preview-error'), e, e.issues?.length ? h('ul', {}, issueLinks(e.issues)) : null);
-    updateExportControls();
     return;
-  } finally {
-    state.previewing = false;
-    $('#preview-btn').removeAttribute('aria-busy');
   }
   state.preview = { summary, key };
   $('#preview-status').textContent = summary.wouldSend
@@ -762,7 +776,6 @@ async function onPreview() {
     : 'Preview ready: nothing would be sent (see below).';
   renderPreview(summary, { toCsv: api.toCsv, syncState: Boolean(state.connection && state.record?.syncState) });
   await saveConfig();
-  changed();
 }
 
 /** The rate option for preview (the package validates it). */
