@@ -46,6 +46,8 @@ const state = {
   /** Custom-field suggestions the user declined. */
   declined: new Set(),
   settings: { cap: '', overCap: '', lists: '', listPrefix: '', idField: '', membership: '', maxRemovalRatio: '', run: {} },
+  /** Choices set by the user or a configuration (radios show the package's default otherwise, which is not written). */
+  explicit: new Set(),
   /** Last preview: {summary, key}. */
   preview: null,
   previewAttempted: false,
@@ -270,17 +272,17 @@ function applyConfig(cfgOrRead, { keepConnection = false } = {}) {
     }
   }
   state.segments = [...next, ...loaded.filter((x) => !x.pending)];
-  const d = state.meta.defaults ?? {};
   const st = c.settings;
+  state.explicit = new Set(['overCap', 'lists', 'membership'].filter((k) => st[k] !== undefined));
   state.settings = {
-    cap: st.cap ?? d.cap ?? '',
-    overCap: st.overCap ?? d.overCap ?? 'refuse',
-    lists: st.lists ?? d.lists ?? 'per-segment',
+    cap: st.cap ?? '',
+    overCap: st.overCap ?? '',
+    lists: st.lists ?? '',
     listPrefix: st.listPrefix ?? '',
     idField: st.idField ?? '',
-    membership: st.membership ?? d.membership ?? '',
-    maxRemovalRatio: st.maxRemovalRatio ?? d.maxRemovalRatio ?? '',
-    run: { ratePerSecond: d.ratePerSecond, ...(st.run ?? {}) },
+    membership: st.membership ?? '',
+    maxRemovalRatio: st.maxRemovalRatio ?? '',
+    run: { ...(st.run ?? {}) },
   };
   writeSettings();
   renderSegments();
@@ -606,30 +608,33 @@ function setRadio(name, value) {
   for (const r of /** @type {HTMLInputElement[]} */ ($$(`input[name="${name}"]`))) r.checked = r.value === value;
 }
 
-/** Reads the settings controls into state.settings (values moved as typed). */
+/**
+ * Reads the settings controls into state.settings, values moved as typed. An empty field or
+ * a choice left at the package's default is not set (the package applies its default).
+ */
 function readSettings() {
   const s = state.settings;
   s.cap = /** @type {HTMLInputElement} */ ($('#cap')).value;
-  s.run = { ...s.run, ratePerSecond: /** @type {HTMLInputElement} */ ($('#rate')).value };
+  const rate = /** @type {HTMLInputElement} */ ($('#rate')).value;
+  s.run = { ...s.run, ratePerSecond: rate };
   s.listPrefix = /** @type {HTMLInputElement} */ ($('#listPrefix')).value;
-  s.lists = radio('lists');
-  s.overCap = radio('overCap');
-  s.membership = radio('membership');
+  for (const k of ['lists', 'overCap', 'membership']) s[k] = state.explicit.has(k) ? radio(k) : '';
   const pct = /** @type {HTMLInputElement} */ ($('#maxRemovalPct')).value.trim();
-  s.maxRemovalRatio = s.membership === 'mirror' && pct !== '' && Number.isFinite(Number(pct)) ? Number(pct) / 100 : (s.membership === 'mirror' ? pct : '');
+  s.maxRemovalRatio = radio('membership') !== 'mirror' || pct === '' ? '' : Number.isFinite(Number(pct)) ? Number(pct) / 100 : pct;
 }
 
 function writeSettings() {
   const s = state.settings;
-  /** @type {HTMLInputElement} */ ($('#cap')).value = s.cap === '' ? '' : String(s.cap);
+  const d = state.meta?.defaults ?? {};
+  /** @type {HTMLInputElement} */ ($('#cap')).value = s.cap === '' || s.cap === undefined ? '' : String(s.cap);
   /** @type {HTMLInputElement} */ ($('#rate')).value = s.run?.ratePerSecond === undefined ? '' : String(s.run.ratePerSecond);
   /** @type {HTMLInputElement} */ ($('#listPrefix')).value = s.listPrefix ?? '';
-  setRadio('lists', s.lists);
-  setRadio('overCap', s.overCap);
-  setRadio('membership', s.membership);
-  const ratio = Number(s.maxRemovalRatio === '' ? state.meta?.defaults?.maxRemovalRatio : s.maxRemovalRatio);
-  /** @type {HTMLInputElement} */ ($('#maxRemovalPct')).value = Number.isFinite(ratio) ? String(Math.round(ratio * 1e6) / 1e4) : '';
-  /** @type {HTMLInputElement} */ ($('#maxRemovalPct')).disabled = s.membership !== 'mirror';
+  setRadio('lists', s.lists || d.lists);
+  setRadio('overCap', s.overCap || d.overCap);
+  setRadio('membership', s.membership || d.membership);
+  const ratio = Number(s.maxRemovalRatio);
+  /** @type {HTMLInputElement} */ ($('#maxRemovalPct')).value = s.maxRemovalRatio !== '' && Number.isFinite(ratio) ? String(Math.round(ratio * 1e6) / 1e4) : '';
+  writeSettingsState();
 }
 
 /** Reads defaults, bounds and lists of the package's metadata into the controls. */
@@ -642,19 +647,21 @@ function applyMetadata(meta) {
     if (Number.isFinite(rate.min)) rateInput.min = String(rate.min);
     if (Number.isFinite(rate.max)) rateInput.max = String(rate.max);
   }
-  $('#rate-hint').textContent = `Default ${fmt.rate(d.ratePerSecond, 'requests')}: Autopilot's limit per API key unless it has raised yours.`;
+  rateInput.placeholder = String(d.ratePerSecond ?? '');
+  $('#rate-hint').textContent = `Empty: ${fmt.rate(d.ratePerSecond, 'requests')}, Autopilot's limit per API key unless it has raised yours.`;
   const capInput = /** @type {HTMLInputElement} */ ($('#cap'));
   const max = meta.maxProfiles ?? d.cap;
   capInput.min = '1';
   if (Number.isFinite(max)) capInput.max = String(max);
-  $('#cap-hint').textContent = `At most ${fmt.num(max)} unique profiles per export; lower it if your Autopilot contract allows fewer.`;
+  capInput.placeholder = String(d.cap ?? '');
+  $('#cap-hint').textContent = `At most ${fmt.num(max)} unique profiles per export (empty: ${fmt.num(d.cap)}); lower it if your Autopilot contract allows fewer.`;
+  const pct = /** @type {HTMLInputElement} */ ($('#maxRemovalPct'));
+  if (Number.isFinite(d.maxRemovalRatio)) pct.placeholder = String(Math.round(d.maxRemovalRatio * 1e6) / 1e4);
   $('#default-base').textContent = d.baseUrl ? ` (${d.baseUrl})` : '';
   /** @type {HTMLInputElement} */ ($('#baseUrl')).placeholder = d.baseUrl ?? '';
   state.targets = targets(meta);
-  state.settings = {
-    cap: d.cap ?? '', overCap: d.overCap ?? 'refuse', lists: d.lists ?? 'per-segment', listPrefix: '', idField: '',
-    membership: d.membership ?? '', maxRemovalRatio: '', run: { ratePerSecond: d.ratePerSecond },
-  };
+  state.settings = { cap: '', overCap: '', lists: '', listPrefix: '', idField: '', membership: '', maxRemovalRatio: '', run: {} };
+  state.explicit.clear();
   show($('#membership-box'), Boolean(d.membership));
   writeSettings();
 }
@@ -1025,9 +1032,10 @@ function bind() {
     $(`#cf-source-${state.mapping.custom.length - 1}`).focus();
   });
   for (const id of ['#cap', '#rate', '#listPrefix', '#maxRemovalPct']) $(id).addEventListener('input', changed);
-  for (const name of ['lists', 'membership']) for (const r of $$(`input[name="${name}"]`)) r.addEventListener('change', changed);
+  for (const name of ['lists', 'membership']) for (const r of $$(`input[name="${name}"]`)) r.addEventListener('change', () => { state.explicit.add(name); changed(); });
   for (const r of $$('input[name="overCap"]')) {
     r.addEventListener('change', () => {
+      state.explicit.add('overCap');
       // The choice changes what would be sent: refresh the preview at once (no network).
       if (state.preview) onPreview(); else changed();
     });
