@@ -254,7 +254,7 @@ function currentConfig() {
  */
 function applyConfig(cfgOrRead, { keepConnection = false } = {}) {
   const c = cfgOrRead.ignored ? cfgOrRead : fromConfigFile(JSON.stringify(cfgOrRead));
-  if (!state.connection && !keepConnection) writeForm(c.form);
+  if (!keepConnection) writeForm(c.form); // hidden while connected: used by the next Connect
   state.mapping = { email: c.mapping.email, firstName: c.mapping.firstName, lastName: c.mapping.lastName, fields: { ...c.mapping.fields }, custom: c.mapping.custom.map((x) => ({ ...x })) };
   state.touched = new Set(['email', 'firstName', 'lastName', 'idField', ...state.targets.more.map((t) => t.key)]);
   state.suggested.clear();
@@ -668,9 +668,14 @@ function applyMetadata(meta) {
 
 // ------------------------------------------------------------------ job, validation, preview
 
-function currentJob() {
+/**
+ * The package's ExportJob of the page. `light`: without the files' bytes (validation of the
+ * configuration only needs the segment names; this keeps every keystroke cheap).
+ */
+function currentJob({ light = false } = {}) {
   readSettings();
-  return toJob({ connection: jobConnection(), mapping: state.mapping, segments: state.segments.filter((s) => !s.pending), settings: state.settings });
+  const segments = state.segments.filter((s) => !s.pending).map((s) => (light ? { ...s, bytes: undefined } : s));
+  return toJob({ connection: jobConnection(), mapping: state.mapping, segments, settings: state.settings });
 }
 
 /** Identity of what a preview showed: the configuration, the files, the rate and the sync state. */
@@ -696,7 +701,7 @@ async function validateLive() {
   }
   let issues;
   try {
-    issues = (await api.validateJob(currentJob())).filter((i) => !i.path.startsWith('connection'));
+    issues = (await api.validateJob(currentJob({ light: true }))).filter((i) => !i.path.startsWith('connection'));
   } catch (e) {
     issues = e.issues ?? [];
   }
