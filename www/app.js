@@ -12,7 +12,7 @@ import { clearFieldErrors, controlFor, fieldError, focusControl, issueLinks, pla
 import { configKey, fromConfigFile, ConfigFileError, runOptions, toConfigFile, toConnection, toJob } from './job.js';
 import { mergeSuggestions, targets, unionHeaders } from './mapping.js';
 import { describeError } from './messages.js';
-import { renderPreview, sends } from './preview-view.js';
+import { guardHits, renderPreview, sends } from './preview-view.js';
 import { endProgress, showProgress, startProgress } from './progress-view.js';
 import { whyNoResponse } from './reach.js';
 import { renderReport } from './report-view.js';
@@ -640,7 +640,7 @@ function writeSettings() {
 /** Reads defaults, bounds and lists of the package's metadata into the controls. */
 function applyMetadata(meta) {
   const d = meta.defaults ?? {};
-  const opt = (name) => (meta.options ?? []).find((o) => o.name === name);
+  const opt = (name) => (meta.numbers ?? meta.options ?? []).find((o) => o.name === name);
   const rate = opt('ratePerSecond');
   const rateInput = /** @type {HTMLInputElement} */ ($('#rate'));
   if (rate) {
@@ -650,13 +650,17 @@ function applyMetadata(meta) {
   rateInput.placeholder = String(d.ratePerSecond ?? '');
   $('#rate-hint').textContent = `Empty: ${fmt.rate(d.ratePerSecond, 'requests')}, Autopilot's limit per API key unless it has raised yours.`;
   const capInput = /** @type {HTMLInputElement} */ ($('#cap'));
-  const max = meta.maxProfiles ?? d.cap;
-  capInput.min = '1';
+  const capSpec = opt('cap');
+  const max = capSpec?.max ?? meta.maxProfiles ?? d.cap;
+  if (Number.isFinite(capSpec?.min)) capInput.min = String(capSpec.min);
   if (Number.isFinite(max)) capInput.max = String(max);
   capInput.placeholder = String(d.cap ?? '');
   $('#cap-hint').textContent = `At most ${fmt.num(max)} unique profiles per export (empty: ${fmt.num(d.cap)}); lower it if your Autopilot contract allows fewer.`;
   const pct = /** @type {HTMLInputElement} */ ($('#maxRemovalPct'));
   if (Number.isFinite(d.maxRemovalRatio)) pct.placeholder = String(Math.round(d.maxRemovalRatio * 1e6) / 1e4);
+  const ratio = opt('maxRemovalRatio');
+  if (Number.isFinite(ratio?.min)) pct.min = String(ratio.min * 100);
+  if (Number.isFinite(ratio?.max)) pct.max = String(ratio.max * 100);
   $('#default-base').textContent = d.baseUrl ? ` (${d.baseUrl})` : '';
   /** @type {HTMLInputElement} */ ($('#baseUrl')).placeholder = d.baseUrl ?? '';
   state.targets = targets(meta);
@@ -812,7 +816,7 @@ function updateExportControls() {
   const fresh = previewFresh();
   const summary = fresh ? state.preview.summary : null;
   const resume = state.connection ? state.record?.resume ?? null : null;
-  const guard = summary?.removalGuard?.exceeded?.length > 0;
+  const guard = summary ? guardHits(summary).length > 0 : false;
   let hint;
   if (running) hint = 'Exporting… you can cancel and resume later.';
   else if (!state.connection) hint = 'Connect to Autopilot first (step 1).';
@@ -820,6 +824,7 @@ function updateExportControls() {
   else if (state.segments.some((s) => s.pending)) hint = 'Add the segment files of the configuration first (step 2).';
   else if (!fresh) hint = 'Preview the export first (step 4): it shows what will be sent.';
   else if (!summary.wouldSend && summary.capExceeded) hint = 'Above the profile limit with “Refuse” selected: nothing can be sent.';
+  else if (!summary.wouldSend && summary.blocked) hint = `Nothing can be sent: ${fmt.sentence(summary.blocked.message)}`;
   else if (guard) hint = 'The run would remove too many list members: nothing can be sent (see the preview).';
   else if (!sends(summary)) hint = summary.changes ? 'Nothing changed since the last run: nothing to send.' : 'No valid profiles to export.';
   else {

@@ -7,9 +7,15 @@ import { $, h, show, stackable } from './dom.js';
 import * as fmt from './format.js';
 import { renderRejects, renderWarnings, stat } from './tables.js';
 
+/** The lists the mirror guard refuses to shrink that much ([] when none). */
+export function guardHits(s) {
+  const g = s.removalGuard;
+  return Array.isArray(g) ? g : g?.exceeded ?? [];
+}
+
 /** Whether a summary would send anything at all (not refused, something to send). */
 export function sends(s) {
-  if (!s.wouldSend) return false;
+  if (!s.wouldSend || guardHits(s).length) return false;
   if (s.changes) return s.changes.added + s.changes.updated + s.changes.removed > 0;
   return s.totals.memberships > 0;
 }
@@ -36,6 +42,10 @@ export function renderPreview(s, { toCsv, syncState }) {
       refused
         ? 'Nothing will be sent. Make the segments smaller, or choose “Truncate” below.'
         : `Only the first ${fmt.num(s.cap)} will be exported; ${fmt.plural(t.overCap, 'segment row')} ${t.overCap === 1 ? 'is' : 'are'} left out.`);
+  } else if (s.blocked && refused) {
+    capBox.className = 'alert alert-warning';
+    capBox.setAttribute('role', 'alert');
+    capBox.append(h('strong', {}, 'Nothing will be sent:'), ' ', fmt.sentence(s.blocked.message));
   } else {
     capBox.className = 'alert alert-success';
     capBox.setAttribute('role', 'status');
@@ -107,11 +117,11 @@ function renderChanges(box, s, { refused, syncState }) {
 /** The mirror guard: lists that would lose more members than allowed. */
 function renderGuard(box, s) {
   box.replaceChildren();
-  const ex = s.removalGuard?.exceeded ?? [];
+  const ex = guardHits(s);
   if (!ex.length) return;
   box.append(h('div', { class: 'alert alert-error', role: 'alert' },
     h('strong', {}, 'Too many removals: nothing will be sent.'),
-    h('ul', {}, ex.map((x) => h('li', {}, `${x.listTitle ?? s.segments[x.segment]?.name}: ${fmt.plural(x.removals, 'removal')} of ${fmt.num(x.placed)} members this tool placed (at most ${fmt.num(x.limit)}).`))),
+    h('ul', {}, ex.map((x) => h('li', {}, `${x.listTitle ?? s.segments[x.segment]?.listTitle ?? x.name ?? s.segments[x.segment]?.name}: ${fmt.plural(x.removals, 'removal')} of ${fmt.num(x.placed)} members this tool placed (at most ${fmt.num(x.limit)}).`))),
     h('p', {}, 'If these people really left the segments, raise “Most removals per list” under Lists and sync, then preview again.')));
 }
 
