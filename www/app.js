@@ -866,8 +866,8 @@ async function onExportClick() {
   if (resume) {
     const ok = await confirmDialog({
       title: 'Start over?',
-      body: [`The saved progress (${fmt.num(resume.batchesDone)} of ${fmt.num(resume.batchesTotal)} batches done) is discarded and the export runs from the beginning: every batch is sent again.`,
-        'To send only what is left, choose “Resume export” instead.'],
+      body: [`The saved progress (${fmt.num(resume.batchesDone)} of ${fmt.num(resume.batchesTotal)} batches done) is discarded and the export runs from the beginning, sending everything the preview shows.`,
+        'To send only what is left of the cancelled run, choose “Resume export” instead.'],
       confirm: 'Start over', danger: true,
     });
     if (!ok) return;
