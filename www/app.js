@@ -537,7 +537,7 @@ function renderCustomSuggestions() {
   box.append(
     h('p', { id: 'custom-sugg-text' }, h('strong', {}, `${fmt.plural(list.length, 'more column')} could be sent as custom fields.`),
       ' Types were guessed from the values in the files; check them, untick what should stay out, then add.'),
-    h('ul', { class: 'sugg-list' }, list.map((c, i) => h('li', {},
+    h('ul', { class: 'sugg-list' }, list.map((c, i) => h('li', { 'data-type': c.type },
       h('div', { class: 'check' },
         h('input', { type: 'checkbox', id: `cs-${i}`, checked: true, 'data-source': c.source }),
         h('label', { for: `cs-${i}` }, h('span', { class: 'mono' }, c.source), ` → “${c.name}”, ${typeLabel(c.type)}`))))),

@@ -110,7 +110,7 @@ function renderChanges(box, s, { refused, syncState }) {
     h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, 'Total'), cols.map((k) => h('td', { class: 'num', 'data-total': k }, refused ? '–' : fmt.num(c[k])))))));
   const words = refused ? 'Nothing will be sent.'
     : c.added + c.updated + c.removed === 0 ? 'Autopilot already has every contact as it is now: nothing to send.'
-      : `This run sends ${fmt.plural(c.added + c.updated, 'list membership')} (${fmt.num(c.added)} new, ${fmt.num(c.updated)} changed)${c.removed ? ` and removes ${fmt.plural(c.removed, 'member')} who left their segment` : ''}; ${fmt.num(c.unchanged)} unchanged ${c.unchanged === 1 ? 'is' : 'are'} not sent again.`;
+      : `This run sends ${fmt.plural(c.added + c.updated, 'list membership')} (${fmt.num(c.added)} new, ${fmt.num(c.updated)} changed)${c.removed ? ` and removes ${fmt.plural(c.removed, 'member')} who left their segment` : ''}${c.unchanged ? `; ${fmt.num(c.unchanged)} unchanged ${c.unchanged === 1 ? 'is' : 'are'} not sent again` : ''}.`;
   box.append(h('p', { id: 'changes-sentence' }, words), h('div', { class: 'table-wrap' }, table));
 }
 
@@ -135,8 +135,8 @@ function renderSamples(box, s, refused) {
     h('p', { class: 'hint' }, refused
       ? 'Nothing will be sent while the export is above the limit; this is what the first contacts would look like.'
       : 'The first contacts of each segment exactly as they will be sent (email addresses partly hidden here).'),
-    s.segments.map((seg, i) => h('section', { class: 'sample', 'data-segment': i },
-      h('h4', {}, seg.name, seg.listTitle ? h('span', { class: 'muted' }, ` → list “${seg.listTitle}”`) : null),
+    s.segments.map((seg, i) => h('details', { class: 'sample', 'data-segment': i, open: i === 0 },
+      h('summary', {}, seg.name, seg.listTitle ? h('span', { class: 'muted' }, ` → list “${seg.listTitle}”`) : null),
       seg.sample?.length
         ? h('ol', { class: 'sample-list' }, seg.sample.map((contact) => h('li', {}, h('pre', { class: 'contact mono' }, JSON.stringify(fmt.maskContact(contact), null, 2)))))
         : h('p', { class: 'empty' }, 'No valid contact in this segment.')))));

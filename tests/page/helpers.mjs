@@ -96,17 +96,17 @@ export async function openPage(t, { prefix = '', emulator = {}, viewport = { wid
     if (section) await sectionShot(section, `${base}-${section.replace('#', '')}.png`);
   };
   /**
-   * A README screenshot, 256 colours, under 150 KB: written to tests/out/page/readme-<name>;
+   * A README screenshot, at most 256 colours, under 150 KB: written to tests/out/page/readme-<name>;
    * copied to www/screenshots/ only when missing there or with UPDATE_SCREENSHOTS=1 (they
    * show dates and ids, so a test run leaves the tree clean).
    */
-  const readmeShot = async (sel, name, { width = 1000 } = {}) => {
+  const readmeShot = async (sel, name, { width = 1000, maxColors = 256 } = {}) => {
     const before = page.viewportSize();
     await page.setViewportSize({ width, height: 900 });
     const file = path.join(tmp, name);
     if (sel) await sectionShot(sel, file);
     else await page.screenshot({ path: file, fullPage: true });
-    const png = optimisePng(readFileSync(file), { maxColors: 256 });
+    const png = optimisePng(readFileSync(file), { maxColors });
     assert.ok(png.length < 150_000, `${name}: ${png.length} bytes`);
     writeFileSync(path.join(OUT, `readme-${name}`), png);
     mkdirSync(SHOTS, { recursive: true });
