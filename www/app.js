@@ -338,6 +338,7 @@ async function addFiles(fileList) {
   const files = [...fileList];
   if (!files.length || !api) return;
   const added = [];
+  const replaced = [];
   const refused = [];
   for (const file of files) {
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -356,10 +357,13 @@ async function addFiles(fileList) {
     let suggestion = null;
     try { suggestion = await api.suggestMapping(inspection); } catch { /* no suggestion for this file */ }
     const base = { fileName: file.name, size: file.size, format: inspection.format ?? format, bytes, inspection, suggestion, dialect: inspection.dialect, pending: false };
-    const waiting = state.segments.find((s) => s.pending && s.fileName === file.name);
-    if (waiting) {
-      Object.assign(waiting, base);
-      added.push(waiting);
+    // A file named like a segment's file fills that segment (a configuration's segment waiting
+    // for it, or a newer export of the same file): same name, same place in the order.
+    const same = state.segments.find((s) => s.fileName === file.name);
+    if (same) {
+      if (!same.pending) replaced.push(same);
+      Object.assign(same, base);
+      added.push(same);
     } else {
       const seg = { id: state.nextSegmentId++, name: uniqueName(defaultSegmentName(file.name), state.segments.map((s) => s.name)), ...base };
       state.segments.push(seg);
@@ -367,7 +371,11 @@ async function addFiles(fileList) {
     }
   }
   /** @type {HTMLInputElement} */ ($('#files')).value = '';
-  $('#files-status').textContent = added.length ? `Added ${added.length === 1 ? `segment “${added[0].name}”` : `${added.length} segments`}.` : '';
+  const fresh = added.filter((x) => !replaced.includes(x));
+  $('#files-status').textContent = [
+    fresh.length ? `Added ${fresh.length === 1 ? `segment “${fresh[0].name}”` : `${fresh.length} segments`}.` : '',
+    replaced.length ? `Replaced the file of ${replaced.map((x) => `“${x.name}”`).join(', ')}.` : '',
+  ].filter(Boolean).join(' ');
   if (refused.length) {
     setAlert($('#files-error'), refused.length === 1 ? 'A file was not added:' : `${refused.length} files were not added:`, '',
       h('ul', {}, refused.map(([name, said]) => h('li', { 'data-file': name }, `“${name}”: `, said.title ? `${said.title} ` : '', said.detail, said.hint ? ` ${said.hint}` : ''))));

@@ -128,9 +128,15 @@ test('admin page: connect, segments, matching, preview, limit, export, cancel, r
     await li.locator('input').fill(byFile[file].name);
   }
   assert.match(await text('#segment-name-rule'), /Churn risk/, 'the naming rule is shown');
+  // The same file again (a newer export): it replaces that segment's file, name and place kept.
   await page.setInputFiles('#files', path.join(SAMPLE, 'vip.csv'));
+  await page.waitForFunction(() => /Replaced the file of “VIP customers”/.test(document.querySelector('#files-status').textContent));
+  assert.equal(await page.locator('#segment-list li').count(), 3);
+  assert.equal(await page.locator('#segment-list li').nth(0).locator('input').inputValue(), 'VIP customers');
+  // Another file with a taken default name gets a number; removing it keeps the list consistent.
+  await page.setInputFiles('#files', { name: 'Vip customers.csv', mimeType: 'text/csv', buffer: readFileSync(path.join(SAMPLE, 'vip.csv')) });
   await page.waitForSelector('#segment-list li:nth-child(4)');
-  assert.equal(await page.locator('#segment-list li').nth(3).locator('input').inputValue(), 'Vip', 'a name already taken is not reused');
+  assert.equal(await page.locator('#segment-list li').nth(3).locator('input').inputValue(), 'Vip customers 2', 'a name already taken is not reused');
   await page.locator('#segment-list li').nth(3).getByRole('button', { name: /Remove segment/ }).click();
   assert.equal(await page.locator('#segment-list li').count(), 3);
   await snap('segments', '#segments');
