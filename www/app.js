@@ -984,9 +984,8 @@ function renderHistory(list) {
       h('td', {}, fmt.dateTime(e.at)),
       h('td', {}, h('span', { class: `badge badge-${fmt.tone(e.status)}` }, fmt.status(e.status)), e.resumed ? h('span', { class: 'muted' }, ' (resumed)') : null,
         e.error ? h('span', { class: 'muted' }, ` ${e.error}`) : null),
-      h('td', {}, e.displayName),
-      h('td', {}, breakable(e.exportUser)),
-      ...['profilesIn', 'exported', 'unchanged', 'removed', 'failed', 'invalid'].map((k) => h('td', { class: 'num' }, fmt.num(e.totals?.[k] ?? 0))),
+      h('td', {}, e.displayName, h('span', { class: 'sub-line' }, breakable(e.exportUser))),
+      ...['profilesIn', 'exported', 'unchanged', 'removed', 'failed'].map((k) => h('td', { class: 'num' }, fmt.num(e.totals?.[k] ?? 0))),
       h('td', { class: 'num' }, fmt.duration(e.durationMs))));
   }
   stackable(/** @type {HTMLTableElement} */ (table));

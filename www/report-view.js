@@ -23,8 +23,8 @@ export function renderReport(r, { toCsv }) {
   const t = r.totals;
   const withLists = r.segments.some((s) => s.listTitle);
   const unit = (n) => (withLists ? `list ${n === 1 ? 'membership' : 'memberships'}` : n === 1 ? 'contact' : 'contacts');
-  const what = `${fmt.num(t.exported)} ${unit(t.exported)}${withLists ? ` (${fmt.plural(t.uniqueProfiles, 'contact')})` : ''}`;
   const refresh = Number.isFinite(t.unchanged) && t.unchanged > 0;
+  const what = `${fmt.num(t.exported)} ${unit(t.exported)}${withLists && !refresh ? ` (${fmt.plural(t.uniqueProfiles, 'contact')})` : ''}`;
   const extra = [refresh ? `${fmt.num(t.unchanged)} unchanged not sent again` : '', t.removed ? `${fmt.plural(t.removed, 'member')} removed from lists` : ''].filter(Boolean).join('; ');
   const tail = extra ? ` (${extra})` : '';
   const words = {
@@ -69,12 +69,12 @@ export function renderReport(r, { toCsv }) {
     h('p', { class: 'hint' }, `Requests: ${num(r.requests.sent)} sent, ${num(r.requests.retried)} retried, ${num(r.requests.throttled)} throttled (429), ${num(r.requests.errors)} errors.`),
     h('div', { class: 'table-wrap' }, stackable(h('table', { class: 'data', id: 'report-segments' },
       h('caption', {}, 'Per segment'),
-      h('thead', {}, h('tr', {}, ...['Segment', 'Autopilot list', 'List id'].map((x) => h('th', { scope: 'col' }, x)),
+      h('thead', {}, h('tr', {}, ...['Segment', 'Autopilot list'].map((x) => h('th', { scope: 'col' }, x)),
         ...cols.map((x) => h('th', { scope: 'col', class: 'num' }, x)))),
       h('tbody', {}, r.segments.map((s, i) => h('tr', { 'data-segment': i },
         h('th', { scope: 'row' }, s.name),
-        h('td', {}, s.listTitle ?? '—', s.listCreated ? h('span', { class: 'tag' }, 'new') : null),
-        h('td', { class: 'mono', 'data-col': 'listId' }, s.listId ?? '—'),
+        h('td', {}, h('span', {}, s.listTitle ?? '—', s.listCreated ? h('span', { class: 'tag' }, 'new') : null),
+          s.listId ? h('span', { class: 'list-id mono', 'data-col': 'listId', title: 'Autopilot list id' }, s.listId) : null),
         h('td', { class: 'num' }, num(s.profilesIn)),
         h('td', { class: 'num', 'data-col': 'exported' }, num(s.exported)),
         ...(refresh || t.removed ? [h('td', { class: 'num', 'data-col': 'unchanged' }, num(s.unchanged)), h('td', { class: 'num', 'data-col': 'removed' }, num(s.removed))] : []),
