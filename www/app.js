@@ -12,7 +12,7 @@ import { onExportClick, renderHistory, saveResume, startExport, updateExportCont
 import { clearFieldErrors } from './issues.js';
 import { fromConfigFile } from './job.js';
 import { buildMappingRows, refreshHeaders, renderCustom } from './matching-step.js';
-import { app, keep, state } from './page-state.js';
+import { app, keep, setDisabled, state } from './page-state.js';
 import { changed, onPreview } from './preview-step.js';
 
 import { renderSegments, setupDropzone } from './segments-step.js';
@@ -97,7 +97,7 @@ function bind() {
   $('#resume-btn').addEventListener('click', () => startExport(true));
   $('#cancel-btn').addEventListener('click', () => {
     if (!state.run) return;
-    /** @type {HTMLButtonElement} */ ($('#cancel-btn')).disabled = true;
+    setDisabled($('#cancel-btn'), null, 'Cancelling: stopping the requests in flight…');
     $('#progress-text').textContent = 'Cancelling: stopping the requests in flight…';
     state.run.controller.abort();
   });

@@ -113,7 +113,7 @@ export async function startExport(resume) {
   show($('#report'), false);
   show($('#progress-box'), true);
   startProgress(job.lists === 'none' ? 'contacts' : 'list memberships', resume ? 'Resuming the export…' : 'Starting the export…');
-  /** @type {HTMLButtonElement} */ ($('#cancel-btn')).disabled = false;
+  setDisabled($('#cancel-btn'), null, '');
   updateExportControls();
   $('#cancel-btn').focus();
   await saveConfig();

@@ -52,6 +52,29 @@ export function assertNoSecret(value, where = 'record') {
   walk(value, '');
 }
 
+/** Where earlier versions of the page kept the run history (localStorage). */
+const LEGACY_HISTORY = 'autopilot-export.history.v1';
+
+/** Moves a run history kept by an earlier version of the page into the database, once. */
+async function adoptLegacyHistory(db) {
+  let old;
+  try {
+    old = JSON.parse(globalThis.localStorage?.getItem(LEGACY_HISTORY) ?? 'null');
+  } catch {
+    old = null;
+  }
+  if (!Array.isArray(old)) return;
+  await new Promise((resolve, reject) => {
+    const t = db.transaction(HISTORY, 'readwrite');
+    for (const e of old.slice(0, HISTORY_LIMIT).reverse()) {
+      try { assertNoSecret(e, 'history entry'); t.objectStore(HISTORY).add(e); } catch { /* left out */ }
+    }
+    t.oncomplete = () => resolve(undefined);
+    t.onerror = () => reject(t.error);
+  });
+  globalThis.localStorage.removeItem(LEGACY_HISTORY);
+}
+
 const done = (req) => new Promise((resolve, reject) => {
   req.onsuccess = () => resolve(req.result);
   req.onerror = () => reject(req.error);
@@ -70,6 +93,7 @@ export async function openStorage({ name = DB_NAME, indexedDB = globalThis.index
     if (!db.objectStoreNames.contains(HISTORY)) db.createObjectStore(HISTORY, { autoIncrement: true });
   };
   const db = await done(open);
+  await adoptLegacyHistory(db);
 
   /** Runs `fn(store)` in one transaction and resolves when it commits. */
   const tx = (storeName, mode, fn) => new Promise((resolve, reject) => {
