@@ -36,6 +36,7 @@ export function updateExportControls() {
   else if (!state.connection) hint = 'Connect to Autopilot first (step 1).';
   else if (state.segments.length === 0) hint = 'Add at least one segment (step 2).';
   else if (state.segments.some((s) => s.pending)) hint = 'Add the segment files of the configuration first (step 2).';
+  else if (!fresh && state.ranSincePreview) hint = 'Export finished. Preview again (step 4) to see what another run would send: only what changed since.';
   else if (!fresh) hint = 'Preview the export first (step 4): it shows what will be sent.';
   else if (!summary.wouldSend && summary.capExceeded) hint = 'Above the profile limit with “Refuse” selected: nothing can be sent.';
   else if (!summary.wouldSend && summary.blocked) hint = `Nothing can be sent: ${fmt.sentence(summary.blocked.message)}`;
@@ -135,6 +136,7 @@ export async function startExport(resume) {
     report = e.report ?? null;
   }
   state.run = null;
+  state.ranSincePreview = true;
   if (report?.syncState && connId) {
     const rec = await keep((s) => s.saveSyncState(connId, report.syncState));
     if (rec) state.record = rec;

@@ -46,6 +46,8 @@ export const state = {
   previewAgain: false,
   connecting: false,
   run: null, // {controller}
+  /** Whether a run ended after the last preview (its sync state makes that preview stale). */
+  ranSincePreview: false,
   moreOpened: false,
 };
 

@@ -127,6 +127,7 @@ export async function previewOnce() {
     return;
   }
   state.preview = { summary, key };
+  state.ranSincePreview = false;
   $('#preview-status').textContent = summary.wouldSend
     ? `Preview ready: ${fmt.plural(summary.totals.uniqueProfiles, 'unique profile')}, ${fmt.plural(summary.batches, 'batch', 'batches')}.`
     : 'Preview ready: nothing would be sent (see below).';
