@@ -28,7 +28,8 @@ import { needsFormat } from './segments.js';
  * @property {number|string} [maxRemovalRatio]  '' = the package's default
  * @property {Record<string, number>} run  run options of the configuration file (ratePerSecond…)
  *
- * @typedef {{name: string, fileName: string, format: string, bytes?: Uint8Array, dialect?: {delimiter?: string, encoding?: string}}} Segment
+ * @typedef {{name: string, fileName: string, format: string, bytes?: Uint8Array, options?: {delimiter?: string, encoding?: string}}} Segment
+ *   `options`: how to read a CSV file when the user chose it (the package detects both otherwise)
  */
 
 /** Members of `o` that hold a value ('' and undefined left out). */
@@ -93,7 +94,7 @@ export function toJob({ connection, mapping, segments, settings }) {
     mapping: toMapping(mapping),
     segments: segments.map((seg) => ({
       name: seg.name,
-      profiles: { [seg.format]: seg.bytes ?? new Uint8Array(0), ...(seg.format === 'csv' ? present({ delimiter: seg.dialect?.delimiter, encoding: seg.dialect?.encoding }) : {}) },
+      profiles: { [seg.format]: seg.bytes ?? new Uint8Array(0), ...(seg.format === 'csv' ? present({ delimiter: seg.options?.delimiter, encoding: seg.options?.encoding }) : {}) },
     })),
     ...jobSettings(settings),
   };

@@ -29,6 +29,10 @@ export async function addFiles(fileList) {
       refused.push([file.name, { title: 'not a text file:', detail: sentence(inspection.binary.message), hint: '' }]);
       continue;
     }
+    if (inspection.error) {
+      refused.push([file.name, { title: 'cannot be read:', detail: sentence(inspection.error), hint: '' }]);
+      continue;
+    }
     let suggestion = null;
     try { suggestion = await app.api.suggestMapping(inspection); } catch { /* no suggestion for this file */ }
     const base = { fileName: file.name, size: file.size, format: inspection.format ?? format, bytes, inspection, suggestion, dialect: inspection.dialect, pending: false };
@@ -92,7 +96,9 @@ export function renderSegments() {
         h('span', { class: 'file' }, s.fileName), ' · ', s.format.toUpperCase(),
         s.dialect?.delimiter && s.dialect.delimiter !== ',' ? ` (${s.dialect.delimiter === '\t' ? 'tab' : `“${s.dialect.delimiter}”`}-separated)` : '', ' · ',
         h('span', { class: 'rows' }, fmt.plural(ins?.rows ?? 0, 'row')), ' · ', fmt.plural(ins?.headers?.length ?? 0, 'field'),
-        ins?.invalidUtf8Rows ? h('span', { class: 'field-warning' }, ` · ${fmt.plural(ins.invalidUtf8Rows, 'row')} not valid UTF-8`) : null);
+        ins?.invalidUtf8Rows ? h('span', { class: 'field-warning' }, ` · ${fmt.plural(ins.invalidUtf8Rows, 'row')} not valid text in ${ins.encoding ?? 'UTF-8'}`) : null,
+        ins?.malformedRows ? h('span', { class: 'field-warning' }, ` · ${fmt.plural(ins.malformedRows, 'row')} cannot be read`) : null,
+        ins?.duplicateHeaders?.length ? h('span', { class: 'field-warning' }, ` · column ${ins.duplicateHeaders.map((x) => `“${x}”`).join(', ')} appears twice`) : null);
     list.append(h('li', { class: s.pending ? 'segment pending' : 'segment', 'data-segment-id': s.id },
       h('div', { class: 'field' }, h('label', { for: nameId }, `Segment ${i + 1} name`), input, meta),
       h('button', { type: 'button', class: 'btn btn-small remove', 'aria-label': `Remove segment ${s.name}`, onclick: () => removeSegment(s.id) }, 'Remove')));

@@ -227,7 +227,7 @@ test('job: the package shapes from the page state, values moved as typed', () =>
   const job = toJob({
     connection: conn,
     mapping: { email: 'e', firstName: '', lastName: 'l', fields: { Company: 'c', Phone: '' }, custom: [{ source: 's', name: 'S', type: 'string' }] },
-    segments: [{ name: 'A', fileName: 'a.tsv', format: 'csv', bytes, dialect: { delimiter: '\t', encoding: 'utf-8' } }, { name: 'B', fileName: 'b.json', format: 'json', bytes }],
+    segments: [{ name: 'A', fileName: 'a.tsv', format: 'csv', bytes, options: { delimiter: '\t', encoding: 'utf-8' } }, { name: 'B', fileName: 'b.json', format: 'json', bytes }],
     settings: { cap: '12', overCap: 'truncate', lists: 'none', listPrefix: '', idField: '', membership: 'mirror', maxRemovalRatio: 0.2, run: { ratePerSecond: '2' } },
   });
   assert.deepEqual(job.mapping, { email: 'e', lastName: 'l', fields: { Company: 'c' }, custom: [{ source: 's', name: 'S', type: 'string' }] });
