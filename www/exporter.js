@@ -13,7 +13,7 @@
 //   validateJob(job): Issue[]                          no network
 //   checkConnection(conn, {signal?}): AccountInfo
 //   inspect(bytes, format, {delimiter?, encoding?}?): Inspection
-//   suggestMapping(inspection): {mapping, custom}
+//   suggestMapping(inspection): {email?, firstName?, lastName?, fields, idField?, custom}
 //   preview(job, {ratePerSecond?, syncState?, sample?}?): ExportPlanSummary
 //   runExport(job, {signal?, onProgress?, ratePerSecond?, checkpoint?, syncState?, fullResync?}?): ExportReport
 //   toCsv(rows): string                                formula cells neutralised by the core
@@ -81,9 +81,13 @@ export async function inspect(bytes, format, opts) {
   return call(() => (opts ? pkg.inspect(bytes, format, opts) : pkg.inspect(bytes, format)));
 }
 
-/** The core's suggestion of a mapping (standard and custom fields, typed) for an inspection. */
+/**
+ * The core's suggestion of a mapping for an inspection: `{email?, firstName?, lastName?,
+ * fields, idField?, custom: [{source, name, type, samples}]}` (custom types guessed by the
+ * core's coercion rules from the sampled values).
+ */
 export async function suggestMapping(inspection) {
-  return call(() => pkg.suggestMapping(inspection));
+  return call(() => pkg.suggestMapping(inspection.headers ?? [], inspection.samples ?? []));
 }
 
 /**

@@ -40,7 +40,8 @@ export function unionHeaders(lists) {
  * One suggestion from the package's suggestions of several files (in segment order): the
  * first file's choice wins for each target; custom fields once per source, never a source
  * already suggested for a standard target.
- * @param {{mapping?: object, custom?: object[], idField?: string}[]} list
+ * @param {{email?: string, firstName?: string, lastName?: string, fields?: object, idField?: string, custom?: object[]}[]} list
+ *   the package's suggestMapping results
  * @returns {{targets: Record<string, string>, custom: {source: string, name: string, type: string, confidence?: number}[], idField?: string}}
  */
 export function mergeSuggestions(list) {
@@ -52,14 +53,14 @@ export function mergeSuggestions(list) {
     used.add(v);
   };
   for (const s of list) {
-    const m = s?.mapping ?? {};
+    const m = s?.mapping ?? s ?? {};
     for (const k of ['email', 'firstName', 'lastName']) take(k, m[k]);
     for (const [f, v] of Object.entries(m.fields ?? {})) take(`fields.${f}`, v);
     if (typeof s?.idField === 'string' && s.idField && out.idField === undefined) out.idField = s.idField;
   }
   const seen = new Set();
   for (const s of list) {
-    for (const c of [...(s?.mapping?.custom ?? []), ...(s?.custom ?? [])]) {
+    for (const c of s?.mapping?.custom ?? s?.custom ?? []) {
       if (!c || typeof c.source !== 'string' || used.has(c.source) || seen.has(c.source)) continue;
       seen.add(c.source);
       out.custom.push({ source: c.source, name: c.name ?? c.source, type: c.type, confidence: c.confidence });

@@ -167,8 +167,8 @@ test('targets come from the metadata; suggestions merge first-file-wins', () => 
   assert.equal(t.more[1].path, 'mapping.fields.MailingCity');
   assert.deepEqual(unionHeaders([['a', 'b'], ['b', 'c'], undefined]), ['a', 'b', 'c']);
   const m = mergeSuggestions([
-    { mapping: { email: 'Email', fields: { Company: 'org' } }, custom: [{ source: 'tier', name: 'Tier', type: 'string' }, { source: 'org', name: 'org', type: 'string' }] },
-    { mapping: { email: 'mail', firstName: 'fn' }, custom: [{ source: 'tier', name: 'Other', type: 'integer' }, { source: 'ltv', name: 'LTV', type: 'float' }], idField: 'id' },
+    { email: 'Email', fields: { Company: 'org' }, custom: [{ source: 'tier', name: 'Tier', type: 'string' }, { source: 'org', name: 'org', type: 'string' }] },
+    { email: 'mail', firstName: 'fn', fields: {}, custom: [{ source: 'tier', name: 'Other', type: 'integer' }, { source: 'ltv', name: 'LTV', type: 'float' }], idField: 'id' },
   ]);
   assert.deepEqual(m.targets, { email: 'Email', 'fields.Company': 'org', firstName: 'fn' });
   assert.deepEqual(m.custom.map((c) => [c.source, c.type]), [['tier', 'string'], ['ltv', 'float']], 'once per source, never a mapped one');
