@@ -5,7 +5,7 @@
 import * as fmt from './format.js';
 import { $, $$, h, show } from './dom.js';
 import { mergeSuggestions, unionHeaders } from './mapping.js';
-import { state } from './page-state.js';
+import { setDisabled, state } from './page-state.js';
 import { changed } from './preview-step.js';
 
 export const allTargets = () => [...state.targets.core, ...state.targets.more];
@@ -112,14 +112,22 @@ export function renderCustomSuggestions() {
   if (!list.length) return;
   box.append(
     h('p', { id: 'custom-sugg-text' }, h('strong', {}, `${fmt.plural(list.length, 'more column')} could be sent as custom fields.`),
-      ' Types were guessed from the values in the files; check them, untick what should stay out, then add.'),
+      ' Only mapped fields are sent: tick the columns Autopilot should receive (types were guessed from the values in the files; you can change them after adding).'),
     h('ul', { class: 'sugg-list' }, list.map((c, i) => h('li', { 'data-type': c.type },
       h('div', { class: 'check' },
-        h('input', { type: 'checkbox', id: `cs-${i}`, checked: true, 'data-source': c.source }),
+        h('input', { type: 'checkbox', id: `cs-${i}`, 'data-source': c.source, onchange: updateSuggestionButton }),
         h('label', { for: `cs-${i}` }, h('span', { class: 'mono' }, c.source), ` → “${c.name}”, ${typeLabel(c.type)}`))))),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'btn btn-small btn-primary', id: 'custom-sugg-add', onclick: acceptCustomSuggestions }, 'Add the ticked fields'),
+      h('button', { type: 'button', class: 'btn btn-small btn-primary', id: 'custom-sugg-add', onclick: acceptCustomSuggestions, 'aria-describedby': 'custom-sugg-why' }, 'Add the ticked fields'),
+      h('span', { class: 'why', id: 'custom-sugg-why' }),
       h('button', { type: 'button', class: 'btn btn-small', id: 'custom-sugg-dismiss', onclick: () => { for (const c of list) state.declined.add(c.source); renderCustomSuggestions(); } }, 'Not now')));
+  updateSuggestionButton();
+}
+
+/** "Add the ticked fields" is enabled once a column is ticked (and says so until then). */
+function updateSuggestionButton() {
+  const any = $$('#custom-suggestions input[data-source]').some((x) => /** @type {HTMLInputElement} */ (x).checked);
+  setDisabled($('#custom-sugg-add'), $('#custom-sugg-why'), any ? '' : 'Tick at least one column first.');
 }
 
 export function acceptCustomSuggestions() {

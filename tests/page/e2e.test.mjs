@@ -166,9 +166,12 @@ test('admin page: connect, segments, matching, preview, limit, export, cancel, r
     assert.equal(await row.getAttribute('data-type'), c.type, `${c.source}: type guessed by the core`);
   }
   await snap('custom-suggestions', '#matching');
-  const suggested = await page.locator('#custom-suggestions input[data-source]').evaluateAll((els) => els.map((e) => e.dataset.source));
-  for (const s of suggested) if (!config.mapping.custom.some((c) => c.source === s)) await page.uncheck(`#custom-suggestions input[data-source="${s}"]`);
+  // Nothing is ticked at first (only mapped fields leave the browser): the button says why.
+  assert.equal(await page.isDisabled('#custom-sugg-add'), true);
+  assert.match(await text('#custom-sugg-why'), /Tick at least one/);
+  for (const c of config.mapping.custom) await page.check(`#custom-suggestions input[data-source="${c.source}"]`);
   await page.click('#custom-sugg-add');
+  assert.equal(await page.isVisible('#custom-suggestions'), false, 'the unticked suggestions are declined');
   assert.equal(await page.locator('#custom-list li').count(), config.mapping.custom.length);
   for (const [i, c] of config.mapping.custom.entries()) {
     assert.equal(await page.inputValue(`#cf-source-${i}`), c.source);
