@@ -9,8 +9,8 @@
 #
 #   --port N           port of the admin page (default 8080)
 #   --no-serve         stop after the export and the summary (used by the tests)
-#   --rate N           requests per second, for the CLI and the emulator's throttle (default 5,
-#                      Autopilot's documented limit)
+#   --rate N           requests per second, for the CLI and the emulator's throttle (default:
+#                      the package's default rate, Autopilot's documented limit)
 #   --out DIR          where the run report and the checkpoint are written and kept after the
 #                      demo ends (default: autopilot-demo/ in the system's temporary folder)
 #   --state-file FILE  also write the emulator's final state (contacts, lists, counters) as JSON
@@ -26,7 +26,7 @@ cd "$root"
 
 port=8080
 serve=1
-rate=5
+rate=""
 state_file=""
 out_dir="${TMPDIR:-/tmp}/autopilot-demo"
 build=auto
@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$port" in '' | *[!0-9]*) die "--port must be a number (got '$port')" ;; esac
-case "$rate" in '' | *[!0-9.]* | .*) die "--rate must be a positive number (got '$rate')" ;; esac
+case "$rate" in '') ;; *[!0-9.]* | .*) die "--rate must be a positive number (got '$rate')" ;; esac
 case "$state_file" in '' | /*) ;; *) state_file="$caller/$state_file" ;; esac
 case "$out_dir" in /*) ;; *) out_dir="$caller/$out_dir" ;; esac
 
@@ -79,6 +79,12 @@ elif ! built || stale; then
     || die "building the package needs Rust: install it with rustup (https://rustup.rs), then run this again"
   say "building the package into pkg/ (pkg-template/build.sh; the first time takes several minutes)"
   pkg-template/build.sh
+fi
+
+# The default rate is the package's (its metadata), never a copy here.
+if [ -z "$rate" ]; then
+  rate=$(node --input-type=module -e 'const m = await import(process.argv[1]); console.log(m.metadata().defaults.ratePerSecond)' "$root/pkg/node.js") \
+    || die "could not read the default rate from pkg/ (rebuild it with pkg-template/build.sh)"
 fi
 
 # ---------------------------------------------------------------- 2. the emulator
