@@ -60,7 +60,7 @@ export function updateExportControls() {
     const ok = resumable();
     const waiting = state.segments.filter((s) => s.pending).map((s) => s.fileName);
     const why = ok ? '' : waiting.length ? `To resume, add ${waiting.join(', ')}.` : 'To resume, add the same files with the same settings (the saved progress belongs to another configuration).';
-    info.textContent = `Saved progress of a cancelled export: ${fmt.num(resume.batchesDone)} of ${fmt.num(resume.batchesTotal)} batches done (${fmt.dateTime(resume.savedAt)}). `
+    info.textContent = `Saved progress of ${resume.interrupted ? 'an interrupted' : 'a cancelled'} export: ${fmt.num(resume.batchesDone)} of ${fmt.num(resume.batchesTotal)} batches done (${fmt.dateTime(resume.savedAt)}). `
       + (ok ? 'Resume sends only the batches not done yet.' : why);
     setDisabled($('#resume-btn'), null, ok ? '' : why);
     show(info, true);
@@ -123,10 +123,19 @@ export async function startExport(resume) {
   const connId = state.connId;
   let report = null;
   let error = null;
+  // Interim checkpoints are kept as they come (in order), so that a tab closed or crashed
+  // mid-run resumes too: with the sync state this run started from, which stays stored
+  // until the run ends.
+  let kept = Promise.resolve();
+  const onCheckpoint = (cp) => {
+    const progress = { batchesDone: last?.batchesDone ?? cp?.done?.length ?? 0, batchesTotal: last?.batchesTotal ?? cp?.batches ?? 0 };
+    kept = kept.then(() => saveResume({ checkpoint: cp, configKey: key, savedAt: new Date().toISOString(), interrupted: true, ...progress }));
+  };
   try {
     report = await app.api.runExport(job, {
       signal: controller.signal,
       onProgress: (p) => { last = p; showProgress(p); },
+      onCheckpoint,
       ...runOptions(state.settings),
       checkpoint: resume ? saved?.checkpoint : undefined,
       syncState: state.record?.syncState,
@@ -135,6 +144,7 @@ export async function startExport(resume) {
     error = e;
     report = e.report ?? null;
   }
+  await kept;
   state.run = null;
   state.ranSincePreview = true;
   if (report?.syncState && connId) {

@@ -15,7 +15,8 @@
 //   inspect(bytes, format, {delimiter?, encoding?}?): Inspection
 //   suggestMapping(inspection): {email?, firstName?, lastName?, fields, idField?, custom}
 //   preview(job, {ratePerSecond?, syncState?, sample?}?): ExportPlanSummary
-//   runExport(job, {signal?, onProgress?, ratePerSecond?, checkpoint?, syncState?, fullResync?}?): ExportReport
+//   runExport(job, {signal?, onProgress?, onCheckpoint?, checkpoint?, syncState?, fullResync?,
+//             ratePerSecond?, maxInFlight?, requestTimeoutMs?, maxAttempts?}?): ExportReport
 //   toCsv(rows): string                                formula cells neutralised by the core
 //   isLoopbackUrl(url): boolean
 //   PageError = {name: 'PageError', code, message, issues, status?, report?}
@@ -104,8 +105,10 @@ export async function preview(job, opts = {}) {
  * Runs the export. Resolves with the report (status `cancelled` plus `checkpoint` when
  * `signal` aborts); rejects with a PageError that carries `report` when the run had started.
  * @param {object} job
- * @param {{signal?: AbortSignal, onProgress?: (p: object) => void, ratePerSecond?: number,
- *   checkpoint?: object, syncState?: Uint8Array, fullResync?: boolean}} [opts]
+ * `onCheckpoint(checkpoint)` is called after every finished batch with an interim checkpoint
+ * (to resume a run whose tab was closed: pass it with the sync state the run started from).
+ * @param {{signal?: AbortSignal, onProgress?: (p: object) => void, onCheckpoint?: (c: object) => void,
+ *   ratePerSecond?: number, checkpoint?: object, syncState?: Uint8Array, fullResync?: boolean}} [opts]
  */
 export async function runExport(job, opts = {}) {
   return call(() => pkg.exportSegments(job, clean(opts)));
