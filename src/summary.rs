@@ -141,14 +141,14 @@ impl Plan {
 /// ([`SyncState::check_base`]); the account cannot be checked without a request.
 pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
     let config = &plan.config;
-    let per_segment = config.lists == ListMode::PerSegment;
+    let per_segment = config.lists() == ListMode::PerSegment;
     let titles: Vec<String> = plan
         .segments
         .iter()
         .map(|s| s.list_title.clone().unwrap_or_default())
         .collect();
     let lists = sync::lists_by_title(opts.state, &titles);
-    let mirror = config.membership == MembershipMode::Mirror;
+    let mirror = config.membership() == MembershipMode::Mirror;
     let d = sync::diff(
         plan,
         opts.state,
@@ -250,7 +250,7 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
         cap: plan.cap,
         unique_seen: plan.unique_seen,
         cap_exceeded: plan.cap_exceeded(),
-        over_cap: match config.over_cap {
+        over_cap: match config.over_cap() {
             OverCap::Refuse => "refuse",
             OverCap::Truncate => "truncate",
         },

@@ -110,7 +110,7 @@ fn expected_mirror(runs: &[&[Person]]) -> Store {
 fn config(k: usize, mirror: bool) -> ExportConfig {
     let mut cfg = sim::config(&dataset(&[], k), ListMode::PerSegment);
     if mirror {
-        cfg.membership = Membership::Mirror;
+        cfg.membership_mode = Some(Membership::Mirror);
     }
     cfg
 }

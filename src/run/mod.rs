@@ -86,7 +86,8 @@ mod work;
 
 pub use crate::http::{HeaderValue, Method, Outcome, Request};
 pub use options::{
-    default_in_flight, PreviewOptions, PreviewSettings, Resumption, RunOptions, Settings, HOST_KEYS,
+    default_in_flight, options_error, PreviewOptions, PreviewSettings, Resumption, RunOptions,
+    Settings, HOST_KEYS,
 };
 pub use work::{BatchId, RemovalId, SegmentId, Work};
 
@@ -252,7 +253,7 @@ impl Run {
                 ))
             }
         };
-        let per_segment = config.lists == ListMode::PerSegment;
+        let per_segment = config.lists() == ListMode::PerSegment;
         let titles: Vec<String> = (0..config.segments.len())
             .map(|i| {
                 if per_segment {
@@ -328,6 +329,8 @@ impl Run {
     /// another job).
     pub fn attach(&mut self, plan: Plan, now: f64) -> Result<(), Error> {
         if let Some(e) = plan.cap_error().or_else(|| plan.nothing_error()) {
+            // The report still shows what was read (counts, rejects with their reasons).
+            self.plan = Some(plan);
             self.fail(e.clone(), now);
             return Err(e);
         }
@@ -424,7 +427,7 @@ impl Run {
             (Some(cp), Resume::State) => cp.failed.iter().map(|f| (f.segment, f.row)).collect(),
             _ => HashSet::new(),
         };
-        let mirror = self.config.membership == Membership::Mirror;
+        let mirror = self.config.membership() == Membership::Mirror;
         let diff = sync::diff(
             plan,
             self.base.as_ref(),

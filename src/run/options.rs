@@ -26,7 +26,7 @@ pub const HOST_KEYS: [&str; 4] = ["signal", "onProgress", "syncState", "onCheckp
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CoreRunOptions")
+    tsify(rename = "CoreRunOptions")
 )]
 pub struct RunOptions {
     /// Requests per second (default 5).
@@ -62,7 +62,7 @@ pub struct RunOptions {
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CorePreviewOptions")
+    tsify(rename = "CorePreviewOptions")
 )]
 pub struct PreviewOptions {
     /// Rate for the duration estimate (default 5).
@@ -78,6 +78,25 @@ pub struct PreviewOptions {
     /// Preview a full resync.
     #[serde(default)]
     pub full_resync: Option<bool>,
+}
+
+/// The error for options that could not be read: a checkpoint that is not the object this
+/// library writes is `CHECKPOINT_MISMATCH` (whatever is wrong inside it), anything else
+/// `CONFIG_INVALID` with its issues.
+pub fn options_error(issues: Vec<Issue>) -> Error {
+    match issues
+        .iter()
+        .find(|i| i.path.starts_with("options.checkpoint"))
+    {
+        Some(i) => Error::new(
+            crate::error::ErrorCode::CheckpointMismatch,
+            format!(
+                "the checkpoint is not one this library wrote ({}: {})",
+                i.path, i.message
+            ),
+        ),
+        None => Error::from_issues(issues),
+    }
 }
 
 /// Resolved tuning of one run.

@@ -364,14 +364,14 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     let bytes = state_bytes(&options).map_err(plain)?;
     let (opts, mut issues) = read_options::<RunOptions>(&without(&options, &HOST_KEYS), "options")
         .lenient()
-        .map_err(plain)?;
+        .map_err(|e| plain(crate::run::options_error(e.issues)))?;
     let (cfg, profiles) = match job_config(&job, true) {
         Ok(x) if issues.is_empty() => x,
-        Ok(_) => return Err(plain(Error::from_issues(issues))),
+        Ok(_) => return Err(plain(crate::run::options_error(issues))),
         Err(e) if issues.is_empty() => return Err(plain(e)),
         Err(e) => {
             issues.extend(e.issues);
-            return Err(plain(Error::from_issues(issues)));
+            return Err(plain(crate::run::options_error(issues)));
         }
     };
     let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
@@ -413,7 +413,7 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     }
     if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
         driver.abort_all();
-        return Err(plain(e));
+        return Err((e, Some(to_js(&run.report(timer::mono_ms())))));
     }
     driver.drive(&mut run).await.map_err(plain)?;
     let report = to_js(&run.report(timer::mono_ms()));

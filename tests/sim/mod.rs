@@ -123,6 +123,11 @@ pub struct SimConfig {
     pub instance_id: String,
     /// Keep the emails of every upsert in the log.
     pub log_emails: bool,
+    /// A 400 for a poison contact names its position: "Invalid contact at index N: …".
+    pub index_in_400: bool,
+    /// Answer every `POST /contacts` with this 400 message (a systemic rejection, such as a
+    /// custom field whose type differs in the account); `{email}` becomes the first email.
+    pub reject_all: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -151,6 +156,8 @@ impl Default for SimConfig {
             seed: 1,
             instance_id: "instance_SIM".into(),
             log_emails: false,
+            index_in_400: false,
+            reject_all: None,
         }
     }
 }
@@ -585,14 +592,24 @@ impl Sim {
                     self.stats.oversized += 1;
                     return bad("Too many contacts: at most 100 per request.");
                 }
+                if let Some(msg) = &self.cfg.reject_all {
+                    let first = items
+                        .first()
+                        .and_then(|c| c.get("Email"))
+                        .and_then(Value::as_str);
+                    return bad(&msg.replace("{email}", first.unwrap_or("")));
+                }
                 let mut seen = HashSet::new();
-                for c in items {
+                for (index, c) in items.iter().enumerate() {
                     let email = c.get("Email").and_then(Value::as_str).unwrap_or("");
                     if !seen.insert(email.to_ascii_lowercase()) {
                         self.stats.duplicate_in_request += 1;
                     }
                     let first = c.get("FirstName").and_then(Value::as_str).unwrap_or("");
                     if first.contains(POISON) {
+                        if self.cfg.index_in_400 {
+                            return bad(&format!("Invalid contact at index {index}: {email}."));
+                        }
                         return bad(&format!("Invalid contact data for {email}."));
                     }
                     if let Some(list) = c.get("_autopilot_list") {
@@ -982,8 +999,8 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
             .map(|n| SegmentConfig { name: n.clone() })
             .collect(),
         cap: None,
-        over_cap: OverCap::Refuse,
-        lists,
+        over_cap_mode: Some(OverCap::Refuse),
+        list_mode: Some(lists),
         list_prefix: LIST_PREFIX.into(),
         ..ExportConfig::default()
     }
