@@ -3,8 +3,8 @@
 // A browser extension swaps this file at build time for one that forwards each call to its
 // service worker over a runtime port; every other page module stays as it is. So the
 // interface below is small, asynchronous everywhere (a port is), and takes and returns the
-// package's own plain values (structured-cloneable: no functions except `onProgress`, no
-// classes; bytes as Uint8Array). Nothing here holds a rule, a default or a bound: the
+// package's own plain values (structured-cloneable: no functions except runExport's
+// `onProgress` / `onCheckpoint` and no objects except its `signal`; bytes as Uint8Array). Nothing here holds a rule, a default or a bound: the
 // package's `metadata()` carries those, and the page reads them from `init()`.
 //
 // Final interface (all functions return Promises; errors reject with a PageError):

@@ -2,10 +2,11 @@
 // extension opens the same module to share it. Per connection (its id is the API base URL
 // plus Autopilot's instance id, see `connectionId`): the last job configuration (the CLI's
 // JSON, never the API key), the sync state of the last run, and the saved progress of a
-// cancelled run. Plus the run history (non-personal fields only).
+// cancelled or interrupted run. Plus the run history (non-personal fields only). A history
+// kept by an earlier version of the page in localStorage is moved in once.
 //
-// Guard: `put` refuses any record holding a member named like an API key, so a key can
-// never reach this storage by mistake.
+// Guard: every write refuses a record holding a member named like an API key
+// (`assertNoSecret`), so a key can never reach this storage by mistake.
 //
 // Interface (all async):
 //   openStorage({name?, indexedDB?}) -> Storage
@@ -18,7 +19,9 @@
 //   Storage.history()  /  addHistory(entry, limit?)  /  clearHistory()
 //   Storage.close()
 //   ConnectionRecord = {id, savedAt, config?, syncState?, syncStateAt?, resume?}
-//   Resume = {checkpoint, syncState?, configKey, batchesDone, batchesTotal, savedAt}
+//   Resume = {checkpoint, configKey, batchesDone, batchesTotal, savedAt, interrupted?}
+//     (resume with the connection's syncState: it is the one the run started from until a
+//     run ends, and the cancelled run's own after a cancel)
 
 const DB_NAME = 'autopilot-export';
 const VERSION = 1;
