@@ -20,6 +20,7 @@ export function currentConfig() {
     mapping: state.mapping,
     segments: state.segments,
     settings: state.settings,
+    formats: state.meta?.formats ?? [],
   });
 }
 
@@ -43,7 +44,7 @@ export function applyConfig(cfgOrRead, { keepConnection = false } = {}) {
       const [seg] = loaded.splice(i, 1);
       next.push({ ...seg, name: s.name });
     } else {
-      next.push({ id: state.nextSegmentId++, name: s.name, fileName: s.file, size: 0, format: s.format ?? formatFromName(s.file), pending: true });
+      next.push({ id: state.nextSegmentId++, name: s.name, fileName: s.file, size: 0, format: s.format ?? formatFromName(s.file, state.meta?.formats ?? []), pending: true });
     }
   }
   state.segments = [...next, ...loaded.filter((x) => !x.pending)];

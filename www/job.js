@@ -110,7 +110,7 @@ export function runOptions(settings) {
  * --config FILE`): never the API key; segments by file name.
  * @param {{form: ConnectionForm, consent: boolean, mapping: Mapping, segments: Segment[], settings: Settings}} s
  */
-export function toConfigFile({ form, consent, mapping, segments, settings }) {
+export function toConfigFile({ form, consent, mapping, segments, settings, formats }) {
   const run = runOptions(settings);
   return {
     connection: {
@@ -120,7 +120,7 @@ export function toConfigFile({ form, consent, mapping, segments, settings }) {
       ...present({ baseUrl: String(form.baseUrl ?? '').trim() }),
     },
     mapping: toMapping(mapping),
-    segments: segments.map((seg) => ({ name: seg.name, file: seg.fileName, ...(needsFormat(seg.fileName) ? { format: seg.format } : {}) })),
+    segments: segments.map((seg) => ({ name: seg.name, file: seg.fileName, ...(needsFormat(seg.fileName, seg.format, formats) ? { format: seg.format } : {}) })),
     ...jobSettings(settings),
     ...(Object.keys(run).length ? { run } : {}),
   };

@@ -17,7 +17,7 @@ export async function addFiles(fileList) {
   const refused = [];
   for (const file of files) {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const format = formatFromName(file.name);
+    const format = formatFromName(file.name, state.meta?.formats ?? []);
     let inspection;
     try {
       inspection = await app.api.inspect(bytes, format);

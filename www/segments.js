@@ -2,30 +2,33 @@
 // as the CLI does), the default segment name, unique names. Pure functions, tested in Node.
 // What a file holds (headers, rows, dialect, binary or not) is the package's `inspect`.
 
-/** File extensions and the format the package reads them as; other names are tried as CSV. */
-const EXTENSIONS = Object.freeze({ csv: 'csv', tsv: 'csv', txt: 'csv', ndjson: 'ndjson', jsonl: 'ndjson', json: 'json' });
-
-/** Extensions from which the CLI tells the format by itself (a config file names the others). */
-const CLI_EXTENSIONS = new Set(['csv', 'ndjson', 'jsonl', 'json']);
-
-const extOf = (name) => {
-  const base = String(name).replace(/^.*[\\/]/, '');
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
-};
-
 /**
- * The format to read a file as: by extension; an unknown one is read as CSV (the package's
- * inspect then says whether it is text at all).
- * @returns {'csv'|'ndjson'|'json'}
+ * The format the package's `metadata().formats` names for the file's extension, or undefined.
+ * @param {string} name
+ * @param {{name: string, extensions: string[]}[]} formats `metadata().formats`
  */
-export function formatFromName(name) {
-  return EXTENSIONS[extOf(name)] ?? 'csv';
+function byExtension(name, formats) {
+  const lower = String(name).toLowerCase();
+  return formats.find((f) => f.extensions.some((e) => lower.endsWith(e)))?.name;
 }
 
-/** Whether a configuration file must name the format of this file (the CLI cannot tell it). */
-export function needsFormat(name) {
-  return !CLI_EXTENSIONS.has(extOf(name));
+/**
+ * The format to read a file as: by extension (`metadata().formats`); an unknown one is read
+ * as CSV (the package's inspect then says whether it is text at all).
+ * @param {string} name
+ * @param {{name: string, extensions: string[]}[]} formats `metadata().formats`
+ * @returns {'csv'|'ndjson'|'json'}
+ */
+export function formatFromName(name, formats) {
+  return /** @type {any} */ (byExtension(name, formats) ?? 'csv');
+}
+
+/**
+ * Whether a configuration file must name the format of this file: the CLI tells it from the
+ * extension with the same `metadata().formats`, so only when that gives another format.
+ */
+export function needsFormat(name, format, formats) {
+  return byExtension(name, formats) !== format;
 }
 
 /**

@@ -68,6 +68,9 @@ export function applyMetadata(meta) {
   const ratio = opt('maxRemovalRatio');
   if (Number.isFinite(ratio?.min)) pct.min = String(ratio.min * 100);
   if (Number.isFinite(ratio?.max)) pct.max = String(ratio.max * 100);
+  // The file picker offers the extensions the package reads (xlsx and others are still
+  // accepted by drop, and refused with the package's "save as CSV" message).
+  /** @type {HTMLInputElement} */ ($('#files')).accept = (meta.formats ?? []).flatMap((f) => f.extensions).join(',');
   $('#default-base').textContent = d.baseUrl ? ` (${d.baseUrl})` : '';
   /** @type {HTMLInputElement} */ ($('#baseUrl')).placeholder = d.baseUrl ?? '';
   state.targets = targets(meta);

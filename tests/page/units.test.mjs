@@ -22,6 +22,9 @@ import { dedupe, describeError, statusOf } from '../../www/messages.js';
 import { defaultSegmentName, formatFromName, needsFormat, uniqueName } from '../../www/segments.js';
 import { assertNoSecret, connectionId } from '../../www/storage.js';
 import { whyNoResponse } from '../../www/reach.js';
+import { metadata } from '../../pkg/node.js';
+
+const FORMATS = metadata().formats;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const enc = (s) => new TextEncoder().encode(s);
@@ -178,13 +181,13 @@ test('targets come from the metadata; suggestions merge first-file-wins', () => 
 // ------------------------------------------------------------------ segments.js
 
 test('segment files: format by name, default names, unique names', () => {
-  assert.equal(formatFromName('a.CSV'), 'csv');
-  assert.equal(formatFromName('a.tsv'), 'csv');
-  assert.equal(formatFromName('a.jsonl'), 'ndjson');
-  assert.equal(formatFromName('a.json'), 'json');
-  assert.equal(formatFromName('book.xlsx'), 'csv', 'unknown: tried as CSV, inspect decides');
-  assert.equal(needsFormat('a.tsv'), true);
-  assert.equal(needsFormat('a.ndjson'), false);
+  assert.equal(formatFromName('a.CSV', FORMATS), 'csv');
+  assert.equal(formatFromName('a.tsv', FORMATS), 'csv');
+  assert.equal(formatFromName('a.jsonl', FORMATS), 'ndjson');
+  assert.equal(formatFromName('a.json', FORMATS), 'json');
+  assert.equal(formatFromName('book.xlsx', FORMATS), 'csv', 'unknown: tried as CSV, inspect decides');
+  assert.equal(needsFormat('a.xlsx', 'csv', FORMATS), true);
+  assert.equal(needsFormat('a.ndjson', 'ndjson', FORMATS), false);
   assert.equal(defaultSegmentName('churn-risk.ndjson'), 'Churn risk');
   assert.equal(defaultSegmentName('C:\\x\\vip_customers.csv'), 'Vip customers');
   assert.equal(defaultSegmentName('vip.csv'), 'Vip');
@@ -203,8 +206,8 @@ test('configuration file: the sample reads and writes back as the CLI takes it, 
   assert.deepEqual(read.ignored, []);
   assert.equal(read.consent, true);
   assert.equal(read.segments[0].file, 'vip.csv');
-  const segments = read.segments.map((s) => ({ name: s.name, fileName: s.file, format: formatFromName(s.file) }));
-  const written = toConfigFile({ form: read.form, consent: read.consent, mapping: read.mapping, segments, settings: read.settings });
+  const segments = read.segments.map((s) => ({ name: s.name, fileName: s.file, format: formatFromName(s.file, FORMATS) }));
+  const written = toConfigFile({ form: read.form, consent: read.consent, mapping: read.mapping, segments, settings: read.settings, formats: FORMATS });
   const { $comment, ...want } = SAMPLE_CONFIG;
   assert.deepEqual(written, want, 'same JSON as the sample, less the comment');
   assert.ok(!JSON.stringify(written).toLowerCase().includes('apikey'));
@@ -216,8 +219,10 @@ test('configuration file: the sample reads and writes back as the CLI takes it, 
   assert.throws(() => fromConfigFile('{"a":'), /not valid JSON/);
   const odd = fromConfigFile('{"frobnicate": 1, "segments": [{"name": "x"}], "mapping": 3}');
   assert.deepEqual(odd.ignored, ['frobnicate', 'mapping (not an object)', 'segments[0] (expected {"name", "file"})']);
-  assert.deepEqual(toConfigFile({ form: {}, consent: false, mapping: {}, segments: [{ name: 'T', fileName: 't.tsv', format: 'csv' }], settings: { cap: '', run: {} } }).segments,
-    [{ name: 'T', file: 't.tsv', format: 'csv' }]);
+  const segs = (fileName, format) => toConfigFile({ form: {}, consent: false, mapping: {}, segments: [{ name: 'T', fileName, format }], settings: { cap: '', run: {} }, formats: FORMATS }).segments;
+  assert.deepEqual(segs('t.tsv', 'csv'), [{ name: 'T', file: 't.tsv' }], 'the CLI reads .tsv as CSV by itself');
+  assert.deepEqual(segs('t.dat', 'csv'), [{ name: 'T', file: 't.dat', format: 'csv' }]);
+  assert.deepEqual(segs('t.json', 'ndjson'), [{ name: 'T', file: 't.json', format: 'ndjson' }]);
 });
 
 test('job: the package shapes from the page state, values moved as typed', () => {
