@@ -130,7 +130,8 @@ const byReason: Partial<Record<RejectReason, number>> | undefined = summary.segm
 const invalidEmails: number = summary.segments[0]?.invalidByReason.EMAIL_INVALID ?? 0;
 const changes: number = summary.changes.added + summary.changes.updated + summary.changes.removed;
 const sample: Record<string, unknown> | undefined = summary.segments[0]?.sample[0];
-void wouldSend, seconds, firstReject, byReason, standard, invalidEmails, changes, sample;
+const headroom: number | undefined = summary.segments[0]?.removalLimit?.limit;
+void wouldSend, seconds, firstReject, byReason, standard, invalidEmails, changes, sample, headroom;
 
 // ------------------------------------------------------------ metadata and files
 
@@ -140,7 +141,9 @@ const fieldNames: string[] = meta.standardFields.map((f) => `${f.name}: ${f.labe
 const info = inspect(new Uint8Array(0), 'csv', { delimiter: ';' });
 const suggestion = suggestMapping(info.headers, info.samples);
 const csv: string = toCsv([['segment', 'row'], ['VIP', 3], [null, true]]);
-void defaultRate, fieldNames, suggestion.email, csv;
+const extensions: string[] = meta.formats.flatMap((f) => f.extensions);
+const serverSide: boolean = meta.serverRejectReasons.includes('NOT_CONFIRMED');
+void defaultRate, fieldNames, suggestion.email, csv, extensions, serverSide;
 
 // --------------------------------------------------------------- error handling
 

@@ -312,6 +312,25 @@ export interface SegmentReport extends SegmentCounts {
 }
 
 /**
+ * A segment source format (`{ csv }`, `{ url, format: 'csv' }`) and the file name
+ * extensions (lower case, with the dot) a host maps to it.
+ */
+export interface SourceFormat {
+    /**
+     * `csv`, `ndjson` or `json`.
+     */
+    name: string;
+    /**
+     * For people.
+     */
+    label: string;
+    /**
+     * E.g. `[".ndjson", ".jsonl"]`.
+     */
+    extensions: string[];
+}
+
+/**
  * A segment's list as a checkpoint remembers it, so that a resumed run skips the lists
  * phase.
  */
@@ -682,6 +701,15 @@ export interface Metadata {
      * Every reject reason.
      */
     rejectReasons: RejectReason[];
+    /**
+     * The reject reasons decided by Autopilot after sending (the others are decided
+     * before sending, from the row itself).
+     */
+    serverRejectReasons: RejectReason[];
+    /**
+     * Segment source formats with the file name extensions that name them.
+     */
+    formats: SourceFormat[];
 }
 
 /**
@@ -852,6 +880,12 @@ export interface SegmentSummary extends SegmentCounts {
      * `_autopilot_list` only when the list id is known from the sync state.
      */
     sample: Record<string, unknown>[];
+    /**
+     * Mirror mode: the members this exporter placed on the list (from the sync state) and
+     * the most removals the guard allows from it, `max(10, floor(maxRemovalRatio × placed))`
+     * (`changes.removed` above it blocks the run with `REMOVALS_EXCEEDED`).
+     */
+    removalLimit?: RemovalLimit;
 }
 
 /**
@@ -1120,6 +1154,20 @@ export interface Error {
      * Validation issues (non-empty for `CONFIG_INVALID`, possibly for `CONSENT_REQUIRED`).
      */
     issues: Issue[];
+}
+
+/**
+ * The mirror guard's figures for one list (see [`SegmentSummary::removal_limit`]).
+ */
+export interface RemovalLimit {
+    /**
+     * Members this exporter placed on the list.
+     */
+    placed: number;
+    /**
+     * The most removals allowed.
+     */
+    limit: number;
 }
 
 /**
@@ -1397,6 +1445,27 @@ export interface CorePreviewOptions {
      * Preview a full resync.
      */
     fullResync?: boolean | undefined;
+    /**
+     * Accepted and checked like `RunOptions.maxInFlight`, so that one options object
+     * serves `preview` and `exportSegments`; a preview sends nothing.
+     */
+    maxInFlight?: number | undefined;
+    /**
+     * Accepted and checked like `RunOptions.requestTimeoutMs` (see `maxInFlight`).
+     */
+    requestTimeoutMs?: number | undefined;
+    /**
+     * Accepted and checked like `RunOptions.maxAttempts` (see `maxInFlight`).
+     */
+    maxAttempts?: number | undefined;
+    /**
+     * Accepted and checked like `RunOptions.maxRequests` (see `maxInFlight`).
+     */
+    maxRequests?: number | undefined;
+    /**
+     * Accepted (read like `RunOptions.checkpoint`) and not used (see `maxInFlight`).
+     */
+    checkpoint?: Checkpoint | undefined;
 }
 
 
