@@ -62,6 +62,7 @@ run "bench: export vs the rate-limit floor (short)" node tests/bench/export-rate
 run "bench: preparation speed (short)" node tests/bench/prepare.mjs --short
 run "bench: size and memory (short)" node tests/bench/size-memory.mjs --short
 run "bench: edge worker slices vs the rate-limit floor (short)" node tests/bench/worker-slices.mjs --short
+run "bench: a 1 % refresh vs a full export (short)" node tests/bench/refresh.mjs --short
 run "soak: faults (short)" node tests/soak/fault-soak.mjs --short
 run "soak: crash and resume (short)" node tests/soak/resume-soak.mjs --short
 run "soak: secret hygiene (API and CLI)" node tests/soak/secrets.mjs
