@@ -30,7 +30,7 @@
 //! - [`util`]: hashing, JSON writing, dates (imports nothing from the crate).
 #![deny(missing_docs)]
 // Doc comments cite the research notes by tag (`[PHP]`, `[TORCH]`, …, see
-// autopilot/mod.rs): citations, not intra-doc links (the tags also reach the .d.ts).
+// ../shared/research/autopilot-api.md): citations, not intra-doc links (the tags also reach the .d.ts).
 #![allow(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]
 // A panic in wasm is a trap that kills the module instance for the host: nothing that can
