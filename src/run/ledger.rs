@@ -170,20 +170,27 @@ impl Ledger {
         })
     }
 
+    /// Closes open membership `m` as `to`; its segment and row, or `None` when it was not
+    /// open (an outcome arrives once per membership, whatever retries and splits did).
+    fn close(&mut self, plan: &Plan, m: u32, to: Mark) -> Option<(u32, u64)> {
+        let mark = self.marks.get_mut(m as usize)?;
+        if *mark != Mark::Open {
+            return None;
+        }
+        *mark = to;
+        self.finished_this_call += 1;
+        plan.memberships
+            .get(m as usize)
+            .map(|ms| (ms.segment, ms.row))
+    }
+
     /// Membership `m` (index into `plan.memberships`) was confirmed with contact `id`.
     pub fn confirm(&mut self, plan: &Plan, m: u32, id: Option<ContactId>) {
-        let Some(mark) = self.marks.get_mut(m as usize) else {
+        let Some((segment, _)) = self.close(plan, m, Mark::Done) else {
             return;
         };
-        if *mark != Mark::Open {
-            return;
-        }
-        *mark = Mark::Done;
-        self.finished_this_call += 1;
-        if let Some(ms) = plan.memberships.get(m as usize) {
-            if let Some(e) = self.exported.get_mut(ms.segment as usize) {
-                *e += 1;
-            }
+        if let Some(e) = self.exported.get_mut(segment as usize) {
+            *e += 1;
         }
         if let Some(id) = id {
             self.confirmed.upserted(m, id);
@@ -192,25 +199,18 @@ impl Ledger {
 
     /// Membership `m` failed.
     pub fn fail(&mut self, plan: &Plan, m: u32, reason: RejectReason, detail: Option<String>) {
-        let Some(mark) = self.marks.get_mut(m as usize) else {
+        let Some((segment, row)) = self.close(plan, m, Mark::Failed) else {
             return;
         };
-        if *mark != Mark::Open {
-            return;
+        if let Some(c) = self.failed_count.get_mut(segment as usize) {
+            *c += 1;
         }
-        *mark = Mark::Failed;
-        self.finished_this_call += 1;
-        if let Some(ms) = plan.memberships.get(m as usize) {
-            if let Some(c) = self.failed_count.get_mut(ms.segment as usize) {
-                *c += 1;
-            }
-            self.failed.push(FailedRef {
-                segment: ms.segment,
-                row: ms.row,
-                reason,
-                detail,
-            });
-        }
+        self.failed.push(FailedRef {
+            segment,
+            row,
+            reason,
+            detail,
+        });
     }
 
     /// Closes one part of batch `b`; `true` when it was the last (the batch is finished).
