@@ -1,0 +1,249 @@
+// Runs exports inside the service worker and makes them survive the worker being stopped.
+//
+// A run is a record in IndexedDB ("runs") from its start to its end: what to run (the page's
+// job without the API key, or a destination id), its options, and the newest checkpoint and
+// sync state. Those are stored after every slice the core returns (`maxRequests`, status
+// 'paused') and after every progress callback that carries them, so a run stopped with the
+// worker continues from there when the worker starts again (`resumeUnfinished`, called on
+// every start). When the run ends its record is replaced by a result ("results") that a
+// page can still collect after reconnecting. Kinds of run ('page', 'destination') register
+// how their job is built and what happens with the outcome.
+
+import { features, loadCore } from './core.js';
+import * as idb from './idb.js';
+import { hold } from './keepalive.js';
+import { getApiKey } from './secrets.js';
+import { errorToWire, extensionError } from './wire.js';
+
+/** Requests per slice when the core supports `maxRequests` (one slice ≈ 50 s at 5 requests/s). */
+export const SLICE_REQUESTS = 250;
+/** A run that keeps being interrupted is given up after this many restarts. */
+export const MAX_RESTARTS = 20;
+/** Results kept for pages that reconnect. */
+const RESULTS_KEPT = 20;
+
+/**
+ * @typedef {object} RunRecord
+ * @property {string} id
+ * @property {'page'|'destination'} kind
+ * @property {string} connectionId
+ * @property {string} [destinationId]
+ * @property {object} [job]           page runs: the job without `connection.apiKey`
+ * @property {object} options         run options (no signal, no callback)
+ * @property {object} [checkpoint]    newest stored checkpoint
+ * @property {Uint8Array} [syncState] newest stored sync state
+ * @property {string} startedAt
+ * @property {string} updatedAt
+ * @property {number} restarts
+ * @property {string} [trigger]       destination runs: 'schedule' | 'manual' | 'retry'
+ *
+ * @typedef {object} Kind
+ * @property {(record: RunRecord, apiKey: string, f: ReturnType<typeof features>) => Promise<object>} job
+ * @property {(record: RunRecord, result: object) => Promise<void>} finish
+ * @property {(record: RunRecord) => Promise<void>} [waiting]  called when the key is missing
+ */
+
+/** @type {Record<string, Kind>} */
+const kinds = {};
+/** Runs of this worker instance: id -> {controller, listeners, record, progress}. */
+const live = new Map();
+/** Listeners for "something about runs changed" (the page's status view). */
+const watchers = new Set();
+
+/**
+ * Registers how runs of one kind are built and finished.
+ * @param {string} name
+ * @param {Kind} kind
+ */
+export function registerKind(name, kind) {
+  kinds[name] = kind;
+}
+
+/** Calls `fn()` whenever a run starts, makes progress or ends. @returns {() => void} unsubscribe */
+export function watch(fn) {
+  watchers.add(fn);
+  return () => watchers.delete(fn);
+}
+
+function changed() {
+  for (const fn of watchers) { try { fn(); } catch { /* a closed port */ } }
+}
+
+/** Ids and progress of the runs alive in this worker. */
+export function liveRuns() {
+  return [...live.values()].map((e) => ({
+    id: e.record.id, kind: e.record.kind, destinationId: e.record.destinationId, startedAt: e.record.startedAt, progress: e.progress,
+  }));
+}
+
+/** Whether any run is unfinished (alive here or stored, waiting to resume). */
+export async function busy() {
+  return live.size > 0 || (await idb.all('runs')).length > 0;
+}
+
+/**
+ * Stores and starts a run. Resolves when the run has been stored (not when it ends).
+ * @param {RunRecord} record
+ * @param {string} apiKey
+ */
+export async function start(record, apiKey) {
+  if (!kinds[record.kind]) throw extensionError('INTERNAL', `unknown run kind ${record.kind}`);
+  await idb.put('runs', record);
+  execute(record, apiKey);
+  changed();
+}
+
+/**
+ * Subscribes to one run: `fn({type: 'progress', progress})` and finally
+ * `fn({type: 'done', result})`. A run that already ended delivers its stored result; one
+ * stored but not alive (the worker was stopped) is resumed first.
+ * @param {string} runId
+ * @param {(event: object) => void} fn
+ * @returns {Promise<() => void>} unsubscribe
+ */
+export async function attach(runId, fn) {
+  let entry = live.get(runId);
+  if (!entry) {
+    const result = await idb.get('results', runId);
+    if (result) { fn({ type: 'done', result }); return () => {}; }
+    await resumeUnfinished();
+    entry = live.get(runId);
+    if (!entry) {
+      const again = await idb.get('results', runId);
+      fn(again ? { type: 'done', result: again } : { type: 'done', result: { id: runId, error: errorToWire(extensionError('RUN_UNKNOWN', 'this export is no longer known to the extension (it may be waiting for the API key)')) } });
+      return () => {};
+    }
+  }
+  entry.listeners.add(fn);
+  if (entry.progress) fn({ type: 'progress', progress: entry.progress });
+  return () => entry.listeners.delete(fn);
+}
+
+/** Cancels a run of this worker (the core aborts in-flight requests and reports 'cancelled'). */
+export function cancel(runId) {
+  const entry = live.get(runId);
+  if (!entry) return false;
+  entry.controller.abort();
+  return true;
+}
+
+/**
+ * Starts every stored run that is not alive in this worker (after a restart of the worker).
+ * Runs whose API key is no longer stored stay stored and wait (`kind.waiting`).
+ */
+export function resumeUnfinished() {
+  // Serialised: the worker's start-up, a reconnecting page and the watchdog alarm may ask at
+  // the same time, and a run must not be started twice.
+  resuming = resuming.then(resumeNow, resumeNow);
+  return resuming;
+}
+let resuming = Promise.resolve();
+
+async function resumeNow() {
+  for (const record of await idb.all('runs')) {
+    if (live.has(record.id)) continue;
+    const kind = kinds[record.kind];
+    if (!kind) continue;
+    if (record.restarts >= MAX_RESTARTS) {
+      await end(record, { error: extensionError('RESTARTS_EXCEEDED', `the export was interrupted ${record.restarts} times and was given up`) });
+      continue;
+    }
+    const apiKey = await getApiKey(record.connectionId);
+    if (!apiKey) { await kind.waiting?.(record); continue; }
+    const next = { ...record, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
+    await idb.put('runs', next);
+    execute(next, apiKey);
+  }
+  changed();
+}
+
+/** Removes a stored run that waits (e.g. for a key) without running it. */
+export async function discard(runId) {
+  if (live.has(runId)) return false;
+  const record = await idb.get('runs', runId);
+  if (record) await end(record, { error: extensionError('DISCARDED', 'the unfinished export was discarded') });
+  return Boolean(record);
+}
+
+function coreOptions(options) {
+  const o = { ...options };
+  delete o.signal;
+  delete o.onProgress;
+  return o;
+}
+
+async function execute(record, apiKey) {
+  const entry = { controller: new AbortController(), listeners: new Set(), record, progress: null, saving: Promise.resolve() };
+  live.set(record.id, entry);
+  const release = hold();
+  const emit = (ev) => { for (const fn of entry.listeners) { try { fn(ev); } catch { /* closed port */ } } };
+  let outcome;
+  try {
+    const core = await loadCore();
+    const f = features(core);
+    const job = await kinds[record.kind].job(record, apiKey, f);
+    let checkpoint = record.checkpoint ?? record.options.checkpoint;
+    let syncState = record.syncState ?? record.options.syncState;
+    let lastDone = -1;
+    for (;;) {
+      const options = {
+        ...coreOptions(record.options),
+        signal: entry.controller.signal,
+        onProgress: (p) => {
+          entry.progress = p;
+          emit({ type: 'progress', progress: p });
+          if (p.checkpoint || p.syncState) {
+            record = { ...record, checkpoint: p.checkpoint ?? record.checkpoint, syncState: p.syncState ?? record.syncState, updatedAt: new Date().toISOString() };
+            entry.record = record;
+            const snapshot = record;
+            entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
+          }
+          changed();
+        },
+      };
+      if (checkpoint) options.checkpoint = checkpoint;
+      if (syncState) options.syncState = syncState;
+      if (f.slices) options.maxRequests = SLICE_REQUESTS;
+      const report = await core.exportSegments(job, options);
+      await entry.saving;
+      if (report.status !== 'paused') { outcome = { report }; break; }
+      // A paused slice: store where it stopped, then continue with the next slice.
+      const done = report.checkpoint?.done?.length ?? 0;
+      if (done <= lastDone && (report.requests?.sent ?? 0) === 0) throw extensionError('INTERNAL', 'a slice of the export made no progress');
+      lastDone = done;
+      checkpoint = report.checkpoint;
+      syncState = report.syncState ?? syncState;
+      record = { ...record, checkpoint, syncState, updatedAt: new Date().toISOString() };
+      entry.record = record;
+      await idb.put('runs', record);
+    }
+  } catch (e) {
+    outcome = { error: e };
+  } finally {
+    release();
+  }
+  live.delete(record.id);
+  const result = await end(record, outcome);
+  emit({ type: 'done', result });
+}
+
+async function end(record, outcome) {
+  const report = outcome.report ?? outcome.error?.report;
+  const result = { id: record.id, kind: record.kind, destinationId: record.destinationId, finishedAt: new Date().toISOString() };
+  if (report) result.report = report;
+  if (outcome.error) {
+    result.error = errorToWire(outcome.error);
+    delete result.error.report; // the report is result.report
+  }
+  try {
+    await kinds[record.kind]?.finish(record, result);
+  } finally {
+    await idb.del('runs', record.id);
+    await idb.put('results', result);
+    const results = await idb.all('results');
+    results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
+    for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
+    changed();
+  }
+  return result;
+}
