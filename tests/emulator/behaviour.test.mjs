@@ -1,24 +1,10 @@
-// Behaviour tests: rate limit, latency, fault injection, rejectWhen, CORS,
+// Behaviour tests: rate limit, latency, fault injection, rejectWhen,
 // state/reset/config, and a load smoke test.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startEmulator } from './index.mjs';
-import { KEY, admin, call, createList, sleep } from './helpers.mjs';
-
-/**
- * Runs `fn` with a fresh emulator and always stops it.
- * @param {import('./index.mjs').EmulatorOptions} options
- * @param {(emu: Awaited<ReturnType<typeof startEmulator>>) => Promise<void>} fn
- */
-async function withEmu(options, fn) {
-  const emu = await startEmulator(options);
-  try {
-    await fn(emu);
-  } finally {
-    await emu.stop();
-  }
-}
+import { KEY, admin, call, createList, sleep, withEmu } from './helpers.mjs';
 
 const upsert = (emu, email, extra = {}) =>
   call(emu, 'POST', '/contacts', { body: { contacts: [{ Email: email, ...extra }] } });
@@ -294,44 +280,21 @@ describe('rejectWhen marker (forces clients to bisect)', () => {
     }));
 });
 
-describe('CORS (for browser-based tests)', () => {
-  it('answers preflights without auth, not counted as API requests', () =>
-    withEmu({}, async (emu) => {
-      const res = await fetch(`${emu.url}/contacts`, {
-        method: 'OPTIONS',
-        headers: { origin: 'http://127.0.0.1:9', 'access-control-request-method': 'POST', 'access-control-request-headers': 'autopilotapikey,content-type' },
-      });
-      assert.equal(res.status, 204);
-      assert.equal(res.headers.get('access-control-allow-origin'), '*');
-      assert.match(res.headers.get('access-control-allow-headers'), /autopilotapikey/);
-      const c = emu.state().counters;
-      assert.equal(c.requests, 0);
-      assert.equal(c.preflights, 1);
-      const r = await call(emu, 'GET', '/account');
-      assert.equal(r.headers.get('access-control-allow-origin'), '*');
-    }));
-
-  it('cors: false -> OPTIONS is 405 and no CORS headers', () =>
-    withEmu({ cors: false }, async (emu) => {
-      const res = await fetch(`${emu.url}/contacts`, { method: 'OPTIONS' });
-      assert.equal(res.status, 405);
-      assert.equal(res.headers.get('access-control-allow-origin'), null);
-    }));
-});
-
 describe('state, reset, config', () => {
   it('state() is a deep copy with the documented shape', () =>
     withEmu({ ratePerSecond: 0 }, async (emu) => {
       const listId = await createList(emu, 'S');
       await upsert(emu, 'a@example.com', { FirstName: 'A', _autopilot_list: listId, custom: { 'integer--N': 1 } });
       const s = emu.state();
-      assert.deepEqual(Object.keys(s).sort(), ['config', 'contactCount', 'contacts', 'counters', 'customFields', 'instanceId', 'lists']);
+      assert.deepEqual(Object.keys(s).sort(), ['accounts', 'config', 'contactCount', 'contacts', 'counters', 'customFields', 'instanceId', 'lists']);
+      assert.deepEqual(s.accounts, [{ instanceId: s.instanceId, contactCount: 1, contacts: s.contacts, lists: s.lists, customFields: s.customFields }]);
       assert.deepEqual(Object.keys(s.contacts[0]).sort(), ['Email', 'FirstName', 'contact_id', 'created_at', 'custom', 'lists', 'updated_at']);
       assert.deepEqual(s.lists, [{ list_id: listId, title: 'S', total_contacts: 1, contact_ids: [s.contacts[0].contact_id] }]);
       assert.deepEqual(s.customFields, [{ key: 'integer--N', name: 'N', fieldType: 'integer' }]);
       for (const k of ['requests', 'byRoute', 'byStatus', 'http429', 'rateLimited', 'injected429', 'http500', 'http503',
         'dropped', 'droppedBeforeWrite', 'droppedAfterWrite', 'slow', 'inFlight', 'maxInFlight', 'bulkSizes',
-        'contactsCreated', 'contactsUpdated', 'duplicateEmailsInBulk', 'preflights']) {
+        'contactsCreated', 'contactsUpdated', 'duplicateEmailsInBulk', 'preflights', 'redirected', 'removals',
+        'removalsNotModified', 'delayed']) {
         assert.ok(k in s.counters, `counters.${k}`);
       }
       assert.equal(s.counters.requests, 2);

@@ -114,3 +114,71 @@ describe('CLI', () => {
     assert.deepEqual(parseCliArgs([]), { quiet: false });
   });
 });
+
+describe('CLI: redirect, accounts, rejections', () => {
+  it('--redirect-status/--redirect-to answer every /v1 request with that redirect', async () => {
+    const { child, url } = await startCli(['--quiet', '--redirect-status', '307', '--redirect-to', 'http://127.0.0.1:9/x']);
+    try {
+      const res = await fetch(`${url}/account`, { redirect: 'manual' });
+      assert.equal(res.status, 307);
+      assert.equal(res.headers.get('location'), 'http://127.0.0.1:9/x/v1/account');
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+  });
+
+  it('redirect flags must come together and be valid (exit 2)', () => {
+    for (const args of [['--redirect-status', '307'], ['--redirect-to', 'http://127.0.0.1:9'],
+      ['--redirect-status', '300', '--redirect-to', 'http://127.0.0.1:9'], ['--redirect-status', '307', '--redirect-to', 'nope']]) {
+      const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 5000 });
+      assert.equal(r.status, 2, args.join(' '));
+    }
+    assert.deepEqual(parseCliArgs(['--redirect-status', '308', '--redirect-to', 'http://127.0.0.1:9']).redirect,
+      { status: 308, to: 'http://127.0.0.1:9' });
+  });
+
+  it('--account (repeatable) starts several accounts; --account with --api-key exits 2', async () => {
+    const { child, url } = await startCli(['--quiet', '--rate', '0', '--account', 'instance_X=k1,k2', '--account', 'k3']);
+    try {
+      const emu = { url };
+      const a1 = await call(emu, 'GET', '/account', { key: 'k1' });
+      assert.equal(a1.body.instanceId, 'instance_X');
+      assert.equal((await call(emu, 'GET', '/account', { key: 'k2' })).body.instanceId, 'instance_X');
+      const a3 = await call(emu, 'GET', '/account', { key: 'k3' });
+      assert.match(a3.body.instanceId, /^instance_[0-9A-F-]{36}$/);
+      assert.equal((await call(emu, 'GET', '/account')).status, 401, 'default key not accepted');
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+    assert.deepEqual(parseCliArgs(['--account', 'a,b', '--account', 'ID=c']).accounts,
+      [{ apiKeys: ['a', 'b'] }, { instanceId: 'ID', apiKeys: ['c'] }]);
+    for (const args of [['--account', 'a', '--api-key', 'b'], ['--account', 'a,,b'], ['--account', 'a', '--account', 'a']]) {
+      const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 5000 });
+      assert.equal(r.status, 2, args.join(' '));
+    }
+  });
+
+  it('--help lists the new flags', () => {
+    const help = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(help.status, 0);
+    for (const flag of ['--redirect-status N', '--redirect-to URL', '--account [ID=]KEY1,KEY2']) assert.ok(help.stdout.includes(flag), flag);
+  });
+});
+
+describe('CLI: --reject-custom-key', () => {
+  it('makes contacts carrying the key fail; maps to rejectCustomKey; an invalid key exits 2', async () => {
+    const { child, url } = await startCli(['--quiet', '--rate', '0', '--reject-custom-key', 'float--Lifetime--Value']);
+    try {
+      const r = await call({ url }, 'POST', '/contacts', { body: { contacts: [{ Email: 'a@example.com', custom: { 'float--Lifetime--Value': 1 } }] } });
+      assert.equal(r.status, 400);
+      assert.match(r.body.message, /^Invalid contact at index 0: Invalid custom field "float--Lifetime--Value"/);
+    } finally {
+      assert.equal(await stopCli(child, 'SIGTERM'), 0);
+    }
+    assert.equal(parseCliArgs(['--reject-custom-key', 'integer--Age']).rejectCustomKey, 'integer--Age');
+    const bad = spawnSync(process.execPath, [SCRIPT, '--reject-custom-key', 'Age'], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(bad.status, 2);
+    const help = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 5000 });
+    assert.ok(help.stdout.includes('--reject-custom-key KEY'));
+  });
+});

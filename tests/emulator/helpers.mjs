@@ -1,6 +1,6 @@
 // Shared helpers for the emulator's own tests (not a test file itself).
 
-import { DEFAULT_API_KEY } from './index.mjs';
+import { DEFAULT_API_KEY, startEmulator } from './index.mjs';
 
 export const KEY = DEFAULT_API_KEY;
 
@@ -62,3 +62,23 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const PERSON_ID = /^person_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 export const LIST_ID = /^contactlist_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+
+/**
+ * Runs `fn` with a fresh emulator and always stops it.
+ * @param {import('./index.mjs').EmulatorOptions} options
+ * @param {(emu: Awaited<ReturnType<typeof startEmulator>>) => Promise<void>} fn
+ */
+export async function withEmu(options, fn) {
+  const emu = await startEmulator(options);
+  try {
+    await fn(emu);
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** Names of the `access-control-*` headers of a fetch Response (or Headers). */
+export function corsHeaderNames(headersOrResponse) {
+  const headers = 'headers' in headersOrResponse ? headersOrResponse.headers : headersOrResponse;
+  return [...headers.keys()].filter((k) => k.toLowerCase().startsWith('access-control-'));
+}

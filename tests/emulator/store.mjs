@@ -95,6 +95,16 @@ export function parseCustomKey(key) {
 }
 
 /**
+ * The fixed message of the `rejectCustomKey` option: the account's field has
+ * another type than the key says, so every contact carrying the key fails alike.
+ * @param {string} key a valid `<type>--<Name>` key
+ */
+export function rejectCustomKeyMessage(key) {
+  const parsed = /** @type {{type: string, name: string}} */ (parseCustomKey(key));
+  return `Invalid custom field "${key}": the account's field "${parsed.name}" is not of type ${parsed.type}.`;
+}
+
+/**
  * Checks a custom-field value against its declared type.
  * @param {string} type
  * @param {unknown} value
@@ -129,16 +139,24 @@ function readBackValue(type, value) {
  */
 
 /**
- * The emulator's whole state. One instance per running emulator.
+ * The data of one Autopilot account (accounts.mjs holds one Store per account).
  */
 export class Store {
-  /** @param {number} seed seeds the id generator (ids are deterministic per seed) */
-  constructor(seed) {
+  /**
+   * @param {number} seed seeds the id generator (ids are deterministic per seed)
+   * @param {string} [instanceId] the account's instanceId; default: generated from the seed.
+   *        Either way it stays for the store's lifetime (clear() keeps it).
+   */
+  constructor(seed, instanceId) {
     this.seed = seed;
+    /** @type {string | undefined} */
+    this.instanceId = instanceId;
+    /** Which account this is among those the emulator created, from 0 (accounts.mjs). */
+    this.creation = 0;
     this.clear();
   }
 
-  /** Drops every contact, list and custom-field definition; restarts the id sequence. */
+  /** Drops every contact, list and custom-field definition; restarts the id sequence; keeps instanceId. */
   clear() {
     this.idRand = mulberry32((this.seed ^ 0x85ebca6b) >>> 0);
     /** @type {Map<string, any>} contact_id -> contact record */
@@ -149,7 +167,10 @@ export class Store {
     this.lists = new Map();
     /** @type {Map<string, {name: string, fieldType: string}>} custom key -> definition */
     this.customFields = new Map();
-    this.instanceId = `instance_${uuidUpper(this.idRand)}`;
+    // The first draw of a sequence is the instanceId, so ids after a clear()
+    // equal those of a fresh store with the same seed.
+    const generated = `instance_${uuidUpper(this.idRand)}`;
+    this.instanceId ??= generated;
   }
 
   /** @param {string} prefix */
@@ -163,13 +184,19 @@ export class Store {
    * Validates one contact object as received inside `{"contact": …}` or
    * `{"contacts": […]}`. Never mutates state.
    * @param {unknown} raw
-   * @param {string | undefined} rejectWhen test marker (see README)
+   * @param {{rejectWhen?: string, rejectCustomKey?: string}} [opts] test options (see README):
+   *        rejectWhen marker; rejectCustomKey = a custom key every contact carrying it fails on
    * @returns {{ok: true, contact: ValidContact} | {ok: false, message: string}}
    */
-  validateContact(raw, rejectWhen) {
+  validateContact(raw, opts = {}) {
+    const { rejectWhen, rejectCustomKey } = opts;
     const fail = (message) => ({ ok: false, message });
     if (!isPlainObject(raw)) return fail('A contact must be a JSON object.');
     const input = /** @type {Record<string, unknown>} */ (raw);
+    // Checked first, so that every contact carrying the key fails with the same message.
+    if (rejectCustomKey && isPlainObject(input.custom) && Object.hasOwn(/** @type {object} */ (input.custom), rejectCustomKey)) {
+      return fail(rejectCustomKeyMessage(rejectCustomKey));
+    }
     /** @type {Record<string, unknown>} */
     const fields = {};
     /** @type {ValidContact['custom']} */
@@ -316,6 +343,26 @@ export class Store {
     };
   }
 
+  /**
+   * This account's part of `state()`: a deep copy. Without contacts, the
+   * `contacts` array and each list's `contact_ids` are left out.
+   * @param {boolean} withContacts
+   */
+  snapshot(withContacts) {
+    return {
+      instanceId: this.instanceId,
+      contactCount: this.contacts.size,
+      ...(withContacts ? { contacts: [...this.contacts.values()].map((r) => this.stateShape(r)) } : {}),
+      lists: [...this.lists.values()].map((l) => ({
+        list_id: l.list_id,
+        title: l.title,
+        total_contacts: l.members.size,
+        ...(withContacts ? { contact_ids: this.listMemberIds(l) } : {}),
+      })),
+      customFields: [...this.customFields.entries()].map(([key, d]) => ({ key, name: d.name, fieldType: d.fieldType })),
+    };
+  }
+
   // ------------------------------------------------------------------- lists
 
   /** @param {string} title */
@@ -378,6 +425,19 @@ export class Store {
       list.order = list.order.filter((e) => list.members.get(e.id) === e.seq);
     }
     return true;
+  }
+
+  /**
+   * Deletes a list and all its memberships (a person doing it in the UI).
+   * @param {string} listId
+   * @returns {number} memberships removed, or -1 if there is no such list
+   */
+  deleteList(listId) {
+    const list = this.lists.get(listId);
+    if (!list) return -1;
+    for (const id of list.members.keys()) this.contacts.get(id)?.lists.delete(listId);
+    this.lists.delete(listId);
+    return list.members.size;
   }
 
   /**
