@@ -24,6 +24,8 @@ import { extensionError } from './wire.js';
 export const ALARM = Object.freeze({ schedule: 'dest:', retry: 'retry:' });
 /** Minutes before a refresh that found another export running tries again. */
 const RETRY_MINUTES = 1;
+/** A scheduled run missed while the browser was closed runs this long after it starts. */
+const MISSED_DELAY_MS = 60_000;
 /** History entries kept per destination. */
 const HISTORY_KEPT = 50;
 
@@ -145,11 +147,23 @@ async function arm(dest) {
   return when;
 }
 
-/** Sets the alarms of every destination again (after install, update or browser start). */
+/**
+ * Sets the alarms of every destination again (after install, update or browser start).
+ * A run whose time passed while no alarm was set (the browser was closed, or Chrome dropped
+ * the alarm on restart) runs a minute from now instead of being skipped.
+ */
 export async function armAll() {
   for (const d of await idb.all('destinations')) {
     const alarm = await chrome.alarms.get(ALARM.schedule + d.id);
-    const nextRunAt = alarm ? alarm.scheduledTime : await arm(d);
+    let nextRunAt = alarm?.scheduledTime ?? null;
+    if (!alarm) {
+      if (d.nextRunAt && d.nextRunAt <= Date.now()) {
+        nextRunAt = Date.now() + MISSED_DELAY_MS;
+        await chrome.alarms.create(ALARM.schedule + d.id, { when: nextRunAt });
+      } else {
+        nextRunAt = await arm(d);
+      }
+    }
     if (nextRunAt !== d.nextRunAt) await idb.put('destinations', { ...d, nextRunAt });
   }
 }

@@ -89,8 +89,8 @@ function scheduleControls() {
   };
   every.addEventListener('change', sync);
   sync();
-  return h('fieldset', { class: 'field ext-schedule' }, h('legend', {}, 'Schedule'),
-    h('div', { class: 'field' }, h('label', { for: 'dest-every' }, 'Refresh'), every), minuteBox, dayBox, timeBox,
+  return h('fieldset', { class: 'ext-schedule' }, h('legend', {}, 'Schedule'),
+    h('div', { class: 'ext-schedule-row' }, h('div', { class: 'field' }, h('label', { for: 'dest-every' }, 'Refresh'), every), minuteBox, dayBox, timeBox),
     h('p', { class: 'hint' }, 'Runs while the browser is open; a refresh missed while it was closed runs when it starts again.'));
 }
 

@@ -15,8 +15,11 @@ import { hold } from './keepalive.js';
 import { getApiKey } from './secrets.js';
 import { errorToWire, extensionError } from './wire.js';
 
-/** Requests per slice when the core supports `maxRequests` (one slice ≈ 50 s at 5 requests/s). */
-export const SLICE_REQUESTS = 250;
+/**
+ * Tunables. `sliceRequests`: requests per slice when the core supports `maxRequests` (one
+ * slice ≈ 50 s at 5 requests/s); a test lowers it to see checkpoints stored mid-run.
+ */
+export const settings = { sliceRequests: 250 };
 /** A run that keeps being interrupted is given up after this many restarts. */
 export const MAX_RESTARTS = 20;
 /** Results kept for pages that reconnect. */
@@ -203,7 +206,7 @@ async function execute(record, apiKey) {
       };
       if (checkpoint) options.checkpoint = checkpoint;
       if (syncState) options.syncState = syncState;
-      if (f.slices) options.maxRequests = SLICE_REQUESTS;
+      if (f.slices) options.maxRequests = settings.sliceRequests;
       const report = await core.exportSegments(job, options);
       await entry.saving;
       if (report.status !== 'paused') { outcome = { report }; break; }

@@ -74,10 +74,14 @@ const METHODS = {
 };
 
 /**
- * Serves one page's port until it disconnects. Runs it started go on without it.
+ * Serves one page's port until it disconnects. Runs it started go on without it. Call it
+ * synchronously from onConnect: a message that arrives before a listener is registered is
+ * lost, so the listeners go on at once and each message waits for `ready` (the worker's
+ * start-up) before it is handled.
  * @param {chrome.runtime.Port} port
+ * @param {Promise<unknown>} ready
  */
-export function serve(port) {
+export function serve(port, ready) {
   if (port.name !== PORT_NAME) return;
   let open = true;
   const post = (msg) => { if (open) { try { port.postMessage(msg); } catch { open = false; } } };
@@ -111,6 +115,7 @@ export function serve(port) {
     const msg = /** @type {any} */ (raw);
     const id = msg?.id;
     try {
+      await ready;
       if (msg.op === 'call') {
         const fn = METHODS[msg.method];
         if (!fn) throw extensionError('INTERNAL', `unknown method ${msg.method}`);
