@@ -3,6 +3,7 @@
 // A connection is identified by its base URL and display name.
 
 import { loadCore } from './core.js';
+import { emitChange } from './events.js';
 import * as idb from './idb.js';
 import { connectionId, withoutKey } from './ids.js';
 import { apiKeyArea, forgetApiKey, moveSecrets, setApiKey } from './secrets.js';
@@ -27,6 +28,7 @@ export async function verify(conn, { timeoutMs, signal, keyArea = 'session' } = 
     ...withoutKey(conn), id, keyArea, verifiedAt: new Date().toISOString(),
     instanceId: typeof account?.instanceId === 'string' ? account.instanceId : undefined,
   });
+  emitChange();
   return account;
 }
 
@@ -41,12 +43,14 @@ export async function setKeyArea(id, keyArea) {
   const dests = (await idb.all('destinations')).filter((d) => d.connectionId === id);
   await moveSecrets(id, keyArea, dests);
   await idb.put('connections', { ...conn, keyArea });
+  emitChange();
   return true;
 }
 
 /** Forgets a connection's key (both areas); the connection and its destinations stay. */
 export async function forgetKey(id) {
   await forgetApiKey(id);
+  emitChange();
 }
 
 /** Every stored connection with where its key is now ('session', 'local' or null). */

@@ -11,6 +11,7 @@
 
 import { entryFrom } from '../history.js';
 import { features, loadCore } from './core.js';
+import { emitChange } from './events.js';
 import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
@@ -124,6 +125,7 @@ export async function save(input, { tokens = {}, adoptState = true } = {}) {
   }
   dest.nextRunAt = await arm(dest);
   await idb.put('destinations', dest);
+  emitChange();
   return dest;
 }
 
@@ -137,6 +139,7 @@ export async function remove(id) {
   await idb.delWhere('history', 'destinationId', id);
   await idb.del('destinations', id);
   await updateBadge();
+  emitChange();
 }
 
 /** Sets the alarm of a destination's next scheduled run; returns its time (or null). */
@@ -174,6 +177,7 @@ async function setStatus(id, status) {
   const next = { ...d, status: { ...status, at: new Date().toISOString() } };
   await idb.put('destinations', next);
   await updateBadge();
+  emitChange();
   return next;
 }
 

@@ -10,6 +10,7 @@
 // how their job is built and what happens with the outcome.
 
 import { features, loadCore } from './core.js';
+import { emitChange } from './events.js';
 import * as idb from './idb.js';
 import { hold } from './keepalive.js';
 import { getApiKey } from './secrets.js';
@@ -50,8 +51,6 @@ const RESULTS_KEPT = 20;
 const kinds = {};
 /** Runs of this worker instance: id -> {controller, listeners, record, progress}. */
 const live = new Map();
-/** Listeners for "something about runs changed" (the page's status view). */
-const watchers = new Set();
 
 /**
  * Registers how runs of one kind are built and finished.
@@ -62,15 +61,6 @@ export function registerKind(name, kind) {
   kinds[name] = kind;
 }
 
-/** Calls `fn()` whenever a run starts, makes progress or ends. @returns {() => void} unsubscribe */
-export function watch(fn) {
-  watchers.add(fn);
-  return () => watchers.delete(fn);
-}
-
-function changed() {
-  for (const fn of watchers) { try { fn(); } catch { /* a closed port */ } }
-}
 
 /** Ids and progress of the runs alive in this worker. */
 export function liveRuns() {
@@ -93,7 +83,7 @@ export async function start(record, apiKey) {
   if (!kinds[record.kind]) throw extensionError('INTERNAL', `unknown run kind ${record.kind}`);
   await idb.put('runs', record);
   execute(record, apiKey);
-  changed();
+  emitChange();
 }
 
 /**
@@ -157,7 +147,7 @@ async function resumeNow() {
     await idb.put('runs', next);
     execute(next, apiKey);
   }
-  changed();
+  emitChange();
 }
 
 /** Removes a stored run that waits (e.g. for a key) without running it. */
@@ -201,7 +191,7 @@ async function execute(record, apiKey) {
             const snapshot = record;
             entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
           }
-          changed();
+          emitChange();
         },
       };
       if (checkpoint) options.checkpoint = checkpoint;
@@ -246,7 +236,7 @@ async function end(record, outcome) {
     const results = await idb.all('results');
     results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
     for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
-    changed();
+    emitChange();
   }
   return result;
 }

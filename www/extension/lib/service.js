@@ -15,6 +15,7 @@
 
 import * as connections from './connections.js';
 import { features, loadCore } from './core.js';
+import { onChange } from './events.js';
 import * as destinations from './destinations.js';
 import * as idb from './idb.js';
 import { PORT_NAME, connectionId } from './ids.js';
@@ -88,7 +89,7 @@ export function serve(port, ready) {
   /** request id -> cleanup (unsubscribe, abort) */
   const active = new Map();
   let pending = null;
-  const unwatch = runner.watch(() => {
+  const unwatch = onChange(() => {
     if (pending) return;
     pending = setTimeout(() => { pending = null; post({ op: 'changed' }); }, 300);
   });
