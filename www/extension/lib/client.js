@@ -10,6 +10,8 @@ import { errorFromWire, extensionError, pack, unpack } from './wire.js';
 
 /** Reconnection attempts for a run whose port was lost (each one starts the worker). */
 const RECONNECTS = 5;
+/** While a run is followed, the page sends a ping this often: an event for the worker. */
+const PING_MS = 20_000;
 
 let port = null;
 let nextId = 1;
@@ -93,13 +95,15 @@ export function call(method, params = {}, { signal } = {}) {
  */
 export function run(runId, apiKey, { signal, onProgress } = {}) {
   const id = nextId++;
+  let ping = null;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onProgress, runId, reconnects: 0 });
     ensurePort().postMessage({ op: 'run', id, runId, apiKey });
     const cancel = () => { try { ensurePort().postMessage({ op: 'cancel', id }); } catch { /* gone */ } };
     if (signal?.aborted) cancel();
     else signal?.addEventListener('abort', cancel, { once: true });
-  });
+    ping = setInterval(() => { try { port?.postMessage({ op: 'ping' }); } catch { /* reconnecting */ } }, PING_MS);
+  }).finally(() => clearInterval(ping));
 }
 
 /** Calls `fn()` when the worker says runs or destinations changed. @returns {() => void} */

@@ -16,7 +16,7 @@ import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
 import { listsIdentity } from './page-runs.js';
-import { busy, registerKind, start } from './runner.js';
+import { busy, discard, registerKind, start, waitingRuns } from './runner.js';
 import { nextRun, scheduleIssues } from './schedule.js';
 import { forgetSourceTokens, getApiKey, getSourceToken, setSourceToken } from './secrets.js';
 import { extensionError } from './wire.js';
@@ -193,7 +193,10 @@ async function setStatus(id, status) {
 export async function runNow(id, trigger) {
   const dest = await idb.get('destinations', id);
   if (!dest) throw extensionError('NOT_FOUND', 'this destination no longer exists');
-  if (await busy()) {
+  // A refresh of this destination that waited for the key is replaced by this one (the sync
+  // state makes starting over cheap).
+  for (const r of await waitingRuns(id)) await discard(r.id);
+  if (busy()) {
     await chrome.alarms.create(ALARM.retry + id, { delayInMinutes: RETRY_MINUTES });
     await setStatus(id, { state: 'queued', message: 'another export is running; trying again in a minute', trigger });
     return { queued: true };

@@ -44,7 +44,8 @@ const RESULTS_KEPT = 20;
  * @typedef {object} Kind
  * @property {(record: RunRecord, apiKey: string, f: ReturnType<typeof features>) => Promise<object>} job
  * @property {(record: RunRecord, result: object) => Promise<void>} finish
- * @property {(record: RunRecord) => Promise<void>} [waiting]  called when the key is missing
+ * @property {(record: RunRecord) => Promise<void>} [waiting]  the key is missing: keep the run
+ *   stored until it is back (without it, such a run ends with KEY_MISSING)
  */
 
 /** @type {Record<string, Kind>} */
@@ -69,9 +70,17 @@ export function liveRuns() {
   }));
 }
 
-/** Whether any run is unfinished (alive here or stored, waiting to resume). */
-export async function busy() {
-  return live.size > 0 || (await idb.all('runs')).length > 0;
+/**
+ * Whether an export is running in this worker. (Stored runs are resumed when the worker
+ * starts, before any alarm or page message is handled; those still stored wait for a key.)
+ */
+export function busy() {
+  return live.size > 0;
+}
+
+/** Stored runs of a destination that are not running (waiting for a key). */
+export async function waitingRuns(destinationId) {
+  return (await idb.all('runs')).filter((r) => r.destinationId === destinationId && !live.has(r.id));
 }
 
 /**
@@ -142,7 +151,12 @@ async function resumeNow() {
       continue;
     }
     const apiKey = await getApiKey(record.connectionId);
-    if (!apiKey) { await kind.waiting?.(record); continue; }
+    if (!apiKey) {
+      // A kind that can wait for the key keeps its run stored; others end it.
+      if (kind.waiting) await kind.waiting(record);
+      else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
+      continue;
+    }
     const next = { ...record, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
     await idb.put('runs', next);
     execute(next, apiKey);
@@ -154,7 +168,7 @@ async function resumeNow() {
 export async function discard(runId) {
   if (live.has(runId)) return false;
   const record = await idb.get('runs', runId);
-  if (record) await end(record, { error: extensionError('DISCARDED', 'the unfinished export was discarded') });
+  if (record) await end(record, { error: extensionError('DISCARDED', 'the unfinished export was discarded') }, { finish: false });
   return Boolean(record);
 }
 
@@ -220,7 +234,8 @@ async function execute(record, apiKey) {
   emit({ type: 'done', result });
 }
 
-async function end(record, outcome) {
+/** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */
+async function end(record, outcome, { finish = true } = {}) {
   const report = outcome.report ?? outcome.error?.report;
   const result = { id: record.id, kind: record.kind, destinationId: record.destinationId, finishedAt: new Date().toISOString() };
   if (report) result.report = report;
@@ -229,7 +244,7 @@ async function end(record, outcome) {
     delete result.error.report; // the report is result.report
   }
   try {
-    await kinds[record.kind]?.finish(record, result);
+    if (finish) await kinds[record.kind]?.finish(record, result);
   } finally {
     await idb.del('runs', record.id);
     await idb.put('results', result);

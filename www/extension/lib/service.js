@@ -6,6 +6,7 @@
 //   {op: 'run', id, runId, apiKey}        start the page run stored in IndexedDB under runId
 //   {op: 'attach', id, runId}             follow a run again (after the port was lost)
 //   {op: 'cancel', id}                    cancel the call or run started by request `id`
+//   {op: 'ping'}                          keeps the worker awake while the page follows a run
 // Worker -> page:
 //   {op: 'progress', id, progress}        for 'run' and 'attach', at least once per batch
 //   {op: 'result', id, value}             the report of a finished run (or a call's value)
@@ -128,8 +129,7 @@ export function serve(port, ready) {
       } else if (msg.op === 'run') {
         const record = await idb.get('runs', msg.runId);
         if (!record || record.kind !== 'page') throw extensionError('INTERNAL', 'the export to start was not found');
-        const others = (await idb.all('runs')).filter((r) => r.id !== record.id);
-        if (others.length || runner.liveRuns().length) {
+        if (runner.busy()) {
           await idb.del('runs', record.id);
           throw extensionError('BUSY', 'another export is running in the extension (a scheduled refresh); wait for it to finish or cancel it below');
         }
