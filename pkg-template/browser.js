@@ -6,3 +6,4 @@ import init from './autopilot_export.js';
 await init({ module_or_path: new URL('./autopilot_export_bg.wasm', import.meta.url) });
 
 export * from './autopilot_export.js';
+export * from './errors.js';

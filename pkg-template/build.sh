@@ -44,6 +44,12 @@ wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
 # wasm-bindgen has read the target_features section by now; the runtimes do not need it.
 tests/node_modules/.bin/wasm-opt -Oz --strip-target-features "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
 
+# The error class lives in a wasm-bindgen snippet (src/wasm/errors.js); the entries re-export
+# it from a fixed path, so that `instanceof AutopilotExportError` works on the package's export.
+errors_js=$(cd "$out" && find snippets -name errors.js | head -n 1)
+[ -n "$errors_js" ] || { echo "errors.js snippet not found" >&2; exit 1; }
+printf "export { AutopilotExportError, isAutopilotExportError } from './%s';\n" "$errors_js" > "$out/errors.js"
+
 # 5. Template files around the output.
 for f in "$root"/pkg-template/*; do
   case "$(basename "$f")" in build.sh) ;; *) cp -R "$f" "$out/" ;; esac
@@ -62,7 +68,7 @@ trap - EXIT
 # 7. Sizes.
 wasm=$(stat -c %s "$out/autopilot_export_bg.wasm")
 wasm_gz=$(gzip -9c "$out/autopilot_export_bg.wasm" | wc -c)
-js_files=("$out"/autopilot_export.js "$out"/node.js "$out"/browser.js "$out"/workerd.js)
+js_files=("$out"/autopilot_export.js "$out"/errors.js "$out"/node.js "$out"/browser.js "$out"/workerd.js)
 while IFS= read -r f; do js_files+=("$f"); done < <(find "$out/snippets" -name '*.js' 2>/dev/null)
 glue=$(cat "${js_files[@]}" | wc -c)
 glue_gz=$(cat "${js_files[@]}" | gzip -9c | wc -c)

@@ -5,3 +5,4 @@ import { initSync } from './autopilot_export.js';
 initSync({ module: readFileSync(new URL('./autopilot_export_bg.wasm', import.meta.url)) });
 
 export * from './autopilot_export.js';
+export * from './errors.js';

@@ -5,3 +5,4 @@ import { initSync } from './autopilot_export.js';
 initSync({ module: wasm });
 
 export * from './autopilot_export.js';
+export * from './errors.js';

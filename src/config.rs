@@ -5,14 +5,11 @@
 //! stable code. Values of the wrong JSON type fail deserialisation with the path of the
 //! first one (see `crate::config::from_json_value`).
 
-use crate::error::{Error, ErrorCode, Issue};
+use crate::error::{Error, Issue, IssueCode};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
-/// Autopilot's production API base.
-pub const DEFAULT_BASE_URL: &str = "https://api2.autopilothq.com/v1";
-/// Largest number of unique profiles one export may send (Autopilot connector limit).
-pub const MAX_PROFILES: u64 = 100_000;
+pub use crate::meta::{DEFAULT_BASE_URL, MAX_PROFILES};
 
 /// The Autopilot API key. It is only ever written into the `autopilotapikey` header:
 /// `Debug` and `Display` print `[redacted]`, and it is not serialisable.
@@ -47,20 +44,25 @@ impl fmt::Display for ApiKey {
 }
 
 impl<'de> Deserialize<'de> for ApiKey {
+    /// A string, or `null`/`undefined` (what `process.env.X` gives for an unset variable),
+    /// which is read as an empty key and reported as `API_KEY_MISSING` by validation.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(ApiKey::new)
+        Option::<String>::deserialize(d).map(|k| ApiKey::new(k.unwrap_or_default()))
     }
 }
 
 /// How to reach Autopilot and who runs the export (JS `Connection`).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Connection {
     /// Name shown to people for this connection.
     #[serde(default)]
     pub display_name: String,
-    /// The Autopilot API key (never echoed back).
+    /// The Autopilot API key (never echoed back). An unset environment variable
+    /// (`undefined`) is reported as `API_KEY_MISSING`.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string | undefined"))]
     pub api_key: ApiKey,
     /// The "I agree" of the data-privacy notice. Without it no request is ever sent.
     #[serde(default)]
@@ -90,7 +92,7 @@ impl Connection {
         if self.display_name.trim().is_empty() {
             issues.push(Issue::new(
                 p("displayName"),
-                "DISPLAY_NAME_MISSING",
+                IssueCode::DisplayNameMissing,
                 "a display name is required",
             ));
         }
@@ -98,27 +100,27 @@ impl Connection {
         if key.is_empty() {
             issues.push(Issue::new(
                 p("apiKey"),
-                "API_KEY_MISSING",
+                IssueCode::ApiKeyMissing,
                 "an Autopilot API key is required",
             ));
         } else if !(16..=128).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
             issues.push(Issue::new(
                 p("apiKey"),
-                "API_KEY_IMPLAUSIBLE",
+                IssueCode::ApiKeyImplausible,
                 "this does not look like an Autopilot API key (expected 16-128 visible ASCII characters without spaces, usually 32 hex digits)",
             ));
         }
         if !self.consent {
             issues.push(Issue::new(
                 p("consent"),
-                "CONSENT_REQUIRED",
+                IssueCode::ConsentRequired,
                 "the data-privacy notice must be agreed to (consent: true) before any data is sent",
             ));
         }
         if self.export_user.trim().is_empty() {
             issues.push(Issue::new(
                 p("exportUser"),
-                "EXPORT_USER_MISSING",
+                IssueCode::ExportUserMissing,
                 "an export user is required",
             ));
         }
@@ -132,8 +134,13 @@ impl Connection {
 }
 
 /// Checks an API base URL: `https://host[:port][/path]`, or `http://` for loopback hosts.
-fn check_base_url(url: &str) -> Result<(), (&'static str, String)> {
-    let invalid = |why: &str| ("BASE_URL_INVALID", format!("not a usable URL: {why}"));
+fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
+    let invalid = |why: &str| {
+        (
+            IssueCode::BaseUrlInvalid,
+            format!("not a usable URL: {why}"),
+        )
+    };
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| invalid("expected https://host/..."))?;
@@ -192,11 +199,33 @@ fn check_base_url(url: &str) -> Result<(), (&'static str, String)> {
     }
     if scheme == "http" && !is_loopback(&host) {
         return Err((
-            "BASE_URL_NOT_HTTPS",
+            IssueCode::BaseUrlNotHttps,
             "the base URL must use https:// (http:// is only allowed for loopback hosts such as 127.0.0.1 or localhost)".to_string(),
         ));
     }
     Ok(())
+}
+
+/// Whether `url` (`scheme://host[:port]/...`) points at a loopback host (127.0.0.0/8,
+/// `localhost` and its subdomains, `[::1]`): the hosts where `http://` is allowed, and where
+/// a browser page can reach a local emulator. `false` for anything that is not such a URL.
+///
+/// ```js
+/// import { isLoopbackUrl } from 'autopilot-export';
+/// isLoopbackUrl('http://127.0.0.1:8080/v1'); // true
+/// ```
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some((_, rest)) = url.trim().split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map(|h| format!("{h}]"))
+    } else {
+        authority.split(':').next().map(str::to_string)
+    };
+    host.is_some_and(|h| is_loopback(&h.to_ascii_lowercase()))
 }
 
 /// Whether `host` (lower-case, IPv6 in brackets) is a loopback host.
@@ -206,7 +235,7 @@ fn is_loopback(host: &str) -> bool {
     }
     let parts: Vec<&str> = host.split('.').collect();
     parts.len() == 4
-        && parts[0] == "127"
+        && parts.first() == Some(&"127")
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
@@ -214,6 +243,11 @@ fn is_loopback(host: &str) -> bool {
 
 /// The type of an Autopilot custom field (the `<type>` of `<type>--<Name>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify, serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum CustomType {
     /// `string--Name`
     String,
@@ -228,16 +262,27 @@ pub enum CustomType {
 }
 
 impl CustomType {
+    /// Every type, in the order hosts list them.
+    pub const ALL: [CustomType; 5] = [
+        CustomType::String,
+        CustomType::Integer,
+        CustomType::Float,
+        CustomType::Date,
+        CustomType::Boolean,
+    ];
     /// Parses `string|integer|float|date|boolean`.
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "string" => CustomType::String,
-            "integer" => CustomType::Integer,
-            "float" => CustomType::Float,
-            "date" => CustomType::Date,
-            "boolean" => CustomType::Boolean,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CustomType::String => "Text",
+            CustomType::Integer => "Whole number",
+            CustomType::Float => "Number",
+            CustomType::Date => "Date",
+            CustomType::Boolean => "Yes/no",
+        }
     }
     /// The key prefix.
     pub fn as_str(self) -> &'static str {
@@ -267,35 +312,10 @@ pub fn custom_key(ty: CustomType, name: &str) -> String {
     key
 }
 
-/// Autopilot's standard contact fields that a profile field may be mapped to
-/// (besides `Email`, which has its own mapping).
-pub const STANDARD_FIELDS: &[&str] = &[
-    "FirstName",
-    "LastName",
-    "Salutation",
-    "Company",
-    "NumberOfEmployees",
-    "Title",
-    "Industry",
-    "Phone",
-    "MobilePhone",
-    "Fax",
-    "Website",
-    "MailingStreet",
-    "MailingCity",
-    "MailingState",
-    "MailingPostalCode",
-    "MailingCountry",
-    "owner_name",
-    "LeadSource",
-    "Status",
-    "LinkedIn",
-    "Twitter",
-];
-
 /// One typed custom field: profile field `source` → Autopilot custom field `name` of `type`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct CustomField {
     /// Profile field to read.
     #[serde(default)]
@@ -305,12 +325,14 @@ pub struct CustomField {
     pub name: String,
     /// `string | integer | float | date | boolean`.
     #[serde(default, rename = "type")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "CustomType"))]
     pub ty: String,
 }
 
 /// Data matching: which profile field feeds which Autopilot field (JS `mapping`).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct FieldMapping {
     /// Profile field holding the email (required).
     #[serde(default)]
@@ -323,6 +345,10 @@ pub struct FieldMapping {
     pub last_name: Option<String>,
     /// Autopilot standard field → profile field, in the order given.
     #[serde(default, deserialize_with = "ordered_pairs")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Partial<Record<StandardField, string>>")
+    )]
     pub fields: Vec<(String, String)>,
     /// Typed custom fields.
     #[serde(default)]
@@ -354,7 +380,7 @@ impl FieldMapping {
         if self.email.trim().is_empty() {
             issues.push(Issue::new(
                 p("email"),
-                "EMAIL_MAPPING_MISSING",
+                IssueCode::EmailMappingMissing,
                 "the profile field holding the email is required",
             ));
         }
@@ -366,7 +392,7 @@ impl FieldMapping {
             if let Some((_, first)) = claimed.iter().find(|(c, _)| *c == k) {
                 issues.push(Issue::new(
                     path,
-                    "FIELD_MAPPED_TWICE",
+                    IssueCode::FieldMappedTwice,
                     format!("Autopilot field '{target_name}' is already mapped by {first}"),
                 ));
                 false
@@ -385,7 +411,7 @@ impl FieldMapping {
                 if src.trim().is_empty() {
                     issues.push(Issue::new(
                         p(field),
-                        "SOURCE_FIELD_EMPTY",
+                        IssueCode::SourceFieldEmpty,
                         "the profile field name is empty",
                     ));
                 } else if claim(issues, target, p(field)) {
@@ -395,11 +421,14 @@ impl FieldMapping {
         }
         for (name, src) in &self.fields {
             let path = p(&format!("fields.{name}"));
-            let Some(std) = STANDARD_FIELDS.iter().find(|f| **f == name) else {
+            let Some(std) =
+                crate::meta::StandardField::parse(name).map(crate::meta::StandardField::as_str)
+            else {
                 let hint = if name.eq_ignore_ascii_case("email") {
                     " (the email is mapped with mapping.email)".to_string()
-                } else if let Some(close) = STANDARD_FIELDS
+                } else if let Some(close) = crate::meta::StandardField::ALL
                     .iter()
+                    .map(|f| f.as_str())
                     .find(|f| f.eq_ignore_ascii_case(name))
                 {
                     format!(" (did you mean '{close}'?)")
@@ -408,7 +437,7 @@ impl FieldMapping {
                 };
                 issues.push(Issue::new(
                     path,
-                    "UNKNOWN_STANDARD_FIELD",
+                    IssueCode::UnknownStandardField,
                     format!("'{name}' is not an Autopilot standard field{hint}"),
                 ));
                 continue;
@@ -416,7 +445,7 @@ impl FieldMapping {
             if src.trim().is_empty() {
                 issues.push(Issue::new(
                     path,
-                    "SOURCE_FIELD_EMPTY",
+                    IssueCode::SourceFieldEmpty,
                     "the profile field name is empty",
                 ));
             } else if claim(issues, std, path) {
@@ -429,7 +458,7 @@ impl FieldMapping {
             if cf.source.trim().is_empty() {
                 issues.push(Issue::new(
                     p(&format!("{base}.source")),
-                    "SOURCE_FIELD_EMPTY",
+                    IssueCode::SourceFieldEmpty,
                     "the profile field name is empty",
                 ));
                 ok = false;
@@ -438,14 +467,14 @@ impl FieldMapping {
             if name.is_empty() {
                 issues.push(Issue::new(
                     p(&format!("{base}.name")),
-                    "CUSTOM_NAME_EMPTY",
+                    IssueCode::CustomNameEmpty,
                     "the custom field needs a name",
                 ));
                 ok = false;
             } else if name.chars().any(char::is_control) || name.len() > 200 {
                 issues.push(Issue::new(
                     p(&format!("{base}.name")),
-                    "CUSTOM_NAME_INVALID",
+                    IssueCode::CustomNameInvalid,
                     "a custom field name must be at most 200 bytes without control characters",
                 ));
                 ok = false;
@@ -454,8 +483,12 @@ impl FieldMapping {
             if ty.is_none() {
                 issues.push(Issue::new(
                     p(&format!("{base}.type")),
-                    "CUSTOM_TYPE_UNKNOWN",
-                    format!("unknown custom field type '{}': use string, integer, float, date or boolean", cf.ty),
+                    IssueCode::CustomTypeUnknown,
+                    format!(
+                        "unknown custom field type '{}': use {}",
+                        cf.ty,
+                        CustomType::ALL.map(CustomType::as_str).join(", ")
+                    ),
                 ));
                 ok = false;
             }
@@ -468,7 +501,7 @@ impl FieldMapping {
                 if let Some((_, first)) = claimed.iter().find(|(c, _)| *c == key) {
                     issues.push(Issue::new(
                         p(&format!("{base}.name")),
-                        "CUSTOM_NAME_COLLISION",
+                        IssueCode::CustomNameCollision,
                         format!("custom field '{name}' is sent as '{encoded_name}', which {first} already uses"),
                     ));
                 } else {
@@ -506,6 +539,7 @@ fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)
 /// What to do when there are more unique profiles than the cap.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum OverCap {
     /// Send nothing; fail with `CAP_EXCEEDED` and the counts.
     #[default]
@@ -517,6 +551,7 @@ pub enum OverCap {
 /// How segments are represented in Autopilot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum ListMode {
     /// One Autopilot list per segment, found by title or created.
     #[default]
@@ -525,9 +560,23 @@ pub enum ListMode {
     None,
 }
 
+/// What a run does with a segment's list besides upserting its members (DESIGN.md §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub enum Membership {
+    /// Add and update members; never remove anyone (the default).
+    #[default]
+    Add,
+    /// Also remove the members this exporter placed on the list (held by the sync state)
+    /// who have left the segment. Members placed by anyone else are never touched.
+    Mirror,
+}
+
 /// One selected segment (its profiles are passed separately).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SegmentConfig {
     /// Segment name; with per-segment lists, the list title is `listPrefix + name`.
     #[serde(default)]
@@ -537,7 +586,8 @@ pub struct SegmentConfig {
 /// Everything about an export except the profiles themselves (JS `ExportJob` minus
 /// `segments[].profiles`).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ExportConfig {
     /// Where and as whom.
     #[serde(default)]
@@ -563,6 +613,14 @@ pub struct ExportConfig {
     /// Profile field identifying rejected rows in reports (never the email).
     #[serde(default)]
     pub id_field: Option<String>,
+    /// `add` (default) or `mirror` (also remove leavers this exporter placed; needs lists).
+    #[serde(default)]
+    pub membership: Membership,
+    /// Mirror guard: the most a run may remove from one list, as a fraction of the members
+    /// this exporter had placed on it (the limit is `max(10, ratio × placed)`); 0 to 1,
+    /// default [`crate::meta::DEFAULT_MAX_REMOVAL_RATIO`].
+    #[serde(default)]
+    pub max_removal_ratio: Option<f64>,
 }
 
 impl ExportConfig {
@@ -575,6 +633,14 @@ impl ExportConfig {
                 c as u64
             }
             _ => MAX_PROFILES,
+        }
+    }
+
+    /// The mirror guard's ratio in force.
+    pub fn max_removal_ratio(&self) -> f64 {
+        match self.max_removal_ratio {
+            Some(r) if (0.0..=1.0).contains(&r) => r,
+            _ => crate::meta::DEFAULT_MAX_REMOVAL_RATIO,
         }
     }
 
@@ -591,7 +657,7 @@ impl ExportConfig {
         if self.segments.is_empty() {
             issues.push(Issue::new(
                 "segments",
-                "SEGMENTS_EMPTY",
+                IssueCode::SegmentsEmpty,
                 "select at least one segment",
             ));
         }
@@ -602,7 +668,7 @@ impl ExportConfig {
             if name.is_empty() {
                 issues.push(Issue::new(
                     path,
-                    "SEGMENT_NAME_EMPTY",
+                    IssueCode::SegmentNameEmpty,
                     "every segment needs a name",
                 ));
                 continue;
@@ -610,7 +676,7 @@ impl ExportConfig {
             if name.chars().any(char::is_control) || self.list_prefix.len() + name.len() > 250 {
                 issues.push(Issue::new(
                     path.clone(),
-                    "SEGMENT_NAME_INVALID",
+                    IssueCode::SegmentNameInvalid,
                     "a segment name (with the list prefix) must be at most 250 bytes without control characters",
                 ));
             }
@@ -618,7 +684,7 @@ impl ExportConfig {
             match seen.iter().find(|(n, _)| *n == folded).map(|(_, i)| *i) {
                 Some(first) => issues.push(Issue::new(
                     path,
-                    "SEGMENT_NAME_DUPLICATE",
+                    IssueCode::SegmentNameDuplicate,
                     format!("segment name '{name}' is also used by segments[{first}]"),
                 )),
                 None => {
@@ -630,7 +696,7 @@ impl ExportConfig {
             if !(c.is_finite() && c.fract() == 0.0 && (1.0..=MAX_PROFILES as f64).contains(&c)) {
                 issues.push(Issue::new(
                     "cap",
-                    "CAP_OUT_OF_RANGE",
+                    IssueCode::CapOutOfRange,
                     format!("cap must be a whole number from 1 to {MAX_PROFILES}"),
                 ));
             }
@@ -638,21 +704,37 @@ impl ExportConfig {
         if self.list_prefix.chars().any(char::is_control) {
             issues.push(Issue::new(
                 "listPrefix",
-                "LIST_PREFIX_INVALID",
+                IssueCode::ListPrefixInvalid,
                 "the list prefix must not contain control characters",
             ));
+        }
+        if self.membership == Membership::Mirror && self.lists == ListMode::None {
+            issues.push(Issue::new(
+                "membership",
+                IssueCode::MirrorWithoutLists,
+                "membership 'mirror' needs per-segment lists (lists: 'per-segment'): without lists there is nothing to remove anyone from",
+            ));
+        }
+        if let Some(r) = self.max_removal_ratio {
+            if !(r.is_finite() && (0.0..=1.0).contains(&r)) {
+                issues.push(Issue::new(
+                    "maxRemovalRatio",
+                    IssueCode::OptionOutOfRange,
+                    "maxRemovalRatio must be a number from 0 to 1 (a fraction of the members this exporter placed on a list)",
+                ));
+            }
         }
         if let Some(id) = &self.id_field {
             if id.trim().is_empty() {
                 issues.push(Issue::new(
                     "idField",
-                    "SOURCE_FIELD_EMPTY",
+                    IssueCode::SourceFieldEmpty,
                     "the id field name is empty",
                 ));
             } else if id == &self.mapping.email {
                 issues.push(Issue::new(
                     "idField",
-                    "ID_FIELD_IS_EMAIL",
+                    IssueCode::IdFieldIsEmail,
                     "the id field must not be the email field (reports never carry emails)",
                 ));
             }
@@ -671,118 +753,21 @@ impl ExportConfig {
     }
 }
 
-/// Deserialises a configuration from JSON text, reporting a value of the wrong type (or an
-/// unknown key) as a `CONFIG_INVALID` error whose issue carries the JSON path of that value.
-pub fn from_json_str<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Error> {
-    serde_json::from_str(text).map_err(|e| {
-        let path = json_path_at(text, e.line(), e.column());
-        let detail = e.to_string();
-        // serde_json appends " at line L column C", meaningless to a JS caller.
-        let detail = detail.split(" at line ").next().unwrap_or(&detail);
-        type_error(&path, &without_quoted_values(detail))
-    })
+/// Reads a document (a connection, a configuration, a mapping) from JSON text; a value of
+/// the wrong type or an unknown key is a `CONFIG_INVALID` error whose issues carry the JSON
+/// paths (see [`crate::read`]). Semantic problems are [`ExportConfig::validate`]'s.
+pub fn from_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
+    crate::read::from_json_str(text, "").strict()
 }
 
-/// serde quotes the offending value (``invalid type: string "…", expected a boolean``,
-/// ``invalid type: integer `5`, …``); the value could be a secret put in the wrong field, so it
-/// is left out of the message.
-fn without_quoted_values(detail: &str) -> String {
-    let start = [detail.find(" \""), detail.find(" `")]
-        .into_iter()
-        .flatten()
-        .min();
-    match (start, detail.rfind(", expected")) {
-        (Some(a), Some(b)) if a < b && detail.starts_with("invalid ") => {
-            format!(
-                "{}{}",
-                detail.get(..a).unwrap_or(""),
-                detail.get(b..).unwrap_or("")
-            )
-        }
-        _ => detail.to_string(),
+/// Reads an export configuration from a JSON value and validates it: unknown keys and every
+/// semantic problem are reported together (`Err` with all the issues).
+pub fn read_export_config(value: &serde_json::Value) -> Result<ExportConfig, Error> {
+    let (cfg, mut issues) = crate::read::read::<ExportConfig>(value, "").lenient()?;
+    issues.extend(cfg.validate());
+    if issues.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(Error::from_issues(issues))
     }
-}
-
-/// The JSON path (`mapping.custom[0].name`) of the value being read at `line`/`column` (1-based,
-/// as serde_json reports errors) of `text`.
-pub fn json_path_at(text: &str, line: usize, column: usize) -> String {
-    enum Frame {
-        Object(Option<String>),
-        Array(usize),
-    }
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            offset += column.min(l.len());
-            break;
-        }
-        offset += l.len();
-    }
-    let bytes = text.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut expect_key = false;
-    let mut i = 0;
-    while i < offset.min(bytes.len()) {
-        match bytes[i] {
-            b'{' => {
-                stack.push(Frame::Object(None));
-                expect_key = true;
-            }
-            b'[' => {
-                stack.push(Frame::Array(0));
-                expect_key = false;
-            }
-            b'}' | b']' => {
-                stack.pop();
-                expect_key = false;
-            }
-            b',' => match stack.last_mut() {
-                Some(Frame::Array(n)) => *n += 1,
-                Some(Frame::Object(k)) => {
-                    *k = None;
-                    expect_key = true;
-                }
-                None => {}
-            },
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if expect_key {
-                    let key = text
-                        .get(start..=i.min(bytes.len() - 1))
-                        .and_then(|t| serde_json::from_str::<String>(t).ok());
-                    if let Some(Frame::Object(k)) = stack.last_mut() {
-                        *k = key;
-                    }
-                    expect_key = false;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let mut path = String::new();
-    for f in &stack {
-        match f {
-            Frame::Object(Some(k)) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-            }
-            Frame::Array(n) => path.push_str(&format!("[{n}]")),
-            Frame::Object(None) => {}
-        }
-    }
-    path
-}
-
-/// A one-issue `CONFIG_INVALID` error for a value that could not be read.
-pub fn type_error(path: &str, detail: &str) -> Error {
-    let mut e = Error::from_issues(vec![Issue::new(path, "TYPE_MISMATCH", detail.to_string())]);
-    e.code = ErrorCode::ConfigInvalid;
-    e
 }

@@ -1,78 +1,197 @@
-//! One error type with stable codes (DESIGN.md §3).
+//! One error type with stable codes (DESIGN.md §3), and every code family of the crate as an
+//! enum: [`ErrorCode`] (what a function throws), [`IssueCode`] (one validation problem),
+//! [`WarningCode`] (a counted, non-fatal problem). Reject reasons live with the report
+//! ([`crate::report::RejectReason`]).
 //!
-//! Every failure that reaches a caller is an [`Error`]: a stable [`ErrorCode`], a human
-//! message, and — for validation failures — the list of [`Issue`]s. Messages never contain
-//! the API key: the key lives in [`crate::config::ApiKey`], whose `Debug`/`Display` redact it.
+//! Every enum serialises to its `SCREAMING_SNAKE_CASE` string, lists all its values
+//! (`ALL`, read by [`crate::meta`]) and becomes a string-literal union in the package's
+//! TypeScript declarations. Messages never contain the API key: the key lives in
+//! [`crate::config::ApiKey`], whose `Debug`/`Display` redact it.
 
 use serde::Serialize;
 use std::fmt;
 
-/// Stable, machine-readable error codes. The JS API exposes them as `error.code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    /// The connection or export configuration has problems; see `issues`.
-    ConfigInvalid,
-    /// The privacy notice was not agreed to (`consent !== true`); nothing was sent.
-    ConsentRequired,
-    /// More unique profiles than the cap, with `overCap: 'refuse'`; nothing was sent.
-    CapExceeded,
-    /// Autopilot rejected the API key (HTTP 401); the run stopped at once.
-    AuthFailed,
-    /// A profile source could not be read at all (for example a JSON document that is not an array).
-    InputInvalid,
-    /// A checkpoint was given for a different job (or is corrupt).
-    CheckpointMismatch,
-    /// The server could not be reached, or answered something unusable.
-    Network,
-    /// The caller aborted the operation.
-    Aborted,
-    /// Autopilot answered an error that ends the operation (other than 401).
-    ApiError,
-    /// A bug or an impossible state inside the library; please report it.
-    Internal,
+/// Defines a code enum: variants with their JS strings and docs, `as_str`, `ALL`,
+/// `Display`, `Serialize`, and comparison with a `&str` (handy in tests and hosts).
+macro_rules! codes {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+        pub enum $name {
+            $($(#[$vmeta])* #[cfg_attr(target_arch = "wasm32", serde(rename = $text))] $variant,)+
+        }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            /// The code as the string the JS API uses.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+            /// The code for its JS string, if it is one.
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {} '{s}'", stringify!($name)))
+                })
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// The code as the string the JS API uses (`"CONFIG_INVALID"`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::ConfigInvalid => "CONFIG_INVALID",
-            ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
-            ErrorCode::CapExceeded => "CAP_EXCEEDED",
-            ErrorCode::AuthFailed => "AUTH_FAILED",
-            ErrorCode::InputInvalid => "INPUT_INVALID",
-            ErrorCode::CheckpointMismatch => "CHECKPOINT_MISMATCH",
-            ErrorCode::Network => "NETWORK",
-            ErrorCode::Aborted => "ABORTED",
-            ErrorCode::ApiError => "API_ERROR",
-            ErrorCode::Internal => "INTERNAL",
-        }
+pub(crate) use codes;
+
+codes! {
+    /// Stable, machine-readable error codes. The JS API exposes them as `error.code`.
+    ErrorCode {
+        /// The connection, export configuration or options have problems; see `issues`.
+        ConfigInvalid = "CONFIG_INVALID",
+        /// The privacy notice was not agreed to (`consent !== true`); nothing was sent.
+        ConsentRequired = "CONSENT_REQUIRED",
+        /// More unique profiles than the cap, with `overCap: 'refuse'`; nothing was written.
+        CapExceeded = "CAP_EXCEEDED",
+        /// Autopilot rejected the API key (HTTP 401); the run stopped at once.
+        AuthFailed = "AUTH_FAILED",
+        /// A profile source could not be read at all (a JSON document that is not an array, a
+        /// CSV without the email column, a failed or partial download).
+        InputInvalid = "INPUT_INVALID",
+        /// A checkpoint was given for a different job (or is corrupt).
+        CheckpointMismatch = "CHECKPOINT_MISMATCH",
+        /// A sync state was written for another account or base URL, fails its checksum, or
+        /// has an unknown version; nothing was written.
+        StateMismatch = "STATE_MISMATCH",
+        /// A mirror run would remove more members from a list than `maxRemovalRatio` allows;
+        /// nothing was written.
+        RemovalsExceeded = "REMOVALS_EXCEEDED",
+        /// No valid membership remains (every row rejected, or empty sources); nothing was
+        /// written and no list was created.
+        NothingToExport = "NOTHING_TO_EXPORT",
+        /// The server could not be reached, or answered something unusable.
+        Network = "NETWORK",
+        /// The caller aborted the operation.
+        Aborted = "ABORTED",
+        /// Autopilot answered an error that ends the operation (other than 401), including
+        /// a redirect (never followed) and a systemic rejection of every contact.
+        ApiError = "API_ERROR",
+        /// A bug or an impossible state inside the library; please report it.
+        Internal = "INTERNAL",
     }
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+codes! {
+    /// Stable codes of validation [`Issue`]s.
+    IssueCode {
+        /// `connection.displayName` is empty.
+        DisplayNameMissing = "DISPLAY_NAME_MISSING",
+        /// `connection.apiKey` is empty or absent (e.g. an unset environment variable).
+        ApiKeyMissing = "API_KEY_MISSING",
+        /// The key is not 16–128 visible ASCII characters.
+        ApiKeyImplausible = "API_KEY_IMPLAUSIBLE",
+        /// `connection.consent` is not `true`.
+        ConsentRequired = "CONSENT_REQUIRED",
+        /// `connection.exportUser` is empty.
+        ExportUserMissing = "EXPORT_USER_MISSING",
+        /// `connection.baseUrl` is not a usable URL.
+        BaseUrlInvalid = "BASE_URL_INVALID",
+        /// `connection.baseUrl` is `http://` for a host that is not loopback.
+        BaseUrlNotHttps = "BASE_URL_NOT_HTTPS",
+        /// `mapping.email` is empty.
+        EmailMappingMissing = "EMAIL_MAPPING_MISSING",
+        /// A profile field name is empty.
+        SourceFieldEmpty = "SOURCE_FIELD_EMPTY",
+        /// Two mappings target the same Autopilot field.
+        FieldMappedTwice = "FIELD_MAPPED_TWICE",
+        /// `mapping.fields` names something that is not an Autopilot standard field.
+        UnknownStandardField = "UNKNOWN_STANDARD_FIELD",
+        /// A custom field has no name.
+        CustomNameEmpty = "CUSTOM_NAME_EMPTY",
+        /// A custom field name is too long or has control characters.
+        CustomNameInvalid = "CUSTOM_NAME_INVALID",
+        /// A custom field type is not one of the custom types.
+        CustomTypeUnknown = "CUSTOM_TYPE_UNKNOWN",
+        /// Two custom field names are sent as the same Autopilot key.
+        CustomNameCollision = "CUSTOM_NAME_COLLISION",
+        /// No segment is selected.
+        SegmentsEmpty = "SEGMENTS_EMPTY",
+        /// A segment has no name.
+        SegmentNameEmpty = "SEGMENT_NAME_EMPTY",
+        /// A segment name is too long or has control characters.
+        SegmentNameInvalid = "SEGMENT_NAME_INVALID",
+        /// Two segments have the same name (ignoring case).
+        SegmentNameDuplicate = "SEGMENT_NAME_DUPLICATE",
+        /// `cap` is not a whole number in range.
+        CapOutOfRange = "CAP_OUT_OF_RANGE",
+        /// `listPrefix` has control characters.
+        ListPrefixInvalid = "LIST_PREFIX_INVALID",
+        /// `idField` is the email field.
+        IdFieldIsEmail = "ID_FIELD_IS_EMAIL",
+        /// `membership: 'mirror'` with `lists: 'none'` (there is no list to mirror).
+        MirrorWithoutLists = "MIRROR_WITHOUT_LISTS",
+        /// A URL segment source is not `https://` (or loopback `http://`), or has a bad header.
+        SourceUrlInvalid = "SOURCE_URL_INVALID",
+        /// A URL segment source's format is not `csv`, `ndjson` or `json`.
+        SourceFormatUnknown = "SOURCE_FORMAT_UNKNOWN",
+        /// A number (option or job setting) is outside its bounds, or not whole where it must be.
+        OptionOutOfRange = "OPTION_OUT_OF_RANGE",
+        /// A value has the wrong type (a string where a number belongs, ...).
+        TypeMismatch = "TYPE_MISMATCH",
+        /// A key this library does not know (a typo never passes silently).
+        UnknownField = "UNKNOWN_FIELD",
+    }
+}
+
+codes! {
+    /// Stable codes of [`crate::report::Warning`]s: counted, non-fatal problems.
+    WarningCode {
+        /// A value could not be coerced to its field's type; it was left out.
+        ValueNotCoercible = "VALUE_NOT_COERCIBLE",
+        /// An array or object where a single value belongs; it was left out.
+        ValueNested = "VALUE_NESTED",
+        /// The `onProgress` callback threw; the export went on.
+        ProgressCallbackFailed = "PROGRESS_CALLBACK_FAILED",
+        /// Removals (mirror) that failed after every attempt; the members stay on the list
+        /// and the next refresh tries again.
+        RemovalFailed = "REMOVAL_FAILED",
     }
 }
 
 /// One validation problem: where it is (a JSON path such as `mapping.custom[2].type`),
 /// a stable code, and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Issue {
     /// JSON path of the offending value, relative to the object passed in
-    /// (`connection.baseUrl`, `segments[1].name`, ...).
+    /// (`connection.baseUrl`, `segments[1].name`; options: `options.ratePerSecond`).
     pub path: String,
     /// Stable code, e.g. `BASE_URL_NOT_HTTPS`.
-    pub code: &'static str,
+    pub code: IssueCode,
     /// Human-readable explanation (never contains the API key).
     pub message: String,
 }
 
 impl Issue {
     /// Builds an issue.
-    pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<String>, code: IssueCode, message: impl Into<String>) -> Self {
         Issue {
             path: path.into(),
             code,
@@ -83,6 +202,7 @@ impl Issue {
 
 /// The library's error: a stable code, a message, and validation issues where relevant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Error {
     /// Stable code.
     pub code: ErrorCode,
@@ -106,7 +226,7 @@ impl Error {
     /// is `CONSENT_REQUIRED`, otherwise `CONFIG_INVALID`.
     pub fn from_issues(issues: Vec<Issue>) -> Self {
         let consent_only =
-            !issues.is_empty() && issues.iter().all(|i| i.code == "CONSENT_REQUIRED");
+            !issues.is_empty() && issues.iter().all(|i| i.code == IssueCode::ConsentRequired);
         let code = if consent_only {
             ErrorCode::ConsentRequired
         } else {
@@ -141,3 +261,28 @@ impl std::error::Error for Error {}
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_their_strings() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(*c));
+        }
+        for c in IssueCode::ALL {
+            assert_eq!(IssueCode::parse(c.as_str()), Some(*c));
+        }
+        for c in WarningCode::ALL {
+            assert_eq!(WarningCode::parse(c.as_str()), Some(*c));
+        }
+        assert_eq!(ErrorCode::parse("NOPE"), None);
+        assert_eq!(
+            serde_json::to_string(&IssueCode::UnknownField)
+                .ok()
+                .as_deref(),
+            Some("\"UNKNOWN_FIELD\"")
+        );
+    }
+}

@@ -25,17 +25,35 @@
 //! - [`util`]: hashing, JSON writing, dates (imports nothing from the crate).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// A panic in wasm is a trap that kills the module instance for the host: nothing that can
+// fire on input-derived data outside tests (DESIGN.md §2).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod autopilot;
 pub mod config;
+pub mod csv_out;
+pub mod download;
 pub mod email;
 pub mod error;
+pub mod http;
 pub mod input;
 pub mod mapping;
+pub mod meta;
 pub mod pacing;
 pub mod plan;
+pub mod read;
 pub mod report;
 pub mod run;
+pub mod summary;
+pub mod sync;
 pub mod util;
 
 #[cfg(target_arch = "wasm32")]
@@ -43,5 +61,6 @@ pub mod wasm;
 
 pub use config::{Connection, ExportConfig, FieldMapping};
 pub use error::{Error, ErrorCode, Issue};
-pub use plan::{Plan, PlanSummary, Planner};
+pub use plan::{Plan, Planner};
 pub use report::{Checkpoint, ExportReport, Progress};
+pub use summary::PlanSummary;

@@ -9,16 +9,16 @@
 
 use crate::config::{CustomType, FieldMapping, Target};
 use crate::email;
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, WarningCode};
 use crate::input::Cell;
 use crate::report::RejectReason;
 use crate::util::json::push_json_str;
 use crate::util::time::{format_iso, parse_iso_date, MAX_EPOCH_MS, MIN_EPOCH_MS};
 
 /// Warning code: a value could not be coerced to its field's type.
-pub const WARN_NOT_COERCIBLE: &str = "VALUE_NOT_COERCIBLE";
+pub const WARN_NOT_COERCIBLE: WarningCode = WarningCode::ValueNotCoercible;
 /// Warning code: an array or object where a single value belongs.
-pub const WARN_NESTED: &str = "VALUE_NESTED";
+pub const WARN_NESTED: WarningCode = WarningCode::ValueNested;
 
 /// A compiled mapping.
 #[derive(Debug, Clone)]
@@ -98,7 +98,7 @@ impl Mapper {
         &self,
         cells: &[Cell<'_>],
         out: &mut String,
-        warn: &mut dyn FnMut(&'static str, &str),
+        warn: &mut dyn FnMut(WarningCode, &str),
     ) {
         let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Missing);
         for &(i, name) in &self.standard {
@@ -143,7 +143,7 @@ impl Mapper {
 }
 
 /// The text of a standard field: trimmed strings, numbers and booleans as text.
-fn standard_text(cell: Cell<'_>) -> Result<Option<String>, &'static str> {
+fn standard_text(cell: Cell<'_>) -> Result<Option<String>, WarningCode> {
     match cell {
         Cell::Missing | Cell::Null => Ok(None),
         Cell::Str(s) => {
@@ -158,7 +158,7 @@ fn standard_text(cell: Cell<'_>) -> Result<Option<String>, &'static str> {
 
 /// Coerces a cell to `ty` and returns the JSON text of the value; `Ok(None)` for empty
 /// values, `Err(code)` when it cannot be coerced.
-pub fn coerce(cell: Cell<'_>, ty: CustomType) -> Result<Option<String>, &'static str> {
+pub fn coerce(cell: Cell<'_>, ty: CustomType) -> Result<Option<String>, WarningCode> {
     let text = match cell {
         Cell::Missing | Cell::Null => return Ok(None),
         Cell::Nested => return Err(WARN_NESTED),
@@ -299,11 +299,11 @@ mod tests {
         }
     }
 
-    fn fields_of(m: &Mapper, cells: &[Cell<'_>]) -> (String, Vec<(String, String)>) {
+    fn fields_of(m: &Mapper, cells: &[Cell<'_>]) -> (String, Vec<(WarningCode, String)>) {
         let mut out = String::new();
         let mut warnings = Vec::new();
         m.write_fields(cells, &mut out, &mut |c, f| {
-            warnings.push((c.to_string(), f.to_string()))
+            warnings.push((c, f.to_string()))
         });
         (out, warnings)
     }
@@ -358,16 +358,10 @@ mod tests {
         assert_eq!(
             warnings,
             vec![
-                (
-                    WARN_NOT_COERCIBLE.to_string(),
-                    "integer--Orders".to_string()
-                ),
-                (
-                    WARN_NOT_COERCIBLE.to_string(),
-                    "date--Last--Order".to_string()
-                ),
-                (WARN_NOT_COERCIBLE.to_string(), "boolean--VIP".to_string()),
-                (WARN_NESTED.to_string(), "float--Spend".to_string()),
+                (WARN_NOT_COERCIBLE, "integer--Orders".to_string()),
+                (WARN_NOT_COERCIBLE, "date--Last--Order".to_string()),
+                (WARN_NOT_COERCIBLE, "boolean--VIP".to_string()),
+                (WARN_NESTED, "float--Spend".to_string()),
             ]
         );
     }

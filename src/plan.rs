@@ -8,7 +8,7 @@
 //! email twice in one batch, in the minimum number of requests.
 
 use crate::config::{ExportConfig, ListMode, OverCap};
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, WarningCode};
 use crate::input::{Cell, RowSink};
 use crate::mapping::Mapper;
 use crate::report::{
@@ -19,8 +19,7 @@ use crate::util::json::push_json_str;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Most contacts in one `POST /v1/contacts` (Autopilot answers 400 above it).
-pub const MAX_BATCH: usize = 100;
+pub use crate::meta::MAX_BATCH;
 /// Examples kept per warning.
 const WARNING_EXAMPLES: usize = 5;
 
@@ -31,6 +30,8 @@ pub struct PlannedContact {
     pub email: String,
     /// JSON members after `Email` (comma-separated, no braces; empty when none).
     pub fields: String,
+    /// The `idField` value of its first row, when configured and present (for reports).
+    pub id: Option<Box<str>>,
 }
 
 /// One contact in one segment's list: what a batch carries.
@@ -103,6 +104,28 @@ impl Plan {
         })
     }
 
+    /// The error to raise before any write when no valid membership remains (every row
+    /// rejected, or empty sources): a run then sends nothing and creates no list.
+    pub fn nothing_error(&self) -> Option<Error> {
+        self.memberships.is_empty().then(|| {
+            let t = self.totals();
+            Error::new(
+                ErrorCode::NothingToExport,
+                format!(
+                    "nothing to export: {} row{} read, {} rejected, no valid profile with an email remains; nothing was sent and no list was created (see the rejects for the reasons)",
+                    t.profiles_in,
+                    if t.profiles_in == 1 { "" } else { "s" },
+                    t.invalid
+                ),
+            )
+        })
+    }
+
+    /// The contact of a membership.
+    pub fn contact(&self, m: &Membership) -> Option<&PlannedContact> {
+        self.contacts.get(m.contact as usize)
+    }
+
     /// The email (as sent) of a membership.
     pub fn email(&self, m: &Membership) -> &str {
         self.contacts
@@ -110,32 +133,38 @@ impl Plan {
             .map_or("", |c| c.email.as_str())
     }
 
-    /// The JSON body of `POST /v1/contacts` for `items`; `list_ids[segment]` is put inside each
-    /// contact as `_autopilot_list` when present.
-    pub fn body(&self, items: &[Membership], list_ids: &[Option<String>]) -> String {
-        let mut out = String::with_capacity(items.len() * 160 + 16);
+    /// The JSON body of `POST /v1/contacts` for `items` (at most [`MAX_BATCH`]); the list id
+    /// of each membership's segment (`list_ids[segment]`) goes inside each contact as
+    /// `_autopilot_list` when present ([FORMIE] #258: inside, not beside). `None` when `items`
+    /// is empty or names a contact the plan does not have: a broken invariant, which the run
+    /// turns into an `INTERNAL` error rather than sending a wrong request.
+    pub fn body<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a Membership>,
+        list_ids: &[Option<String>],
+    ) -> Option<String> {
+        let mut out = String::with_capacity(16 * 1024);
         out.push_str("{\"contacts\":[");
-        for (n, m) in items.iter().enumerate() {
+        let mut n = 0;
+        for m in items {
             if n > 0 {
                 out.push(',');
             }
-            let Some(c) = self.contacts.get(m.contact as usize) else {
-                continue;
-            };
-            out.push_str("{\"Email\":");
-            push_json_str(&mut out, &c.email);
-            if !c.fields.is_empty() {
-                out.push(',');
-                out.push_str(&c.fields);
-            }
-            if let Some(Some(list)) = list_ids.get(m.segment as usize) {
-                out.push_str(",\"_autopilot_list\":");
-                push_json_str(&mut out, list);
-            }
-            out.push('}');
+            let c = self.contacts.get(m.contact as usize)?;
+            let list = list_ids.get(m.segment as usize).and_then(Option::as_deref);
+            push_contact(&mut out, c, list);
+            n += 1;
         }
         out.push_str("]}");
-        out
+        (n > 0).then_some(out)
+    }
+
+    /// One contact exactly as it is sent in a bulk upsert, as JSON text.
+    pub fn contact_json(&self, m: &Membership, list_id: Option<&str>) -> Option<String> {
+        let c = self.contacts.get(m.contact as usize)?;
+        let mut out = String::with_capacity(c.email.len() + c.fields.len() + 64);
+        push_contact(&mut out, c, list_id);
+        Some(out)
     }
 
     /// Totals before sending (exported/failed are zero).
@@ -145,13 +174,7 @@ impl Plan {
             ..Totals::default()
         };
         for s in &self.segments {
-            t.profiles_in += s.counts.profiles_in;
-            t.invalid += s.counts.invalid;
-            t.duplicates += s.counts.duplicates;
-            t.over_cap += s.counts.over_cap;
-            t.memberships += s.counts.memberships;
-            t.exported += s.counts.exported;
-            t.failed += s.counts.failed;
+            t.add(&s.counts);
         }
         t
     }
@@ -166,14 +189,18 @@ impl Plan {
             ListMode::PerSegment => "per-segment",
             ListMode::None => "none",
         });
+        h.write_str(match c.membership {
+            crate::config::Membership::Add => "add",
+            crate::config::Membership::Mirror => "mirror",
+        });
         h.write_u64(self.cap);
         for s in &self.segments {
             h.write_str(&s.name);
             h.write_str(s.list_title.as_deref().unwrap_or(""));
         }
         h.write_u64(self.batch_count() as u64);
-        for (i, w) in self.batch_starts.windows(2).enumerate() {
-            h.write_u64(i as u64 ^ u64::from(w[0]) << 32);
+        for (i, start) in self.batch_starts.iter().enumerate() {
+            h.write_u64(i as u64 ^ u64::from(*start) << 32);
         }
         for m in &self.memberships {
             h.write_u64(u64::from(m.segment) << 48 ^ m.row);
@@ -184,111 +211,6 @@ impl Plan {
         }
         h.finish_hex()
     }
-
-    /// A dry-run summary at `rate_per_second` requests per second.
-    pub fn summary(&self, rate_per_second: f64) -> PlanSummary {
-        let per_segment = self.config.lists == ListMode::PerSegment;
-        let list_requests = if per_segment {
-            1 + self.segments.len() as u64
-        } else {
-            0
-        };
-        let contact_requests = self.batch_count() as u64;
-        let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
-            rate_per_second
-        } else {
-            5.0
-        };
-        let by_reason = self
-            .invalid_by_reason
-            .iter()
-            .cloned()
-            .chain(std::iter::repeat(ReasonCounts::default()));
-        PlanSummary {
-            segments: self
-                .segments
-                .iter()
-                .zip(by_reason)
-                .map(|(s, reasons)| SegmentSummary {
-                    name: s.name.clone(),
-                    list_title: s.list_title.clone(),
-                    counts: s.counts.clone(),
-                    invalid_by_reason: reasons,
-                })
-                .collect(),
-            totals: self.totals(),
-            cap: self.cap,
-            unique_seen: self.unique_seen,
-            cap_exceeded: self.cap_exceeded(),
-            over_cap: match self.config.over_cap {
-                OverCap::Refuse => "refuse",
-                OverCap::Truncate => "truncate",
-            },
-            would_send: !(self.cap_exceeded() && self.config.over_cap == OverCap::Refuse),
-            batches: contact_requests,
-            requests: RequestEstimate {
-                lists: list_requests,
-                contacts: contact_requests,
-                total: list_requests + contact_requests,
-            },
-            rate_per_second: rate,
-            estimated_duration_ms: ((list_requests + contact_requests) as f64 / rate * 1000.0)
-                .round(),
-            rejects: self.rejects.clone(),
-            rejects_omitted: self.rejects_omitted,
-            warnings: self.warnings.clone(),
-        }
-    }
-}
-
-/// Dry-run result (JS `ExportPlanSummary`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanSummary {
-    /// Per segment.
-    pub segments: Vec<SegmentSummary>,
-    /// Totals.
-    pub totals: Totals,
-    /// The cap in force.
-    pub cap: u64,
-    /// Unique valid profiles found, including any beyond the cap.
-    pub unique_seen: u64,
-    /// Whether `uniqueSeen > cap`.
-    pub cap_exceeded: bool,
-    /// `refuse` or `truncate`.
-    pub over_cap: &'static str,
-    /// Whether an export would send anything (false when the cap refuses it).
-    pub would_send: bool,
-    /// Upsert batches (≤ 100 contacts each).
-    pub batches: u64,
-    /// Requests an export would make (without retries).
-    pub requests: RequestEstimate,
-    /// Rate used for the estimate.
-    pub rate_per_second: f64,
-    /// `requests.total / ratePerSecond`, in milliseconds.
-    pub estimated_duration_ms: f64,
-    /// Rejected rows.
-    pub rejects: Vec<Reject>,
-    /// Rejected rows not listed.
-    pub rejects_omitted: u64,
-    /// Warnings.
-    pub warnings: Vec<Warning>,
-}
-
-/// One segment of a [`PlanSummary`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SegmentSummary {
-    /// Segment name.
-    pub name: String,
-    /// List title (per-segment lists only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub list_title: Option<String>,
-    /// Counts.
-    #[serde(flatten)]
-    pub counts: SegmentCounts,
-    /// Invalid rows per reason code.
-    pub invalid_by_reason: ReasonCounts,
 }
 
 /// Counts per reject reason, serialised as an object `{ "EMAIL_INVALID": 3, ... }` in the
@@ -319,18 +241,6 @@ impl Serialize for ReasonCounts {
     }
 }
 
-/// Requests an export would make.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestEstimate {
-    /// `GET /v1/lists` plus at most one `POST /v1/list` per segment.
-    pub lists: u64,
-    /// `POST /v1/contacts` requests.
-    pub contacts: u64,
-    /// Sum.
-    pub total: u64,
-}
-
 /// Builds a [`Plan`] from records fed segment by segment.
 #[derive(Debug)]
 pub struct Planner {
@@ -352,7 +262,8 @@ pub struct Planner {
     rejects_omitted: u64,
     invalid_by_reason: Vec<ReasonCounts>,
     warnings: Vec<Warning>,
-
+    /// Wire key → (the field as the user named it, the profile field it is read from).
+    labels: Vec<(String, String, String)>,
     scratch: String,
 }
 
@@ -412,6 +323,7 @@ impl Planner {
             rejects_omitted: 0,
             invalid_by_reason: vec![ReasonCounts::default(); config.segments.len()],
             warnings: Vec::new(),
+            labels: field_labels(config),
             scratch: String::new(),
         })
     }
@@ -470,7 +382,7 @@ impl Planner {
         }
     }
 
-    fn warn(&mut self, code: &'static str, field: &str, row: u64) {
+    fn warn(&mut self, code: WarningCode, field: &str, row: u64) {
         let segment = self.current.unwrap_or(0);
         // One warning per (code, field): at most a few dozen, so a linear search is enough.
         let i = match self
@@ -480,9 +392,18 @@ impl Planner {
         {
             Some(i) => i,
             None => {
+                let (label, source) = self
+                    .labels
+                    .iter()
+                    .find(|(k, _, _)| k == field)
+                    .map(|(_, l, s)| (l.clone(), Some(s.clone())))
+                    .unwrap_or_else(|| (field.to_string(), None));
                 self.warnings.push(Warning {
-                    code: code.to_string(),
+                    code,
                     field: field.to_string(),
+                    label,
+                    source,
+                    hint: None,
                     count: 0,
                     examples: Vec::new(),
                 });
@@ -626,7 +547,7 @@ impl RowSink for Planner {
                 }
                 let mut fields = std::mem::take(&mut self.scratch);
                 fields.clear();
-                let mut warned: Vec<(&'static str, String)> = Vec::new();
+                let mut warned: Vec<(WarningCode, String)> = Vec::new();
                 self.mapper
                     .write_fields(cells, &mut fields, &mut |code, field| {
                         warned.push((code, field.to_string()))
@@ -635,9 +556,11 @@ impl RowSink for Planner {
                     self.warn(code, &field, row);
                 }
                 let i = self.contacts.len() as u32;
+                let id = self.mapper.id(cells).map(String::into_boxed_str);
                 self.contacts.push(PlannedContact {
                     email,
                     fields: fields.as_str().into(),
+                    id,
                 });
                 self.scratch = fields;
                 self.index.insert(slot, i);
@@ -659,54 +582,141 @@ impl RowSink for Planner {
     }
 }
 
+/// Appends `{"Email":…,<fields>[,"_autopilot_list":…]}`.
+fn push_contact(out: &mut String, c: &PlannedContact, list: Option<&str>) {
+    out.push_str("{\"Email\":");
+    push_json_str(out, &c.email);
+    if !c.fields.is_empty() {
+        out.push(',');
+        out.push_str(&c.fields);
+    }
+    if let Some(list) = list {
+        out.push_str(",\"_autopilot_list\":");
+        push_json_str(out, list);
+    }
+    out.push('}');
+}
+
+/// The labels of a mapping's targets: wire key → (the name the user gave, profile field).
+fn field_labels(config: &ExportConfig) -> Vec<(String, String, String)> {
+    let m = &config.mapping;
+    let mut out = Vec::new();
+    let label_of = |name: &str| -> String {
+        match crate::meta::StandardField::parse(name) {
+            Some(f) => f.label().to_string(),
+            None => name.to_string(),
+        }
+    };
+    for (target, source) in [("FirstName", &m.first_name), ("LastName", &m.last_name)] {
+        if let Some(src) = source {
+            out.push((target.to_string(), label_of(target), src.clone()));
+        }
+    }
+    for (target, source) in &m.fields {
+        out.push((target.clone(), label_of(target), source.clone()));
+    }
+    for cf in &m.custom {
+        if let Some(ty) = crate::config::CustomType::parse(cf.ty.trim()) {
+            out.push((
+                crate::config::custom_key(ty, &cf.name),
+                cf.name.trim().to_string(),
+                cf.source.clone(),
+            ));
+        }
+    }
+    out
+}
+
 /// Orders `memberships` into batches and returns the batch start offsets (plus the end).
-///
-/// With `M` memberships and a profile in at most `k` segments, it makes
-/// `B = max(ceil(M / 100), k)` batches — the minimum, since one batch never carries the same
-/// email twice. Memberships are grouped by profile and dealt round-robin: membership `j` of
-/// that order goes to batch `j mod B`, so a profile's memberships (consecutive, at most
-/// `k ≤ B`) land in distinct batches, and every batch gets `floor(M/B)` or `ceil(M/B) ≤ 100`.
 pub fn assign_batches(memberships: &mut Vec<Membership>) -> Vec<u32> {
-    let m = memberships.len();
+    assign_by_contact(memberships, |m| m.contact)
+}
+
+/// Orders `items` (memberships, or indexes of memberships) into batches by their contact and
+/// returns the batch start offsets (plus the end).
+///
+/// With `M` items and a contact in at most `k` of them, it makes `B = max(ceil(M / 100), k)`
+/// batches — the minimum, since one batch never carries the same email twice. Items are
+/// grouped by contact and dealt round-robin: item `j` of that order goes to batch `j mod B`,
+/// so a contact's items (consecutive, at most `k ≤ B`) land in distinct batches, and every
+/// batch gets `floor(M/B)` or `ceil(M/B) ≤ 100`.
+pub fn assign_by_contact<T: Copy>(items: &mut Vec<T>, contact_of: impl Fn(&T) -> u32) -> Vec<u32> {
+    let m = items.len();
     if m == 0 {
         return vec![0];
     }
-    // Group by profile with a counting sort on the contact index (memberships arrive in
-    // segment order, so each group stays in segment order): O(m), and no sort code.
-    let contacts = memberships
+    // Group by contact with a counting sort on the contact index (items arrive in segment
+    // order, so each group stays in segment order): O(m).
+    let contacts = items
         .iter()
-        .map(|x| x.contact as usize + 1)
+        .map(|x| contact_of(x) as usize + 1)
         .max()
         .unwrap_or(0);
     let mut start = vec![0usize; contacts + 1];
-    for x in memberships.iter() {
-        if let Some(c) = start.get_mut(x.contact as usize + 1) {
+    for x in items.iter() {
+        if let Some(c) = start.get_mut(contact_of(x) as usize + 1) {
             *c += 1;
         }
     }
-    let mut k = 1;
-    for i in 1..start.len() {
-        k = k.max(start[i]);
-        start[i] += start[i - 1];
+    let k = start.iter().copied().max().unwrap_or(1).max(1);
+    let mut acc = 0;
+    for c in start.iter_mut() {
+        acc += *c;
+        *c = acc;
     }
-    let mut grouped = memberships.clone();
-    for x in memberships.iter() {
-        if let Some(pos) = start.get_mut(x.contact as usize) {
+    let mut grouped = items.clone();
+    for x in items.iter() {
+        if let Some(pos) = start.get_mut(contact_of(x) as usize) {
             if let Some(slot) = grouped.get_mut(*pos) {
                 *slot = *x;
             }
             *pos += 1;
         }
     }
-    *memberships = grouped;
     let b = m.div_ceil(MAX_BATCH).max(k);
     let mut out = Vec::with_capacity(m);
     let mut starts = Vec::with_capacity(b + 1);
     for batch in 0..b {
         starts.push(out.len() as u32);
-        out.extend(memberships.iter().skip(batch).step_by(b).copied());
+        out.extend(grouped.iter().skip(batch).step_by(b).copied());
     }
     starts.push(out.len() as u32);
-    *memberships = out;
+    *items = out;
     starts
+}
+
+/// Upsert batches over a selection of a plan's memberships (what a refresh sends).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batches {
+    /// Indexes into [`Plan::memberships`], in batch order.
+    pub items: Vec<u32>,
+    /// Start offsets of the batches in `items`, plus the final length.
+    pub starts: Vec<u32>,
+}
+
+impl Batches {
+    /// Batches of the memberships `selected` (indexes into `plan.memberships`), in the
+    /// minimum number of requests.
+    pub fn of(plan: &Plan, mut selected: Vec<u32>) -> Batches {
+        let starts = assign_by_contact(&mut selected, |i| {
+            plan.memberships.get(*i as usize).map_or(0, |m| m.contact)
+        });
+        Batches {
+            items: selected,
+            starts,
+        }
+    }
+
+    /// Number of batches.
+    pub fn count(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// The membership indexes of batch `i` (empty when out of range).
+    pub fn batch(&self, i: usize) -> &[u32] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
 }

@@ -4,51 +4,36 @@
 //! email address or the API key: rejects identify a row by segment, row number and the
 //! optional `idField` value only.
 
+use crate::error::{ErrorCode, WarningCode};
 use serde::{Deserialize, Serialize};
 
-/// Why a profile row (or a contact) was not exported. Serialised as SCREAMING_SNAKE_CASE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RejectReason {
-    /// The email field is absent, null or empty.
-    EmailMissing,
-    /// The email does not match the WHATWG "valid e-mail address" syntax (or is not text).
-    EmailInvalid,
-    /// The email contains non-ASCII characters (internationalised addresses are not sent).
-    EmailNonAscii,
-    /// The email is longer than 254 characters or its local part longer than 64.
-    EmailTooLong,
-    /// The row is not an object (JSON/NDJSON), e.g. a number or an array.
-    NotAnObject,
-    /// The row is not valid UTF-8.
-    InvalidUtf8,
-    /// The row could not be parsed (bad JSON line, wrong number of CSV fields, ...).
-    MalformedRow,
-    /// Autopilot answered 400 for this contact alone (after bisecting the batch).
-    ServerRejected,
-    /// Autopilot accepted the request but the email is missing from `email_contact_map`.
-    NotConfirmed,
-    /// Every attempt failed (throttled, 5xx, network errors or timeouts).
-    RetriesExhausted,
+crate::error::codes! {
+    /// Why a profile row (or a contact) was not exported.
+    RejectReason {
+        /// The email field is absent, null or empty.
+        EmailMissing = "EMAIL_MISSING",
+        /// The email does not match the WHATWG "valid e-mail address" syntax (or is not text).
+        EmailInvalid = "EMAIL_INVALID",
+        /// The email contains non-ASCII characters (internationalised addresses are not sent).
+        EmailNonAscii = "EMAIL_NON_ASCII",
+        /// The email is longer than 254 characters or its local part longer than 64.
+        EmailTooLong = "EMAIL_TOO_LONG",
+        /// The row is not an object (JSON/NDJSON), e.g. a number or an array.
+        NotAnObject = "NOT_AN_OBJECT",
+        /// The row is not valid UTF-8 (or not valid in the declared encoding).
+        InvalidUtf8 = "INVALID_UTF8",
+        /// The row could not be parsed (bad JSON line, wrong number of CSV fields, ...).
+        MalformedRow = "MALFORMED_ROW",
+        /// Autopilot answered 400 for this contact alone (after bisecting the batch).
+        ServerRejected = "SERVER_REJECTED",
+        /// Autopilot accepted the request but the email is missing from `email_contact_map`.
+        NotConfirmed = "NOT_CONFIRMED",
+        /// Every attempt failed (throttled, 5xx, network errors or timeouts).
+        RetriesExhausted = "RETRIES_EXHAUSTED",
+    }
 }
 
 impl RejectReason {
-    /// The reason as its JS string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RejectReason::EmailMissing => "EMAIL_MISSING",
-            RejectReason::EmailInvalid => "EMAIL_INVALID",
-            RejectReason::EmailNonAscii => "EMAIL_NON_ASCII",
-            RejectReason::EmailTooLong => "EMAIL_TOO_LONG",
-            RejectReason::NotAnObject => "NOT_AN_OBJECT",
-            RejectReason::InvalidUtf8 => "INVALID_UTF8",
-            RejectReason::MalformedRow => "MALFORMED_ROW",
-            RejectReason::ServerRejected => "SERVER_REJECTED",
-            RejectReason::NotConfirmed => "NOT_CONFIRMED",
-            RejectReason::RetriesExhausted => "RETRIES_EXHAUSTED",
-        }
-    }
-
     /// Whether this reason is decided before sending (an invalid row) rather than by the server.
     pub fn is_input(self) -> bool {
         !matches!(
@@ -63,6 +48,7 @@ impl RejectReason {
 /// One rejected row or failed contact. Never carries the email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Reject {
     /// Segment index (order of `job.segments`).
     pub segment: u32,
@@ -82,21 +68,33 @@ pub struct Reject {
 /// coerced to its type: that field was left out, the contact was still exported).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Warning {
     /// Stable code, e.g. `VALUE_NOT_COERCIBLE`, `VALUE_NESTED`.
-    pub code: String,
-    /// The Autopilot field concerned (e.g. `integer--Orders`, `Company`).
+    pub code: WarningCode,
+    /// The Autopilot field concerned as it is sent (e.g. `float--Lifetime--Value`, `Company`).
     pub field: String,
+    /// The field as the user named it (`Lifetime Value`, `Company`): what to show first.
+    #[serde(default)]
+    pub label: String,
+    /// The profile field (column) the values came from, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What to do about it, when the core can tell (e.g. a likely date format).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// How many values.
     pub count: u64,
     /// First few row references as `segment:row`, for finding examples.
     pub examples: Vec<String>,
 }
 
-/// Counts of one segment. Invariant: `profiles_in = invalid + duplicates + over_cap + memberships`
-/// and, at the end of a finished run, `memberships = exported + failed`.
+/// Counts of one segment. Invariants: `profiles_in = invalid + duplicates + over_cap +
+/// memberships`, and at the end of a run `memberships = exported + failed + unchanged +
+/// not_sent` (`not_sent` is 0 for a run that finished).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SegmentCounts {
     /// Rows read.
     pub profiles_in: u64,
@@ -107,17 +105,27 @@ pub struct SegmentCounts {
     pub duplicates: u64,
     /// Valid new profiles beyond the cap (truncate mode; in refuse mode nothing is sent).
     pub over_cap: u64,
-    /// Contacts to upsert for this segment.
+    /// Contacts of this segment (one per unique profile and list).
     pub memberships: u64,
     /// Confirmed by Autopilot.
     pub exported: u64,
     /// Sent but not confirmed (see rejects).
     pub failed: u64,
+    /// Not sent because the sync state shows them confirmed exactly as they are now.
+    #[serde(default)]
+    pub unchanged: u64,
+    /// Not sent because the run ended first (failed, cancelled or paused).
+    #[serde(default)]
+    pub not_sent: u64,
+    /// Members this exporter had placed who left the segment, removed from its list (mirror).
+    #[serde(default)]
+    pub removed: u64,
 }
 
 /// A segment in the report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SegmentReport {
     /// Segment name.
     pub name: String,
@@ -137,6 +145,7 @@ pub struct SegmentReport {
 /// Totals over all segments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Totals {
     /// Rows read in all segments.
     pub profiles_in: u64,
@@ -154,11 +163,37 @@ pub struct Totals {
     pub exported: u64,
     /// Failed contacts.
     pub failed: u64,
+    /// Memberships not sent because they are unchanged since the last confirmed run.
+    #[serde(default)]
+    pub unchanged: u64,
+    /// Memberships not sent because the run ended first.
+    #[serde(default)]
+    pub not_sent: u64,
+    /// Memberships removed (mirror).
+    #[serde(default)]
+    pub removed: u64,
+}
+
+impl Totals {
+    /// Adds one segment's counts.
+    pub fn add(&mut self, c: &SegmentCounts) {
+        self.profiles_in += c.profiles_in;
+        self.invalid += c.invalid;
+        self.duplicates += c.duplicates;
+        self.over_cap += c.over_cap;
+        self.memberships += c.memberships;
+        self.exported += c.exported;
+        self.failed += c.failed;
+        self.unchanged += c.unchanged;
+        self.not_sent += c.not_sent;
+        self.removed += c.removed;
+    }
 }
 
 /// Request counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct RequestCounts {
     /// HTTP requests sent (every attempt).
     pub sent: u64,
@@ -166,42 +201,68 @@ pub struct RequestCounts {
     pub retried: u64,
     /// Answers 429.
     pub throttled: u64,
-    /// Attempts that ended in 5xx, a network error or a timeout.
+    /// Attempts that ended in an error: 5xx, 4xx (400s of rejected contacts included), a
+    /// network error, a timeout, or a 2xx with an unreadable body.
     pub errors: u64,
-    /// Requests caused by bisecting batches answered 400.
+    /// Requests caused by splitting bulk upserts answered 400.
     pub bisected: u64,
 }
 
 /// Final status of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum RunStatus {
-    /// Every contact confirmed.
+    /// Every membership confirmed (or unchanged), every removal done.
     Succeeded,
-    /// Finished, some contacts failed.
+    /// Finished; some contacts failed or some removals could not be made.
     Partial,
     /// Stopped by an error (e.g. `AUTH_FAILED`), or nothing could be exported.
     Failed,
-    /// Cancelled by the caller; resume with the checkpoint.
+    /// Cancelled by the caller; resume with the checkpoint and the sync state.
     Cancelled,
+    /// Stopped after `maxRequests` requests; continue with the checkpoint and the sync state.
+    Paused,
 }
 
-/// Resume state after finished batches: the job fingerprint and which batches are done.
-/// Holds no email and no key.
+/// A segment's list as a checkpoint remembers it, so that a resumed run skips the lists
+/// phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct ListRef {
+    /// `contactlist_…` id.
+    pub id: String,
+    /// Whether the run created it.
+    pub created: bool,
+}
+
+/// Resume state: the job fingerprint, the lists, what is finished, and the counters so far.
+/// Holds no email and no key. Pass it back with the report's `syncState`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Checkpoint {
-    /// Format version (currently 1).
+    /// Format version (currently 2).
     pub version: u32,
     /// Hash of the configuration (without key/consent) and of every planned contact.
     pub fingerprint: String,
-    /// Number of batches in the plan.
+    /// Hash of the sync state the run started from (empty when it had none).
+    pub base: String,
+    /// Hash of the sync state of the report this checkpoint belongs to.
+    pub state: String,
+    /// Per segment, its list once known.
+    pub lists: Vec<Option<ListRef>>,
+    /// Number of upsert batches of the run.
     pub batches: u32,
     /// Finished batches, as sorted, non-overlapping inclusive ranges `[first, last]`.
     pub done: Vec<[u32; 2]>,
-    /// Exported counts per segment for the finished batches.
+    /// Exported counts per segment so far.
     pub exported: Vec<u64>,
-    /// Contacts of finished batches that failed, as `(segment, row, reason)`.
+    /// Removed counts per segment so far.
+    #[serde(default)]
+    pub removed: Vec<u64>,
+    /// Contacts that failed so far, as `(segment, row, reason)`.
     pub failed: Vec<FailedRef>,
     /// Request counters so far.
     pub requests: RequestCounts,
@@ -210,6 +271,7 @@ pub struct Checkpoint {
 /// A failed contact remembered in a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct FailedRef {
     /// Segment index.
     pub segment: u32,
@@ -225,9 +287,10 @@ pub struct FailedRef {
 /// The error that ended a run, as it appears in the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ReportError {
     /// Stable error code.
-    pub code: String,
+    pub code: ErrorCode,
     /// Message.
     pub message: String,
 }
@@ -235,6 +298,7 @@ pub struct ReportError {
 /// The run report (JS `ExportReport`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ExportReport {
     /// Outcome.
     pub status: RunStatus,
@@ -242,19 +306,19 @@ pub struct ExportReport {
     pub display_name: String,
     /// Export user.
     pub export_user: String,
-    /// ISO-8601 start time.
+    /// ISO-8601 start time (wall clock).
     pub started_at: String,
-    /// ISO-8601 end time.
+    /// ISO-8601 end time (start + the run's monotonic duration).
     pub finished_at: String,
-    /// Wall time in milliseconds.
+    /// Duration in milliseconds (monotonic clock).
     pub duration_ms: f64,
-    /// Whether this run resumed from a checkpoint.
+    /// Whether this run continued from a checkpoint.
     pub resumed: bool,
     /// Totals.
     pub totals: Totals,
     /// Per segment, in job order.
     pub segments: Vec<SegmentReport>,
-    /// Request counters.
+    /// Request counters (the whole job, a resumed run continues the checkpoint's).
     pub requests: RequestCounts,
     /// Rejected rows and failed contacts (at most [`MAX_REJECTS`]).
     pub rejects: Vec<Reject>,
@@ -267,6 +331,11 @@ pub struct ExportReport {
     pub error: Option<ReportError>,
     /// Resume state (always present; complete runs have every batch done).
     pub checkpoint: Checkpoint,
+    /// What this exporter has confirmed on each list (DESIGN.md §9): store it and pass it
+    /// as `syncState` to the next run. Always present once a run started.
+    #[serde(with = "serde_bytes")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
+    pub sync_state: Vec<u8>,
 }
 
 /// The most rejects a report lists; the rest are counted in `rejectsOmitted`.
@@ -275,10 +344,11 @@ pub const MAX_REJECTS: usize = 100_000;
 /// The phase of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum Phase {
-    /// Reading and creating lists.
+    /// Reading the account and the lists, creating lists.
     Lists,
-    /// Sending contacts.
+    /// Sending contacts and removals.
     Contacts,
     /// Finished (any status).
     Done,
@@ -287,28 +357,33 @@ pub enum Phase {
 /// A progress snapshot (JS `Progress`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Progress {
     /// Phase.
     pub phase: Phase,
     /// Finished batches (including those done before a resume).
     pub batches_done: u32,
-    /// Batches in the plan.
+    /// Batches of this run's upserts.
     pub batches_total: u32,
     /// Contacts in finished batches.
     pub contacts_done: u64,
-    /// Contacts in the plan.
+    /// Contacts this run upserts (unchanged ones are not sent).
     pub contacts_total: u64,
     /// Confirmed contacts so far.
     pub exported: u64,
     /// Failed contacts so far.
     pub failed: u64,
+    /// Removals finished (mirror).
+    pub removals_done: u64,
+    /// Removals to make (mirror).
+    pub removals_total: u64,
     /// Requests in flight now.
     pub in_flight: u32,
-    /// Request counters.
+    /// Request counters of the whole job (a resumed run continues the checkpoint's).
     pub requests: RequestCounts,
-    /// Milliseconds since the run started.
+    /// Milliseconds since this call started.
     pub elapsed_ms: f64,
-    /// Contacts per second over the run so far.
+    /// Contacts finished by this call per second.
     pub contacts_per_second: f64,
     /// Estimated milliseconds to finish (absent until it can be estimated).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -25,7 +25,7 @@ fn config(v: serde_json::Value) -> ExportConfig {
 fn codes(cfg: &ExportConfig) -> Vec<(String, &'static str)> {
     cfg.validate()
         .into_iter()
-        .map(|i| (i.path, i.code))
+        .map(|i| (i.path, i.code.as_str()))
         .collect()
 }
 
@@ -140,7 +140,10 @@ fn base_url_rules() {
             &json!({"displayName": "x", "apiKey": KEY, "consent": true, "exportUser": "u", "baseUrl": url}).to_string(),
         )
         .unwrap();
-        conn.validate("").into_iter().map(|i| i.code).collect()
+        conn.validate("")
+            .into_iter()
+            .map(|i| i.code.as_str())
+            .collect()
     };
     for ok in [
         "https://api2.autopilothq.com/v1",
@@ -174,7 +177,10 @@ fn field_mapped_twice_and_hints() {
     let mut v = valid();
     v["mapping"]["fields"] = json!({"FirstName": "given", "company": "org", "Email": "mail"});
     let issues = config(v).validate();
-    let fm: Vec<_> = issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+    let fm: Vec<_> = issues
+        .iter()
+        .map(|i| (i.path.as_str(), i.code.as_str()))
+        .collect();
     assert_eq!(
         fm,
         vec![
@@ -244,13 +250,36 @@ fn type_errors_and_unknown_keys_are_config_errors() {
         err.issues[0].message
     );
     let err = from_json_str::<ExportConfig>(&json!({"listPrefx": "x"}).to_string()).unwrap_err();
+    assert_eq!(err.issues[0].code, "UNKNOWN_FIELD");
+    assert_eq!(err.issues[0].path, "listPrefx");
     assert!(
-        err.issues[0].message.contains("unknown field `listPrefx`"),
+        err.issues[0].message.contains("'listPrefx'"),
         "{}",
         err.issues[0].message
     );
     let err = from_json_str::<ExportConfig>(&json!({"overCap": "drop"}).to_string()).unwrap_err();
     assert_eq!(err.code, ErrorCode::ConfigInvalid);
+}
+
+#[test]
+fn an_unknown_key_is_reported_next_to_every_other_problem() {
+    let mut v = valid();
+    v["mapping"] = json!({"email": "", "frstName": "first", "custom": [{"source": "", "name": "X", "type": "text"}]});
+    let err = autopilot_export::config::read_export_config(&v).unwrap_err();
+    let got: Vec<(&str, &str)> = err
+        .issues
+        .iter()
+        .map(|i| (i.path.as_str(), i.code.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("mapping.frstName", "UNKNOWN_FIELD"),
+            ("mapping.email", "EMAIL_MAPPING_MISSING"),
+            ("mapping.custom[0].source", "SOURCE_FIELD_EMPTY"),
+            ("mapping.custom[0].type", "CUSTOM_TYPE_UNKNOWN"),
+        ]
+    );
 }
 
 #[test]
@@ -353,7 +382,7 @@ fn type_errors_leave_out_numbers_too() {
     // Unknown fields keep their name (a key, not a value).
     let err = from_json_str::<ExportConfig>(&json!({"listPrefx": "x"}).to_string()).unwrap_err();
     assert!(
-        err.issues[0].message.contains("unknown field `listPrefx`"),
+        err.issues[0].message.contains("'listPrefx'"),
         "{}",
         err.issues[0].message
     );

@@ -8,7 +8,7 @@ mod sim;
 use autopilot_export::config::{ListMode, OverCap};
 use autopilot_export::error::ErrorCode;
 use autopilot_export::report::{RejectReason, RunStatus};
-use autopilot_export::run::{Outcome, Run, RunOptions, Step};
+use autopilot_export::run::{Outcome, Run, RunOptions, Settings, Step};
 use sim::{Fate, Sim, SimConfig, T0};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -104,11 +104,12 @@ fn poison_contacts_are_isolated_by_bisection() {
         poison.contains(&i).then_some(sim::POISON)
     });
     let mut run = sim::start(&ds, ListMode::None, |_| {});
-    assert_eq!(run.plan().batch_count(), 1);
-    assert_eq!(run.plan().batch(0).len(), 100);
     let mut server = Sim::new(SimConfig::default());
     server.drive(&mut run, None);
     let report = run.report(server.now);
+    let batches = run.batches().expect("prepared");
+    assert_eq!(batches.count(), 1);
+    assert_eq!(batches.batch(0).len(), 100);
 
     assert_eq!(report.status, RunStatus::Partial);
     assert_eq!(report.totals.exported, 97);
@@ -128,10 +129,12 @@ fn poison_contacts_are_isolated_by_bisection() {
             "HTTP 400 Bad Request: Invalid contact data for [email]."
         );
     }
-    // Every request after the first was caused by bisecting.
+    // Every upsert after the first was caused by bisecting; the other request is GET /account.
     let posts = server.contact_posts().count() as u64;
     assert_eq!(report.requests.bisected, posts - 1);
-    assert_eq!(report.requests.sent, posts);
+    assert_eq!(report.requests.sent, posts + 1);
+    // The 400s are errors in the counters.
+    assert_eq!(report.requests.errors, server.stats.bad_requests);
     println!("3 poison contacts in 100: {posts} requests");
     assert!(
         posts <= 1 + 2 * 3 * 7,
@@ -143,7 +146,7 @@ fn poison_contacts_are_isolated_by_bisection() {
 
 #[test]
 fn unauthorized_stops_the_run_at_once() {
-    // At the very first request (GET /lists).
+    // At the very first request (GET /account).
     let ds = sim::synth(500, 2, 0.3, 4, &|_| None);
     let mut run = sim::start(&ds, ListMode::PerSegment, |_| {});
     let mut server = Sim::new(SimConfig {
@@ -164,7 +167,7 @@ fn unauthorized_stops_the_run_at_once() {
 
     // In the middle of the upserts, with several requests in flight.
     let ds = sim::synth(5000, 1, 0.0, 5, &|_| None);
-    let mut run = sim::start(&ds, ListMode::None, |o| o.max_in_flight = Some(8));
+    let mut run = sim::start(&ds, ListMode::None, |o| o.max_in_flight = 8);
     let mut server = Sim::new(SimConfig {
         auth_fail_from: Some(20),
         latency_ms: 900.0,
@@ -200,19 +203,11 @@ fn unauthorized_stops_the_run_at_once() {
             .iter()
             .map(|[a, b]| b - a + 1)
             .sum::<u32>(),
-        20,
-        "the batches answered before the 401 are in the checkpoint"
+        19,
+        "the batches answered before the 401 are in the checkpoint (request 1 read the account)"
     );
     // Answers of the abandoned requests are ignored.
-    assert!(!run.complete(
-        25,
-        Outcome::Response {
-            status: 200,
-            body: "{}".into(),
-            retry_after: None
-        },
-        server.now
-    ));
+    assert!(!run.complete(25, Outcome::response(200, "{}"), server.now));
 }
 
 #[test]
@@ -268,18 +263,11 @@ fn contacts_missing_from_the_map_are_not_confirmed() {
 fn exhausted_retries_fail_the_batch_and_the_run_continues() {
     let ds = sim::synth(1000, 1, 0.0, 8, &|i| (i == 5).then_some(sim::ALWAYS_503));
     let mut run = sim::start(&ds, ListMode::None, |_| {});
-    let broken_batch = (0..run.plan().batch_count())
-        .find(|&b| {
-            run.plan()
-                .batch(b)
-                .iter()
-                .any(|m| run.plan().email(m).starts_with("user.5@"))
-        })
-        .unwrap();
-    let size = run.plan().batch(broken_batch).len() as u64;
     let mut server = Sim::new(SimConfig::default());
     server.drive(&mut run, None);
     let report = run.report(server.now);
+    let broken_batch = sim::batch_with(&run, "user.5@").unwrap();
+    let size = run.batches().unwrap().batch(broken_batch).len() as u64;
     assert_eq!(report.status, RunStatus::Partial);
     assert_eq!(report.totals.failed, size);
     assert_eq!(report.totals.exported, report.totals.memberships - size);
@@ -302,7 +290,7 @@ fn exhausted_retries_fail_the_batch_and_the_run_continues() {
     assert_eq!(report.requests.errors, 6);
     assert_eq!(report.requests.retried, 5);
     // Batches after the broken one were delivered.
-    assert!(broken_batch + 1 < run.plan().batch_count());
+    assert!(broken_batch + 1 < run.batches().unwrap().count());
     server.assert_store(&expected_without(&ds, &failed_refs(&report), false));
 }
 
@@ -522,8 +510,10 @@ fn cap_exceeded_in_refuse_mode_sends_nothing() {
     let ds = sim::synth(120, 2, 0.3, 15, &|_| None);
     let mut config = sim::config(&ds, ListMode::PerSegment);
     config.cap = Some(100.0);
-    let err = Run::new(sim::plan(&config, &ds), RunOptions::default(), None, T0).unwrap_err();
+    let mut run = Run::new(config.clone(), Settings::default(), None, None, T0, T0).unwrap();
+    let err = run.attach(sim::plan(&config, &ds), T0).unwrap_err();
     assert_eq!(err.code, ErrorCode::CapExceeded);
+    assert_eq!(run.next(T0), Step::Done, "nothing is sent");
     assert!(
         err.message.contains("120") && err.message.contains("100"),
         "{}",
@@ -534,7 +524,8 @@ fn cap_exceeded_in_refuse_mode_sends_nothing() {
     config.over_cap = OverCap::Truncate;
     let plan = sim::plan(&config, &ds);
     assert_eq!(plan.contacts.len(), 100);
-    let mut run = Run::new(plan, RunOptions::default(), None, T0).unwrap();
+    let mut run = Run::new(config.clone(), Settings::default(), None, None, T0, T0).unwrap();
+    run.attach(plan, T0).unwrap();
     let mut server = Sim::new(SimConfig::default());
     server.drive(&mut run, None);
     let report = run.report(server.now);
@@ -547,33 +538,36 @@ fn cap_exceeded_in_refuse_mode_sends_nothing() {
 
 #[test]
 fn invalid_options_are_config_errors() {
-    let ds = sim::synth(10, 1, 0.0, 16, &|_| None);
-    let config = sim::config(&ds, ListMode::None);
     for opts in [
         RunOptions {
-            rate_per_second: 0.0,
+            rate_per_second: Some(0.0),
             ..RunOptions::default()
         },
         RunOptions {
-            rate_per_second: f64::NAN,
+            rate_per_second: Some(f64::NAN),
             ..RunOptions::default()
         },
         RunOptions {
-            max_in_flight: Some(0),
+            max_in_flight: Some(0.0),
             ..RunOptions::default()
         },
         RunOptions {
-            max_attempts: 0,
+            max_attempts: Some(0.0),
             ..RunOptions::default()
         },
         RunOptions {
-            request_timeout_ms: -1.0,
+            request_timeout_ms: Some(-1.0),
+            ..RunOptions::default()
+        },
+        RunOptions {
+            max_requests: Some(2.5),
             ..RunOptions::default()
         },
     ] {
-        let e = Run::new(sim::plan(&config, &ds), opts, None, T0).unwrap_err();
+        let e = opts.resolve(1).unwrap_err();
         assert_eq!(e.code, ErrorCode::ConfigInvalid);
         assert_eq!(e.issues.len(), 1);
+        assert!(e.issues[0].path.starts_with("options."), "{:?}", e.issues);
     }
 }
 
@@ -625,7 +619,7 @@ fn report_invariants_hold_under_random_faults() {
         );
         sim::assert_counts(&report, &ds);
         sim::assert_finished_invariants(&report);
-        assert_eq!(d.batches_finished, run.plan().batch_count() as u64);
+        assert_eq!(d.batches_finished, run.batches().unwrap().count() as u64);
         assert_eq!(d.progress_calls, d.batches_finished);
         let r = &report.requests;
         assert_eq!(r.sent, server.stats.requests);
@@ -636,6 +630,7 @@ fn report_invariants_hold_under_random_faults() {
                 + server.stats.dropped
                 + server.stats.timeouts
                 + server.stats.bad_bodies
+                + server.stats.bad_requests
         );
         assert!(report
             .rejects

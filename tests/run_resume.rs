@@ -6,7 +6,7 @@ mod sim;
 use autopilot_export::config::ListMode;
 use autopilot_export::error::ErrorCode;
 use autopilot_export::report::{Checkpoint, RunStatus};
-use autopilot_export::run::{Run, RunOptions, Step};
+use autopilot_export::run::{Run, Settings, Step};
 use sim::{Rng, Sim, SimConfig, T0};
 use std::collections::BTreeSet;
 
@@ -19,22 +19,33 @@ fn uninterrupted(ds: &sim::Dataset, cfg: &SimConfig) -> Sim {
     server
 }
 
+/// How a cancelled run is resumed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// Checkpoint and sync state of the cancelled run's report: diff against what it confirmed.
+    State,
+    /// Checkpoint alone (a host that keeps no state): skip the finished batches.
+    Batches,
+}
+
 /// Cancels a run of `ds` at `cancel_after_ms`, resumes it from the (JSON round-tripped)
-/// checkpoint on the same server, and checks the outcome. Returns (re-sent batches,
-/// in flight at the cancel, the server).
+/// checkpoint on the same server, and checks the outcome. Returns (re-sent batches (batches
+/// mode) or re-sent contacts beyond what was unconfirmed (state mode), in flight at the
+/// cancel, the server).
 fn cancel_and_resume(
     ds: &sim::Dataset,
     cfg: &SimConfig,
     cancel_after_ms: f64,
     seed: u64,
+    mode: Mode,
 ) -> (usize, usize, Sim) {
     let config = sim::config(ds, ListMode::PerSegment);
-    let opts = RunOptions {
+    let settings = Settings {
         seed,
-        ..RunOptions::default()
+        ..Settings::default()
     };
     let mut server = Sim::new(cfg.clone());
-    let mut first = Run::new(sim::plan(&config, ds), opts.clone(), None, T0).unwrap();
+    let mut first = sim::start_with(config.clone(), ds, settings.clone(), None, None);
     let d1 = server.drive(&mut first, Some(T0 + cancel_after_ms));
     assert!(d1.cancelled, "the run ended before the cancel point");
     let r1 = first.report(server.now);
@@ -48,24 +59,33 @@ fn cancel_and_resume(
     let cp: Checkpoint = serde_json::from_str(&json).unwrap();
     assert_eq!(cp, first.checkpoint());
     let done_at_cancel = cp.done.iter().map(|[a, b]| b - a + 1).sum::<u32>();
+    let state = (mode == Mode::State).then(|| r1.sync_state.clone());
 
+    let p = sim::plan(&config, ds);
     let mut second = Run::new(
-        sim::plan(&config, ds),
-        RunOptions {
+        config,
+        Settings {
             seed: seed + 1,
-            ..opts
+            ..settings
         },
         Some(cp),
+        state.as_deref(),
+        T0,
         server.now,
     )
     .unwrap();
-    assert_eq!(second.progress(server.now).batches_done, done_at_cancel);
+    second.attach(p, server.now).unwrap();
+    let posts_before = server.contact_posts().count();
     server.drive(&mut second, None);
     server.flush();
+    if mode == Mode::Batches {
+        assert!(second.progress(server.now).batches_done >= done_at_cancel);
+    }
     let report = second.report(server.now);
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
     assert!(report.resumed);
     assert_eq!(report.totals.exported, report.totals.memberships);
+    assert_eq!(report.totals.unchanged, 0);
     sim::assert_counts(&report, ds);
     sim::assert_finished_invariants(&report);
     assert_eq!(
@@ -78,16 +98,43 @@ fn cancel_and_resume(
         ds.segment_names.len(),
         "no duplicate lists"
     );
-
-    let batches = |gen: u32| -> BTreeSet<u32> {
-        server
-            .contact_posts()
-            .filter(|e| e.gen == gen)
-            .filter_map(|e| e.batch)
-            .collect()
+    let resent = match mode {
+        Mode::Batches => {
+            let batches = |gen: u32| -> BTreeSet<u32> {
+                server
+                    .contact_posts()
+                    .filter(|e| e.gen == gen)
+                    .filter_map(|e| e.batch)
+                    .collect()
+            };
+            batches(1).intersection(&batches(2)).count()
+        }
+        Mode::State => {
+            // The second run sends exactly the memberships the first did not confirm.
+            let sent2: usize = server
+                .contact_posts()
+                .skip(posts_before)
+                .filter(|e| e.gen == 2 && e.attempt == 1)
+                .map(|e| e.contacts)
+                .sum();
+            let left = (r1.totals.memberships - r1.totals.exported - r1.totals.failed) as usize;
+            assert!(sent2 <= left, "sent {sent2} > {left} left after the cancel");
+            // Contacts the first run sent without a confirmation (in flight at the cancel).
+            let unconfirmed = r1.totals.not_sent as usize
+                - (r1.totals.memberships as usize - first_sent_contacts(&server));
+            sent2.saturating_sub(left - unconfirmed.min(left))
+        }
     };
-    let resent = batches(1).intersection(&batches(2)).count();
     (resent, d1.in_flight_at_cancel, server)
+}
+
+/// Distinct memberships the first run put on the wire (first attempts).
+fn first_sent_contacts(server: &Sim) -> usize {
+    server
+        .contact_posts()
+        .filter(|e| e.gen == 1 && e.attempt == 1 && e.contacts > 0)
+        .map(|e| e.contacts)
+        .sum::<usize>()
 }
 
 #[test]
@@ -111,11 +158,22 @@ fn cancel_at_a_random_point_and_resume_20_seeds() {
         // Somewhere in the run, including the lists phase.
         let duration = baseline.now - T0;
         let cancel_after = rng.f64() * duration * 0.95;
-        let (resent, in_flight, resumed) = cancel_and_resume(&ds, &cfg, cancel_after, seed);
-        println!("seed {seed}: cancel at {cancel_after:.0} ms of {duration:.0}: re-sent {resent} batches, {in_flight} in flight at the cancel");
+        let mode = if seed % 2 == 0 {
+            Mode::State
+        } else {
+            Mode::Batches
+        };
+        let (resent, in_flight, resumed) = cancel_and_resume(&ds, &cfg, cancel_after, seed, mode);
+        println!("seed {seed} ({mode:?}): cancel at {cancel_after:.0} ms of {duration:.0}: re-sent {resent}, {in_flight} in flight at the cancel");
+        // Batches mode counts re-sent batches, state mode re-sent contacts (≤ 100 per request).
+        let bound = if mode == Mode::Batches {
+            in_flight
+        } else {
+            100 * in_flight
+        };
         assert!(
-            resent <= in_flight,
-            "seed {seed}: re-sent {resent} batches > {in_flight} requests in flight at the cancel"
+            resent <= bound,
+            "seed {seed}: re-sent {resent} > {bound} (requests in flight at the cancel: {in_flight})"
         );
         // The resumed store equals the uninterrupted one (lists compared by title).
         assert!(
@@ -144,37 +202,50 @@ fn cancel_and_resume_under_faults() {
         let cancel_after = 1000.0 + 1700.0 * seed as f64;
         // The bound on re-sent batches does not hold here (batches waiting for a retry are
         // also unfinished); the store and the counts must still be exact.
-        cancel_and_resume(&ds, &cfg, cancel_after, seed);
+        let mode = if seed % 2 == 0 {
+            Mode::State
+        } else {
+            Mode::Batches
+        };
+        cancel_and_resume(&ds, &cfg, cancel_after, seed, mode);
     }
 }
 
 #[test]
-fn resume_of_a_finished_job_only_reads_the_lists() {
+fn resume_of_a_finished_job_sends_nothing() {
     let ds = sim::synth(800, 2, 0.5, 5, &|_| None);
     let config = sim::config(&ds, ListMode::PerSegment);
     let mut server = Sim::new(SimConfig::default());
-    let mut run = Run::new(sim::plan(&config, &ds), RunOptions::default(), None, T0).unwrap();
+    let mut run = sim::start_with(config.clone(), &ds, Settings::default(), None, None);
     server.drive(&mut run, None);
-    let cp = run.checkpoint();
+    let done = run.report(server.now);
     let before = server.stats.clone();
-    let mut again = Run::new(
-        sim::plan(&config, &ds),
-        RunOptions::default(),
-        Some(cp),
-        server.now,
-    )
-    .unwrap();
-    server.drive(&mut again, None);
-    assert_eq!(server.stats.requests, before.requests + 1, "one GET /lists");
-    assert_eq!(server.stats.list_gets, before.list_gets + 1);
-    let report = again.report(server.now);
-    assert_eq!(report.status, RunStatus::Succeeded);
-    assert!(report.resumed);
-    assert_eq!(report.totals.exported, report.totals.memberships);
-    assert!(report
-        .segments
-        .iter()
-        .all(|s| s.list_id.is_some() && !s.list_created));
+    for state in [None, Some(done.sync_state.as_slice())] {
+        let mut again = Run::new(
+            config.clone(),
+            Settings::default(),
+            Some(done.checkpoint.clone()),
+            state,
+            T0,
+            server.now,
+        )
+        .unwrap();
+        again.attach(sim::plan(&config, &ds), server.now).unwrap();
+        server.drive(&mut again, None);
+        let report = again.report(server.now);
+        assert_eq!(report.status, RunStatus::Succeeded);
+        assert!(report.resumed);
+        assert_eq!(report.totals.exported, report.totals.memberships);
+        for (seg, was) in report.segments.iter().zip(&done.segments) {
+            assert_eq!(seg.list_id, was.list_id);
+            assert_eq!(seg.list_created, was.list_created);
+        }
+    }
+    // The checkpoint holds the lists; with the state the account is known too. Without the
+    // state (a host that keeps none), only the account is read again.
+    assert_eq!(server.stats.list_gets, before.list_gets);
+    assert_eq!(server.stats.contact_posts, before.contact_posts);
+    assert_eq!(server.stats.requests, before.requests + 1);
 }
 
 #[test]
@@ -213,46 +284,85 @@ fn checkpoint_for_another_job_is_a_mismatch() {
     let ds = sim::synth(900, 3, 0.4, 21, &|_| None);
     let config = sim::config(&ds, ListMode::PerSegment);
     let mut server = Sim::new(SimConfig::default());
-    let mut run = Run::new(sim::plan(&config, &ds), RunOptions::default(), None, T0).unwrap();
+    let mut run = sim::start_with(config.clone(), &ds, Settings::default(), None, None);
     server.drive(&mut run, Some(T0 + 3000.0));
     let cp = run.checkpoint();
     assert!(!cp.done.is_empty());
-    let plan = || sim::plan(&config, &ds);
-    let code = |cp: Checkpoint, plan| {
-        Run::new(plan, RunOptions::default(), Some(cp), T0)
-            .map(|_| ())
-            .unwrap_err()
-            .code
+    let code = |cp: Checkpoint, cfg: &autopilot_export::ExportConfig, ds: &sim::Dataset| {
+        let mut r = match Run::new(cfg.clone(), Settings::default(), Some(cp), None, T0, T0) {
+            Ok(r) => r,
+            Err(e) => return e.code,
+        };
+        if let Err(e) = r.attach(sim::plan(cfg, ds), T0) {
+            return e.code;
+        }
+        let mut server = Sim::new(SimConfig::default());
+        server.drive(&mut r, None);
+        r.error().map_or(ErrorCode::Internal, |e| e.code)
     };
 
     // The same job resumes.
-    assert!(Run::new(plan(), RunOptions::default(), Some(cp.clone()), T0).is_ok());
+    let mut same = Run::new(
+        config.clone(),
+        Settings::default(),
+        Some(cp.clone()),
+        None,
+        T0,
+        T0,
+    )
+    .unwrap();
+    assert!(same.attach(sim::plan(&config, &ds), T0).is_ok());
     // Other profiles.
     let other = sim::synth(900, 3, 0.4, 22, &|_| None);
     assert_eq!(
         code(
             cp.clone(),
-            sim::plan(&sim::config(&other, ListMode::PerSegment), &other)
+            &sim::config(&other, ListMode::PerSegment),
+            &other
         ),
         ErrorCode::CheckpointMismatch
     );
     // Same profiles, other list mode.
     assert_eq!(
-        code(
-            cp.clone(),
-            sim::plan(&sim::config(&ds, ListMode::None), &ds)
-        ),
+        code(cp.clone(), &sim::config(&ds, ListMode::None), &ds),
         ErrorCode::CheckpointMismatch
+    );
+    // A state the checkpoint does not belong to.
+    let mut other_state = Run::new(
+        config.clone(),
+        Settings::default(),
+        Some(cp.clone()),
+        Some(&run.report(server.now).sync_state[..]),
+        T0,
+        T0,
+    );
+    assert!(other_state.is_ok(), "its own state is accepted");
+    let foreign = {
+        let mut r = sim::start(&ds, ListMode::PerSegment, |s| s.seed = 4242);
+        Sim::new(SimConfig::default()).drive(&mut r, None);
+        r.report(T0).sync_state
+    };
+    other_state = Run::new(
+        config.clone(),
+        Settings::default(),
+        Some(cp.clone()),
+        Some(&foreign),
+        T0,
+        T0,
+    );
+    assert_eq!(
+        other_state.err().map(|e| e.code),
+        Some(ErrorCode::CheckpointMismatch)
     );
     // Tampered or malformed checkpoints.
     let tamper: [fn(&mut Checkpoint); 8] = [
-        |c| c.version = 2,
+        |c| c.version = 1,
         |c| c.fingerprint.push('0'),
         |c| c.batches += 1,
         |c| c.done.push([c.batches, c.batches]),
         |c| c.done.insert(0, [0, 0]),
         |c| c.exported.pop().map_or((), drop),
-        |c| c.exported[0] += 1,
+        |c| c.exported[0] += 1_000_000,
         |c: &mut Checkpoint| {
             c.failed.push(autopilot_export::report::FailedRef {
                 segment: 0,
@@ -266,7 +376,7 @@ fn checkpoint_for_another_job_is_a_mismatch() {
         let mut bad = cp.clone();
         t(&mut bad);
         assert_eq!(
-            code(bad, plan()),
+            code(bad, &config, &ds),
             ErrorCode::CheckpointMismatch,
             "tamper #{i}"
         );

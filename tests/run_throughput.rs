@@ -14,7 +14,6 @@ const PEOPLE: usize = 100_000;
 fn healthy_run_uses_the_whole_rate_without_429() {
     let ds = sim::synth(PEOPLE, 3, 0.4, 11, &|_| None);
     let mut run = sim::start(&ds, ListMode::PerSegment, |o| o.seed = 1);
-    let batches = run.plan().batch_count() as u64;
     let mut server = Sim::new(SimConfig {
         latency_ms: 250.0,
         jitter_ms: 50.0,
@@ -25,6 +24,7 @@ fn healthy_run_uses_the_whole_rate_without_429() {
     });
     let d = server.drive(&mut run, None);
     let report = run.report(server.now);
+    let batches = run.batches().unwrap().count() as u64;
 
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
     assert_eq!(server.stats.throttled, 0);
@@ -34,8 +34,8 @@ fn healthy_run_uses_the_whole_rate_without_429() {
     assert_eq!(requests, report.requests.sent);
     assert_eq!(
         requests,
-        1 + 3 + batches,
-        "GET /lists + 3 creates + one POST per batch"
+        2 + 3 + batches,
+        "GET /account + GET /lists + 3 creates + one POST per batch"
     );
     let floor_s = requests as f64 / 5.0;
     let elapsed_s = report.duration_ms / 1000.0;
@@ -64,7 +64,6 @@ fn healthy_run_uses_the_whole_rate_without_429() {
 fn faulty_run_confirms_every_contact_with_exact_counts() {
     let ds = sim::synth(PEOPLE, 3, 0.4, 12, &|_| None);
     let mut run = sim::start(&ds, ListMode::PerSegment, |o| o.seed = 3);
-    let batches = run.plan().batch_count();
     let mut server = Sim::new(SimConfig {
         latency_ms: 250.0,
         jitter_ms: 50.0,
@@ -80,6 +79,7 @@ fn faulty_run_confirms_every_contact_with_exact_counts() {
     });
     server.drive(&mut run, None);
     let report = run.report(server.now);
+    let batches = run.batches().unwrap().count();
     let st = &server.stats;
     println!(
         "faulty: {} requests ({} throttled, {} 5xx, {} dropped, {} timeouts), simulated {:.1} s",

@@ -103,10 +103,29 @@ impl StableHasher {
         }
         let mut last = [0u8; 8];
         let rem = chunks.remainder();
-        last[..rem.len()].copy_from_slice(rem);
+        if let Some(dst) = last.get_mut(..rem.len()) {
+            dst.copy_from_slice(rem);
+        }
         self.word(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
         self.len += bytes.len() as u64;
     }
+    /// Adds bytes (their length is mixed in).
+    pub fn write_bytes(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let mut last = [0u8; 8];
+        let rem = chunks.remainder();
+        if let Some(dst) = last.get_mut(..rem.len()) {
+            dst.copy_from_slice(rem);
+        }
+        self.word(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
+        self.len += bytes.len() as u64;
+    }
+
     /// The 128-bit hash as 32 lower-case hex digits.
     pub fn finish_hex(mut self) -> String {
         let len = self.len;

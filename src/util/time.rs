@@ -57,7 +57,7 @@ pub fn parse_iso_date(s: &str) -> Option<i64> {
     if h > 23 || mi > 59 || sec > 60 {
         return None;
     }
-    let offset_min = match &b[i..] {
+    let offset_min = match b.get(i..).unwrap_or(&[]) {
         [] | [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), rest @ ..] => {
             let (oh, om) = match rest {

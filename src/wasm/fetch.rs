@@ -1,32 +1,20 @@
-//! Transport over the global `fetch` (never `window.fetch`), with a per-request timeout
-//! through an `AbortController`.
+//! Performs one exchange the core hands out ([`crate::http::Request`]) over the global
+//! `fetch` (never `window.fetch`): method, URL, headers and body exactly as given, redirects
+//! never followed (`redirect: 'manual'`), the whole exchange (body included) aborted after
+//! the request's timeout through an `AbortController`. It returns the status, the response
+//! headers the core asked for and the body text; it interprets nothing.
 
-use crate::run::Outcome;
+use crate::http::{Outcome, Request};
 use crate::wasm::timer::Timer;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestInit, Response};
+use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-}
-
-/// One HTTP exchange to send.
-#[derive(Debug)]
-pub struct HttpRequest<'a> {
-    /// `GET` or `POST`.
-    pub method: &'static str,
-    /// Absolute URL.
-    pub url: String,
-    /// The API key for the `autopilotapikey` header.
-    pub api_key: &'a str,
-    /// JSON body.
-    pub body: Option<String>,
-    /// Timeout in milliseconds (covers the whole exchange, body included).
-    pub timeout_ms: f64,
 }
 
 /// How one exchange ended, from the transport's point of view.
@@ -38,10 +26,11 @@ pub enum Ended {
     Aborted,
 }
 
+/// The abort reason used for timeouts (tells a timeout from a cancel without a closure).
+const TIMEOUT_REASON: &str = "autopilot-export: request timed out";
+
 /// Sends `req`; `controller` lets the caller abort it (cancel).
-pub async fn send(req: HttpRequest<'_>, controller: &AbortController) -> Ended {
-    // On timeout the timer calls `controller.abort(TIMEOUT_REASON)`: the reason tells a
-    // timeout from a cancel without any Rust closure (nothing to leak when the timer is cleared).
+pub async fn send(req: &Request, controller: &AbortController) -> Ended {
     let abort = Reflect::get(controller, &JsValue::from_str("abort"))
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
@@ -50,7 +39,7 @@ pub async fn send(req: HttpRequest<'_>, controller: &AbortController) -> Ended {
         return Ended::Outcome(Outcome::Network("AbortController.abort is missing".into()));
     };
     let timer = Timer::call_after(&abort, req.timeout_ms);
-    let result = exchange(&req, controller).await;
+    let result = exchange(req, controller).await;
     drop(timer);
     let signal = controller.signal();
     match result {
@@ -66,37 +55,33 @@ pub async fn send(req: HttpRequest<'_>, controller: &AbortController) -> Ended {
     }
 }
 
-/// The abort reason used for timeouts.
-const TIMEOUT_REASON: &str = "autopilot-export: request timed out";
-
-async fn exchange(req: &HttpRequest<'_>, controller: &AbortController) -> Result<Outcome, JsValue> {
+async fn exchange(req: &Request, controller: &AbortController) -> Result<Outcome, JsValue> {
     let headers = Headers::new()?;
-    headers.set("autopilotapikey", req.api_key)?;
-    headers.set("accept", "application/json")?;
+    for (name, value) in &req.headers {
+        headers.set(name, value.expose())?;
+    }
     let init = RequestInit::new();
-    init.set_method(req.method);
+    init.set_method(req.method.as_str());
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&controller.signal()));
     if let Some(body) = &req.body {
-        headers.set("content-type", "application/json")?;
         init.set_body(&JsValue::from_str(body));
     }
-    init.set_headers(&headers);
-    init.set_signal(Some(&controller.signal()));
     let response: Response = JsFuture::from(global_fetch(&req.url, &init)?)
         .await?
         .dyn_into()?;
-    let status = response.status();
-    let retry_after = response.headers().get("retry-after").ok().flatten();
-    let text = JsFuture::from(response.text()?).await?;
-    let mut body = text.as_string().unwrap_or_default();
-    // A server that echoes the key (in an error message, say) must not put it into a
-    // report, an error or a log: the key is removed from every answer right here.
-    if !req.api_key.is_empty() && body.contains(req.api_key) {
-        body = body.replace(req.api_key, "[redacted]");
+    let mut wanted = Vec::new();
+    for name in req.response_headers {
+        if let Ok(Some(v)) = response.headers().get(name) {
+            wanted.push((name.to_string(), v));
+        }
     }
+    let text = JsFuture::from(response.text()?).await?;
     Ok(Outcome::Response {
-        status,
-        body,
-        retry_after,
+        status: response.status(),
+        headers: wanted,
+        body: text.as_string().unwrap_or_default(),
     })
 }
 

@@ -1,108 +1,68 @@
 //! The JS API (DESIGN.md §3): conversion and driving only, no rules.
 //!
-//! Every exported function converts its structured input *inside* the function, so a bad
-//! value becomes a thrown `AutopilotExportError` (a real `Error` with `name`, `code`,
-//! `message` and, for validation failures, `issues`) and never traps the module.
+//! Every exported function reads its input *inside* the function, so a bad value becomes a
+//! thrown `AutopilotExportError` (a real `Error` subclass with `name`, `code`, `message`,
+//! `issues`, and `report` once a run had started) and never traps the module.
 
+mod convert;
+mod driver;
 mod fetch;
 mod source;
 mod timer;
 mod types;
 
+use crate::autopilot::account::{self, CheckOptions};
 use crate::config::{self, Connection, ExportConfig};
 use crate::error::{Error, ErrorCode, Issue};
 use crate::plan::{Plan, Planner};
-use crate::report::Checkpoint;
-use crate::run::{Method, Outcome, Run, RunOptions, Step};
-use fetch::{Ended, HttpRequest};
-use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::Serialize;
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::run::{PreviewOptions, Run, RunOptions, HOST_KEYS};
+use crate::summary::{summarize, SummaryOptions};
+use crate::sync::SyncState;
+use convert::{get, js_error, not_an_object, read, to_js, without};
+use driver::Driver;
+use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::{AbortController, AbortSignal};
 
-/// The JS `name` of every error this module throws.
-const ERROR_NAME: &str = "AutopilotExportError";
-
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// Converts to a plain JS value through JSON text (`JSON.parse`): smaller code than a
-/// per-field bridge, and plain objects, arrays and numbers come out.
-fn to_js<T: Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::NULL)
-}
-
-/// `JSON.stringify`, with `None` for values JSON cannot hold (BigInt, cycles, undefined).
-fn json_text(v: &JsValue) -> Option<String> {
-    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string())
-}
-
-/// Builds the thrown `AutopilotExportError`.
-fn js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.message);
-    err.set_name(ERROR_NAME);
-    let v: JsValue = err.into();
-    set(&v, "code", &JsValue::from_str(e.code.as_str()));
-    set(&v, "issues", &to_js(&e.issues));
-    v
-}
-
-/// Reads a configuration value (a `Connection` or an `ExportConfig`) from JS.
-fn from_js<T: for<'de> serde::Deserialize<'de>>(v: &JsValue) -> Result<T, Error> {
-    if !v.is_object() {
-        return Err(config::type_error("", "expected an object"));
-    }
-    let text = json_text(v).ok_or_else(|| {
-        config::type_error("", "the value cannot be read as JSON (BigInt or a cycle?)")
-    })?;
-    config::from_json_str(&text)
-}
-
-/// Splits a job into its configuration and each segment's `profiles` value (which is never
-/// walked by the configuration reader).
-fn split_job(job: &JsValue) -> Result<(ExportConfig, Vec<JsValue>), Error> {
+/// Splits a job into the configuration (read by the core) and each segment's `profiles`
+/// value (never walked by the configuration reader).
+fn split_job(job: &JsValue) -> Result<(JsValue, Vec<JsValue>), Error> {
     if !job.is_object() {
-        return Err(config::type_error("", "expected an export job object"));
+        return Err(not_an_object("an export job"));
     }
-    let copy: JsValue = Object::assign(&Object::new(), job.unchecked_ref()).into();
     let segments = get(job, "segments");
     let mut profiles = Vec::new();
+    let copy = without(job, &[]);
     if Array::is_array(&segments) {
         let stripped = Array::new();
         for s in Array::from(&segments).iter() {
-            if s.is_object() {
-                let c: JsValue = Object::assign(&Object::new(), s.unchecked_ref()).into();
-                profiles.push(get(&c, "profiles"));
-                let _ = Reflect::delete_property(
-                    c.unchecked_ref::<Object>(),
-                    &JsValue::from_str("profiles"),
-                );
-                stripped.push(&c);
-            } else {
-                profiles.push(JsValue::UNDEFINED);
-                stripped.push(&s);
-            }
+            profiles.push(get(&s, "profiles"));
+            stripped.push(&without(&s, &["profiles"]));
         }
-        set(&copy, "segments", &stripped);
+        let _ = js_sys::Reflect::set(&copy, &"segments".into(), &stripped);
     }
-    let cfg: ExportConfig = from_js(&copy)?;
-    Ok((cfg, profiles))
+    Ok((copy, profiles))
 }
 
-fn issues_js(issues: &[Issue]) -> JsValue {
-    to_js(&issues)
+/// The sync state bytes of an options object (`Uint8Array` or `ArrayBuffer`).
+fn state_bytes(options: &JsValue) -> Result<Option<Vec<u8>>, Error> {
+    let v = get(options, HOST_KEYS[2]);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if let Some(a) = v.dyn_ref::<Uint8Array>() {
+        return Ok(Some(a.to_vec()));
+    }
+    if let Some(b) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(Some(Uint8Array::new(b).to_vec()));
+    }
+    Err(Error::from_issues(vec![Issue::new(
+        format!("options.{}", HOST_KEYS[2]),
+        crate::error::IssueCode::TypeMismatch,
+        "syncState must be the Uint8Array of a previous report's syncState",
+    )]))
 }
 
 /// Checks a connection without any network request and returns every problem found
@@ -110,21 +70,25 @@ fn issues_js(issues: &[Issue]) -> JsValue {
 ///
 /// ```js
 /// import { validateConnection } from 'autopilot-export';
-/// const issues = validateConnection({ displayName: 'Marketing', apiKey: key, consent: true, exportUser: 'ops@example.com' });
+/// const issues = validateConnection({ displayName: 'Marketing', apiKey: process.env.AUTOPILOT_API_KEY, consent: true, exportUser: 'ops@example.com' });
 /// for (const i of issues) console.log(`${i.path}: ${i.message} (${i.code})`);
 /// ```
 #[wasm_bindgen(js_name = validateConnection, unchecked_return_type = "Issue[]")]
 pub fn validate_connection(
     #[wasm_bindgen(unchecked_param_type = "Connection")] conn: JsValue,
 ) -> JsValue {
-    match from_js::<Connection>(&conn) {
-        Ok(c) => issues_js(&c.validate("")),
-        Err(e) => issues_js(&e.issues),
-    }
+    let issues = match read::<Connection>(&conn, "").lenient() {
+        Ok((c, mut issues)) => {
+            issues.extend(c.validate(""));
+            issues
+        }
+        Err(e) => e.issues,
+    };
+    to_js(&issues)
 }
 
-/// Checks an export configuration (connection, mapping, segments, cap) without any network
-/// request and returns every problem found. `segments[].profiles` is ignored.
+/// Checks an export configuration (connection, mapping, segments, cap, membership) without
+/// any network request and returns every problem found. `segments[].profiles` is ignored.
 ///
 /// ```js
 /// import { validateExportConfig } from 'autopilot-export';
@@ -135,66 +99,105 @@ pub fn validate_connection(
 pub fn validate_export_config(
     #[wasm_bindgen(unchecked_param_type = "ExportConfig")] cfg: JsValue,
 ) -> JsValue {
-    match split_job(&cfg) {
-        Ok((c, _)) => issues_js(&c.validate()),
-        Err(e) => issues_js(&e.issues),
-    }
-}
-
-fn rate_option(options: &JsValue) -> Result<f64, Error> {
-    let v = get(options, "ratePerSecond");
-    if v.is_undefined() || v.is_null() {
-        return Ok(5.0);
-    }
-    match v.as_f64() {
-        Some(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => Ok(r),
-        _ => Err(Error::from_issues(vec![Issue::new(
-            "options.ratePerSecond",
-            "OPTION_OUT_OF_RANGE",
-            "ratePerSecond must be a number above 0 and at most 1000",
-        )])),
-    }
-}
-
-fn plan_sync(job: &JsValue, check_connection: bool) -> Result<Plan, Error> {
-    let (cfg, profiles) = split_job(job)?;
-    let mut planner = if check_connection {
-        Planner::new(&cfg)?
-    } else {
-        Planner::new_unchecked_connection(&cfg)?
+    let issues = match split_job(&cfg) {
+        Ok((c, _)) => match read::<ExportConfig>(&c, "").lenient() {
+            Ok((c, mut issues)) => {
+                issues.extend(c.validate());
+                issues
+            }
+            Err(e) => e.issues,
+        },
+        Err(e) => e.issues,
     };
-    for (i, p) in profiles.iter().enumerate() {
-        source::feed_sync(&mut planner, i, p)?;
-    }
-    Ok(planner.finish())
+    to_js(&issues)
 }
 
-/// Dry run: reads every segment, validates, maps, de-duplicates, applies the cap and plans
-/// the batches, without any network request (the connection is not checked). Sources must be
-/// synchronous (arrays, bytes, strings or sync iterables); see `previewAsync`.
+/// Reads and validates a job's configuration (every problem at once).
+fn job_config(
+    job: &JsValue,
+    check_connection: bool,
+) -> Result<(ExportConfig, Vec<JsValue>), Error> {
+    let (c, profiles) = split_job(job)?;
+    let (cfg, mut issues) = read::<ExportConfig>(&c, "").lenient()?;
+    issues.extend(
+        cfg.validate()
+            .into_iter()
+            .filter(|i| check_connection || !i.path.starts_with("connection.")),
+    );
+    if issues.is_empty() {
+        Ok((cfg, profiles))
+    } else {
+        Err(Error::from_issues(issues))
+    }
+}
+
+/// Preview options: (rate, state bytes, sample, full resync).
+fn preview_options(options: &JsValue) -> Result<crate::run::PreviewSettings, Error> {
+    let bytes = state_bytes(options)?;
+    let (opts, issues) =
+        read::<PreviewOptions>(&without(options, &HOST_KEYS), "options").lenient()?;
+    if !issues.is_empty() {
+        return Err(Error::from_issues(issues));
+    }
+    let (rate, _, sample, full) = opts.resolve()?;
+    Ok((rate, bytes, sample, full))
+}
+
+/// The summary of `plan` against the optional state.
+fn summary_js(
+    plan: &Plan,
+    rate: f64,
+    bytes: Option<Vec<u8>>,
+    sample: u32,
+    full: bool,
+) -> Result<JsValue, Error> {
+    let state = bytes.as_deref().map(SyncState::decode).transpose()?;
+    if let Some(s) = &state {
+        s.check_base(&plan.config.connection.api_base())?;
+    }
+    Ok(to_js(&summarize(
+        plan,
+        &SummaryOptions {
+            rate_per_second: rate,
+            state: state.as_ref(),
+            sample,
+            full_resync: full,
+        },
+    )))
+}
+
+/// Dry run: reads every segment, validates, maps, de-duplicates, applies the cap, plans the
+/// batches and — given the previous run's `syncState` — shows what a refresh would change,
+/// without any network request (the connection is not checked). Sources must be synchronous
+/// (arrays, bytes, strings or sync iterables); see `previewAsync` for streams and URLs.
 ///
 /// ```js
 /// import { preview } from 'autopilot-export';
-/// const s = preview(job, { ratePerSecond: 5 });
-/// console.log(s.totals.uniqueProfiles, s.batches, s.estimatedDurationMs, s.capExceeded);
+/// const s = preview(job, { syncState: lastReport.syncState });
+/// console.log(s.changes, s.batches, s.estimatedDurationMs, s.segments[0].sample);
 /// ```
 #[wasm_bindgen(js_name = preview, unchecked_return_type = "ExportPlanSummary")]
 pub fn preview(
     #[wasm_bindgen(unchecked_param_type = "ExportJob")] job: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PreviewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let run = || -> Result<JsValue, Error> {
-        let rate = rate_option(&options)?;
-        Ok(to_js(&plan_sync(&job, false)?.summary(rate)))
+    let go = || -> Result<JsValue, Error> {
+        let (rate, bytes, sample, full) = preview_options(&options)?;
+        let (cfg, profiles) = job_config(&job, false)?;
+        let mut planner = Planner::new_unchecked_connection(&cfg)?;
+        for (i, p) in profiles.iter().enumerate() {
+            source::feed_sync(&mut planner, i, p)?;
+        }
+        summary_js(&planner.finish(), rate, bytes, sample, full)
     };
-    run().map_err(|e| js_error(&e))
+    go().map_err(|e| js_error(&e, None))
 }
 
-/// Like `preview`, but also accepts async iterables of chunks.
+/// Like `preview`, but also accepts async iterables of chunks and URL sources.
 ///
 /// ```js
 /// import { previewAsync } from 'autopilot-export';
-/// const s = await previewAsync({ ...job, segments: [{ name: 'VIP', profiles: { csv: fileStream } }] });
+/// const s = await previewAsync({ ...job, segments: [{ name: 'VIP', profiles: { url: 'https://cdp.example/vip.csv', format: 'csv' } }] });
 /// ```
 #[wasm_bindgen(js_name = previewAsync, unchecked_return_type = "Promise<ExportPlanSummary>")]
 pub fn preview_async(
@@ -205,17 +208,16 @@ pub fn preview_async(
 }
 
 async fn preview_inner(job: JsValue, options: JsValue) -> Result<JsValue, Error> {
-    let rate = rate_option(&options)?;
-    let (cfg, profiles) = split_job(&job)?;
+    let (rate, bytes, sample, full) = preview_options(&options)?;
+    let (cfg, profiles) = job_config(&job, false)?;
     let mut planner = Planner::new_unchecked_connection(&cfg)?;
     for (i, p) in profiles.iter().enumerate() {
-        source::feed_async(&mut planner, i, p).await?;
+        source::feed_async(&mut planner, i, p, None).await?;
     }
-    Ok(to_js(&planner.finish().summary(rate)))
+    summary_js(&planner.finish(), rate, bytes, sample, full)
 }
 
-/// The asynchronous operations. All three go through one future type, so the module carries
-/// one copy of the future-to-promise machinery instead of three.
+/// The asynchronous operations share one future type (one copy of the future machinery).
 enum Op {
     Preview,
     Check,
@@ -224,47 +226,32 @@ enum Op {
 
 async fn dispatch(op: Op, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
     match op {
-        Op::Preview => preview_inner(a, b).await.map_err(|e| js_error(&e)),
-        Op::Check => check_inner(a, b).await.map_err(|e| js_error(&e)),
-        Op::Export => export_inner(a, b).await.map_err(|(e, report)| {
-            let v = js_error(&e);
-            if let Some(r) = report {
-                set(&v, "report", &r);
-            }
-            v
-        }),
+        Op::Preview => preview_inner(a, b).await.map_err(|e| js_error(&e, None)),
+        Op::Check => check_inner(a, b).await.map_err(|e| js_error(&e, None)),
+        Op::Export => export_inner(a, b)
+            .await
+            .map_err(|(e, report)| js_error(&e, report.as_ref())),
     }
 }
 
-/// Links the caller's `AbortSignal` (if any) to a new controller.
-fn linked_controller(signal: &JsValue) -> Result<AbortController, Error> {
-    let controller = AbortController::new()
-        .map_err(|_| Error::new(ErrorCode::Internal, "AbortController is not available"))?;
-    if let Some(signal) = signal.dyn_ref::<AbortSignal>() {
-        if signal.aborted() {
-            return Err(Error::new(
-                ErrorCode::Aborted,
-                "the operation was aborted before it started",
-            ));
-        }
-        if let Ok(abort) = get(&controller, "abort").dyn_into::<Function>() {
-            on_abort(signal, &abort.bind0(&controller).into());
-        }
+/// The caller's `signal` (an `AbortSignal` or absent).
+fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, Error> {
+    let s = get(options, HOST_KEYS[0]);
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
     }
-    Ok(controller)
-}
-
-/// Calls `f` once when `signal` aborts.
-fn on_abort(signal: &AbortSignal, f: &JsValue) {
-    let opts = Object::new();
-    set(&opts, "once", &JsValue::TRUE);
-    if let Ok(add) = get(signal, "addEventListener").dyn_into::<Function>() {
-        let _ = add.call3(signal, &JsValue::from_str("abort"), f, &opts);
-    }
+    s.dyn_into::<AbortSignal>().map(Some).map_err(|_| {
+        Error::from_issues(vec![Issue::new(
+            "options.signal",
+            crate::error::IssueCode::TypeMismatch,
+            "signal must be an AbortSignal",
+        )])
+    })
 }
 
 /// Verifies the API key with `GET /v1/account` and returns Autopilot's account object.
-/// Validates the connection first (no request without consent or with a bad configuration).
+/// Validates the connection first (no request without consent or with a bad configuration);
+/// never follows a redirect.
 ///
 /// ```js
 /// import { checkConnection } from 'autopilot-export';
@@ -272,196 +259,72 @@ fn on_abort(signal: &AbortSignal, f: &JsValue) {
 ///   const account = await checkConnection(connection, { signal: AbortSignal.timeout(10_000) });
 ///   console.log('connected to', account.instanceId);
 /// } catch (e) {
-///   if (e.code === 'AUTH_FAILED') alert('Autopilot rejected this API key');
+///   if (e.code === 'AUTH_FAILED') alert(e.message);
 /// }
 /// ```
 #[wasm_bindgen(js_name = checkConnection, unchecked_return_type = "Promise<AccountInfo>")]
 pub fn check_connection(
     #[wasm_bindgen(unchecked_param_type = "Connection")] conn: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal, timeoutMs?: number }")]
-    options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: JsValue,
 ) -> Promise {
     future_to_promise(dispatch(Op::Check, conn, options))
 }
 
 async fn check_inner(conn: JsValue, options: JsValue) -> Result<JsValue, Error> {
-    let c: Connection = from_js(&conn)?;
-    let issues = c.validate("");
+    let (c, mut issues) = read::<Connection>(&conn, "").lenient()?;
+    issues.extend(c.validate(""));
+    let opts = read::<CheckOptions>(&without(&options, &HOST_KEYS[..1]), "options");
+    let opts = match opts.lenient() {
+        Ok((o, more)) => {
+            issues.extend(more);
+            o
+        }
+        Err(e) => return Err(e),
+    };
     if !issues.is_empty() {
         return Err(Error::from_issues(issues));
     }
-    let signal = if options.is_object() {
-        get(&options, "signal")
-    } else {
-        JsValue::UNDEFINED
-    };
-    let timeout = if options.is_object() {
-        get(&options, "timeoutMs").as_f64()
-    } else {
-        None
-    };
-    let controller = linked_controller(&signal)?;
-    let base = c.api_base();
-    let req = HttpRequest {
-        method: "GET",
-        url: format!("{base}/account"),
-        api_key: c.api_key.expose(),
-        body: None,
-        timeout_ms: timeout
-            .filter(|t| t.is_finite() && *t > 0.0)
-            .unwrap_or(30_000.0),
-    };
-    match fetch::send(req, &controller).await {
-        Ended::Aborted => Err(Error::new(
+    let timeout = opts.timeout()?;
+    let signal = signal_of(&options)?;
+    if signal.as_ref().is_some_and(AbortSignal::aborted) {
+        return Err(Error::new(
+            ErrorCode::Aborted,
+            "the connection check was aborted before it started",
+        ));
+    }
+    let controller = AbortController::new()
+        .map_err(|_| convert::internal("AbortController is not available"))?;
+    if let Some(s) = &signal {
+        if let Ok(abort) = get(&controller, "abort").dyn_into::<Function>() {
+            driver::on_abort(s, &abort.bind0(&controller).into());
+        }
+    }
+    let req = account::check_request(&c, timeout);
+    match fetch::send(&req, &controller).await {
+        fetch::Ended::Aborted => Err(Error::new(
             ErrorCode::Aborted,
             "the connection check was aborted",
         )),
-        Ended::Outcome(Outcome::Timeout) => Err(Error::new(
-            ErrorCode::Network,
-            format!("{base} did not answer in time"),
-        )),
-        Ended::Outcome(Outcome::Network(m)) => Err(Error::new(
-            ErrorCode::Network,
-            format!("could not reach {base}: {m}"),
-        )),
-        Ended::Outcome(Outcome::Response { status, body, .. }) => match status {
-            200..=299 => match js_sys::JSON::parse(&body) {
-                Ok(v) if v.is_object() => Ok(v),
-                _ => Err(Error::new(
-                    ErrorCode::Network,
-                    format!("{base}/account did not answer JSON: is this the Autopilot API base?"),
-                )),
-            },
-            401 => Err(Error::new(
-                ErrorCode::AuthFailed,
-                "Autopilot rejected the API key (401 Unauthorized)",
-            )),
-            _ => Err(Error::new(
-                ErrorCode::ApiError,
-                format!(
-                    "{base}/account answered {}",
-                    crate::autopilot::describe_error(status, &body, None)
-                ),
-            )),
-        },
+        fetch::Ended::Outcome(o) => account::check_outcome(&c, o, timeout).map(|a| to_js(&a)),
     }
 }
 
-/// Reads `RunOptions` (numbers validated; `signal`, `onProgress`, `checkpoint` taken as they are).
-fn run_options(
-    options: &JsValue,
-) -> Result<(RunOptions, JsValue, Option<Function>, Option<Checkpoint>), Error> {
-    let mut o = RunOptions {
-        rate_per_second: rate_option(options)?,
-        ..RunOptions::default()
-    };
-    o.seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-    let mut issues = Vec::new();
-    let mut num = |key: &str, lo: f64, hi: f64, integer: bool| -> Option<f64> {
-        let v = get(options, key);
-        if v.is_undefined() || v.is_null() {
-            return None;
-        }
-        match v.as_f64() {
-            Some(n) if n.is_finite() && n >= lo && n <= hi && (!integer || n.fract() == 0.0) => {
-                Some(n)
-            }
-            _ => {
-                issues.push(Issue::new(
-                    format!("options.{key}"),
-                    "OPTION_OUT_OF_RANGE",
-                    format!(
-                        "{key} must be a {} from {} to {}",
-                        if integer { "whole number" } else { "number" },
-                        lo as u64,
-                        hi as u64
-                    ),
-                ));
-                None
-            }
-        }
-    };
-    if let Some(n) = num("maxInFlight", 1.0, 256.0, true) {
-        o.max_in_flight = Some(n as u32);
-    }
-    if let Some(n) = num("requestTimeoutMs", 100.0, 600_000.0, false) {
-        o.request_timeout_ms = n;
-    }
-    if let Some(n) = num("maxAttempts", 1.0, 20.0, true) {
-        o.max_attempts = n as u32;
-    }
-    if !issues.is_empty() {
-        return Err(Error::from_issues(issues));
-    }
-    let signal = get(options, "signal");
-    if !(signal.is_undefined() || signal.is_null() || signal.is_instance_of::<AbortSignal>()) {
-        return Err(Error::from_issues(vec![Issue::new(
-            "options.signal",
-            "TYPE_MISMATCH",
-            "signal must be an AbortSignal",
-        )]));
-    }
-    let progress = get(options, "onProgress");
-    let progress = if progress.is_undefined() || progress.is_null() {
-        None
-    } else {
-        Some(progress.dyn_into::<Function>().map_err(|_| {
-            Error::from_issues(vec![Issue::new(
-                "options.onProgress",
-                "TYPE_MISMATCH",
-                "onProgress must be a function",
-            )])
-        })?)
-    };
-    let cp = get(options, "checkpoint");
-    let checkpoint = if cp.is_undefined() || cp.is_null() {
-        None
-    } else {
-        Some(
-            json_text(&cp)
-                .and_then(|t| serde_json::from_str::<Checkpoint>(&t).ok())
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorCode::CheckpointMismatch,
-                        "the checkpoint is not one this library wrote",
-                    )
-                })?,
-        )
-    };
-    Ok((o, signal, progress, checkpoint))
-}
-
-/// State shared between the run loop and the request tasks.
-#[derive(Default)]
-struct Shared {
-    done: RefCell<Vec<(u64, Ended)>>,
-    wake: RefCell<Option<Function>>,
-}
-
-impl Shared {
-    fn wake(&self) {
-        if let Some(f) = self.wake.borrow_mut().take() {
-            let _ = f.call0(&JsValue::UNDEFINED);
-        }
-    }
-}
-
-/// Runs an export: validates, reads every segment, plans, then sends the batches through the
-/// global `fetch` with pacing, retries, cancel and resume. Resolves with the run report (also
-/// when cancelled: status `cancelled` plus a `checkpoint` to pass back as `options.checkpoint`).
-/// Throws `AutopilotExportError` before any request for configuration problems
-/// (`CONFIG_INVALID`, `CONSENT_REQUIRED`, `CAP_EXCEEDED`, `INPUT_INVALID`,
-/// `CHECKPOINT_MISMATCH`), and when the run stops on `AUTH_FAILED` or `API_ERROR` (the error
-/// then carries the `report`).
+/// Runs an export: validates, starts the account and lists reads, reads every segment, plans,
+/// diffs against the previous run's `syncState`, then sends the changes through the global
+/// `fetch` with pacing, retries, cancel, resume and a request budget. Resolves with the run
+/// report (also when cancelled or paused: pass its `checkpoint` and `syncState` to the next
+/// call). Throws `AutopilotExportError` before any write for configuration problems
+/// (`CONFIG_INVALID`, `CONSENT_REQUIRED`, `CAP_EXCEEDED`, `INPUT_INVALID`, `NOTHING_TO_EXPORT`,
+/// `CHECKPOINT_MISMATCH`, `STATE_MISMATCH`, `REMOVALS_EXCEEDED`), and when the run stops on
+/// `AUTH_FAILED`, `API_ERROR` or `NETWORK` (the error then carries the `report`).
 ///
 /// ```js
 /// import { exportSegments } from 'autopilot-export';
-/// const controller = new AbortController();
 /// const report = await exportSegments(job, {
-///   signal: controller.signal,
+///   syncState: await load('state'),
 ///   onProgress: (p) => console.log(`${p.contactsDone}/${p.contactsTotal}`),
 /// });
-/// if (report.status === 'cancelled') saveSomewhere(report.checkpoint);
+/// await save('state', report.syncState);
 /// ```
 #[wasm_bindgen(js_name = exportSegments, unchecked_return_type = "Promise<ExportReport>")]
 pub fn export_segments(
@@ -472,141 +335,128 @@ pub fn export_segments(
 }
 
 async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error, Option<JsValue>)> {
-    let (opts, signal, progress, checkpoint) = run_options(&options).map_err(|e| (e, None))?;
-    let signal = signal.dyn_into::<AbortSignal>().ok();
-    let aborted = || signal.as_ref().is_some_and(|s| s.aborted());
-    let (cfg, profiles) = split_job(&job).map_err(|e| (e, None))?;
-    let mut planner = Planner::new(&cfg).map_err(|e| (e, None))?;
-    for (i, p) in profiles.iter().enumerate() {
-        if aborted() {
-            return Err((
-                Error::new(
-                    ErrorCode::Aborted,
-                    "the export was aborted while reading the profiles; nothing was sent",
-                ),
-                None,
-            ));
-        }
-        source::feed_async(&mut planner, i, p)
-            .await
-            .map_err(|e| (e, None))?;
-    }
-    if aborted() {
-        return Err((
-            Error::new(
-                ErrorCode::Aborted,
-                "the export was aborted before sending; nothing was sent",
-            ),
-            None,
-        ));
-    }
-    let plan = planner.finish();
-    let base = cfg.connection.api_base();
-    let key = cfg.connection.api_key.clone();
-    let mut run = Run::new(plan, opts, checkpoint, timer::now_ms()).map_err(|e| (e, None))?;
-
-    let shared = Rc::new(Shared::default());
-    // Requests in flight and their controllers (a handful: a vector is enough).
-    let mut controllers: Vec<(u64, AbortController)> = Vec::new();
-    let abort_promise = signal
-        .as_ref()
-        .map(|s| Promise::new(&mut |resolve, _| on_abort(s, resolve.as_ref())));
-    let report_progress = |run: &Run| {
-        if let Some(f) = &progress {
-            // A throwing callback must not break the export.
-            let _ = f.call1(&JsValue::UNDEFINED, &to_js(&run.progress(timer::now_ms())));
+    let plain = |e: Error| (e, None);
+    let signal = signal_of(&options).map_err(plain)?;
+    let progress = get(&options, HOST_KEYS[1]);
+    let progress = if progress.is_undefined() || progress.is_null() {
+        None
+    } else {
+        Some(progress.dyn_into::<Function>().map_err(|_| {
+            plain(Error::from_issues(vec![Issue::new(
+                "options.onProgress",
+                crate::error::IssueCode::TypeMismatch,
+                "onProgress must be a function",
+            )]))
+        })?)
+    };
+    let bytes = state_bytes(&options).map_err(plain)?;
+    let (opts, mut issues) = read::<RunOptions>(&without(&options, &HOST_KEYS), "options")
+        .lenient()
+        .map_err(plain)?;
+    let (cfg, profiles) = match job_config(&job, true) {
+        Ok(x) if issues.is_empty() => x,
+        Ok(_) => return Err(plain(Error::from_issues(issues))),
+        Err(e) if issues.is_empty() => return Err(plain(e)),
+        Err(e) => {
+            issues.extend(e.issues);
+            return Err(plain(Error::from_issues(issues)));
         }
     };
-    let mut cancelled = false;
-    report_progress(&run);
-    loop {
-        if !cancelled && aborted() {
-            cancelled = true;
-            run.cancel(timer::now_ms());
-            for (_, c) in controllers.drain(..) {
-                c.abort();
-            }
-        }
-        let finished: Vec<(u64, Ended)> = shared.done.borrow_mut().drain(..).collect();
-        for (id, ended) in finished {
-            controllers.retain(|(i, _)| *i != id);
-            if let Ended::Outcome(outcome) = ended {
-                if run.complete(id, outcome, timer::now_ms()) {
-                    report_progress(&run);
-                }
-            }
-        }
-        match run.next(timer::now_ms()) {
-            Step::Send(req) => {
-                let controller = match AbortController::new() {
-                    Ok(c) => c,
-                    Err(_) => {
-                        return Err((
-                            Error::new(ErrorCode::Internal, "AbortController is not available"),
-                            None,
-                        ))
-                    }
-                };
-                controllers.push((req.id, controller.clone()));
-                let http = HttpRequest {
-                    method: match req.method {
-                        Method::Get => "GET",
-                        Method::Post => "POST",
-                    },
-                    url: format!("{base}{}", req.path),
-                    api_key: "",
-                    body: req.body,
-                    timeout_ms: req.timeout_ms,
-                };
-                let key = key.clone();
-                let shared = shared.clone();
-                let id = req.id;
-                spawn_local(async move {
-                    let http = HttpRequest {
-                        api_key: key.expose(),
-                        ..http
-                    };
-                    let ended = fetch::send(http, &controller).await;
-                    shared.done.borrow_mut().push((id, ended));
-                    shared.wake();
-                });
-            }
-            Step::Done => break,
-            Step::Wait { until } => {
-                if !shared.done.borrow().is_empty() {
-                    continue;
-                }
-                if until.is_none() && controllers.is_empty() {
-                    return Err((
-                        Error::new(
-                            ErrorCode::Internal,
-                            "the run is waiting for nothing; please report this",
-                        ),
-                        None,
-                    ));
-                }
-                let wake = Promise::new(&mut |resolve, _| {
-                    *shared.wake.borrow_mut() = Some(resolve);
-                });
-                let race = Array::of1(&wake);
-                let mut _timer = None;
-                if let Some(t) = until {
-                    let (p, handle) = timer::sleep(t - timer::now_ms());
-                    race.push(&p);
-                    _timer = Some(handle);
-                }
-                if let Some(p) = &abort_promise {
-                    race.push(p);
-                }
-                let _ = JsFuture::from(Promise::race(&race)).await;
-                shared.wake.borrow_mut().take();
-            }
-        }
+    let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    let (settings, (checkpoint, _)) = opts.resolve(seed).map_err(plain)?;
+    let mut driver = Driver::new(signal, progress);
+    if driver.aborted() {
+        return Err(plain(Error::new(
+            ErrorCode::Aborted,
+            "the export was aborted before it started; nothing was sent",
+        )));
     }
-    report_progress(&run);
-    let report = to_js(&run.report(timer::now_ms()));
+    let mut planner = Planner::new(&cfg).map_err(plain)?;
+    let mut run = Run::new(
+        cfg,
+        settings,
+        checkpoint,
+        bytes.as_deref(),
+        timer::wall_ms(),
+        timer::mono_ms(),
+    )
+    .map_err(plain)?;
+    // The reads go out while the profiles are read.
+    let read_all = async {
+        driver.pump(&mut run)?;
+        for (i, p) in profiles.iter().enumerate() {
+            source::feed_async(&mut planner, i, p, driver.signal_ref()).await?;
+            if driver.aborted() {
+                return Err(Error::new(
+                    ErrorCode::Aborted,
+                    "the export was aborted while reading the profiles; nothing was written",
+                ));
+            }
+        }
+        Ok::<(), Error>(())
+    };
+    if let Err(e) = read_all.await {
+        driver.abort_all();
+        return Err(plain(e));
+    }
+    if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
+        driver.abort_all();
+        return Err(plain(e));
+    }
+    driver.drive(&mut run).await.map_err(plain)?;
+    let report = to_js(&run.report(timer::mono_ms()));
     match run.error() {
         Some(e) => Err((e.clone(), Some(report))),
         None => Ok(report),
     }
+}
+
+/// Every default, bound, list and label the package uses, for hosts that show or need them
+/// (the CLI, the admin page, the extension and the worker keep no copy).
+///
+/// ```js
+/// import { metadata } from 'autopilot-export';
+/// const m = metadata();
+/// rateInput.value = m.defaults.ratePerSecond; // 5
+/// for (const f of m.standardFields) addOption(f.name, f.label);
+/// ```
+#[wasm_bindgen(js_name = metadata, unchecked_return_type = "Metadata")]
+pub fn metadata() -> JsValue {
+    to_js(&crate::meta::metadata())
+}
+
+/// Whether `url` points at a loopback host (127.0.0.0/8, `localhost`, `[::1]`).
+///
+/// ```js
+/// import { isLoopbackUrl } from 'autopilot-export';
+/// if (!isLoopbackUrl(baseUrl)) explainCors();
+/// ```
+#[wasm_bindgen(js_name = isLoopbackUrl)]
+pub fn is_loopback_url(url: &str) -> bool {
+    config::is_loopback_url(url)
+}
+
+/// Rows as CSV text (RFC 4180, CRLF), with every cell a spreadsheet would read as a formula
+/// neutralised (OWASP CSV Injection).
+///
+/// ```js
+/// import { toCsv } from 'autopilot-export';
+/// download(toCsv([['segment', 'row', 'id'], ...rejects.map((r) => [r.segment, r.row, r.id ?? null])]));
+/// ```
+#[wasm_bindgen(js_name = toCsv)]
+pub fn to_csv(
+    #[wasm_bindgen(unchecked_param_type = "(string | number | boolean | null)[][]")] rows: JsValue,
+) -> Result<String, JsValue> {
+    let value = convert::value_of(&rows, 0).unwrap_or(serde_json::Value::Null);
+    let rows: Vec<Vec<crate::csv_out::CsvCell>> = serde_json::from_value(value).map_err(|e| {
+        js_error(
+            &Error::from_issues(vec![Issue::new(
+                "",
+                crate::error::IssueCode::TypeMismatch,
+                format!("rows must be arrays of strings, numbers, booleans or null ({e})"),
+            )]),
+            None,
+        )
+    })?;
+    Ok(crate::csv_out::to_csv(&rows))
 }

@@ -339,6 +339,7 @@ pub async fn feed_async(
     planner: &mut Planner,
     index: usize,
     profiles: &JsValue,
+    _signal: Option<&web_sys::AbortSignal>,
 ) -> Result<(), Error> {
     let (v, format) = match shape(index, profiles)? {
         Shape::AsyncIter(v, format) => (v, format),

@@ -1,4 +1,6 @@
-//! Timers over the global `setTimeout` / `clearTimeout` (never `window`), and the clock.
+//! Timers over the global `setTimeout` / `clearTimeout` (never `window`), and the two
+//! clocks: `performance.now()` (monotonic: pacing, timeouts, durations) and `Date.now()`
+//! (wall clock: only the report's timestamps).
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -9,10 +11,17 @@ extern "C" {
     fn set_timeout(handler: &JsValue, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Monotonic milliseconds (the host's `performance.now()`).
+pub fn mono_ms() -> f64 {
+    performance_now()
 }
 
 /// Milliseconds since the Unix epoch (the host's `Date.now()`).
-pub fn now_ms() -> f64 {
+pub fn wall_ms() -> f64 {
     js_sys::Date::now()
 }
 
@@ -45,7 +54,7 @@ pub fn sleep(ms: f64) -> (Promise, Timer) {
         timer = Some(Timer::call_after(resolve.as_ref(), ms));
     });
     // `Promise::new` runs the executor synchronously, so the timer is always set.
-    let timer = timer.unwrap_or_else(|| Timer {
+    let timer = timer.unwrap_or(Timer {
         id: JsValue::UNDEFINED,
     });
     (promise, timer)

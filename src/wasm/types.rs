@@ -1,137 +1,72 @@
-//! TypeScript declarations of the JS API's shapes, appended to the generated `.d.ts`.
+//! TypeScript declarations of the JS-only shapes, appended to the generated `.d.ts`: what
+//! the core never sees as a Rust type (profile sources, the abort signal and the progress
+//! callback, the error class). Every other type is generated from the Rust types (tsify).
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-/** How to reach Autopilot and who runs the export. */
-export interface Connection {
-  /** Name shown to people for this connection. */
-  displayName: string;
-  /** The Autopilot API key. Never echoed back, logged, or put in a report or checkpoint. */
-  apiKey: string;
-  /** The "I agree" of the data-privacy notice; without it no request is sent (CONSENT_REQUIRED). */
-  consent: boolean;
-  /** Who runs the exports; recorded on every run report. */
-  exportUser: string;
-  /** API base, default "https://api2.autopilothq.com/v1"; http:// only for loopback hosts. */
-  baseUrl?: string;
-}
-
-/** Autopilot standard contact fields a profile field can be mapped to (Email has its own mapping). */
-export type StandardField =
-  | "FirstName" | "LastName" | "Salutation" | "Company" | "NumberOfEmployees" | "Title"
-  | "Industry" | "Phone" | "MobilePhone" | "Fax" | "Website" | "MailingStreet" | "MailingCity"
-  | "MailingState" | "MailingPostalCode" | "MailingCountry" | "owner_name" | "LeadSource"
-  | "Status" | "LinkedIn" | "Twitter";
-
-/** Type of an Autopilot custom field. */
-export type CustomFieldType = "string" | "integer" | "float" | "date" | "boolean";
-
-/** A typed custom field: profile field `source` is sent as `custom["<type>--<Name>"]`. */
-export interface CustomField {
-  source: string;
-  name: string;
-  type: CustomFieldType;
-}
-
-/** Data matching: profile fields -> Autopilot fields. */
-export interface FieldMapping {
-  /** Profile field holding the email (required). */
-  email: string;
-  firstName?: string;
-  lastName?: string;
-  /** Autopilot standard field -> profile field. */
-  fields?: Partial<Record<StandardField, string>>;
-  custom?: CustomField[];
-}
-
 /** A chunk of bytes or text. */
 export type ByteChunk = Uint8Array | ArrayBuffer | ArrayBufferView | string;
+
+/** Options of a byte source, next to its bytes. */
+export interface ByteSourceOptions {
+  /** CSV only: the field delimiter (detected from the header line when absent). */
+  delimiter?: "," | ";" | "\t" | "|";
+  /** A WHATWG encoding label ("utf-8", "utf-16le", "windows-1252", ...); default UTF-8 (a BOM wins). */
+  encoding?: string;
+}
+
+/** A segment export the runtime's fetch downloads (streamed; a failed or partial download aborts the run before any write). */
+export interface UrlSource extends ByteSourceOptions {
+  url: string;
+  format: "csv" | "ndjson" | "json";
+  /** Request headers, e.g. { authorization: "Bearer …" }. */
+  headers?: Record<string, string>;
+}
 
 /** Where a segment's profiles come from. */
 export type ProfileSource =
   | Record<string, unknown>[]
-  | { csv: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> }
-  | { ndjson: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> }
-  | { json: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> }
+  | ({ csv: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & ByteSourceOptions)
+  | ({ ndjson: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & ByteSourceOptions)
+  | ({ json: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & ByteSourceOptions)
+  | UrlSource
   | Iterable<Record<string, unknown> | Record<string, unknown>[]>
   | AsyncIterable<Record<string, unknown> | Record<string, unknown>[]>;
 
-/** One selected segment. */
+/** One selected segment with its profiles. */
 export interface SegmentInput {
   /** Segment name; with per-segment lists the Autopilot list title is listPrefix + name. */
   name: string;
   profiles: ProfileSource;
 }
 
-/** Everything about an export except the profiles. */
-export interface ExportConfig {
-  connection: Connection;
-  mapping: FieldMapping;
-  segments: { name: string; profiles?: ProfileSource }[];
-  /** Maximum unique profiles per export: default and maximum 100000. */
-  cap?: number;
-  /** Above the cap: "refuse" (default: nothing is sent, CAP_EXCEEDED) or "truncate". */
-  overCap?: "refuse" | "truncate";
-  /** "per-segment" (default: one Autopilot list per segment) or "none". */
-  lists?: "per-segment" | "none";
-  /** List title = listPrefix + segment name. */
-  listPrefix?: string;
-  /** Profile field identifying rejected rows in reports (never the email). */
-  idField?: string;
-}
-
 /** An export: configuration plus the segments' profiles. */
-export interface ExportJob extends ExportConfig {
+export interface ExportJob extends Omit<ExportConfig, "segments"> {
   segments: SegmentInput[];
 }
 
-/** Options of exportSegments. */
-export interface RunOptions {
-  /** Cancel: in-flight requests are aborted; the report has status "cancelled" and a checkpoint. */
+/** Options of exportSegments: the core's options plus the host's signal and callback. */
+export interface RunOptions extends Omit<CoreRunOptions, "syncState"> {
+  /** Cancel: in-flight requests are aborted; the report has status "cancelled", a checkpoint and the syncState. */
   signal?: AbortSignal;
-  /** Called at least once per finished batch. */
+  /** Called at the start, after every finished batch and at the end. An exception it throws is
+   *  recorded as a PROGRESS_CALLBACK_FAILED warning on the report; the export goes on. */
   onProgress?: (p: Progress) => void;
-  /** Requests per second (default 5, Autopilot's documented limit). */
-  ratePerSecond?: number;
-  /** Concurrent requests (default: enough to use the whole rate). */
-  maxInFlight?: number;
-  /** Per-request timeout in ms (default 30000). */
-  requestTimeoutMs?: number;
-  /** Attempts per request for 5xx, network errors and timeouts (default 6). */
-  maxAttempts?: number;
-  /** Resume a previous run of the same job. */
-  checkpoint?: Checkpoint;
+  /** The syncState of the previous run's report. */
+  syncState?: Uint8Array;
 }
 
-/** Options of preview. */
-export interface PreviewOptions {
-  /** Rate used for the duration estimate (default 5). */
-  ratePerSecond?: number;
+/** Options of preview / previewAsync. */
+export interface PreviewOptions extends Omit<CorePreviewOptions, "syncState"> {
+  /** The syncState of the previous run's report: the preview then shows what a refresh would change. */
+  syncState?: Uint8Array;
 }
 
-/** One validation problem. */
-export interface Issue {
-  /** JSON path, e.g. "mapping.custom[2].type". */
-  path: string;
-  /** Stable code, e.g. "BASE_URL_NOT_HTTPS". */
-  code: string;
-  message: string;
-}
-
-/** Stable error codes. */
-export type ErrorCode =
-  | "CONFIG_INVALID" | "CONSENT_REQUIRED" | "CAP_EXCEEDED" | "AUTH_FAILED" | "INPUT_INVALID"
-  | "CHECKPOINT_MISMATCH" | "NETWORK" | "ABORTED" | "API_ERROR" | "INTERNAL";
-
-/** What every function of this package throws. */
-export interface AutopilotExportError extends Error {
-  name: "AutopilotExportError";
-  code: ErrorCode;
-  issues: Issue[];
-  /** The run report, when a started run was stopped by an error (AUTH_FAILED, API_ERROR). */
-  report?: ExportReport;
+/** Options of checkConnection. */
+export interface CheckOptions extends CoreCheckOptions {
+  signal?: AbortSignal;
 }
 
 /** Autopilot's account object (GET /v1/account). */
@@ -140,141 +75,18 @@ export interface AccountInfo {
   [key: string]: unknown;
 }
 
-/** Why a row or contact was not exported. */
-export type RejectReason =
-  | "EMAIL_MISSING" | "EMAIL_INVALID" | "EMAIL_NON_ASCII" | "EMAIL_TOO_LONG" | "NOT_AN_OBJECT"
-  | "INVALID_UTF8" | "MALFORMED_ROW" | "SERVER_REJECTED" | "NOT_CONFIRMED" | "RETRIES_EXHAUSTED";
+/** The dry-run summary of preview (see PlanSummary). */
+export type ExportPlanSummary = PlanSummary;
 
-/** A rejected row or failed contact; never carries the email. */
-export interface Reject {
-  /** Segment index (order of job.segments). */
-  segment: number;
-  /** Row number within the segment, from 1 (CSV header not counted). */
-  row: number;
-  /** The row's idField value, when configured. */
-  id?: string;
-  reason: RejectReason;
-  detail?: string;
+/** What every function of this package throws. */
+export class AutopilotExportError extends Error {
+  name: "AutopilotExportError";
+  code: ErrorCode;
+  issues: Issue[];
+  /** The run report, when a started run was stopped by an error. */
+  report?: ExportReport;
 }
 
-/** A counted non-fatal problem, e.g. a custom value that could not be coerced (left out). */
-export interface Warning {
-  code: string;
-  field: string;
-  count: number;
-  /** First few rows as "segment:row". */
-  examples: string[];
-}
-
-/** Counts of one segment: profilesIn = invalid + duplicates + overCap + memberships. Rows are
- *  counted per segment (a profile in two segments is two memberships); overCap counts rows
- *  whose profile is beyond the cap. */
-export interface SegmentCounts {
-  profilesIn: number;
-  invalid: number;
-  duplicates: number;
-  overCap: number;
-  memberships: number;
-  exported: number;
-  failed: number;
-}
-
-export interface SegmentReport extends SegmentCounts {
-  name: string;
-  listTitle?: string;
-  listId?: string;
-  listCreated: boolean;
-}
-
-export interface Totals {
-  profilesIn: number;
-  invalid: number;
-  duplicates: number;
-  overCap: number;
-  uniqueProfiles: number;
-  memberships: number;
-  exported: number;
-  failed: number;
-}
-
-export interface RequestCounts {
-  sent: number;
-  retried: number;
-  throttled: number;
-  errors: number;
-  bisected: number;
-}
-
-/** Resume state: job fingerprint and finished batches. No email, no key. */
-export interface Checkpoint {
-  version: number;
-  fingerprint: string;
-  batches: number;
-  done: [number, number][];
-  exported: number[];
-  failed: { segment: number; row: number; reason: RejectReason; detail?: string }[];
-  requests: RequestCounts;
-}
-
-/** The run report. */
-export interface ExportReport {
-  status: "succeeded" | "partial" | "failed" | "cancelled";
-  displayName: string;
-  exportUser: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  resumed: boolean;
-  totals: Totals;
-  segments: SegmentReport[];
-  requests: RequestCounts;
-  rejects: Reject[];
-  rejectsOmitted: number;
-  warnings: Warning[];
-  error?: { code: ErrorCode; message: string };
-  checkpoint: Checkpoint;
-}
-
-/** A progress snapshot. */
-export interface Progress {
-  phase: "lists" | "contacts" | "done";
-  batchesDone: number;
-  batchesTotal: number;
-  contactsDone: number;
-  contactsTotal: number;
-  exported: number;
-  failed: number;
-  inFlight: number;
-  /** Request counters of the whole job (a resumed run continues the checkpoint's). */
-  requests: RequestCounts;
-  /** Since this run started. */
-  elapsedMs: number;
-  /** Memberships finished by this run per second (not counting those done before a resume). */
-  contactsPerSecond: number;
-  etaMs?: number;
-}
-
-export interface SegmentSummary extends SegmentCounts {
-  name: string;
-  listTitle?: string;
-  invalidByReason: Record<string, number>;
-}
-
-/** Dry-run result of preview. */
-export interface ExportPlanSummary {
-  segments: SegmentSummary[];
-  totals: Totals;
-  cap: number;
-  uniqueSeen: number;
-  capExceeded: boolean;
-  overCap: "refuse" | "truncate";
-  wouldSend: boolean;
-  batches: number;
-  requests: { lists: number; contacts: number; total: number };
-  ratePerSecond: number;
-  estimatedDurationMs: number;
-  rejects: Reject[];
-  rejectsOmitted: number;
-  warnings: Warning[];
-}
+/** Whether `e` is an AutopilotExportError (also one thrown by another copy of the package). */
+export function isAutopilotExportError(e: unknown): e is AutopilotExportError;
 "#;

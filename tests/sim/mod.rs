@@ -19,7 +19,7 @@ use autopilot_export::config::{
 };
 use autopilot_export::input::{Cell, RowSink};
 use autopilot_export::plan::{Plan, Planner};
-use autopilot_export::run::{Method, Outcome, Request, Run, Step};
+use autopilot_export::run::{Method, Outcome, Request, Run, Settings, Step};
 use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
@@ -119,6 +119,8 @@ pub struct SimConfig {
     pub hidden_for_gets: u32,
     /// Seed of the server's randomness.
     pub seed: u64,
+    /// The account's `instanceId` (`GET /account`).
+    pub instance_id: String,
 }
 
 impl Default for SimConfig {
@@ -145,6 +147,7 @@ impl Default for SimConfig {
             hidden_lists: Vec::new(),
             hidden_for_gets: 1,
             seed: 1,
+            instance_id: "instance_SIM".into(),
         }
     }
 }
@@ -202,6 +205,8 @@ pub struct Stats {
     pub duplicate_in_request: u64,
     /// `POST /contacts` with more than 100 contacts (must stay 0).
     pub oversized: u64,
+    /// `DELETE /list/{id}/contact/{id}` requests processed.
+    pub removals: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -337,7 +342,11 @@ impl Sim {
             gen,
             id: req.id,
             method: req.method,
-            path: req.path.clone(),
+            path: req
+                .url
+                .strip_prefix(autopilot_export::meta::DEFAULT_BASE_URL)
+                .unwrap_or(&req.url)
+                .to_string(),
             batch: req.batch,
             attempt: req.attempt,
             contacts,
@@ -371,11 +380,7 @@ impl Sim {
         let faults = is_contacts || self.cfg.faults_on_lists;
         let seq = self.stats.requests;
 
-        let answer = |status: u16, body: Value| Outcome::Response {
-            status,
-            body: body.to_string(),
-            retry_after: None,
-        };
+        let answer = |status: u16, body: Value| Outcome::response(status, body.to_string());
         let mut fate_override: Option<Fate> = None;
 
         let outcome: Outcome = 'decide: {
@@ -422,7 +427,12 @@ impl Sim {
                     body:
                         json!({"error": "Too Many Requests", "message": "API rate limit exceeded"})
                             .to_string(),
-                    retry_after: self.cfg.retry_after.clone(),
+                    headers: self
+                        .cfg
+                        .retry_after
+                        .iter()
+                        .map(|v| ("retry-after".to_string(), v.clone()))
+                        .collect(),
                 };
             }
             if is_contacts {
@@ -455,11 +465,7 @@ impl Sim {
             let (status, resp) = self.process(method, &path, body.as_deref());
             if garbage && status == 200 {
                 self.stats.bad_bodies += 1;
-                break 'decide Outcome::Response {
-                    status: 200,
-                    body: "<html>Gateway hiccup</html>".into(),
-                    retry_after: None,
-                };
+                break 'decide Outcome::response(200, "<html>Gateway hiccup</html>");
             }
             if slow || rtt >= timeout_ms {
                 self.stats.timeouts += 1;
@@ -491,7 +497,29 @@ impl Sim {
     /// Applies a request to the store; returns the status and body.
     fn process(&mut self, method: Method, path: &str, body: Option<&str>) -> (u16, Value) {
         let bad = |msg: &str| (400, json!({"error": "Bad Request", "message": msg}));
+        if let (Method::Delete, Some(rest)) = (method, path.strip_prefix("/list/")) {
+            self.stats.removals += 1;
+            let mut parts = rest.split("/contact/");
+            let (list, contact) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            if !self.lists.iter().any(|(id, _)| id == list) {
+                return (
+                    404,
+                    json!({"error": "Not Found", "message": "List could not be found."}),
+                );
+            }
+            let Some(c) = self.contacts.values_mut().find(|c| c.id == contact) else {
+                return (
+                    404,
+                    json!({"error": "Not Found", "message": "Contact could not be found."}),
+                );
+            };
+            if c.lists.remove(list) {
+                return (200, json!({}));
+            }
+            return (200, json!({"not_modified": true}));
+        }
         match (method, path) {
+            (Method::Get, "/account") => (200, json!({"instanceId": self.cfg.instance_id})),
             (Method::Get, "/lists") => {
                 self.stats.list_gets += 1;
                 self.gets_served += 1;
@@ -588,7 +616,7 @@ impl Sim {
                     let entry = self.contacts.entry(lower.clone()).or_insert_with(|| {
                         *next_person += 1;
                         Contact {
-                            id: format!("person_{:012}", *next_person),
+                            id: format!("person_00000000-0000-4000-8000-{:012X}", *next_person),
                             email: String::new(),
                             fields: Map::new(),
                             lists: BTreeSet::new(),
@@ -992,9 +1020,10 @@ pub fn assert_finished_invariants(report: &autopilot_export::ExportReport) {
     for (s, seg) in report.segments.iter().enumerate() {
         assert_eq!(
             seg.counts.memberships,
-            seg.counts.exported + seg.counts.failed,
+            seg.counts.exported + seg.counts.failed + seg.counts.unchanged,
             "segment {s}"
         );
+        assert_eq!(seg.counts.not_sent, 0, "segment {s}");
     }
     let failed_rejects = report
         .rejects
@@ -1013,14 +1042,36 @@ pub fn assert_finished_invariants(report: &autopilot_export::ExportReport) {
     );
 }
 
-/// A plan and run for `ds` with default options plus `f`.
-pub fn start(
-    ds: &Dataset,
-    lists: ListMode,
-    f: impl FnOnce(&mut autopilot_export::run::RunOptions),
-) -> Run {
+/// A plan and run for `ds` with default settings plus `f`.
+pub fn start(ds: &Dataset, lists: ListMode, f: impl FnOnce(&mut Settings)) -> Run {
     let cfg = config(ds, lists);
-    let mut opts = autopilot_export::run::RunOptions::default();
-    f(&mut opts);
-    Run::new(plan(&cfg, ds), opts, None, T0).expect("run starts")
+    let mut settings = Settings::default();
+    f(&mut settings);
+    start_with(cfg, ds, settings, None, None)
+}
+
+/// A run of `cfg` over `ds` with a checkpoint and a state, the plan attached.
+pub fn start_with(
+    cfg: ExportConfig,
+    ds: &Dataset,
+    settings: Settings,
+    checkpoint: Option<autopilot_export::report::Checkpoint>,
+    state: Option<&[u8]>,
+) -> Run {
+    let p = plan(&cfg, ds);
+    let mut run = Run::new(cfg, settings, checkpoint, state, T0, T0).expect("run starts");
+    run.attach(p, T0).expect("plan attaches");
+    run
+}
+
+/// The batch (of the run's upserts) holding the contact whose email starts with `prefix`.
+pub fn batch_with(run: &Run, prefix: &str) -> Option<usize> {
+    let (plan, batches) = (run.plan()?, run.batches()?);
+    (0..batches.count()).find(|&b| {
+        batches.batch(b).iter().any(|m| {
+            plan.memberships
+                .get(*m as usize)
+                .is_some_and(|ms| plan.email(ms).starts_with(prefix))
+        })
+    })
 }

@@ -1,29 +1,14 @@
-//! Wire format of the Autopilot (legacy Journeys) REST API used by the exporter
-//! (research notes `autopilot-api.md` §1): paths, request bodies, response and error-body
-//! parsing, `Retry-After` parsing, and [`redact`] for server messages.
-//!
-//! Paths are relative to the API base, which already ends in `/v1`
-//! (`https://api2.autopilothq.com/v1` by default). Every request carries the key in the
-//! [`API_KEY_HEADER`] header — that is the transport's job; nothing here sees the key.
+//! Parsing Autopilot's answers (research notes `autopilot-api.md` §1.6–§1.9): lists, created
+//! lists, bulk upserts (`email_contact_map` with the contact ids), error bodies,
+//! `Retry-After`, and the short redacted description of an error answer.
 //!
 //! Parsing is lenient about extra members and strict about the members the exporter relies
 //! on: a `200` whose body lacks them is treated by the run like a `5xx` (retried).
 
+use super::redact::{redact, truncate_chars};
 use crate::util::hash::{fold_hash, U64Map};
-use crate::util::json::push_json_str;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
-
-/// The request header carrying the API key (raw key, no scheme).
-pub const API_KEY_HEADER: &str = "autopilotapikey";
-/// `GET`: account information (`checkConnection`).
-pub const PATH_ACCOUNT: &str = "/account";
-/// `GET`: every list, `{"lists":[{"list_id","title"}]}`.
-pub const PATH_LISTS: &str = "/lists";
-/// `POST` `{"name": title}`: creates a list, `{"list_id"}`; `409` if the title exists.
-pub const PATH_LIST: &str = "/list";
-/// `POST` `{"contacts":[...]}` (at most 100): bulk upsert keyed by email.
-pub const PATH_CONTACTS: &str = "/contacts";
 
 /// The longest server message kept (after redaction), in characters.
 pub const MAX_MESSAGE_CHARS: usize = 300;
@@ -34,6 +19,7 @@ pub const MAX_MESSAGE_CHARS: usize = 300;
 enum Value {
     Str(String),
     Num(f64),
+    Bool(bool),
     Object(Vec<(String, Value)>),
     Array(Vec<Value>),
     Other,
@@ -92,8 +78,8 @@ impl<'de> Deserialize<'de> for Value {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
                 Ok(Value::Num(v as f64))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
-                Ok(Value::Other)
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
                 Ok(Value::Other)
@@ -115,15 +101,6 @@ impl<'de> Deserialize<'de> for Value {
         }
         d.deserialize_any(V)
     }
-}
-
-/// The body of `POST /v1/list`: `{"name": title}`.
-pub fn create_list_body(title: &str) -> String {
-    let mut out = String::with_capacity(title.len() + 12);
-    out.push_str("{\"name\":");
-    push_json_str(&mut out, title);
-    out.push('}');
-    out
 }
 
 /// One Autopilot list.
@@ -170,12 +147,15 @@ pub fn parse_created_list(body: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_string())
 }
 
-/// What a `POST /v1/contacts` success confirms.
+/// What a `POST /v1/contacts` success confirms: which addresses, and their Autopilot
+/// contact ids (`email_contact_map`, [RUBY-VCR], [PHP]).
 #[derive(Debug, Clone, Default)]
 pub struct BulkResponse {
-    /// Case-folded hashes of the keys of `email_contact_map` (Autopilot's key casing is not
-    /// documented, so the exporter compares case-insensitively).
+    /// Case-folded hashes of the keys of `email_contact_map` → index into `ids` (Autopilot's
+    /// key casing is not documented, so the exporter compares case-insensitively).
     confirmed: U64Map,
+    /// The contact ids, as Autopilot sent them (empty when the value was not a string).
+    ids: Vec<String>,
 }
 
 impl BulkResponse {
@@ -185,6 +165,15 @@ impl BulkResponse {
         // addresses of one response (about 1 in 10^17).
         self.confirmed
             .contains_key(&fold_hash(email.trim().as_bytes()))
+    }
+
+    /// The Autopilot contact id of `email` (any case), when confirmed with one.
+    pub fn contact_id(&self, email: &str) -> Option<&str> {
+        let i = *self.confirmed.get(&fold_hash(email.trim().as_bytes()))?;
+        self.ids
+            .get(i as usize)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
     }
 
     /// How many distinct addresses the response confirms.
@@ -202,15 +191,46 @@ impl BulkResponse {
 /// `email_contact_map` object (an empty JSON array is accepted as an empty map).
 pub fn parse_bulk_response(body: &str) -> Option<BulkResponse> {
     let v: Value = serde_json::from_str(body).ok()?;
-    let confirmed = match v.get("email_contact_map")? {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, _)| (fold_hash(k.trim().as_bytes()), 0))
-            .collect(),
-        Value::Array(a) if a.is_empty() => U64Map::default(),
+    let mut out = BulkResponse::default();
+    match v.get("email_contact_map")? {
+        Value::Object(map) => {
+            for (k, id) in map {
+                let i = out.ids.len() as u32;
+                out.ids
+                    .push(id.as_str().map(str::to_string).unwrap_or_default());
+                out.confirmed.insert(fold_hash(k.trim().as_bytes()), i);
+            }
+        }
+        Value::Array(a) if a.is_empty() => {}
         _ => return None,
-    };
-    Some(BulkResponse { confirmed })
+    }
+    Some(out)
+}
+
+/// The position of the offending contact when a `400` to a bulk upsert names it
+/// ("Invalid contact at index 7: …"): the first number after the word `index` in the
+/// message. The research notes document no such message for Autopilot (§1.6 open question
+/// 3); the emulator sends it, and a server that does not simply gets halving.
+pub fn rejected_index(body: &str) -> Option<usize> {
+    let parsed = parse_error_body(body);
+    let msg = parsed.message.or(parsed.error)?;
+    let lower = msg.to_ascii_lowercase();
+    let at = lower.find("index")?;
+    let digits: String = lower
+        .get(at + 5..)?
+        .trim_start_matches([' ', ':', '#', '='])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Whether a `DELETE /v1/list/{id}/contact/{id}` answer says the contact was not a member
+/// (`{"not_modified": true}`, [TORCH], [N8N], [PHP]).
+pub fn not_modified(body: &str) -> bool {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .is_some_and(|v| matches!(v.get("not_modified"), Some(Value::Bool(true))))
 }
 
 /// An Autopilot error body `{"error": "...", "message": "..."}` (both optional).
@@ -293,134 +313,12 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     Some((at - now_ms).max(0.0))
 }
 
-/// Removes personal data from a server message so that it can go into a report: every
-/// email-like token (`local@domain`, also URL-encoded `local%40domain`) becomes `[email]`,
-/// `email` itself (any case) too, and long runs of hex digits (which could be a key) become
-/// `[redacted]`. Control characters become spaces.
-pub fn redact(text: &str, email: Option<&str>) -> String {
-    let mut s = text.to_string();
-    if let Some(e) = email.map(str::trim).filter(|e| !e.is_empty()) {
-        s = replace_ignore_ascii_case(&s, e, "[email]");
-    }
-    let s = redact_email_like(&s);
-    let s = redact_hex_runs(&s);
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-fn replace_ignore_ascii_case(haystack: &str, needle: &str, with: &str) -> String {
-    let lower_h = haystack.to_ascii_lowercase();
-    let lower_n = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(haystack.len());
-    let mut pos = 0;
-    while let Some(found) = lower_h.get(pos..).and_then(|h| h.find(&lower_n)) {
-        let start = pos + found;
-        out.push_str(haystack.get(pos..start).unwrap_or(""));
-        out.push_str(with);
-        pos = start + lower_n.len();
-    }
-    out.push_str(haystack.get(pos..).unwrap_or(""));
-    out
-}
-
-fn is_local_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-\"".contains(&b)
-}
-
-fn is_domain_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'[' || b == b']' || b == b':'
-}
-
-/// Replaces `x@y` / `x%40y` tokens by `[email]`.
-fn redact_email_like(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0; // bytes of `s` already handled
-    let mut i = 0;
-    while i < bytes.len() {
-        let at_len = if bytes.get(i) == Some(&b'@') {
-            1
-        } else if bytes
-            .get(i..i + 3)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"%40"))
-        {
-            3
-        } else {
-            0
-        };
-        if at_len == 0 {
-            i += 1;
-            continue;
-        }
-        let mut l = i;
-        while l > copied && bytes.get(l - 1).is_some_and(|&b| is_local_byte(b)) {
-            l -= 1;
-        }
-        let mut r = i + at_len;
-        while bytes.get(r).is_some_and(|&b| is_domain_byte(b)) {
-            r += 1;
-        }
-        // Trailing dots belong to the sentence, not the address.
-        while r > i + at_len && bytes.get(r - 1) == Some(&b'.') {
-            r -= 1;
-        }
-        out.push_str(s.get(copied..l).unwrap_or(""));
-        out.push_str("[email]");
-        copied = r;
-        i = r.max(i + 1);
-    }
-    out.push_str(s.get(copied..).unwrap_or(""));
-    out
-}
-
-/// Replaces runs of 24 or more hex digits by `[redacted]`.
-fn redact_hex_runs(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes.get(i).is_some_and(u8::is_ascii_hexdigit) {
-            let start = i;
-            while bytes.get(i).is_some_and(u8::is_ascii_hexdigit) {
-                i += 1;
-            }
-            if i - start >= 24 {
-                out.push_str(s.get(copied..start).unwrap_or(""));
-                out.push_str("[redacted]");
-                copied = i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out.push_str(s.get(copied..).unwrap_or(""));
-    out
-}
-
-/// `s` cut to at most `max` characters (with `…` when cut).
-pub fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_string(),
-        Some((cut, _)) => {
-            let mut out = s.get(..cut).unwrap_or("").to_string();
-            out.push('…');
-            out
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn list_bodies_and_responses() {
-        assert_eq!(
-            create_list_body("VIP \"gold\""),
-            r#"{"name":"VIP \"gold\""}"#
-        );
         let lists = parse_lists(r#"{"lists":[{"list_id":"contactlist_1","title":"A"},{"title":"no id"},{"list_id":"contactlist_2","title":"B"}]}"#).unwrap(); // ok: test
         assert_eq!(lists.len(), 2);
         assert_eq!(find_list(&lists, "B"), Some("contactlist_2"));
@@ -445,6 +343,24 @@ mod tests {
             .unwrap() // ok: test
             .is_empty());
         assert!(parse_bulk_response("").is_none());
+    }
+
+    #[test]
+    fn bulk_ids_removals_and_rejected_index() {
+        let r = parse_bulk_response(
+            r#"{"email_contact_map":{"Ada@Example.com":"person_1","b@x.io":7}}"#,
+        )
+        .unwrap(); // ok: test
+        assert_eq!(r.contact_id("ada@example.com"), Some("person_1"));
+        assert_eq!(r.contact_id("b@x.io"), None);
+        assert!(r.confirms("b@x.io"));
+        assert!(not_modified(r#"{"not_modified":true}"#));
+        assert!(!not_modified("{}"));
+        assert!(!not_modified("nope"));
+        let body = r#"{"error":"Bad Request","message":"Invalid contact at index 7: bad"}"#;
+        assert_eq!(rejected_index(body), Some(7));
+        assert_eq!(rejected_index(r#"{"message":"Index: 12"}"#), Some(12));
+        assert_eq!(rejected_index(r#"{"message":"Invalid contact"}"#), None);
     }
 
     #[test]
@@ -492,34 +408,5 @@ mod tests {
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 CET", 0.0),
             None
         );
-    }
-
-    #[test]
-    fn redaction_removes_emails_and_keys() {
-        assert_eq!(
-            redact("bad contact Ada.L+x@Example.COM.", None),
-            "bad contact [email]."
-        );
-        assert_eq!(redact("see ada%40example.com&y", None), "see [email]&y");
-        // Conservative: characters allowed in a local part are taken along.
-        assert_eq!(redact("to=ada@example.com", None), "[email]");
-        assert_eq!(
-            redact(
-                "weird \"ada lovelace\"@example.com",
-                Some("\"ada lovelace\"@example.com")
-            ),
-            "weird [email]"
-        );
-        assert_eq!(
-            redact("key 0123456789abcdef0123456789abcdef bad", None),
-            "key [redacted] bad"
-        );
-        assert_eq!(
-            redact("list contactlist_11944F3C-F91F-48AD", None),
-            "list contactlist_11944F3C-F91F-48AD"
-        );
-        assert_eq!(redact("line\nbreak @ é", None), "line break [email] é");
-        assert!(!redact("a@b c@d e@", Some("x")).contains('@'));
-        assert_eq!(truncate_chars("ééé", 2), "éé…");
     }
 }

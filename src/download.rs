@@ -1,0 +1,150 @@
+//! Segment sources at a URL (DESIGN.md §10, issue 11): `{ url, format, headers? }`, where
+//! an unattended host (cron, the extension, the edge worker) reads a segment export as the
+//! customer-data platform writes it. The host streams the body with its own `fetch` into the
+//! parsers; the rules are here: which URLs are allowed, the request to make, and when a
+//! download counts as complete. A failed or partial download aborts the run before any
+//! write — never a refresh computed from half a file, which would look like mass leavers.
+
+use crate::config::is_loopback_url;
+use crate::error::{Error, ErrorCode, Issue, IssueCode};
+use crate::http::{HeaderValue, Method, Request};
+use crate::input::Format;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A source at a URL as the caller describes it (JS `{ url, format, headers?, delimiter?,
+/// encoding? }`; `delimiter`/`encoding` are the byte source options of [`crate::input`]).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct UrlSource {
+    /// `https://…` (or `http://` on a loopback host).
+    #[serde(default)]
+    pub url: String,
+    /// `csv`, `ndjson` or `json`.
+    #[serde(default)]
+    pub format: String,
+    /// Request headers (e.g. `authorization: Bearer …`), sent as given.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// CSV delimiter (see the byte source options).
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// Text encoding label (see the byte source options).
+    #[serde(default)]
+    pub encoding: Option<String>,
+}
+
+/// Longest time a download may take, in milliseconds (a segment export of 100,000 rows is
+/// tens of megabytes).
+pub const DOWNLOAD_TIMEOUT_MS: f64 = 600_000.0;
+
+impl UrlSource {
+    /// The format, when it is one of the byte formats.
+    pub fn parsed_format(&self) -> Option<Format> {
+        match self.format.as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" => Some(Format::Ndjson),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// Every problem of this source; paths start with `prefix` (`segments[0].profiles.`).
+    pub fn validate(&self, prefix: &str) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        let url = self.url.trim();
+        let scheme_ok =
+            url.starts_with("https://") || (url.starts_with("http://") && is_loopback_url(url));
+        if url.is_empty() || !scheme_ok || url.contains(char::is_whitespace) {
+            issues.push(Issue::new(
+                format!("{prefix}url"),
+                IssueCode::SourceUrlInvalid,
+                "the source URL must be https:// (http:// only for loopback hosts such as 127.0.0.1): the profiles are personal data",
+            ));
+        }
+        if self.parsed_format().is_none() {
+            issues.push(Issue::new(
+                format!("{prefix}format"),
+                IssueCode::SourceFormatUnknown,
+                "the format of a URL source must be 'csv', 'ndjson' or 'json'",
+            ));
+        }
+        for name in self.headers.keys() {
+            let ok =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !ok {
+                issues.push(Issue::new(
+                    format!("{prefix}headers.{name}"),
+                    IssueCode::SourceUrlInvalid,
+                    "a header name has letters, digits and '-' only",
+                ));
+            }
+        }
+        issues
+    }
+
+    /// The `GET` request of this source (never redirected: a redirect is a failed download).
+    pub fn request(&self, id: u64) -> Request {
+        Request {
+            id,
+            method: Method::Get,
+            url: self.url.trim().to_string(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), HeaderValue::Private(v.clone())))
+                .collect(),
+            body: None,
+            timeout_ms: DOWNLOAD_TIMEOUT_MS,
+            response_headers: &["content-length", "location"],
+            attempt: 1,
+            batch: None,
+        }
+    }
+}
+
+fn failed(segment: usize, why: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorCode::InputInvalid,
+        format!("segments[{segment}].profiles: the download failed: {why}; nothing was written"),
+    )
+}
+
+/// Checks the status of a download's response (`content_length` from its header).
+pub fn check_status(segment: usize, status: u16, location: Option<&str>) -> Result<(), Error> {
+    match status {
+        200..=299 => Ok(()),
+        0 | 300..=399 => Err(failed(
+            segment,
+            format!(
+                "the server answered a redirect{}, which is not followed: use the final URL",
+                location.map(|l| format!(" to {l}")).unwrap_or_default()
+            ),
+        )),
+        401 | 403 => Err(failed(
+            segment,
+            format!("HTTP {status}: check the source's authorization header"),
+        )),
+        _ => Err(failed(segment, format!("HTTP {status}"))),
+    }
+}
+
+/// Checks that a download is complete: `received` bytes against the announced length.
+pub fn check_complete(segment: usize, announced: Option<&str>, received: u64) -> Result<(), Error> {
+    match announced.and_then(|a| a.trim().parse::<u64>().ok()) {
+        Some(n) if n != received => Err(failed(
+            segment,
+            format!("{received} of {n} bytes arrived (the connection ended early)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The error of a download that broke off (`why` from the runtime).
+pub fn broken(segment: usize, received: u64, why: &str) -> Error {
+    failed(
+        segment,
+        format!("the connection broke after {received} bytes ({why})"),
+    )
+}

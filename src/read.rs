@@ -1,0 +1,442 @@
+//! Reading configuration documents (a job, a connection, run options) from a JSON value —
+//! made from a JS value by the wasm layer, from JSON text by tests and tools — with every
+//! problem reported as an [`Issue`] that carries a JSON path.
+//!
+//! - A key the target type does not know becomes an [`IssueCode::UnknownField`] issue and
+//!   does **not** stop reading, so it is reported next to every other problem of the same
+//!   document once the caller validates what was read.
+//! - A value of the wrong type stops reading (serde has no way to go on) and becomes one
+//!   [`IssueCode::TypeMismatch`] issue at its path, together with the unknown keys seen before
+//!   it. The value itself is never quoted in the message: it could be a secret put into the
+//!   wrong field.
+//!
+//! Written here rather than with `serde_ignored` + `serde_path_to_error` (which do the same
+//! as deserializer wrappers): measured in the wasm module, those two wrap every visitor of
+//! every configuration type and cost 98 KB before `wasm-opt` (31 KB + 67 KB of a 614 KB
+//! module), against a few KB for this one deserializer over `serde_json::Value`.
+
+use crate::error::{Error, Issue, IssueCode};
+use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::fmt;
+
+/// A deserialisation error with the path where it happened.
+#[derive(Debug)]
+pub struct ReadError {
+    message: String,
+    path: Option<String>,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl de::Error for ReadError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        ReadError {
+            message: msg.to_string(),
+            path: None,
+        }
+    }
+    // The value is never quoted: it could be a secret in the wrong field.
+    fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        let kind = match unexp {
+            de::Unexpected::Bool(_) => "boolean",
+            de::Unexpected::Unsigned(_) | de::Unexpected::Signed(_) => "integer",
+            de::Unexpected::Float(_) => "floating point",
+            de::Unexpected::Str(_) | de::Unexpected::Char(_) => "string",
+            de::Unexpected::Seq => "sequence",
+            de::Unexpected::Map => "map",
+            de::Unexpected::Unit | de::Unexpected::Option => "null",
+            _ => "value",
+        };
+        Self::custom(format_args!("invalid type: {kind}, expected {exp}"))
+    }
+    fn invalid_value(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        Self::invalid_type(unexp, exp)
+    }
+}
+
+/// Reads one value at `path`, noting unknown keys in `unknown`.
+struct ValueDe<'a> {
+    value: &'a Value,
+    path: String,
+    unknown: &'a RefCell<Vec<String>>,
+}
+
+impl<'a> ValueDe<'a> {
+    fn at(&self, value: &'a Value, step: &str) -> ValueDe<'a> {
+        let path = if step.starts_with('[') || self.path.is_empty() {
+            format!("{}{step}", self.path)
+        } else {
+            format!("{}.{step}", self.path)
+        };
+        ValueDe {
+            value,
+            path,
+            unknown: self.unknown,
+        }
+    }
+
+    /// Gives an error without a path this value's path.
+    fn locate<T>(&self, r: Result<T, ReadError>) -> Result<T, ReadError> {
+        r.map_err(|e| attach(e, &self.path))
+    }
+
+    /// The members of `obj` to read (all, or those in `only`), noting the others as
+    /// unknown. Not generic, so that it is compiled once.
+    fn members(
+        &self,
+        obj: &'a Map<String, Value>,
+        only: Option<&[&str]>,
+    ) -> Vec<(&'a String, &'a Value)> {
+        let mut out = Vec::with_capacity(obj.len());
+        for (k, v) in obj {
+            match only {
+                Some(fields) if !fields.contains(&k.as_str()) => {
+                    let path = self.at(&Value::Null, k).path;
+                    self.unknown.borrow_mut().push(path);
+                }
+                _ => out.push((k, v)),
+            }
+        }
+        out
+    }
+
+    fn map<V: Visitor<'a>>(
+        &self,
+        obj: &'a Map<String, Value>,
+        only: Option<&[&str]>,
+        v: V,
+    ) -> Result<V::Value, ReadError> {
+        let members = self.members(obj, only);
+        v.visit_map(Entries {
+            de: self,
+            entries: members.into_iter(),
+            value: None,
+        })
+        .map_err(|e| attach(e, &self.path))
+    }
+}
+
+/// Gives an error without a path the path `at` (not generic: compiled once).
+fn attach(mut e: ReadError, at: &str) -> ReadError {
+    if e.path.is_none() {
+        e.path = Some(at.to_string());
+    }
+    e
+}
+
+/// Map access over an object's members.
+struct Entries<'a, 'b> {
+    de: &'b ValueDe<'a>,
+    entries: std::vec::IntoIter<(&'a String, &'a Value)>,
+    value: Option<(&'a String, &'a Value)>,
+}
+
+impl<'a> de::MapAccess<'a> for Entries<'a, '_> {
+    type Error = ReadError;
+    fn next_key_seed<K: de::DeserializeSeed<'a>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, ReadError> {
+        match self.entries.next() {
+            Some((k, v)) => {
+                self.value = Some((k, v));
+                seed.deserialize(k.as_str().into_deserializer()).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'a>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ReadError> {
+        let (k, v) = self
+            .value
+            .take()
+            .ok_or_else(|| de::Error::custom("value without a key"))?;
+        let sub = self.de.at(v, k);
+        let path = sub.path.clone();
+        seed.deserialize(sub).map_err(|e| attach(e, &path))
+    }
+}
+
+/// Sequence access over an array.
+struct Items<'a, 'b> {
+    de: &'b ValueDe<'a>,
+    items: std::iter::Enumerate<std::slice::Iter<'a, Value>>,
+}
+
+impl<'a> de::SeqAccess<'a> for Items<'a, '_> {
+    type Error = ReadError;
+    fn next_element_seed<T: de::DeserializeSeed<'a>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, ReadError> {
+        match self.items.next() {
+            Some((i, v)) => {
+                let sub = self.de.at(v, &format!("[{i}]"));
+                let path = sub.path.clone();
+                seed.deserialize(sub)
+                    .map(Some)
+                    .map_err(|e| attach(e, &path))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+impl<'a> de::Deserializer<'a> for ValueDe<'a> {
+    type Error = ReadError;
+
+    fn deserialize_any<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        let r = match self.value {
+            Value::Null => v.visit_unit(),
+            Value::Bool(b) => v.visit_bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => v.visit_u64(u),
+                (_, Some(i), _) => v.visit_i64(i),
+                (_, _, Some(f)) => v.visit_f64(f),
+                _ => Err(de::Error::custom("a number out of range")),
+            },
+            Value::String(s) => v.visit_str(s),
+            Value::Array(a) => v.visit_seq(Items {
+                de: &self,
+                items: a.iter().enumerate(),
+            }),
+            Value::Object(o) => return self.map(o, None, v),
+        };
+        self.locate(r)
+    }
+
+    fn deserialize_option<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            Value::Null => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, ReadError> {
+        match self.value {
+            Value::Object(o) => self.map(o, Some(fields), v),
+            _ => self.deserialize_any(v),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, ReadError> {
+        match self.value {
+            Value::String(s) => {
+                let r = v.visit_enum(s.as_str().into_deserializer());
+                self.locate(r)
+            }
+            _ => self.deserialize_any(v),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        self.deserialize_byte_buf(v)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            Value::Array(a) => {
+                let bytes: Option<Vec<u8>> = a
+                    .iter()
+                    .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
+                    .collect();
+                match bytes {
+                    Some(b) => {
+                        let r = v.visit_byte_buf(b);
+                        self.locate(r)
+                    }
+                    None => self.deserialize_any(v),
+                }
+            }
+            _ => self.deserialize_any(v),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, ReadError> {
+        v.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        <W: Visitor<'a>>
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// What reading a document gave: the value (when every value had the right type) and the
+/// issues found while reading (unknown keys; a type mismatch).
+#[derive(Debug)]
+pub struct Read<T> {
+    /// The document, `None` after a type mismatch.
+    pub value: Option<T>,
+    /// Unknown keys and the type mismatch, with paths under the reader's prefix.
+    pub issues: Vec<Issue>,
+}
+
+impl<T> Read<T> {
+    /// The value when nothing at all was wrong, else a `CONFIG_INVALID` error with the issues.
+    pub fn strict(self) -> Result<T, Error> {
+        match (self.value, self.issues.is_empty()) {
+            (Some(v), true) => Ok(v),
+            (_, _) => Err(Error::from_issues(self.issues)),
+        }
+    }
+
+    /// The value and the issues, or a `CONFIG_INVALID` error when the value could not be read
+    /// at all (wrong types): callers validate the value and report its problems together
+    /// with `issues`.
+    pub fn lenient(self) -> Result<(T, Vec<Issue>), Error> {
+        match self.value {
+            Some(v) => Ok((v, self.issues)),
+            None => Err(Error::from_issues(self.issues)),
+        }
+    }
+}
+
+/// Reads a `T` from `value`; paths in issues start with `prefix` (`""` for the document
+/// root, `"options"` for run options).
+pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
+    let unknown = RefCell::new(Vec::new());
+    let result = T::deserialize(ValueDe {
+        value,
+        path: prefix.to_string(),
+        unknown: &unknown,
+    });
+    let mut issues: Vec<Issue> = unknown
+        .into_inner()
+        .into_iter()
+        .map(|path| {
+            let key = path.rsplit(['.', '[']).next().unwrap_or(&path).to_string();
+            Issue::new(
+                path,
+                IssueCode::UnknownField,
+                format!("'{key}' is not a setting this library knows (check the spelling)"),
+            )
+        })
+        .collect();
+    match result {
+        Ok(v) => Read {
+            value: Some(v),
+            issues,
+        },
+        Err(e) => {
+            issues.push(Issue::new(
+                e.path.unwrap_or_else(|| prefix.to_string()),
+                IssueCode::TypeMismatch,
+                e.message,
+            ));
+            Read {
+                value: None,
+                issues,
+            }
+        }
+    }
+}
+
+/// Reads a `T` from JSON text (tests, tools and the CLI's files; the package reads JS
+/// values through [`read`]).
+pub fn from_json_str<T: DeserializeOwned>(text: &str, prefix: &str) -> Read<T> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => read(&v, prefix),
+        Err(e) => Read {
+            value: None,
+            issues: vec![Issue::new(
+                prefix,
+                IssueCode::TypeMismatch,
+                format!(
+                    "not a JSON document ({})",
+                    e.to_string().split(" at line ").next().unwrap_or("")
+                ),
+            )],
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Inner {
+        #[serde(default)]
+        name: String,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Doc {
+        #[serde(default)]
+        flag: bool,
+        #[serde(default)]
+        items: Vec<Inner>,
+    }
+
+    #[test]
+    fn unknown_keys_are_issues_that_do_not_stop_reading() {
+        let r: Read<Doc> = from_json_str(
+            r#"{"flag":true,"flga":1,"items":[{"name":"a"},{"nmae":"b"}]}"#,
+            "",
+        );
+        let (doc, issues) = r.lenient().unwrap(); // ok: test
+        assert!(doc.flag);
+        assert_eq!(doc.items.len(), 2);
+        let got: Vec<(&str, IssueCode)> =
+            issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("flga", IssueCode::UnknownField),
+                ("items[1].nmae", IssueCode::UnknownField)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_type_mismatch_has_a_path_and_no_value() {
+        let r: Read<Doc> = from_json_str(
+            r#"{"items":[{"name":"a"},{"name":"secret-123"}], "x": 1, "flag": "secret-xyz"}"#,
+            "options",
+        );
+        assert!(r.value.is_none());
+        let last = r.issues.last().unwrap(); // ok: test
+        assert_eq!(last.path, "options.flag");
+        assert_eq!(last.code, IssueCode::TypeMismatch);
+        assert!(!last.message.contains("secret"), "{}", last.message);
+        assert!(r.issues.iter().any(|i| i.path == "options.x"));
+        let r: Read<Doc> = from_json_str(r#"{"items":[{"name":5}]}"#, "");
+        assert_eq!(
+            r.issues.first().map(|i| i.path.as_str()),
+            Some("items[0].name")
+        );
+        assert_eq!(
+            r.issues.first().map(|i| i.message.as_str()),
+            Some("invalid type: integer, expected a string")
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The ledger of a run's writes: the upsert batches (which are finished, which parts are
+//! open), the outcome of every membership sent (confirmed or failed, counted once even when a
+//! batch is sent again after a resume), and every removal. What it confirms also feeds the
+//! next sync state ([`StateBuilder`]).
+
+use super::work::{BatchId, RemovalId};
+use crate::plan::{Batches, Plan};
+use crate::report::{FailedRef, RejectReason};
+use crate::sync::{ContactId, StateBuilder};
+
+/// Outcome of one membership or removal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Not finished.
+    Open,
+    /// Confirmed (upsert) or done (removal).
+    Done,
+    /// Failed.
+    Failed,
+}
+
+/// The run's writes.
+#[derive(Debug)]
+pub struct Ledger {
+    /// The upsert batches (indexes into `plan.memberships`).
+    pub batches: Batches,
+    /// Per batch: finished.
+    done: Vec<bool>,
+    /// Per batch in progress: open parts.
+    open: Vec<u32>,
+    /// Finished batches.
+    pub done_count: u32,
+    /// The next batch never sent.
+    next_batch: usize,
+    /// Per membership of the plan.
+    marks: Vec<Mark>,
+    /// Per segment: confirmed / failed memberships, carried counts included.
+    pub exported: Vec<u64>,
+    /// Per segment: failed memberships, carried included.
+    pub failed_count: Vec<u64>,
+    /// Failed memberships with their reasons, carried included.
+    pub failed: Vec<FailedRef>,
+    /// Memberships finished by this call (confirmed or failed).
+    pub finished_this_call: u64,
+    /// Per removal.
+    removal_marks: Vec<Mark>,
+    /// The next removal never sent.
+    next_removal: usize,
+    /// Per segment: removals done, carried included.
+    pub removed: Vec<u64>,
+    /// Removals that failed, and the last reason.
+    pub removal_failures: (u64, Option<String>),
+    /// What this call confirmed, for the next state.
+    pub confirmed: StateBuilder,
+}
+
+impl Ledger {
+    /// A ledger for `batches` of `plan`, with `removals` removals.
+    pub fn new(plan: &Plan, batches: Batches, removals: usize) -> Self {
+        let segments = plan.segments.len();
+        let n = batches.count();
+        Ledger {
+            done: vec![false; n],
+            open: vec![0; n],
+            done_count: 0,
+            next_batch: 0,
+            marks: vec![Mark::Open; plan.memberships.len()],
+            exported: vec![0; segments],
+            failed_count: vec![0; segments],
+            failed: Vec::new(),
+            finished_this_call: 0,
+            removal_marks: vec![Mark::Open; removals],
+            next_removal: 0,
+            removed: vec![0; segments],
+            removal_failures: (0, None),
+            confirmed: StateBuilder::new(),
+            batches,
+        }
+    }
+
+    /// Number of batches.
+    pub fn batch_count(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Number of removals.
+    pub fn removal_count(&self) -> usize {
+        self.removal_marks.len()
+    }
+
+    /// Removals finished (done or failed).
+    pub fn removals_finished(&self) -> u64 {
+        self.removal_marks
+            .iter()
+            .filter(|m| **m != Mark::Open)
+            .count() as u64
+    }
+
+    /// Whether every batch and every removal is finished.
+    pub fn complete(&self) -> bool {
+        self.done_count as usize >= self.done.len()
+            && self.removal_marks.iter().all(|m| *m != Mark::Open)
+    }
+
+    /// Whether batch `b` is finished.
+    pub fn is_done(&self, b: usize) -> bool {
+        self.done.get(b).copied().unwrap_or(true)
+    }
+
+    /// Marks batch `b` finished without sending it (resumed from a checkpoint): its
+    /// memberships count as confirmed unless `failed` lists them.
+    pub fn restore_done(&mut self, b: usize) {
+        if let Some(d) = self.done.get_mut(b) {
+            if !*d {
+                *d = true;
+                self.done_count += 1;
+            }
+        }
+    }
+
+    /// Takes over counts of earlier calls of the same run (state-mode resume).
+    pub fn carry(&mut self, exported: &[u64], removed: &[u64], failed: Vec<FailedRef>) {
+        for (a, b) in self.exported.iter_mut().zip(exported) {
+            *a += b;
+        }
+        for (a, b) in self.removed.iter_mut().zip(removed) {
+            *a += b;
+        }
+        for f in &failed {
+            if let Some(c) = self.failed_count.get_mut(f.segment as usize) {
+                *c += 1;
+            }
+        }
+        self.failed.extend(failed);
+    }
+
+    /// The next batch never sent and not finished, if any (batches go in order).
+    pub fn peek_fresh(&mut self) -> Option<BatchId> {
+        while self.next_batch < self.done.len() && self.is_done(self.next_batch) {
+            self.next_batch += 1;
+        }
+        let b = self.next_batch;
+        (b < self.done.len()).then_some(BatchId(b as u32))
+    }
+
+    /// Batch `b` goes out whole: one open part.
+    pub fn start(&mut self, b: BatchId) -> u32 {
+        if let Some(o) = self.open.get_mut(b.0 as usize) {
+            *o = 1;
+        }
+        if self.next_batch == b.0 as usize {
+            self.next_batch += 1;
+        }
+        self.batches.batch(b.0 as usize).len() as u32
+    }
+
+    /// One open part of `b` became `parts` parts.
+    pub fn split(&mut self, b: BatchId, parts: u32) {
+        if let Some(o) = self.open.get_mut(b.0 as usize) {
+            *o += parts.saturating_sub(1);
+        }
+    }
+
+    /// The next removal never sent, if any.
+    pub fn next_removal(&mut self) -> Option<RemovalId> {
+        let r = self.next_removal;
+        (r < self.removal_marks.len()).then(|| {
+            self.next_removal += 1;
+            RemovalId(r as u32)
+        })
+    }
+
+    /// Membership `m` (index into `plan.memberships`) was confirmed with contact `id`.
+    pub fn confirm(&mut self, plan: &Plan, m: u32, id: Option<ContactId>) {
+        let Some(mark) = self.marks.get_mut(m as usize) else {
+            return;
+        };
+        if *mark != Mark::Open {
+            return;
+        }
+        *mark = Mark::Done;
+        self.finished_this_call += 1;
+        if let Some(ms) = plan.memberships.get(m as usize) {
+            if let Some(e) = self.exported.get_mut(ms.segment as usize) {
+                *e += 1;
+            }
+        }
+        if let Some(id) = id {
+            self.confirmed.upserted(m, id);
+        }
+    }
+
+    /// Membership `m` failed.
+    pub fn fail(&mut self, plan: &Plan, m: u32, reason: RejectReason, detail: Option<String>) {
+        let Some(mark) = self.marks.get_mut(m as usize) else {
+            return;
+        };
+        if *mark != Mark::Open {
+            return;
+        }
+        *mark = Mark::Failed;
+        self.finished_this_call += 1;
+        if let Some(ms) = plan.memberships.get(m as usize) {
+            if let Some(c) = self.failed_count.get_mut(ms.segment as usize) {
+                *c += 1;
+            }
+            self.failed.push(FailedRef {
+                segment: ms.segment,
+                row: ms.row,
+                reason,
+                detail,
+            });
+        }
+    }
+
+    /// Closes one part of batch `b`; `true` when it was the last (the batch is finished).
+    pub fn part_done(&mut self, b: BatchId) -> bool {
+        let i = b.0 as usize;
+        let Some(o) = self.open.get_mut(i) else {
+            return false;
+        };
+        *o = o.saturating_sub(1);
+        if *o > 0 {
+            return false;
+        }
+        match self.done.get_mut(i) {
+            Some(d) if !*d => {
+                *d = true;
+                self.done_count += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removal `r` ended: `Some(segment)` when done, else failed with `why`.
+    pub fn removal(&mut self, r: RemovalId, segment: u32, done: bool, why: Option<String>) {
+        let Some(mark) = self.removal_marks.get_mut(r.0 as usize) else {
+            return;
+        };
+        if *mark != Mark::Open {
+            return;
+        }
+        if done {
+            *mark = Mark::Done;
+            if let Some(c) = self.removed.get_mut(segment as usize) {
+                *c += 1;
+            }
+            self.confirmed.removed(r.0);
+        } else {
+            *mark = Mark::Failed;
+            self.removal_failures.0 += 1;
+            self.removal_failures.1 = why;
+        }
+    }
+
+    /// Memberships of `selected` (the run's upserts) still open, per segment.
+    pub fn open_per_segment(&self, plan: &Plan) -> Vec<u64> {
+        let mut out = vec![0u64; plan.segments.len()];
+        for m in &self.batches.items {
+            if self.marks.get(*m as usize) == Some(&Mark::Open) {
+                if let Some(c) = plan
+                    .memberships
+                    .get(*m as usize)
+                    .and_then(|ms| out.get_mut(ms.segment as usize))
+                {
+                    *c += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The finished batches as sorted inclusive ranges.
+    pub fn done_ranges(&self) -> Vec<[u32; 2]> {
+        let mut out: Vec<[u32; 2]> = Vec::new();
+        for (b, _) in self.done.iter().enumerate().filter(|(_, d)| **d) {
+            let b = b as u32;
+            match out.last_mut() {
+                Some([_, last]) if last.checked_add(1) == Some(b) => *last = b,
+                _ => out.push([b, b]),
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,244 @@
+//! Run and preview options as the caller passes them (JS `RunOptions`, `PreviewOptions`),
+//! read once, checked against the bounds of [`crate::meta`], and resolved into [`Settings`].
+//!
+//! Unknown keys are issues (`UNKNOWN_FIELD`) reported next to every other problem; every
+//! number is checked by its [`crate::meta::NumberSpec`] (`OPTION_OUT_OF_RANGE`); paths start
+//! with `options.`. `signal` and `onProgress` are JS objects that the host's driver takes
+//! before the rest reaches the core.
+
+use crate::error::{Error, Issue};
+use crate::meta::{
+    self, NumberSpec, MAX_ATTEMPTS, MAX_IN_FLIGHT, MAX_REQUESTS, RATE_PER_SECOND,
+    REQUEST_TIMEOUT_MS,
+};
+use crate::report::Checkpoint;
+use serde::Deserialize;
+
+/// Keys of `RunOptions` / `PreviewOptions` whose values are JS objects the host's driver
+/// takes itself before the rest is read here: the abort signal, the progress callback, and
+/// the sync state bytes (a `Uint8Array`, handed over as bytes).
+pub const HOST_KEYS: [&str; 3] = ["signal", "onProgress", "syncState"];
+
+/// `exportSegments` options as the caller passes them (minus `signal` and `onProgress`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    serde(rename = "CoreRunOptions")
+)]
+pub struct RunOptions {
+    /// Requests per second (default 5).
+    #[serde(default)]
+    pub rate_per_second: Option<f64>,
+    /// Concurrent requests (default: enough to use the whole rate).
+    #[serde(default)]
+    pub max_in_flight: Option<f64>,
+    /// Per-request timeout in ms (default 30000).
+    #[serde(default)]
+    pub request_timeout_ms: Option<f64>,
+    /// Attempts per request for 5xx, network errors and timeouts (default 6).
+    #[serde(default)]
+    pub max_attempts: Option<f64>,
+    /// Stop cleanly after this many requests (status `paused` + checkpoint).
+    #[serde(default)]
+    pub max_requests: Option<f64>,
+    /// Upsert every membership whatever the sync state says (removals still apply).
+    #[serde(default)]
+    pub full_resync: Option<bool>,
+    /// Resume a previous run of the same job.
+    #[serde(default)]
+    pub checkpoint: Option<Checkpoint>,
+    /// The `syncState` of the previous run's report.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
+    pub sync_state: Option<serde_bytes::ByteBuf>,
+}
+
+/// `preview` options as the caller passes them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    serde(rename = "CorePreviewOptions")
+)]
+pub struct PreviewOptions {
+    /// Rate for the duration estimate (default 5).
+    #[serde(default)]
+    pub rate_per_second: Option<f64>,
+    /// The previous run's sync state: the preview then shows what a refresh would change.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
+    pub sync_state: Option<serde_bytes::ByteBuf>,
+    /// Contacts per segment to render as they will be sent (default 3, at most 100).
+    #[serde(default)]
+    pub sample: Option<f64>,
+    /// Preview a full resync.
+    #[serde(default)]
+    pub full_resync: Option<bool>,
+}
+
+/// Resolved tuning of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Requests per second.
+    pub rate_per_second: f64,
+    /// Most requests in flight.
+    pub max_in_flight: u32,
+    /// Per-request timeout, ms.
+    pub request_timeout_ms: f64,
+    /// Most sends of one request that end in an error.
+    pub max_attempts: u32,
+    /// Most `429` answers one request may get before it is given up.
+    pub max_throttled: u32,
+    /// Token bucket capacity (1: requests evenly spread).
+    pub burst: u32,
+    /// Most requests of this call (`None`: no limit).
+    pub max_requests: Option<u64>,
+    /// Upsert everything whatever the state says.
+    pub full_resync: bool,
+    /// Seed of the backoff jitter and of a new state's salt (the host passes randomness).
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            rate_per_second: meta::DEFAULT_RATE,
+            max_in_flight: default_in_flight(meta::DEFAULT_RATE),
+            request_timeout_ms: meta::DEFAULT_TIMEOUT_MS,
+            max_attempts: meta::DEFAULT_MAX_ATTEMPTS,
+            max_throttled: 50,
+            burst: 1,
+            max_requests: None,
+            full_resync: false,
+            seed: 0x5EED_A070_911E_7000,
+        }
+    }
+}
+
+/// Enough requests in flight to use the whole rate with sub-second latency:
+/// `clamp(ceil(rate) + 1, 2, 64)`.
+pub fn default_in_flight(rate: f64) -> u32 {
+    (rate.ceil() + 1.0).clamp(2.0, 64.0) as u32
+}
+
+/// What a run needs besides its settings: the checkpoint and the sync state bytes.
+pub type Resumption = (Option<Checkpoint>, Option<Vec<u8>>);
+
+/// What a preview needs: rate, sync state bytes, sample size, full resync.
+pub type PreviewSettings = (f64, Option<Vec<u8>>, u32, bool);
+
+/// Checks `value` against `spec`, collecting an issue at `options.<name>`.
+fn number(spec: &NumberSpec, value: Option<f64>, issues: &mut Vec<Issue>) -> Option<f64> {
+    let v = value?;
+    match spec.check(v, &format!("options.{}", spec.name)) {
+        Some(issue) => {
+            issues.push(issue);
+            None
+        }
+        None => Some(v),
+    }
+}
+
+impl RunOptions {
+    /// The settings in force (`seed` from the host), the checkpoint and the state bytes.
+    /// Errors: `CONFIG_INVALID` with an issue per bad number.
+    pub fn resolve(self, seed: u64) -> Result<(Settings, Resumption), Error> {
+        let mut issues = Vec::new();
+        let rate = number(&RATE_PER_SECOND, self.rate_per_second, &mut issues)
+            .unwrap_or(meta::DEFAULT_RATE);
+        let in_flight = number(&MAX_IN_FLIGHT, self.max_in_flight, &mut issues);
+        let timeout = number(&REQUEST_TIMEOUT_MS, self.request_timeout_ms, &mut issues);
+        let attempts = number(&MAX_ATTEMPTS, self.max_attempts, &mut issues);
+        let budget = number(&MAX_REQUESTS, self.max_requests, &mut issues);
+        if !issues.is_empty() {
+            return Err(Error::from_issues(issues));
+        }
+        let settings = Settings {
+            rate_per_second: rate,
+            max_in_flight: in_flight.map_or_else(|| default_in_flight(rate), |n| n as u32),
+            request_timeout_ms: timeout.unwrap_or(meta::DEFAULT_TIMEOUT_MS),
+            max_attempts: attempts.map_or(meta::DEFAULT_MAX_ATTEMPTS, |n| n as u32),
+            max_requests: budget.map(|n| n as u64),
+            full_resync: self.full_resync.unwrap_or(false),
+            seed,
+            ..Settings::default()
+        };
+        Ok((
+            settings,
+            (
+                self.checkpoint,
+                self.sync_state.map(serde_bytes::ByteBuf::into_vec),
+            ),
+        ))
+    }
+}
+
+impl PreviewOptions {
+    /// `(rate, state bytes, sample size, full resync)`. Errors: `CONFIG_INVALID`.
+    pub fn resolve(self) -> Result<PreviewSettings, Error> {
+        let mut issues = Vec::new();
+        let rate = number(&RATE_PER_SECOND, self.rate_per_second, &mut issues)
+            .unwrap_or(meta::DEFAULT_RATE);
+        let sample = match self.sample {
+            Some(n) if n.is_finite() && n.fract() == 0.0 && (0.0..=100.0).contains(&n) => n as u32,
+            Some(_) => {
+                issues.push(Issue::new(
+                    "options.sample",
+                    crate::error::IssueCode::OptionOutOfRange,
+                    "sample must be a whole number from 0 to 100 contacts",
+                ));
+                0
+            }
+            None => meta::DEFAULT_SAMPLE,
+        };
+        if !issues.is_empty() {
+            return Err(Error::from_issues(issues));
+        }
+        Ok((
+            rate,
+            self.sync_state.map(serde_bytes::ByteBuf::into_vec),
+            sample,
+            self.full_resync.unwrap_or(false),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::IssueCode;
+
+    #[test]
+    fn one_set_of_bounds_and_codes() {
+        let r: crate::read::Read<RunOptions> = crate::read::from_json_str(
+            r#"{"ratePerSecond": 0, "maxInFlight": 300, "maxAtempts": 3}"#,
+            "options",
+        );
+        let (opts, mut issues) = r.lenient().unwrap(); // ok: test
+        if let Err(e) = opts.resolve(1) {
+            issues.extend(e.issues);
+        }
+        let got: Vec<(&str, IssueCode)> =
+            issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("options.maxAtempts", IssueCode::UnknownField),
+                ("options.ratePerSecond", IssueCode::OptionOutOfRange),
+                ("options.maxInFlight", IssueCode::OptionOutOfRange),
+            ]
+        );
+    }
+
+    #[test]
+    fn defaults() {
+        let (s, (cp, st)) = RunOptions::default().resolve(7).unwrap(); // ok: test
+        assert_eq!(s.rate_per_second, 5.0);
+        assert_eq!(s.max_in_flight, 6);
+        assert_eq!(s.seed, 7);
+        assert!(cp.is_none() && st.is_none());
+    }
+}

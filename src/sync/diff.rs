@@ -1,0 +1,237 @@
+//! The refresh diff (DESIGN.md §9): a plan against the sync state of the previous run.
+//!
+//! A membership (list, contact) is **unchanged** when the state holds it with the same hash
+//! of the contact as it would be sent now, **updated** when the state holds it with another
+//! hash, **added** when the state does not hold it. Only added and updated memberships are
+//! upserted (all of them with `fullResync`). In mirror mode, memberships the state holds
+//! whose contact is no longer in the segment are **removed** (one `DELETE` each); members the
+//! state does not hold — added by hand, by a journey, by another tool — are never touched.
+//! The guard refuses a run that would remove more than `max(10, ratio × placed)` members
+//! from one list, `placed` being the memberships the state holds on it.
+
+use super::state::{ContactId, SyncState};
+use crate::meta::MIN_REMOVAL_LIMIT;
+use crate::plan::Plan;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Counts of what a refresh changes, per segment or in total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct Changes {
+    /// Memberships the state does not hold: upserted.
+    pub added: u64,
+    /// Memberships whose contact changed since it was last confirmed: upserted.
+    pub updated: u64,
+    /// Memberships confirmed earlier exactly as they would be sent now: not sent.
+    pub unchanged: u64,
+    /// Memberships the exporter placed whose contact left the segment: removed (mirror only).
+    pub removed: u64,
+}
+
+impl Changes {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: &Changes) {
+        self.added += other.added;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.removed += other.removed;
+    }
+}
+
+/// One membership to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    /// Segment index.
+    pub segment: u32,
+    /// Salted email hash of the leaver (its state entry).
+    pub email: u64,
+    /// Autopilot contact id to remove from the list.
+    pub id: ContactId,
+}
+
+/// A list the guard refuses to shrink that much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct GuardHit {
+    /// Segment index.
+    pub segment: u32,
+    /// Segment name.
+    pub name: String,
+    /// Removals the run would make from its list.
+    pub removals: u64,
+    /// Memberships the exporter had placed on it.
+    pub placed: u64,
+    /// The most allowed: `max(10, floor(ratio × placed))`.
+    pub limit: u64,
+}
+
+/// How to diff.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions<'a> {
+    /// Compute removals of leavers (mirror mode).
+    pub mirror: bool,
+    /// Upsert every membership whatever the state says.
+    pub full_resync: bool,
+    /// Memberships `(segment, row)` not to upsert (failed in an earlier slice of this run).
+    pub exclude: Option<&'a HashSet<(u32, u64)>>,
+}
+
+/// The diff of a plan against a state.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    /// Per segment.
+    pub segments: Vec<Changes>,
+    /// Indexes into `plan.memberships` to upsert, ascending.
+    pub upserts: Vec<u32>,
+    /// Memberships excluded by [`DiffOptions::exclude`], per segment.
+    pub excluded: Vec<u64>,
+    /// Leavers to remove (mirror mode), by segment then state order.
+    pub removals: Vec<Removal>,
+    /// Memberships the state holds on each segment's list.
+    pub placed: Vec<u64>,
+    /// Salted email hash of every planned contact.
+    pub email_hashes: Vec<u64>,
+    /// Contact hash of every planned contact.
+    pub contact_hashes: Vec<u64>,
+}
+
+impl Diff {
+    /// Totals over the segments.
+    pub fn totals(&self) -> Changes {
+        let mut t = Changes::default();
+        for s in &self.segments {
+            t.add(s);
+        }
+        t
+    }
+
+    /// The lists whose removals exceed the guard at `ratio`.
+    pub fn guard(&self, ratio: f64, names: &[String]) -> Vec<GuardHit> {
+        self.segments
+            .iter()
+            .zip(&self.placed)
+            .enumerate()
+            .filter_map(|(s, (c, placed))| {
+                let limit = removal_limit(ratio, *placed);
+                (c.removed > limit).then(|| GuardHit {
+                    segment: s as u32,
+                    name: names.get(s).cloned().unwrap_or_default(),
+                    removals: c.removed,
+                    placed: *placed,
+                    limit,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `max(10, floor(ratio × placed))`.
+pub fn removal_limit(ratio: f64, placed: u64) -> u64 {
+    let r = if ratio.is_finite() {
+        ratio.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    ((r * placed as f64).floor() as u64).max(MIN_REMOVAL_LIMIT)
+}
+
+/// Diffs `plan` against `state`; `lists[s]` is the index in `state.lists` of segment `s`'s
+/// list (`None`: no base, everything is added). Without a state, everything is added and
+/// the hashes are those of `hashes_salt`.
+pub fn diff(
+    plan: &Plan,
+    state: Option<&SyncState>,
+    hashes_salt: u64,
+    lists: &[Option<usize>],
+    opts: &DiffOptions<'_>,
+) -> Diff {
+    let hashes = state.map_or_else(|| super::state::Hashes::new(hashes_salt), SyncState::hashes);
+    let email_hashes: Vec<u64> = plan
+        .contacts
+        .iter()
+        .map(|c| hashes.email(&c.email.to_ascii_lowercase()))
+        .collect();
+    let contact_hashes: Vec<u64> = plan
+        .contacts
+        .iter()
+        .map(|c| hashes.contact(&c.email, &c.fields))
+        .collect();
+    let segments = plan.segments.len();
+    let base = |s: usize| -> Option<&super::state::ListState> {
+        let i = (*lists.get(s)?)?;
+        state?.lists.get(i)
+    };
+    let mut out = Diff {
+        segments: vec![Changes::default(); segments],
+        excluded: vec![0; segments],
+        placed: (0..segments)
+            .map(|s| base(s).map_or(0, |l| l.entries.len() as u64))
+            .collect(),
+        ..Diff::default()
+    };
+    // Which entries of each base list are still members (for removals).
+    let mut kept: Vec<Vec<bool>> = (0..segments)
+        .map(|s| vec![false; base(s).map_or(0, |l| l.entries.len())])
+        .collect();
+    for (i, m) in plan.memberships.iter().enumerate() {
+        let s = m.segment as usize;
+        let c = m.contact as usize;
+        let (Some(&eh), Some(&ch)) = (email_hashes.get(c), contact_hashes.get(c)) else {
+            continue;
+        };
+        let held = base(s).and_then(|l| {
+            let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
+            Some((at, l.entries.get(at)?.contact == ch))
+        });
+        if let Some((at, _)) = held {
+            if let Some(k) = kept.get_mut(s).and_then(|v| v.get_mut(at)) {
+                *k = true;
+            }
+        }
+        let Some(counts) = out.segments.get_mut(s) else {
+            continue;
+        };
+        if opts
+            .exclude
+            .is_some_and(|x| x.contains(&(m.segment, m.row)))
+        {
+            if let Some(e) = out.excluded.get_mut(s) {
+                *e += 1;
+            }
+            continue;
+        }
+        match held {
+            Some((_, true)) if !opts.full_resync => counts.unchanged += 1,
+            // Changed since last confirmed (or re-sent by a full resync).
+            Some(_) => {
+                counts.updated += 1;
+                out.upserts.push(i as u32);
+            }
+            None => {
+                counts.added += 1;
+                out.upserts.push(i as u32);
+            }
+        }
+    }
+    if opts.mirror {
+        for (s, flags) in kept.iter().enumerate() {
+            let Some(list) = base(s) else { continue };
+            for (e, _) in list.entries.iter().zip(flags).filter(|(_, k)| !**k) {
+                out.removals.push(Removal {
+                    segment: s as u32,
+                    email: e.email,
+                    id: e.id.clone(),
+                });
+                if let Some(c) = out.segments.get_mut(s) {
+                    c.removed += 1;
+                }
+            }
+        }
+    }
+    out.email_hashes = email_hashes;
+    out.contact_hashes = contact_hashes;
+    out
+}

@@ -1,0 +1,169 @@
+//! Values across the boundary (DESIGN.md §2): Rust → JS with serde-wasm-bindgen (plain
+//! objects, numbers, `Uint8Array` for bytes), JS → Rust through [`crate::read`] so that an
+//! unknown key or a wrong type is an issue with a path, and the core's errors as thrown
+//! `AutopilotExportError`s.
+//!
+//! Documents are read through a `serde_json::Value` made here by walking the JS value (own
+//! enumerable keys, like `JSON.stringify`), so that the core sees every key — serde-wasm-
+//! bindgen's struct reader looks up only the fields a type knows, and unknown keys would pass
+//! unseen. `null` and `undefined` members mean "absent" (what `JSON.stringify` and
+//! `process.env` give callers). Integral numbers become integers.
+
+use crate::error::{Error, ErrorCode};
+use crate::read::Read;
+use js_sys::{Object, Reflect};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(module = "/src/wasm/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = AutopilotExportError)]
+    type JsExportError;
+    #[wasm_bindgen(constructor, js_class = "AutopilotExportError")]
+    fn new(code: &str, message: &str, issues: &JsValue, report: &JsValue) -> JsExportError;
+}
+
+/// `value` as a plain JS value (objects, not `Map`s; bytes as `Uint8Array`).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value.serialize(&s).unwrap_or(JsValue::NULL)
+}
+
+/// The thrown error for `e`, with the report of a run that had started.
+pub fn js_error(e: &Error, report: Option<&JsValue>) -> JsValue {
+    let undefined = JsValue::UNDEFINED;
+    JsExportError::new(
+        e.code.as_str(),
+        &e.message,
+        &to_js(&e.issues),
+        report.unwrap_or(&undefined),
+    )
+    .into()
+}
+
+/// Drops `null` members of objects, recursively (they mean "absent").
+fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+/// Deepest nesting read (a cycle or an absurd document ends there instead of in a trap).
+const MAX_DEPTH: u32 = 64;
+
+/// `v` as a JSON value; `Err` names what cannot be one (a function, a symbol, a cycle).
+pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    if depth > MAX_DEPTH {
+        return Err("nested too deeply (a cycle?)".into());
+    }
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+            Value::from(n as i64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+        });
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    if v.is_bigint() {
+        return i64::try_from(v.clone())
+            .map(Value::from)
+            .map_err(|_| "a BigInt out of range".to_string());
+    }
+    if v.is_function() || v.is_symbol() {
+        return Err(format!(
+            "a {}",
+            v.js_typeof().as_string().unwrap_or_default()
+        ));
+    }
+    if let Some(a) = v.dyn_ref::<js_sys::Array>() {
+        return a
+            .iter()
+            .map(|x| value_of(&x, depth + 1))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    if let Some(u) = v.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(Value::Array(
+            u.to_vec().into_iter().map(Value::from).collect(),
+        ));
+    }
+    let mut map = serde_json::Map::new();
+    for entry in Object::entries(v.unchecked_ref()).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        if let Some(k) = pair.get(0).as_string() {
+            map.insert(k, value_of(&pair.get(1), depth + 1)?);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// Reads a document of type `T` from `v` (paths in issues start with `prefix`).
+pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
+    match value_of(v, 0) {
+        Ok(mut value) => {
+            if value.is_null() {
+                value = serde_json::Value::Object(serde_json::Map::new());
+            }
+            strip_nulls(&mut value);
+            crate::read::read(&value, prefix)
+        }
+        Err(why) => Read {
+            value: None,
+            issues: vec![crate::error::Issue::new(
+                prefix,
+                crate::error::IssueCode::TypeMismatch,
+                format!("the value cannot be read: it holds {why}; use plain objects, strings, numbers and booleans"),
+            )],
+        },
+    }
+}
+
+/// `obj[key]`, or `undefined`.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A shallow copy of `obj` without `keys` (the originals are left untouched).
+pub fn without(obj: &JsValue, keys: &[&str]) -> JsValue {
+    if !obj.is_object() {
+        return obj.clone();
+    }
+    let copy: JsValue = Object::assign(&Object::new(), obj.unchecked_ref()).into();
+    for k in keys {
+        let _ = Reflect::delete_property(copy.unchecked_ref::<Object>(), &JsValue::from_str(k));
+    }
+    copy
+}
+
+/// `CONFIG_INVALID` for a value that is not an object where one belongs.
+pub fn not_an_object(what: &str) -> Error {
+    Error::from_issues(vec![crate::error::Issue::new(
+        "",
+        crate::error::IssueCode::TypeMismatch,
+        format!("expected {what} object"),
+    )])
+}
+
+/// An internal error (a JS facility missing).
+pub fn internal(what: &str) -> Error {
+    Error::new(ErrorCode::Internal, what.to_string())
+}
