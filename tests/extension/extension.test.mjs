@@ -101,6 +101,7 @@ test('extension: connect, URL segment, preview, export, cancel, resume across a 
   const afterStop = sentBatches() - beforeStop;
   assert.notEqual(await (await x.worker()).evaluate(() => globalThis.autopilotExport.started), startedBefore, 'a new worker instance finished the run');
   const { features } = await status(page);
+  t.diagnostic(`batches: ${atCancel} before the cancel, ${beforeStop} before the worker stop, ${afterStop} sent by the restarted worker (slices: ${features.slices})`);
   assert.ok(afterStop <= ROWS / 100 - atCancel, `the restarted worker continued from a checkpoint (${afterStop} batches after the stop)`);
   if (features.slices) assert.ok(afterStop <= ROWS / 100 - beforeStop + 4 + 1, `…from the newest stored slice (${afterStop} batches after ${beforeStop})`);
   assert.equal(await stat('#report-stats', 'exported'), ROWS);
@@ -133,11 +134,12 @@ test('extension: connect, URL segment, preview, export, cancel, resume across a 
   files.put('/cdp/vip.csv', csv(next), { token: TOKEN });
   const requestsBefore = emu.state({ contacts: false }).counters.requests;
   await (await x.worker()).evaluate((id) => chrome.alarms.create(`dest:${id}`, { when: Date.now() + 200 }), destId);
-  await until(async () => (await card.getAttribute('data-state')) === 'succeeded' && (await card.locator('.ext-last-line').count()) > 0, { what: 'the scheduled refresh' });
+  await until(async () => (await card.getAttribute('data-state')) === 'succeeded' && (await card.locator('.ext-last-line').count()) > 0, { what: 'the scheduled refresh' }).catch(async (e) => { throw new Error(`${e.message}: ${await card.innerText()}`); });
   assert.match(await card.locator('.ext-last-line').innerText(), /Last run \(scheduled\)/);
   const sent = await stat('.ext-dest', 'sent');
   const requests = emu.state({ contacts: false }).counters.requests - requestsBefore;
   const mirror = (await status(page)).destinations[0].job.membership === 'mirror';
+  t.diagnostic(`scheduled refresh: ${sent} sent, ${requests} requests (sync state: ${features.syncState}, mirror: ${mirror})`);
   if (features.syncState) {
     // Only the changes: 2 changed + 3 new upserted in one request; 2 removals when mirroring.
     assert.equal(sent, 5);

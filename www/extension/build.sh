@@ -51,9 +51,12 @@ cp "$here/sw.js" "$out/sw.js"
 mkdir -p "$out/lib"
 cp "$here"/lib/*.js "$here"/lib/*.css "$out/lib/"
 
-# 3. The package: what a browser loads (no CLI, no Node or workerd entry).
+# 3. The package: what a browser loads (its JS modules and the .wasm; no CLI, no Node or
+#    workerd entry, no type declarations).
 mkdir -p "$out/pkg"
-cp "$pkg"/autopilot_export.js "$pkg"/autopilot_export_bg.wasm "$pkg"/browser.js "$pkg"/package.json "$out/pkg/"
+for f in "$pkg"/*.js "$pkg"/autopilot_export_bg.wasm "$pkg"/package.json; do
+  case "$(basename "$f")" in node.js|workerd.js) ;; *) cp "$f" "$out/pkg/" ;; esac
+done
 [ -d "$pkg/snippets" ] && cp -R "$pkg/snippets" "$out/pkg/"
 
 # 4. Icons and manifest (the API origin comes from the built core).

@@ -21,17 +21,18 @@ export function loadCore() {
 }
 
 /**
- * What this build of the core supports, so the worker can use newer features when they are
- * there (URL segment sources, sync state, sliced runs come with `metadata()`).
+ * What this build of the core supports: sync state and sliced runs (`maxRequests`) come with
+ * `metadata()`; URL segment sources come with the input-file work (`inspect()`), until then
+ * the worker downloads URL sources itself.
  * @param {typeof core} c
  */
 export function features(c) {
   const meta = typeof c.metadata === 'function' ? c.metadata() : null;
-  const optionNames = new Set((meta?.options ?? []).map((o) => o.name));
+  const numbers = new Set((meta?.numbers ?? []).map((o) => o.name));
   return {
     meta,
-    urlSources: meta !== null,
+    urlSources: typeof (/** @type {any} */ (c)).inspect === 'function',
     syncState: meta !== null,
-    slices: optionNames.has('maxRequests') || meta !== null,
+    slices: numbers.has('maxRequests'),
   };
 }

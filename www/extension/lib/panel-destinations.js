@@ -95,17 +95,14 @@ function scheduleControls() {
 }
 
 function membershipControls() {
-  const modes = metadata ? ['add', 'mirror'] : [];
+  // The modes, their labels and the default are the core's (metadata()).
+  const modes = metadata?.membership ?? [];
   if (!modes.length) return h('p', { class: 'hint', id: 'dest-membership-note' }, 'Members are added and updated; this build of the core does not remove anyone.');
   const def = metadata?.defaults?.membership;
-  const label = {
-    add: 'Add and update: contacts who leave a segment stay on its list',
-    mirror: 'Mirror the segment: also take contacts who left it off the list (only those this extension put there)',
-  };
   return h('fieldset', { class: 'field', id: 'dest-membership' }, h('legend', {}, 'Membership'),
     modes.map((m) => h('div', { class: 'check' },
-      h('input', { type: 'radio', name: 'ext-membership', id: `dest-membership-${m}`, value: m, checked: m === def }),
-      h('label', { for: `dest-membership-${m}` }, label[m]))));
+      h('input', { type: 'radio', name: 'ext-membership', id: `dest-membership-${m.name}`, value: m.name, checked: m.name === def }),
+      h('label', { for: `dest-membership-${m.name}` }, m.label))));
 }
 
 /** Adds the "Scheduled refreshes" section to the page. */
@@ -213,6 +210,12 @@ function card(d) {
   return li;
 }
 
+function membershipLabel(name) {
+  const modes = metadata?.membership ?? [];
+  const m = modes.find((x) => x.name === (name ?? metadata?.defaults?.membership));
+  return m?.label ?? name ?? '–';
+}
+
 function keyText(d) {
   if (d.keyStored === 'local') return 'Remembered on this device';
   if (d.keyStored === 'session') return 'Kept for this browser session';
@@ -234,7 +237,7 @@ function update(li, d) {
     ['Connection', `${d.connection.displayName} · ${d.connection.baseUrl ?? 'Autopilot'}`],
     ['API key', keyText(d)],
     ['Schedule', `${describe(d.schedule)}${d.nextRunAt ? ` · next ${when(new Date(d.nextRunAt).toISOString())}` : ''}`],
-    ['Membership', d.job.membership === 'mirror' ? 'Mirror (removes leavers it added)' : 'Add and update'],
+    ['Membership', membershipLabel(d.job.membership)],
     ['Segments', h('ul', { class: 'ext-sources' }, d.sources.map((s) => h('li', {}, h('strong', {}, s.name), ` (${s.format.toUpperCase()}) `, h('span', { class: 'mono' }, s.url))))],
   ];
   part('facts').replaceChildren(...facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', { 'data-fact': k }, v))));

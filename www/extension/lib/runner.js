@@ -18,9 +18,9 @@ import { errorToWire, extensionError } from './wire.js';
 
 /**
  * Tunables. `sliceRequests`: requests per slice when the core supports `maxRequests` (one
- * slice ≈ 50 s at 5 requests/s); a test lowers it to see checkpoints stored mid-run.
+ * slice ≈ 40 s at 5 requests/s); a test lowers it to see checkpoints stored mid-run.
  */
-export const settings = { sliceRequests: 250 };
+export const settings = { sliceRequests: 200 };
 /** A run that keeps being interrupted is given up after this many restarts. */
 export const MAX_RESTARTS = 20;
 /** Results kept for pages that reconnect. */
@@ -39,6 +39,7 @@ const RESULTS_KEPT = 20;
  * @property {string} startedAt
  * @property {string} updatedAt
  * @property {number} restarts
+ * @property {number} [carriedBatches] batches finished by earlier slices (progress shown to the page)
  * @property {string} [trigger]       destination runs: 'schedule' | 'manual' | 'retry'
  *
  * @typedef {object} Kind
@@ -191,20 +192,33 @@ async function execute(record, apiKey) {
     const job = await kinds[record.kind].job(record, apiKey, f);
     let checkpoint = record.checkpoint ?? record.options.checkpoint;
     let syncState = record.syncState ?? record.options.syncState;
-    let lastDone = -1;
-    for (;;) {
+    let lastSent = -1;
+    let lastExported = -1;
+    // Progress across slices: the core counts batches per call (what is left), contacts per
+    // job; the page sees one run, so the batches of earlier slices are carried over, and
+    // the 'lists' and 'done' phases of slices other than the first and last are not passed on.
+    // (A run resumed after a stop of the worker continues with the counts it had stored.)
+    let carriedBatches = record.carriedBatches ?? 0;
+    let slice = record.checkpoint ? 1 : 0;
+    for (;; slice++) {
+      let sliceBatches = 0;
+      let held = null;
       const options = {
         ...coreOptions(record.options),
         signal: entry.controller.signal,
-        onProgress: (p) => {
-          entry.progress = p;
-          emit({ type: 'progress', progress: p });
-          if (p.checkpoint || p.syncState) {
-            record = { ...record, checkpoint: p.checkpoint ?? record.checkpoint, syncState: p.syncState ?? record.syncState, updatedAt: new Date().toISOString() };
+        onProgress: (raw) => {
+          sliceBatches = raw.batchesDone;
+          if (raw.checkpoint || raw.syncState) {
+            record = { ...record, checkpoint: raw.checkpoint ?? record.checkpoint, syncState: raw.syncState ?? record.syncState, updatedAt: new Date().toISOString() };
             entry.record = record;
             const snapshot = record;
             entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
           }
+          if (raw.phase === 'lists' && slice > 0) return;
+          const p = slice > 0 ? { ...raw, batchesDone: carriedBatches + raw.batchesDone, batchesTotal: carriedBatches + raw.batchesTotal } : raw;
+          if (p.phase === 'done') { held = p; return; }
+          entry.progress = p;
+          emit({ type: 'progress', progress: p });
           emitChange();
         },
       };
@@ -213,14 +227,22 @@ async function execute(record, apiKey) {
       if (f.slices) options.maxRequests = settings.sliceRequests;
       const report = await core.exportSegments(job, options);
       await entry.saving;
-      if (report.status !== 'paused') { outcome = { report }; break; }
+      if (report.status !== 'paused') {
+        if (held) { entry.progress = held; emit({ type: 'progress', progress: held }); }
+        outcome = { report };
+        break;
+      }
       // A paused slice: store where it stopped, then continue with the next slice.
-      const done = report.checkpoint?.done?.length ?? 0;
-      if (done <= lastDone && (report.requests?.sent ?? 0) === 0) throw extensionError('INTERNAL', 'a slice of the export made no progress');
-      lastDone = done;
+      // (The report's counts are the job's so far: a slice that moved none of them is stuck.)
+      const sent = report.requests?.sent ?? 0;
+      const exported = report.totals?.exported ?? 0;
+      if (sent <= lastSent && exported <= lastExported) throw extensionError('INTERNAL', 'a slice of the export made no progress');
+      lastSent = sent;
+      lastExported = exported;
+      carriedBatches += sliceBatches;
       checkpoint = report.checkpoint;
       syncState = report.syncState ?? syncState;
-      record = { ...record, checkpoint, syncState, updatedAt: new Date().toISOString() };
+      record = { ...record, checkpoint, syncState, carriedBatches, updatedAt: new Date().toISOString() };
       entry.record = record;
       await idb.put('runs', record);
     }
