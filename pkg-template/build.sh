@@ -44,10 +44,10 @@ wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
 # wasm-bindgen has read the target_features section by now; the runtimes do not need it.
 tests/node_modules/.bin/wasm-opt -Oz --strip-target-features "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
 
-# The error class lives in a wasm-bindgen snippet (src/wasm/errors.js); the entries re-export
+# The error class lives in a wasm-bindgen snippet (src/wasm/convert.rs); the entries re-export
 # it from a fixed path, so that `instanceof AutopilotExportError` works on the package's export.
-errors_js=$(cd "$out" && find snippets -name errors.js | head -n 1)
-[ -n "$errors_js" ] || { echo "errors.js snippet not found" >&2; exit 1; }
+errors_js=$(cd "$out" && grep -rl 'class AutopilotExportError' snippets | head -n 1)
+[ -n "$errors_js" ] || { echo "the AutopilotExportError snippet was not found" >&2; exit 1; }
 printf "export { AutopilotExportError, isAutopilotExportError } from './%s';\n" "$errors_js" > "$out/errors.js"
 
 # 5. Template files around the output.

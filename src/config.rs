@@ -6,6 +6,7 @@
 //! first one (see `crate::config::from_json_value`).
 
 use crate::error::{Error, Issue, IssueCode};
+use crate::util::time::DateFormat;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
@@ -327,6 +328,26 @@ pub struct CustomField {
     #[serde(default, rename = "type")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "CustomType"))]
     pub ty: String,
+    /// Date fields only: how values that are not ISO 8601 are read: `epoch-ms`, `epoch-s`,
+    /// `excel-serial`, `dd/mm/yyyy`, `mm/dd/yyyy` or `dd.mm.yyyy` (see
+    /// [`crate::util::time::DateFormat`]).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateFormat"))]
+    pub format: Option<String>,
+    /// Integer and float fields only: the decimal mark, `.` (default) or `,`. With `,`, the
+    /// digits may be grouped by threes with `.`, a space, a no-break space or `'`.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "\".\" | \",\""))]
+    pub decimal: Option<String>,
+}
+
+/// How the values of one custom field are read (its `format` and `decimal` options).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ValueFormat {
+    /// The declared date format (date fields).
+    pub date: Option<DateFormat>,
+    /// Whether the decimal mark is a comma (integer and float fields).
+    pub decimal_comma: bool,
 }
 
 /// Data matching: which profile field feeds which Autopilot field (JS `mapping`).
@@ -360,8 +381,8 @@ pub struct FieldMapping {
 pub enum Target {
     /// A standard field (`FirstName`, `Company`, ...).
     Standard(&'static str),
-    /// A custom field: the full `custom` key and its type.
-    Custom(String, CustomType),
+    /// A custom field: the full `custom` key, its type and how its values are read.
+    Custom(String, CustomType, ValueFormat),
 }
 
 impl FieldMapping {
@@ -492,6 +513,60 @@ impl FieldMapping {
                 ));
                 ok = false;
             }
+            let mut value_format = ValueFormat::default();
+            if let Some(f) = &cf.format {
+                let path = p(&format!("{base}.format"));
+                match DateFormat::parse(f.trim()) {
+                    _ if ty.is_some_and(|t| t != CustomType::Date) => {
+                        issues.push(Issue::new(
+                            path,
+                            IssueCode::CustomFormatNotDate,
+                            "a format applies to date fields only",
+                        ));
+                        ok = false;
+                    }
+                    Some(df) => value_format.date = Some(df),
+                    None => {
+                        issues.push(Issue::new(
+                            path,
+                            IssueCode::CustomFormatUnknown,
+                            format!(
+                                "unknown date format: use {}",
+                                DateFormat::ALL
+                                    .iter()
+                                    .map(|f| f.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                        ok = false;
+                    }
+                }
+            }
+            if let Some(d) = &cf.decimal {
+                let path = p(&format!("{base}.decimal"));
+                if ty.is_some_and(|t| !matches!(t, CustomType::Integer | CustomType::Float)) {
+                    issues.push(Issue::new(
+                        path,
+                        IssueCode::CustomDecimalNotNumber,
+                        "a decimal mark applies to integer and float fields only",
+                    ));
+                    ok = false;
+                } else {
+                    match d.as_str() {
+                        "." => {}
+                        "," => value_format.decimal_comma = true,
+                        _ => {
+                            issues.push(Issue::new(
+                                path,
+                                IssueCode::CustomDecimalInvalid,
+                                "the decimal mark must be '.' or ','",
+                            ));
+                            ok = false;
+                        }
+                    }
+                }
+            }
             if let (true, Some(ty)) = (ok, ty) {
                 // The Autopilot name after `--` encoding; two names that encode alike collide,
                 // whatever their types (one Autopilot field cannot have two types).
@@ -506,7 +581,7 @@ impl FieldMapping {
                     ));
                 } else {
                     claimed.push((key, p(&format!("{base}.name"))));
-                    out.push((cf.source.clone(), Target::Custom(encoded, ty)));
+                    out.push((cf.source.clone(), Target::Custom(encoded, ty, value_format)));
                 }
             }
         }
@@ -680,7 +755,8 @@ impl ExportConfig {
                     "a segment name (with the list prefix) must be at most 250 bytes without control characters",
                 ));
             }
-            let folded = name.to_ascii_lowercase();
+            // Unicode lower case: `ÉTÉ` and `été` are the same list.
+            let folded = name.to_lowercase();
             match seen.iter().find(|(n, _)| *n == folded).map(|(_, i)| *i) {
                 Some(first) => issues.push(Issue::new(
                     path,

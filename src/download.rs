@@ -42,11 +42,14 @@ pub const DOWNLOAD_TIMEOUT_MS: f64 = 600_000.0;
 impl UrlSource {
     /// The format, when it is one of the byte formats.
     pub fn parsed_format(&self) -> Option<Format> {
-        match self.format.as_str() {
-            "csv" => Some(Format::Csv),
-            "ndjson" => Some(Format::Ndjson),
-            "json" => Some(Format::Json),
-            _ => None,
+        Format::named(&self.format)
+    }
+
+    /// The byte source options (`delimiter`, `encoding`) of this source.
+    pub fn options(&self) -> crate::input::SourceOptions {
+        crate::input::SourceOptions {
+            delimiter: self.delimiter.clone(),
+            encoding: self.encoding.clone(),
         }
     }
 

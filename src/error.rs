@@ -11,55 +11,7 @@
 use serde::Serialize;
 use std::fmt;
 
-/// Defines a code enum: variants with their JS strings and docs, `as_str`, `ALL`,
-/// `Display`, `Serialize`, and comparison with a `&str` (handy in tests and hosts).
-macro_rules! codes {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-        pub enum $name {
-            $($(#[$vmeta])* #[cfg_attr(target_arch = "wasm32", serde(rename = $text))] $variant,)+
-        }
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-            /// The code as the string the JS API uses.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-            /// The code for its JS string, if it is one.
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|c| c.as_str() == s)
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).ok_or_else(|| {
-                    serde::de::Error::custom(format!("unknown {} '{s}'", stringify!($name)))
-                })
-            }
-        }
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
-    };
-}
-
-pub(crate) use codes;
+pub(crate) use crate::util::codes::codes;
 
 codes! {
     /// Stable, machine-readable error codes. The JS API exposes them as `error.code`.
@@ -147,6 +99,22 @@ codes! {
         IdFieldIsEmail = "ID_FIELD_IS_EMAIL",
         /// `membership: 'mirror'` with `lists: 'none'` (there is no list to mirror).
         MirrorWithoutLists = "MIRROR_WITHOUT_LISTS",
+        /// `delimiter` is given for a source that is not CSV.
+        DelimiterNotCsv = "DELIMITER_NOT_CSV",
+        /// `delimiter` is not one of `,` `;` tab `|`.
+        DelimiterInvalid = "DELIMITER_INVALID",
+        /// `encoding` is not a WHATWG Encoding Standard label.
+        EncodingUnknown = "ENCODING_UNKNOWN",
+        /// `encoding` names a multi-byte encoding this library does not decode.
+        EncodingUnsupported = "ENCODING_UNSUPPORTED",
+        /// A custom field's `format` is set on a field that is not a date.
+        CustomFormatNotDate = "CUSTOM_FORMAT_NOT_DATE",
+        /// A custom field's `format` is not one of the date formats.
+        CustomFormatUnknown = "CUSTOM_FORMAT_UNKNOWN",
+        /// A custom field's `decimal` is set on a field that is not a number.
+        CustomDecimalNotNumber = "CUSTOM_DECIMAL_NOT_NUMBER",
+        /// A custom field's `decimal` is not `.` or `,`.
+        CustomDecimalInvalid = "CUSTOM_DECIMAL_INVALID",
         /// A URL segment source is not `https://` (or loopback `http://`), or has a bad header.
         SourceUrlInvalid = "SOURCE_URL_INVALID",
         /// A URL segment source's format is not `csv`, `ndjson` or `json`.
@@ -169,6 +137,10 @@ codes! {
         ValueNested = "VALUE_NESTED",
         /// The `onProgress` callback threw; the export went on.
         ProgressCallbackFailed = "PROGRESS_CALLBACK_FAILED",
+        /// A CSV header names a column more than once (ignoring case); the column is not mapped.
+        DuplicateColumn = "DUPLICATE_COLUMN",
+        /// Rows were not valid UTF-8 (or the declared encoding): a hint suggests an encoding.
+        InvalidUtf8Rows = "INVALID_UTF8_ROWS",
         /// Removals (mirror) that failed after every attempt; the members stay on the list
         /// and the next refresh tries again.
         RemovalFailed = "REMOVAL_FAILED",

@@ -52,6 +52,7 @@ pub mod plan;
 pub mod read;
 pub mod report;
 pub mod run;
+pub mod suggest;
 pub mod summary;
 pub mod sync;
 pub mod util;

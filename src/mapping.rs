@@ -5,20 +5,66 @@
 //! one record's cells into the JSON members of a contact: PascalCase standard fields and a
 //! `custom` object keyed `<type>--<Name>`, with values coerced to their declared type.
 //! Empty values are left out; a value that cannot be coerced is left out and reported as a
-//! warning; unmapped fields are never read.
+//! warning (with a hint when the value looks like a known format); unmapped fields are never
+//! read.
+//!
+//! Dates (custom fields of type `date`): ISO 8601 extended (`2024-04-01`,
+//! `2024-04-01T12:30:00+02:00`, ...) and basic (`20240401`, `20240401T123000Z`) forms; with
+//! a `format` option also that format (Unix milliseconds or seconds, Excel serial dates,
+//! day/month/year). Without one, a number (or all-digit text) is Unix milliseconds only
+//! between 1980-01-01 and 2100-01-01; any other number is left out with a hint naming the
+//! format it looks like (so `0` never becomes 1970-01-01).
+//!
+//! Numbers: plain decimal notation with a `.` decimal point (no grouping: `1,234` is refused
+//! because it means 1.234 in half of Europe). With `decimal: ','` the decimal mark is a
+//! comma and digits may be grouped by threes with `.`, a space, a no-break space or `'`
+//! (`1.234,5`, `1 234,5`); a `.` is then never a decimal point.
 
-use crate::config::{CustomType, FieldMapping, Target};
+use crate::config::{CustomType, FieldMapping, Target, ValueFormat};
 use crate::email;
 use crate::error::{Error, ErrorCode, WarningCode};
 use crate::input::Cell;
 use crate::report::RejectReason;
 use crate::util::json::push_json_str;
-use crate::util::time::{format_iso, parse_iso_date, MAX_EPOCH_MS, MIN_EPOCH_MS};
+use crate::util::time::{
+    format_iso, numeric_date, parse_day_month_year, parse_iso_basic, parse_iso_date, DateFormat,
+    MAX_PLAUSIBLE_MS, MIN_PLAUSIBLE_MS,
+};
 
 /// Warning code: a value could not be coerced to its field's type.
 pub const WARN_NOT_COERCIBLE: WarningCode = WarningCode::ValueNotCoercible;
 /// Warning code: an array or object where a single value belongs.
 pub const WARN_NESTED: WarningCode = WarningCode::ValueNested;
+
+/// Why a value was left out: a warning code and, when the value looks like a known format,
+/// a hint naming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uncoercible {
+    /// [`WARN_NOT_COERCIBLE`] or [`WARN_NESTED`].
+    pub code: WarningCode,
+    /// What the value looks like, and the option that reads it.
+    pub hint: Option<&'static str>,
+}
+
+impl Uncoercible {
+    const fn plain(code: WarningCode) -> Self {
+        Uncoercible { code, hint: None }
+    }
+    const fn hinted(hint: &'static str) -> Self {
+        Uncoercible {
+            code: WARN_NOT_COERCIBLE,
+            hint: Some(hint),
+        }
+    }
+}
+
+/// Hints for numbers left out of date fields without a `format`.
+const HINT_EPOCH_S: &str = "looks like Unix seconds: set format 'epoch-s' on this custom field";
+const HINT_EXCEL: &str =
+    "looks like an Excel serial date: set format 'excel-serial' on this custom field";
+const HINT_BASIC: &str = "looks like ISO 8601 basic YYYYMMDD but is not a valid date";
+const HINT_ZERO: &str = "0 is not read as a date (it would be 1970-01-01)";
+const HINT_EPOCH_MS: &str = "a number is read as Unix milliseconds only between 1980-01-01 and 2100-01-01: set format 'epoch-ms', 'epoch-s' or 'excel-serial' to read it otherwise";
 
 /// A compiled mapping.
 #[derive(Debug, Clone)]
@@ -26,7 +72,7 @@ pub struct Mapper {
     fields: Vec<String>,
     id_index: Option<usize>,
     standard: Vec<(usize, &'static str)>,
-    custom: Vec<(usize, String, CustomType)>,
+    custom: Vec<(usize, String, CustomType, ValueFormat)>,
 }
 
 impl Mapper {
@@ -54,7 +100,7 @@ impl Mapper {
             let i = index_of(&source);
             match target {
                 Target::Standard(name) => standard.push((i, name)),
-                Target::Custom(key, ty) => custom.push((i, key, ty)),
+                Target::Custom(key, ty, format) => custom.push((i, key, ty, format)),
             }
         }
         let id_index = id_field.filter(|f| !f.trim().is_empty()).map(&mut index_of);
@@ -92,13 +138,13 @@ impl Mapper {
     }
 
     /// Appends the contact's JSON members other than `Email` to `out` (comma-separated,
-    /// without braces; nothing when no mapped value is present). `warn(code, field)` is called
-    /// for each value left out because it could not be coerced.
+    /// without braces; nothing when no mapped value is present). `warn(code, field, hint)` is
+    /// called for each value left out because it could not be coerced.
     pub fn write_fields(
         &self,
         cells: &[Cell<'_>],
         out: &mut String,
-        warn: &mut dyn FnMut(WarningCode, &str),
+        warn: &mut dyn FnMut(WarningCode, &str, Option<&'static str>),
     ) {
         let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Missing);
         for &(i, name) in &self.standard {
@@ -112,12 +158,12 @@ impl Mapper {
                     push_json_str(out, &text);
                 }
                 Ok(None) => {}
-                Err(code) => warn(code, name),
+                Err(code) => warn(code, name, None),
             }
         }
         let mut opened = false;
-        for (i, key, ty) in &self.custom {
-            match coerce(cell(*i), *ty) {
+        for (i, key, ty, format) in &self.custom {
+            match coerce_with(cell(*i), *ty, format) {
                 Ok(Some(value)) => {
                     if !opened {
                         if !out.is_empty() {
@@ -133,7 +179,7 @@ impl Mapper {
                     out.push_str(&value);
                 }
                 Ok(None) => {}
-                Err(code) => warn(code, key),
+                Err(e) => warn(e.code, key, e.hint),
             }
         }
         if opened {
@@ -156,17 +202,28 @@ fn standard_text(cell: Cell<'_>) -> Result<Option<String>, WarningCode> {
     }
 }
 
-/// Coerces a cell to `ty` and returns the JSON text of the value; `Ok(None)` for empty
-/// values, `Err(code)` when it cannot be coerced.
+/// Coerces a cell to `ty` with default options and returns the JSON text of the value;
+/// `Ok(None)` for empty values, `Err(code)` when it cannot be coerced.
 pub fn coerce(cell: Cell<'_>, ty: CustomType) -> Result<Option<String>, WarningCode> {
+    coerce_with(cell, ty, &ValueFormat::default()).map_err(|e| e.code)
+}
+
+/// Coerces a cell to `ty`, reading it as `format` says, and returns the JSON text of the
+/// value; `Ok(None)` for empty values.
+pub fn coerce_with(
+    cell: Cell<'_>,
+    ty: CustomType,
+    format: &ValueFormat,
+) -> Result<Option<String>, Uncoercible> {
+    let not_coercible = Uncoercible::plain(WARN_NOT_COERCIBLE);
     let text = match cell {
         Cell::Missing | Cell::Null => return Ok(None),
-        Cell::Nested => return Err(WARN_NESTED),
+        Cell::Nested => return Err(Uncoercible::plain(WARN_NESTED)),
         Cell::Bool(b) => {
             return match ty {
                 CustomType::Boolean => Ok(Some(b.to_string())),
                 CustomType::String => Ok(Some(format!("\"{b}\""))),
-                _ => Err(WARN_NOT_COERCIBLE),
+                _ => Err(not_coercible),
             }
         }
         Cell::Num(n) => n.trim(),
@@ -176,31 +233,127 @@ pub fn coerce(cell: Cell<'_>, ty: CustomType) -> Result<Option<String>, WarningC
         return Ok(None);
     }
     let is_num = matches!(cell, Cell::Num(_));
+    let number = |text: &str| {
+        if format.decimal_comma && !is_num {
+            parse_decimal_comma(text)
+        } else {
+            parse_number(text)
+        }
+    };
     match ty {
         CustomType::String => {
             let mut out = String::with_capacity(text.len() + 2);
             push_json_str(&mut out, text);
             Ok(Some(out))
         }
-        CustomType::Integer => parse_integer(text)
+        CustomType::Integer => integer_of(text, number(text))
             .map(|i| Some(i.to_string()))
-            .ok_or(WARN_NOT_COERCIBLE),
-        CustomType::Float => parse_number(text)
+            .ok_or(not_coercible),
+        CustomType::Float => number(text)
             .map(|f| Some(format_float(f)))
-            .ok_or(WARN_NOT_COERCIBLE),
+            .ok_or(not_coercible),
         CustomType::Boolean => parse_bool(text)
             .map(|b| Some(b.to_string()))
-            .ok_or(WARN_NOT_COERCIBLE),
+            .ok_or(not_coercible),
         CustomType::Date => {
-            let ms = if is_num || is_integer_text(text) {
-                parse_integer(text).filter(|ms| (MIN_EPOCH_MS..=MAX_EPOCH_MS).contains(ms))
-            } else {
-                parse_iso_date(text)
-            };
-            ms.map(|ms| Some(format!("\"{}\"", format_iso(ms))))
-                .ok_or(WARN_NOT_COERCIBLE)
+            date_ms(text, is_num, format.date).map(|ms| Some(format!("\"{}\"", format_iso(ms))))
         }
     }
+}
+
+/// Epoch milliseconds of a date value (see the module documentation).
+fn date_ms(text: &str, is_num: bool, format: Option<DateFormat>) -> Result<i64, Uncoercible> {
+    let not_coercible = Uncoercible::plain(WARN_NOT_COERCIBLE);
+    let numeric = is_num || parse_number(text).is_some();
+    match format {
+        Some(f) if f.is_numeric() && numeric => {
+            return parse_number(text)
+                .and_then(|v| numeric_date(v, f))
+                .ok_or(not_coercible)
+        }
+        Some(f) if !f.is_numeric() => {
+            if let Some(ms) = parse_day_month_year(text, f) {
+                return Ok(ms);
+            }
+        }
+        _ => {}
+    }
+    if let Some(ms) = parse_iso_date(text).or_else(|| parse_iso_basic(text)) {
+        return Ok(ms);
+    }
+    if format.is_some() || !numeric {
+        return Err(not_coercible);
+    }
+    // A number without a declared format.
+    if is_integer_text(text) && text.len() == 8 {
+        return Err(Uncoercible::hinted(HINT_BASIC));
+    }
+    let Some(v) = parse_number(text) else {
+        return Err(not_coercible);
+    };
+    if v.fract() == 0.0 && (MIN_PLAUSIBLE_MS as f64..MAX_PLAUSIBLE_MS as f64).contains(&v) {
+        return Ok(v as i64);
+    }
+    let hint = if v == 0.0 {
+        HINT_ZERO
+    } else if (MIN_PLAUSIBLE_MS as f64 / 1000.0..MAX_PLAUSIBLE_MS as f64 / 1000.0).contains(&v) {
+        HINT_EPOCH_S
+    } else if (18_264.0..73_051.0).contains(&v) {
+        // 1950-01-01 to 2100-01-01 in Excel's 1900 date system.
+        HINT_EXCEL
+    } else {
+        HINT_EPOCH_MS
+    };
+    Err(Uncoercible::hinted(hint))
+}
+
+/// Parses a number written with a decimal comma: an optional sign, digits optionally
+/// grouped by threes with one kind of separator (`.`, space, U+00A0, U+202F or `'`), and an
+/// optional `,` with at least one digit after it. No exponent.
+fn parse_decimal_comma(s: &str) -> Option<f64> {
+    let (sign, body) = match s.strip_prefix(['-', '+']) {
+        Some(rest) => (s.get(..1).unwrap_or(""), rest),
+        None => ("", s),
+    };
+    let (int, frac) = match body.split_once(',') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    let separator = int.chars().find(|c| !c.is_ascii_digit());
+    let mut digits = String::with_capacity(s.len());
+    match separator {
+        None => digits.push_str(int),
+        Some(sep) => {
+            if !matches!(sep, '.' | ' ' | '\u{A0}' | '\u{202F}' | '\'') {
+                return None;
+            }
+            for (n, group) in int.split(sep).enumerate() {
+                let ok = group.bytes().all(|b| b.is_ascii_digit())
+                    && if n == 0 {
+                        (1..=3).contains(&group.len())
+                    } else {
+                        group.len() == 3
+                    };
+                if !ok {
+                    return None;
+                }
+                digits.push_str(group);
+            }
+        }
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    let text = match frac {
+        Some(f) => format!("{sign}{digits}.{f}"),
+        None => format!("{sign}{digits}"),
+    };
+    text.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// Largest integer sent (2^53 - 1: the largest one every JSON reader keeps exactly).
@@ -223,14 +376,16 @@ fn parse_number(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
-fn parse_integer(s: &str) -> Option<i64> {
+/// An integer from its text (plain digits, kept exact) or from the number it reads as
+/// (`4.0`, `1e3`, `1.000` with a decimal comma), within ±(2^53 - 1).
+fn integer_of(s: &str, number: Option<f64>) -> Option<i64> {
     if is_integer_text(s) {
         if let Ok(i) = s.parse::<i64>() {
             return (i.unsigned_abs() <= MAX_SAFE_INT as u64).then_some(i);
         }
         return None;
     }
-    let f = parse_number(s)?;
+    let f = number?;
     (f.fract() == 0.0 && f.abs() <= MAX_SAFE_INT).then_some(f as i64)
 }
 
@@ -274,26 +429,31 @@ mod tests {
                     source: "tier".into(),
                     name: "Loyalty Tier".into(),
                     ty: "string".into(),
+                    ..CustomField::default()
                 },
                 CustomField {
                     source: "orders".into(),
                     name: "Orders".into(),
                     ty: "integer".into(),
+                    ..CustomField::default()
                 },
                 CustomField {
                     source: "last".into(),
                     name: "Last Order".into(),
                     ty: "date".into(),
+                    ..CustomField::default()
                 },
                 CustomField {
                     source: "vip".into(),
                     name: "VIP".into(),
                     ty: "boolean".into(),
+                    ..CustomField::default()
                 },
                 CustomField {
                     source: "spend".into(),
                     name: "Spend".into(),
                     ty: "float".into(),
+                    ..CustomField::default()
                 },
             ],
         }
@@ -302,7 +462,7 @@ mod tests {
     fn fields_of(m: &Mapper, cells: &[Cell<'_>]) -> (String, Vec<(WarningCode, String)>) {
         let mut out = String::new();
         let mut warnings = Vec::new();
-        m.write_fields(cells, &mut out, &mut |c, f| {
+        m.write_fields(cells, &mut out, &mut |c, f, _| {
             warnings.push((c, f.to_string()))
         });
         (out, warnings)
@@ -474,13 +634,15 @@ mod tests {
             d("1714521600000"),
             Ok(Some("\"2024-05-01T00:00:00.000Z\"".into()))
         );
+        // Issue 14: numbers are epoch milliseconds only from 1980 to 2100 (0 and negative
+        // numbers were 1970-01-01 and earlier before).
         assert_eq!(
             coerce(Cell::Num("0"), CustomType::Date),
-            Ok(Some("\"1970-01-01T00:00:00.000Z\"".into()))
+            Err(WARN_NOT_COERCIBLE)
         );
         assert_eq!(
             coerce(Cell::Num("-86400000"), CustomType::Date),
-            Ok(Some("\"1969-12-31T00:00:00.000Z\"".into()))
+            Err(WARN_NOT_COERCIBLE)
         );
         for bad in [
             "2023-02-29",
@@ -493,5 +655,136 @@ mod tests {
         ] {
             assert_eq!(d(bad), Err(WARN_NOT_COERCIBLE), "{bad}");
         }
+    }
+
+    fn date_with(text: &str, format: Option<&str>) -> Result<Option<String>, Uncoercible> {
+        let format = ValueFormat {
+            date: format.and_then(DateFormat::parse),
+            decimal_comma: false,
+        };
+        coerce_with(Cell::Str(text), CustomType::Date, &format)
+    }
+
+    fn iso(s: &str) -> Result<Option<String>, Uncoercible> {
+        Ok(Some(format!("\"{s}\"")))
+    }
+
+    /// Issue 14, case 5: the four values with each format, and without one.
+    #[test]
+    fn issue_14_numeric_dates() {
+        let day = "2024-04-01T00:00:00.000Z";
+        // Without a format: only ISO 8601 basic is a date; the others are left out with a hint.
+        assert_eq!(date_with("20240401", None), iso(day));
+        let hint = |v: &str| date_with(v, None).unwrap_err().hint.unwrap_or(""); // ok: test
+        assert!(hint("1711929600").contains("epoch-s"));
+        assert!(hint("45383").contains("excel-serial"));
+        assert!(hint("0").contains("1970"));
+        assert!(hint("20241301").contains("YYYYMMDD"));
+        assert_eq!(
+            coerce_with(
+                Cell::Num("1711929600"),
+                CustomType::Date,
+                &ValueFormat::default()
+            )
+            .unwrap_err() // ok: test
+            .code,
+            WARN_NOT_COERCIBLE
+        );
+        assert_eq!(date_with("1711929600000", None), iso(day));
+        // epoch-s
+        assert_eq!(date_with("1711929600", Some("epoch-s")), iso(day));
+        assert_eq!(
+            date_with("45383", Some("epoch-s")),
+            iso("1970-01-01T12:36:23.000Z")
+        );
+        assert_eq!(
+            date_with("20240401", Some("epoch-s")),
+            iso("1970-08-23T06:20:01.000Z")
+        );
+        assert_eq!(
+            date_with("0", Some("epoch-s")),
+            iso("1970-01-01T00:00:00.000Z")
+        );
+        // epoch-ms
+        assert_eq!(
+            date_with("1711929600", Some("epoch-ms")),
+            iso("1970-01-20T19:32:09.600Z")
+        );
+        assert_eq!(
+            date_with("0", Some("epoch-ms")),
+            iso("1970-01-01T00:00:00.000Z")
+        );
+        // excel-serial
+        assert_eq!(date_with("45383", Some("excel-serial")), iso(day));
+        assert_eq!(
+            date_with("45383.75", Some("excel-serial")),
+            iso("2024-04-01T18:00:00.000Z")
+        );
+        assert!(date_with("0", Some("excel-serial")).is_err());
+        assert_eq!(
+            date_with("1711929600", Some("excel-serial"))
+                .unwrap_err()
+                .code, // ok: test
+            WARN_NOT_COERCIBLE
+        );
+        // day/month/year formats; ISO values are still read.
+        assert_eq!(date_with("01/04/2024", Some("dd/mm/yyyy")), iso(day));
+        assert_eq!(date_with("04/01/2024", Some("mm/dd/yyyy")), iso(day));
+        assert_eq!(date_with("1.4.2024", Some("dd.mm.yyyy")), iso(day));
+        assert_eq!(date_with("2024-04-01", Some("dd/mm/yyyy")), iso(day));
+        assert_eq!(date_with("20240401", Some("dd.mm.yyyy")), iso(day));
+        assert!(date_with("0", Some("dd/mm/yyyy")).is_err());
+        assert_eq!(
+            date_with("20240401T123000Z", None),
+            iso("2024-04-01T12:30:00.000Z")
+        );
+        assert_eq!(
+            date_with("20240401T1230+0200", None),
+            iso("2024-04-01T10:30:00.000Z")
+        );
+    }
+
+    #[test]
+    fn decimal_comma_numbers() {
+        let comma = ValueFormat {
+            date: None,
+            decimal_comma: true,
+        };
+        let f = |s| coerce_with(Cell::Str(s), CustomType::Float, &comma);
+        let i = |s| coerce_with(Cell::Str(s), CustomType::Integer, &comma);
+        assert_eq!(f("1,5"), Ok(Some("1.5".into())));
+        assert_eq!(f("-1.234,56"), Ok(Some("-1234.56".into())));
+        assert_eq!(f("1 234 567,8"), Ok(Some("1234567.8".into())));
+        assert_eq!(f("1\u{A0}234,8"), Ok(Some("1234.8".into())));
+        assert_eq!(f("1'234"), Ok(Some("1234.0".into())));
+        assert_eq!(i("1.234"), Ok(Some("1234".into())));
+        assert_eq!(i("12,0"), Ok(Some("12".into())));
+        for bad in [
+            "1.5",
+            "1,2,3",
+            "1.23,4",
+            "12.34.567",
+            "1e3",
+            "1,",
+            ",5",
+            "1.234 567",
+            "",
+        ] {
+            if bad.is_empty() {
+                assert_eq!(f(bad), Ok(None));
+            } else {
+                assert!(f(bad).is_err(), "{bad}");
+            }
+        }
+        // A JSON number is a number whatever the mark.
+        assert_eq!(
+            coerce_with(Cell::Num("2.5"), CustomType::Float, &comma),
+            Ok(Some("2.5".into()))
+        );
+        // Default: a comma is never accepted.
+        assert_eq!(
+            coerce(Cell::Str("1,234"), CustomType::Float),
+            Err(WARN_NOT_COERCIBLE)
+        );
     }
 }

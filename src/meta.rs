@@ -39,6 +39,8 @@ pub const DEFAULT_SAMPLE: u32 = 3;
 pub struct NumberSpec {
     /// The key (`ratePerSecond`).
     pub name: &'static str,
+    /// Where it is set: `run` (the options of an export call) or `job` (the export job).
+    pub scope: &'static str,
     /// A label for people (`Rate`).
     pub label: &'static str,
     /// Unit (`requests/s`, `ms`, `requests`, `profiles`, empty for a ratio).
@@ -107,6 +109,7 @@ fn fmt_num(v: f64) -> String {
 
 /// `RunOptions.ratePerSecond`.
 pub const RATE_PER_SECOND: NumberSpec = NumberSpec {
+    scope: "run",
     name: "ratePerSecond",
     label: "Rate",
     unit: "requests/s",
@@ -119,6 +122,7 @@ pub const RATE_PER_SECOND: NumberSpec = NumberSpec {
 };
 /// `RunOptions.maxInFlight`.
 pub const MAX_IN_FLIGHT: NumberSpec = NumberSpec {
+    scope: "run",
     name: "maxInFlight",
     label: "Requests in flight",
     unit: "requests",
@@ -131,6 +135,7 @@ pub const MAX_IN_FLIGHT: NumberSpec = NumberSpec {
 };
 /// `RunOptions.requestTimeoutMs`.
 pub const REQUEST_TIMEOUT_MS: NumberSpec = NumberSpec {
+    scope: "run",
     name: "requestTimeoutMs",
     label: "Request timeout",
     unit: "ms",
@@ -144,6 +149,7 @@ pub const REQUEST_TIMEOUT_MS: NumberSpec = NumberSpec {
 };
 /// `RunOptions.maxAttempts`.
 pub const MAX_ATTEMPTS: NumberSpec = NumberSpec {
+    scope: "run",
     name: "maxAttempts",
     label: "Attempts per request",
     unit: "attempts",
@@ -157,6 +163,7 @@ pub const MAX_ATTEMPTS: NumberSpec = NumberSpec {
 };
 /// `RunOptions.maxRequests`.
 pub const MAX_REQUESTS: NumberSpec = NumberSpec {
+    scope: "run",
     name: "maxRequests",
     label: "Requests per call",
     unit: "requests",
@@ -169,6 +176,7 @@ pub const MAX_REQUESTS: NumberSpec = NumberSpec {
 };
 /// `ExportJob.cap`.
 pub const CAP: NumberSpec = NumberSpec {
+    scope: "job",
     name: "cap",
     label: "Profile limit",
     unit: "profiles",
@@ -181,6 +189,7 @@ pub const CAP: NumberSpec = NumberSpec {
 };
 /// `ExportJob.maxRemovalRatio`.
 pub const MAX_REMOVAL_RATIO: NumberSpec = NumberSpec {
+    scope: "job",
     name: "maxRemovalRatio",
     label: "Largest removal",
     unit: "",
@@ -377,6 +386,11 @@ pub struct Metadata {
     pub lists: Vec<Labeled>,
     /// `membership` values.
     pub membership: Vec<Labeled>,
+    /// Date formats of custom `date` fields.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateFormat[]"))]
+    pub date_formats: Vec<&'static str>,
+    /// CSV delimiters (`delimiter` option; detected when absent).
+    pub delimiters: Vec<String>,
     /// Most unique profiles per export.
     pub max_profiles: u64,
     /// Most contacts per bulk request.
@@ -419,6 +433,14 @@ pub fn metadata() -> Metadata {
         over_cap: OVER_CAP.to_vec(),
         lists: LIST_MODES.to_vec(),
         membership: MEMBERSHIP_MODES.to_vec(),
+        date_formats: crate::util::time::DateFormat::ALL
+            .iter()
+            .map(|f| f.as_str())
+            .collect(),
+        delimiters: crate::input::DELIMITERS
+            .iter()
+            .map(|d| char::from(*d).to_string())
+            .collect(),
         max_profiles: MAX_PROFILES,
         max_batch: MAX_BATCH,
         error_codes: ErrorCode::ALL.to_vec(),

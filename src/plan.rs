@@ -9,7 +9,7 @@
 
 use crate::config::{ExportConfig, ListMode, OverCap};
 use crate::error::{Error, ErrorCode, WarningCode};
-use crate::input::{Cell, RowSink};
+use crate::input::{missing_column_message, Cell, HeaderInfo, RowSink};
 use crate::mapping::Mapper;
 use crate::report::{
     Reject, RejectReason, SegmentCounts, SegmentReport, Totals, Warning, MAX_REJECTS,
@@ -22,6 +22,10 @@ use std::collections::HashMap;
 pub use crate::meta::MAX_BATCH;
 /// Examples kept per warning.
 const WARNING_EXAMPLES: usize = 5;
+/// Warning code: a CSV header name appears twice (ignoring case) and is not mapped.
+pub const WARN_DUPLICATE_COLUMN: WarningCode = WarningCode::DuplicateColumn;
+/// Warning code: rows of a segment were rejected as not valid UTF-8.
+pub const WARN_INVALID_UTF8_ROWS: WarningCode = WarningCode::InvalidUtf8Rows;
 
 /// One unique valid profile, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,7 +386,7 @@ impl Planner {
         }
     }
 
-    fn warn(&mut self, code: WarningCode, field: &str, row: u64) {
+    fn warn(&mut self, code: WarningCode, field: &str, row: u64, hint: Option<&str>) {
         let segment = self.current.unwrap_or(0);
         // One warning per (code, field): at most a few dozen, so a linear search is enough.
         let i = match self
@@ -403,14 +407,17 @@ impl Planner {
                     field: field.to_string(),
                     label,
                     source,
-                    hint: None,
                     count: 0,
                     examples: Vec::new(),
+                    hint: None,
                 });
                 self.warnings.len() - 1
             }
         };
         if let Some(w) = self.warnings.get_mut(i) {
+            if w.hint.is_none() {
+                w.hint = hint.map(str::to_string);
+            }
             w.count += 1;
             if w.examples.len() < WARNING_EXAMPLES {
                 w.examples.push(format!("{segment}:{row}"));
@@ -487,14 +494,23 @@ impl Planner {
 }
 
 impl RowSink for Planner {
-    fn columns(&mut self, missing: &[usize]) -> Result<(), Error> {
-        if missing.contains(&0) {
+    fn header(&mut self, header: &HeaderInfo<'_>) -> Result<(), Error> {
+        let segment = self.current.unwrap_or(0);
+        if let Some(s) = self.segments.get_mut(segment as usize) {
+            s.dialect = Some(header.dialect.clone());
+        }
+        for name in header.duplicates {
+            let hint = "the name appears more than once in the CSV header (ignoring case); it is not mapped, so nothing is read from it";
+            self.warn(WARN_DUPLICATE_COLUMN, name, 0, Some(hint));
+        }
+        if header.missing.contains(&0) {
             let field = self.mapper.fields().first().cloned().unwrap_or_default();
             return Err(Error::new(
                 ErrorCode::InputInvalid,
                 format!(
-                    "segment '{}': the email field '{field}' is not a column of this CSV file",
-                    self.segment_name()
+                    "segment '{}': {}",
+                    self.segment_name(),
+                    missing_column_message("email field", &field, header)
                 ),
             ));
         }
@@ -547,13 +563,13 @@ impl RowSink for Planner {
                 }
                 let mut fields = std::mem::take(&mut self.scratch);
                 fields.clear();
-                let mut warned: Vec<(WarningCode, String)> = Vec::new();
+                let mut warned: Vec<(WarningCode, String, Option<&'static str>)> = Vec::new();
                 self.mapper
-                    .write_fields(cells, &mut fields, &mut |code, field| {
-                        warned.push((code, field.to_string()))
+                    .write_fields(cells, &mut fields, &mut |code, field, hint| {
+                        warned.push((code, field.to_string(), hint))
                     });
-                for (code, field) in warned {
-                    self.warn(code, &field, row);
+                for (code, field, hint) in warned {
+                    self.warn(code, &field, row, hint);
                 }
                 let i = self.contacts.len() as u32;
                 let id = self.mapper.id(cells).map(String::into_boxed_str);
@@ -577,6 +593,25 @@ impl RowSink for Planner {
         if let Some(c) = self.counts() {
             c.profiles_in += 1;
             c.invalid += 1;
+        }
+        if reason == RejectReason::InvalidUtf8 {
+            let segment = self.current.unwrap_or(0);
+            let encoding = self
+                .segments
+                .get(segment as usize)
+                .and_then(|s| s.dialect.as_ref())
+                .map_or("utf-8", |d| d.encoding.as_str());
+            let hint = if encoding == "utf-8" {
+                "these rows are not valid UTF-8: if the file was saved by Excel or another Windows program, set encoding: 'windows-1252' on this source".to_string()
+            } else {
+                format!("these rows are not valid {encoding}: check the source's encoding option")
+            };
+            self.warn(
+                WARN_INVALID_UTF8_ROWS,
+                &format!("segments[{segment}].profiles"),
+                row,
+                Some(&hint),
+            );
         }
         self.push_reject(row, reason, None, detail.map(str::to_string));
     }

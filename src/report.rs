@@ -5,6 +5,7 @@
 //! optional `idField` value only.
 
 use crate::error::{ErrorCode, WarningCode};
+use crate::input::Dialect;
 use serde::{Deserialize, Serialize};
 
 crate::error::codes! {
@@ -65,7 +66,10 @@ pub struct Reject {
 }
 
 /// A non-fatal problem, counted per code and field (e.g. a custom value that could not be
-/// coerced to its type: that field was left out, the contact was still exported).
+/// coerced to its type: that field was left out, the contact was still exported). Input
+/// warnings: `DUPLICATE_COLUMN` (a CSV header name that appears twice, not mapped; `field` is
+/// the name) and `INVALID_UTF8_ROWS` (rows rejected as not UTF-8; `field` is
+/// `segments[i].profiles`; the hint suggests the `encoding` option).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -80,13 +84,15 @@ pub struct Warning {
     /// The profile field (column) the values came from, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// What to do about it, when the core can tell (e.g. a likely date format).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
     /// How many values.
     pub count: u64,
-    /// First few row references as `segment:row`, for finding examples.
+    /// First few row references as `segment:row`, for finding examples (`segment:0` is the
+    /// CSV header).
     pub examples: Vec<String>,
+    /// What to do about it (the first hint seen), e.g. "looks like Unix seconds: set format
+    /// 'epoch-s' on this custom field".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// Counts of one segment. Invariants: `profiles_in = invalid + duplicates + over_cap +
@@ -137,6 +143,10 @@ pub struct SegmentReport {
     pub list_id: Option<String>,
     /// Whether the list was created by this run.
     pub list_created: bool,
+    /// CSV sources: how the file was read (delimiter, encoding, BOM). Absent for other
+    /// sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<Dialect>,
     /// Counts.
     #[serde(flatten)]
     pub counts: SegmentCounts,

@@ -100,6 +100,9 @@ pub struct SegmentSummary {
     pub changes: Changes,
     /// Memberships a run would upsert (`changes.added + changes.updated`, 0 when blocked).
     pub to_send: u64,
+    /// CSV sources: how the file was read (delimiter, encoding, BOM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<crate::input::Dialect>,
     /// The first contacts of the segment (by row) exactly as a bulk upsert carries them;
     /// `_autopilot_list` only when the list id is known from the sync state.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>[]"))]
@@ -229,6 +232,7 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
                 list_title: seg.list_title.clone(),
                 counts: seg.counts.clone(),
                 invalid_by_reason: reasons,
+                dialect: seg.dialect.clone(),
                 changes,
                 to_send: if would_send {
                     changes.added + changes.updated

@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use autopilot_export::error::Error;
-use autopilot_export::input::{Cell, Format, Parser, RowSink};
+use autopilot_export::input::{Cell, Dialect, Format, Parser, RowSink, SourceOptions};
 use autopilot_export::report::RejectReason;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -519,6 +519,215 @@ proptest! {
             let whole = parse(format, &proj, &bytes, &[]);
             let split = parse(format, &proj, &bytes, &sizes);
             prop_assert_eq!(&split, &whole);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- dialects and encodings
+
+/// How a document's text is turned into bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Enc {
+    Utf8,
+    Utf8Bom,
+    Utf16LeBom,
+    Utf16BeBom,
+    /// Declared `utf-16le`, no BOM.
+    Utf16LeDeclared,
+    /// Declared `windows-1252` (the text is made encodable first).
+    Windows1252,
+}
+
+impl Enc {
+    fn all() -> Vec<Enc> {
+        vec![
+            Enc::Utf8,
+            Enc::Utf8Bom,
+            Enc::Utf16LeBom,
+            Enc::Utf16BeBom,
+            Enc::Utf16LeDeclared,
+            Enc::Windows1252,
+        ]
+    }
+
+    /// The `encoding` option, the name the dialect shows, and whether it has a BOM.
+    fn option(self) -> (Option<&'static str>, &'static str, bool) {
+        match self {
+            Enc::Utf8 => (None, "utf-8", false),
+            Enc::Utf8Bom => (None, "utf-8", true),
+            Enc::Utf16LeBom => (None, "utf-16le", true),
+            Enc::Utf16BeBom => (Some("windows-1252"), "utf-16be", true),
+            Enc::Utf16LeDeclared => (Some("utf-16le"), "utf-16le", false),
+            Enc::Windows1252 => (Some("cp1252"), "windows-1252", false),
+        }
+    }
+
+    fn encode(self, text: &str) -> Vec<u8> {
+        let utf16 = |big: bool, bom: bool| {
+            let mut out = Vec::new();
+            if bom {
+                out.extend_from_slice(if big { b"\xFE\xFF" } else { b"\xFF\xFE" });
+            }
+            for u in text.encode_utf16() {
+                out.extend_from_slice(&if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            out
+        };
+        match self {
+            Enc::Utf8 => text.as_bytes().to_vec(),
+            Enc::Utf8Bom => [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat(),
+            Enc::Utf16LeBom => utf16(false, true),
+            Enc::Utf16BeBom => utf16(true, true),
+            Enc::Utf16LeDeclared => utf16(false, false),
+            Enc::Windows1252 => {
+                let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+                assert!(!unmappable, "{text:?}");
+                bytes.into_owned()
+            }
+        }
+    }
+}
+
+/// Characters windows-1252 cannot hold, replaced by ones it can (same in the model).
+fn cp1252_safe(s: &str) -> String {
+    s.replace('😀', "ü").replace('\u{FEFF}', "ß")
+}
+
+fn parse_with(
+    options: &SourceOptions,
+    proj: &[String],
+    input: &[u8],
+    sizes: &[usize],
+) -> (Vec<Call>, Result<(), Error>, Option<Dialect>) {
+    let mut parser = Parser::with_options(Format::Csv, proj.to_vec(), options, "").unwrap();
+    let mut sink = Rec::default();
+    let mut rest = input;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let size = sizes
+            .get(i % sizes.len().max(1))
+            .copied()
+            .unwrap_or(usize::MAX)
+            .max(1);
+        i += 1;
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        if let Err(e) = parser.feed(chunk, &mut sink) {
+            return (sink.0, Err(e), parser.dialect().cloned());
+        }
+        rest = tail;
+    }
+    let result = parser.finish(&mut sink);
+    (sink.0, result, parser.dialect().cloned())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, max_shrink_iters: 256, ..ProptestConfig::default() })]
+
+    /// Every delimiter (declared or detected) and every encoding: the same records as the
+    /// model, the dialect shown, and chunked = whole (chunks split BOMs, UTF-16 code units
+    /// and surrogate pairs).
+    #[test]
+    fn csv_every_dialect_and_encoding(
+        doc in csv_doc(),
+        delimiter in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+        declare in any::<bool>(),
+        enc in prop::sample::select(Enc::all()),
+        sizes in sizes(),
+    ) {
+        let map = |s: &str| if enc == Enc::Windows1252 { cp1252_safe(s) } else { s.to_string() };
+        let d = char::from(delimiter);
+        let mut text = doc.header.join(&d.to_string());
+        text.push('\n');
+        for r in &doc.records {
+            let fields: Vec<String> = r.iter().map(|f| {
+                let f = map(f);
+                let quote = f.contains([d, '"', '\n', '\r'])
+                    || (!f.is_empty() && f.trim_matches([' ', '\t']).is_empty())
+                    // A tab-separated line of nothing but tabs and spaces is blank unless
+                    // something in it is quoted.
+                    || r.iter().all(|x| x.trim_matches([' ', '\t']).is_empty());
+                if quote { format!("\"{}\"", f.replace('"', "\"\"")) } else { f }
+            }).collect();
+            text.push_str(&fields.join(&d.to_string()));
+            text.push_str("\r\n");
+        }
+        let expected: Vec<Call> = doc.expected.iter().map(|c| match c {
+            Call::Row(n, cells) => Call::Row(*n, cells.iter().map(|x| match x {
+                C::Str(s) => C::Str(map(s)),
+                other => other.clone(),
+            }).collect()),
+            other => other.clone(),
+        }).collect();
+        let (encoding, name, bom) = enc.option();
+        let options = SourceOptions {
+            delimiter: declare.then(|| d.to_string()),
+            encoding: encoding.map(String::from),
+        };
+        let bytes = enc.encode(&text);
+        let whole = parse_with(&options, &doc.proj, &bytes, &[]);
+        prop_assert_eq!(&whole.1, &Ok(()));
+        prop_assert_eq!(&whole.0, &expected, "text {:?}", text);
+        let dialect = whole.2.clone().unwrap();
+        let shown = d.to_string();
+        prop_assert_eq!(
+            (dialect.delimiter.as_str(), dialect.detected, dialect.encoding.as_str(), dialect.bom),
+            (shown.as_str(), !declare, name, bom)
+        );
+        let split = parse_with(&options, &doc.proj, &bytes, &sizes);
+        prop_assert_eq!(&split.0, &whole.0);
+        prop_assert_eq!(&split.2, &whole.2);
+        let ones = parse_with(&options, &doc.proj, &bytes, &[1]);
+        prop_assert_eq!(&ones.0, &whole.0);
+    }
+
+    /// Random bytes with any delimiter and encoding option: chunked = whole, no panic.
+    #[test]
+    fn csv_random_bytes_any_options_any_chunking(
+        bytes in prop::collection::vec(prop::sample::select(b"ab,;|\t\"\n\r \x00\xFF\xFE\xEF\xBB\xBF\xD8\xDC\xFC".to_vec()), 0..60),
+        delimiter in prop::sample::select(vec![None, Some(","), Some(";"), Some("\t"), Some("|")]),
+        encoding in prop::sample::select(vec![None, Some("utf-8"), Some("utf-16le"), Some("utf-16be"), Some("windows-1252"), Some("koi8-u"), Some("x-user-defined")]),
+        sizes in sizes(),
+    ) {
+        let proj = vec!["a".to_string(), "b".to_string()];
+        let options = SourceOptions {
+            delimiter: delimiter.map(String::from),
+            encoding: encoding.map(String::from),
+        };
+        let whole = parse_with(&options, &proj, &bytes, &[]);
+        let split = parse_with(&options, &proj, &bytes, &sizes);
+        prop_assert_eq!(&split.0, &whole.0);
+        prop_assert_eq!(&split.1, &whole.1);
+        prop_assert_eq!(&split.2, &whole.2);
+    }
+
+    /// NDJSON and JSON in UTF-16 with a BOM read like their UTF-8 text, in any chunks.
+    #[test]
+    fn json_formats_in_utf16_equal_utf8(
+        records in prop::collection::vec((record(), any::<bool>()), 0..6),
+        big_endian in any::<bool>(),
+        proj in projection(),
+        sizes in sizes(),
+    ) {
+        let written: Vec<String> = records.iter().map(|(r, ws)| write_record(r, *ws)).collect();
+        let enc = if big_endian { Enc::Utf16BeBom } else { Enc::Utf16LeBom };
+        for (format, text) in [
+            (Format::Ndjson, written.join("\n")),
+            (Format::Json, format!("[{}]", written.join(","))),
+        ] {
+            let utf8 = parse(format, &proj, text.as_bytes(), &[]);
+            let bytes = enc.encode(&text);
+            let options = SourceOptions::default();
+            let mut parser = Parser::with_options(format, proj.clone(), &options, "").unwrap();
+            let mut sink = Rec::default();
+            for chunk in bytes.chunks(sizes[0].max(1)) {
+                parser.feed(chunk, &mut sink).unwrap();
+            }
+            let result = parser.finish(&mut sink);
+            prop_assert_eq!(&(sink.0, result), &utf8);
         }
     }
 }

@@ -219,22 +219,34 @@ fn csv_header_is_trimmed_and_matched_case_insensitively_exact_first() {
         calls(
             Format::Csv,
             &["email", "First Name", "Id"],
-            b" EMAIL ,first name,id,Id\nA@x.io,Al,1,2\n"
+            b" EMAIL ,first name,id,Ident\nA@x.io,Al,1,2\n"
         ),
         vec![
             Call::Columns(vec![]),
-            row(1, vec![s("A@x.io"), s("Al"), s("2")])
+            row(1, vec![s("A@x.io"), s("Al"), s("1")])
         ]
     );
-    // Duplicate header names: the first exact match wins; values are not trimmed.
+    // Issue 14: a projected name that appears twice, also as a case-insensitive twin, is
+    // ambiguous and stops the parse (it was "first match wins" before).
+    for header in [
+        &b"email,email\n a@x.io ,b@x.io\n"[..],
+        b"email,x,Email\na,b,c\n",
+    ] {
+        let (calls, result) = run(Format::Csv, &["email"], header);
+        assert_eq!(calls, vec![]);
+        let err = result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InputInvalid);
+        assert!(err.message.contains("appears 2 times"), "{}", err.message);
+    }
+    // A duplicate nobody reads is passed on to the sink (the planner warns) and reading goes on.
     assert_eq!(
-        calls(Format::Csv, &["email"], b"email,email\n a@x.io ,b@x.io\n"),
-        vec![Call::Columns(vec![]), row(1, vec![s(" a@x.io ")])]
+        calls(Format::Csv, &["email"], b"email,note,Note\na@x.io,1,2\n"),
+        vec![Call::Columns(vec![]), row(1, vec![s("a@x.io")])]
     );
-    // Case folding is ASCII only: a non-ASCII name matches exactly or not at all.
+    // Issue 14: case folding is Unicode lower case (it was ASCII only).
     assert_eq!(
         calls(Format::Csv, &["Ébène"], b"\xC3\x89B\xC3\x88NE\nx\n"),
-        vec![Call::Columns(vec![0]), row(1, vec![C::Missing])]
+        vec![Call::Columns(vec![]), row(1, vec![s("x")])]
     );
     assert_eq!(
         calls(Format::Csv, &["Ébène"], b"\xC3\x89b\xC3\xA8ne\nx\n"),
@@ -244,23 +256,23 @@ fn csv_header_is_trimmed_and_matched_case_insensitively_exact_first() {
 
 #[test]
 fn csv_field_count_mismatch_rejects_that_row_only() {
-    let input = b"email,name,id\na@x.io,Al,1\nb@x.io,Bo\nc@x.io,Cy,3,extra\nd@x.io,Di,4\n";
+    // Issue 14: a short row gets empty trailing values (it was MALFORMED_ROW); extra cells
+    // are accepted when empty; extra cells with content stay MALFORMED_ROW.
+    let input =
+        b"email,name,id\na@x.io,Al,1\nb@x.io,Bo\nc@x.io,Cy,3,extra\nd@x.io,Di,4\ne@x.io,Ed,5,, \n";
     assert_eq!(
-        calls(Format::Csv, &["email"], input),
+        calls(Format::Csv, &["email", "id"], input),
         vec![
             Call::Columns(vec![]),
-            row(1, vec![s("a@x.io")]),
-            Call::Reject(
-                2,
-                RejectReason::MalformedRow,
-                Some("expected 3 fields, found 2".into())
-            ),
+            row(1, vec![s("a@x.io"), s("1")]),
+            row(2, vec![s("b@x.io"), s("")]),
             Call::Reject(
                 3,
                 RejectReason::MalformedRow,
                 Some("expected 3 fields, found 4".into())
             ),
-            row(4, vec![s("d@x.io")]),
+            row(4, vec![s("d@x.io"), s("4")]),
+            row(5, vec![s("e@x.io"), s("5")]),
         ]
     );
 }

@@ -54,12 +54,14 @@ if [ "${QUICK:-0}" != 1 ]; then
   run "admin page end to end in Chromium (node --test tests/page/)" node --test tests/page/
 fi
 run "README examples (Node, Chromium, workerd)" node --test tests/readme/
+run "edge worker with Durable Objects in workerd (node --test tests/worker/)" node --test tests/worker/
 
 # Short benchmarks print their numbers (they fail only if an export breaks); the soak,
 # corpus and secret checks end with PASS/FAIL. Long versions: see tests/bench/README.md.
 run "bench: export vs the rate-limit floor (short)" node tests/bench/export-rate.mjs --short
 run "bench: preparation speed (short)" node tests/bench/prepare.mjs --short
 run "bench: size and memory (short)" node tests/bench/size-memory.mjs --short
+run "bench: edge worker slices vs the rate-limit floor (short)" node tests/bench/worker-slices.mjs --short
 run "soak: faults (short)" node tests/soak/fault-soak.mjs --short
 run "soak: crash and resume (short)" node tests/soak/resume-soak.mjs --short
 run "soak: secret hygiene (API and CLI)" node tests/soak/secrets.mjs

@@ -7,16 +7,27 @@
 //!
 //! The parser is push-based and sans-IO: the host calls [`Parser::feed`] with each chunk as
 //! it arrives and [`Parser::finish`] at the end. Splitting the same bytes into chunks of any
-//! sizes (even one byte, or inside a multi-byte character, a CRLF, a quoted field or the
-//! UTF-8 BOM) produces exactly the same sequence of sink calls.
+//! sizes (even one byte, or inside a multi-byte character, a UTF-16 code unit, a CRLF, a
+//! quoted field, the header line or a byte order mark) produces exactly the same sequence
+//! of sink calls.
+//!
+//! Bytes are decoded first (`decode.rs`): a UTF-8 BOM is removed, a UTF-16LE/BE BOM selects
+//! UTF-16, and a declared `encoding` (WHATWG label; [`SourceOptions`]) selects a
+//! single-byte encoding such as windows-1252; otherwise the bytes are UTF-8 and a row with
+//! invalid UTF-8 is rejected. This applies to every byte format (JSON text is UTF-8 by
+//! RFC 8259, but a BOM or an `encoding` option is honoured there too).
 //!
 //! Format rules:
-//! - **CSV** (RFC 4180, parsed by `csv-core`): the first record is the header; an optional
-//!   UTF-8 BOM is stripped; header names are trimmed; a projected field matches the first
-//!   header column with exactly its name, or else the first one that matches
-//!   case-insensitively. Records end with CRLF, LF or a lone CR. Lines that are empty or
-//!   hold only spaces/tabs are not records. A record whose field count differs from the
-//!   header's is rejected as `MALFORMED_ROW`; one with invalid UTF-8 as `INVALID_UTF8`.
+//! - **CSV** (RFC 4180, parsed by `csv-core`): the first record is the header. The
+//!   delimiter is `,` `;` tab or `|`: declared, or detected from the header line
+//!   (`dialect.rs`). Header names are trimmed; trailing empty names are not columns; a
+//!   projected field matches the column with exactly its name, or else the one equal in
+//!   Unicode lower case; a name that appears twice (ignoring case) stops the parse
+//!   (`INPUT_INVALID`) when a projected field reads it (`header.rs`). Records end with
+//!   CRLF, LF or a lone CR. Lines that are empty or hold only spaces/tabs are not records.
+//!   A record with fewer fields than the header gets empty values for the missing trailing
+//!   ones; extra fields are accepted when all empty; otherwise it is `MALFORMED_ROW`. A
+//!   record with invalid UTF-8 is `INVALID_UTF8`.
 //! - **NDJSON**: one JSON value per line (LF or CRLF); blank lines are skipped; a line that
 //!   is not UTF-8 is `INVALID_UTF8`, not JSON `MALFORMED_ROW`, not an object
 //!   `NOT_AN_OBJECT`.
@@ -28,27 +39,67 @@
 //! appears twice, the last value wins.
 
 mod csv;
+mod decode;
+mod dialect;
+mod encodings;
+mod header;
+mod inspect;
 mod json;
 mod ndjson;
 
+pub use decode::{Binary, Encoding, LabelError};
+pub use dialect::{Dialect, SourceOptions, DELIMITERS};
+pub use header::{missing_column_message, HeaderInfo};
+pub use inspect::{inspect, BinaryFile, Inspection, Inspector, SAMPLE_ROWS};
+
 use crate::error::{Error, ErrorCode};
 use crate::report::RejectReason;
+use decode::{Decoded, Decoder};
 use std::fmt;
 
 /// The format of a byte source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// RFC 4180 CSV with a header row (optional UTF-8 BOM, CRLF or LF).
+    /// RFC 4180 CSV with a header row (CRLF, LF or CR; delimiter `,` `;` tab or `|`,
+    /// declared or detected; see the module documentation).
     Csv,
     /// One JSON object per line.
     Ndjson,
     /// One JSON array of objects.
     Json,
-    /// One JSON array of *positional* records: each record is an array holding the values of
-    /// the projected fields in projection order (`null` when absent); any other element is
-    /// not a record (`NOT_AN_OBJECT`). This is the compact layout the JS binding produces from
-    /// plain objects, so only the mapped values cross into wasm.
+    /// One JSON array of *positional* records: how plain JS objects cross into wasm (only the
+    /// mapped values are copied). **The record-crossing contract** — the host encodes each
+    /// record, and makes no other decision:
+    ///
+    /// - a record that is a plain object (not `null`, not an array) → an array of the values
+    ///   of its own properties named by the projection, in projection order, `null` for an
+    ///   absent one, each value as `JSON.stringify` writes it (a `Date` becomes its ISO
+    ///   string, `undefined`, functions and symbols `null`), a `BigInt` as its decimal digits
+    ///   in a string;
+    /// - any other record → `0`;
+    /// - a value JSON cannot hold (a cycle, a `toJSON` that throws) → `{}`.
+    ///
+    /// Here, an element that is not an array is `NOT_AN_OBJECT`; an object or array value is
+    /// nested (left out with `VALUE_NESTED`); everything else is read as in JSON records.
     JsonRows,
+}
+
+impl Format {
+    /// The formats a byte source can declare, with the key that holds its bytes in JS
+    /// (`{ csv: bytes }`) and names it in a URL source (`{ url, format: 'csv' }`).
+    pub const BYTES: [(Format, &'static str); 3] = [
+        (Format::Csv, "csv"),
+        (Format::Ndjson, "ndjson"),
+        (Format::Json, "json"),
+    ];
+
+    /// The byte format named `name` (`csv`, `ndjson`, `json`).
+    pub fn named(name: &str) -> Option<Format> {
+        Self::BYTES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| *f)
+    }
 }
 
 /// One projected value of a record, borrowed from the parser's buffers.
@@ -71,8 +122,15 @@ pub enum Cell<'a> {
 
 /// Receives records from a [`Parser`].
 pub trait RowSink {
-    /// CSV only, once, after the header row: the indexes (into the projection) of fields
-    /// that the header does not have. Returning an error stops the parse.
+    /// CSV only, once, after the header row: what it holds and how the file was read.
+    /// Returning an error stops the parse. The default passes `header.missing` to
+    /// [`RowSink::columns`].
+    fn header(&mut self, header: &HeaderInfo<'_>) -> Result<(), Error> {
+        self.columns(header.missing)
+    }
+    /// CSV only, once, after the header row (through the default [`RowSink::header`]): the
+    /// indexes (into the projection) of fields that the header does not have. Returning an
+    /// error stops the parse.
     fn columns(&mut self, missing: &[usize]) -> Result<(), Error> {
         let _ = missing;
         Ok(())
@@ -91,9 +149,18 @@ enum Inner {
 }
 
 impl Inner {
-    fn feed(&mut self, bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), Error> {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        decoded: Decoded,
+        binary: Option<Binary>,
+        sink: &mut dyn RowSink,
+    ) -> Result<(), Error> {
         match self {
-            Inner::Csv(p) => p.feed(bytes, sink),
+            Inner::Csv(p) => {
+                p.set_source(decoded, binary);
+                p.feed(bytes, sink)
+            }
             Inner::Ndjson(p) => {
                 p.feed(bytes, sink);
                 Ok(())
@@ -142,7 +209,7 @@ enum State {
 /// Its `Debug` output shows the format, the state and the row count, never buffered input.
 pub struct Parser {
     format: Format,
-    bom: BomStrip,
+    decoder: Decoder,
     inner: Inner,
     state: State,
 }
@@ -158,17 +225,44 @@ impl fmt::Debug for Parser {
 }
 
 impl Parser {
-    /// A parser projecting `fields` (profile field names) from each record.
+    /// A parser projecting `fields` (profile field names) from each record, with default
+    /// options (delimiter detected, UTF-8 unless a BOM says UTF-16).
     pub fn new(format: Format, fields: Vec<String>) -> Self {
+        Self::build(format, fields, dialect::Resolved::default(), false)
+    }
+
+    /// A parser with source options; `CONFIG_INVALID` when they are invalid (issue paths
+    /// start with `prefix`, e.g. `segments[0].profiles.`).
+    pub fn with_options(
+        format: Format,
+        fields: Vec<String>,
+        options: &SourceOptions,
+        prefix: &str,
+    ) -> Result<Self, Error> {
+        let resolved = options.check(format, prefix)?;
+        Ok(Self::build(format, fields, resolved, false))
+    }
+
+    /// The parser; `all_columns` projects every CSV column (for the inspector).
+    fn build(
+        format: Format,
+        fields: Vec<String>,
+        options: dialect::Resolved,
+        all_columns: bool,
+    ) -> Self {
         let inner = match format {
-            Format::Csv => Inner::Csv(Box::new(csv::CsvParser::new(fields))),
+            Format::Csv => Inner::Csv(Box::new(csv::CsvParser::new(
+                fields,
+                options.delimiter,
+                all_columns,
+            ))),
             Format::Ndjson => Inner::Ndjson(ndjson::NdjsonParser::new(fields)),
             Format::Json => Inner::Json(json::JsonParser::new(fields, false)),
             Format::JsonRows => Inner::Json(json::JsonParser::new(fields, true)),
         };
         Parser {
             format,
-            bom: BomStrip::default(),
+            decoder: Decoder::new(options.encoding),
             inner,
             state: State::Open,
         }
@@ -177,6 +271,22 @@ impl Parser {
     /// The format this parser reads.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// CSV: how the file is read (delimiter, encoding, BOM), once the header row was read.
+    /// `None` for the JSON formats.
+    pub fn dialect(&self) -> Option<&Dialect> {
+        match &self.inner {
+            Inner::Csv(p) => p.dialect(),
+            _ => None,
+        }
+    }
+
+    /// The encoding in use and whether a BOM was removed (final once the first bytes were
+    /// seen).
+    pub fn encoding(&self) -> (Encoding, bool) {
+        let d = self.decoder.decoded();
+        (d.encoding, d.bom)
     }
 
     /// Records seen so far (rows and rejects; the CSV header and blank lines not counted).
@@ -197,14 +307,10 @@ impl Parser {
             }
             State::Failed(e) => return Err(e.clone()),
         }
-        let (replay, rest) = self.bom.strip(chunk);
-        let mut result = Ok(());
-        if !replay.is_empty() {
-            result = self.inner.feed(replay, sink);
-        }
-        if result.is_ok() && !rest.is_empty() {
-            result = self.inner.feed(rest, sink);
-        }
+        let inner = &mut self.inner;
+        let result = self.decoder.feed(chunk, &mut |bytes, decoded, binary| {
+            inner.feed(bytes, decoded, binary, sink)
+        });
         if let Err(e) = &result {
             self.state = State::Failed(e.clone());
         }
@@ -218,12 +324,15 @@ impl Parser {
             State::Finished => return Ok(()),
             State::Failed(e) => return Err(e.clone()),
         }
-        let replay = self.bom.finish();
-        let mut result = Ok(());
-        if !replay.is_empty() {
-            result = self.inner.feed(replay, sink);
-        }
+        let inner = &mut self.inner;
+        let mut result = self
+            .decoder
+            .finish(&mut |bytes, decoded, binary| inner.feed(bytes, decoded, binary, sink));
         if result.is_ok() {
+            if let Inner::Csv(p) = &mut self.inner {
+                let d = self.decoder.decoded();
+                p.set_source(d, self.decoder.signature());
+            }
             result = self.inner.finish(sink);
         }
         self.state = match &result {
@@ -231,51 +340,6 @@ impl Parser {
             Err(e) => State::Failed(e.clone()),
         };
         result
-    }
-}
-
-/// The UTF-8 byte order mark.
-const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
-
-/// Strips a UTF-8 BOM at the very start of the input, even when it is split across chunks.
-#[derive(Debug, Default)]
-struct BomStrip {
-    /// How many BOM bytes have been held back so far.
-    matched: usize,
-    /// Whether the start of the input has been decided.
-    done: bool,
-}
-
-impl BomStrip {
-    /// Returns the held-back bytes to replay first (a BOM prefix that turned out not to be a
-    /// BOM) and the rest of `chunk` to parse.
-    fn strip<'c>(&mut self, mut chunk: &'c [u8]) -> (&'static [u8], &'c [u8]) {
-        if self.done {
-            return (&[], chunk);
-        }
-        while let Some((&b, rest)) = chunk.split_first() {
-            if BOM.get(self.matched) == Some(&b) {
-                self.matched += 1;
-                chunk = rest;
-                if self.matched == BOM.len() {
-                    self.done = true;
-                    return (&[], chunk);
-                }
-            } else {
-                self.done = true;
-                return (BOM.get(..self.matched).unwrap_or(&[]), chunk);
-            }
-        }
-        (&[], chunk)
-    }
-
-    /// At the end of input: the held-back bytes that must still be parsed.
-    fn finish(&mut self) -> &'static [u8] {
-        if self.done {
-            return &[];
-        }
-        self.done = true;
-        BOM.get(..self.matched).unwrap_or(&[])
     }
 }
 
@@ -289,24 +353,6 @@ fn recycle<'b>(mut cells: Vec<Cell<'_>>) -> Vec<Cell<'b>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bom_strip_split_and_partial() {
-        let mut b = BomStrip::default();
-        assert_eq!(b.strip(b"\xEF"), (&b""[..], &b""[..]));
-        assert_eq!(b.strip(b"\xBB"), (&b""[..], &b""[..]));
-        assert_eq!(b.strip(b"\xBFab"), (&b""[..], &b"ab"[..]));
-        assert_eq!(b.strip(b"\xEF"), (&b""[..], &b"\xEF"[..]));
-
-        let mut b = BomStrip::default();
-        assert_eq!(b.strip(b"\xEF\xBB"), (&b""[..], &b""[..]));
-        assert_eq!(b.strip(b"x"), (&b"\xEF\xBB"[..], &b"x"[..]));
-
-        let mut b = BomStrip::default();
-        assert_eq!(b.strip(b"\xEF"), (&b""[..], &b""[..]));
-        assert_eq!(b.finish(), &b"\xEF"[..]);
-        assert_eq!(b.finish(), &b""[..]);
-    }
 
     #[test]
     fn recycle_keeps_capacity() {

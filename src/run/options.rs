@@ -15,9 +15,10 @@ use crate::report::Checkpoint;
 use serde::Deserialize;
 
 /// Keys of `RunOptions` / `PreviewOptions` whose values are JS objects the host's driver
-/// takes itself before the rest is read here: the abort signal, the progress callback, and
-/// the sync state bytes (a `Uint8Array`, handed over as bytes).
-pub const HOST_KEYS: [&str; 3] = ["signal", "onProgress", "syncState"];
+/// takes itself before the rest is read here: the abort signal, the progress callback, the
+/// sync state bytes (a `Uint8Array`, handed over as bytes) and the checkpoint callback
+/// (called with [`crate::run::Run::interim_checkpoint`] after every finished batch).
+pub const HOST_KEYS: [&str; 4] = ["signal", "onProgress", "syncState", "onCheckpoint"];
 
 /// `exportSegments` options as the caller passes them (minus `signal` and `onProgress`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -176,6 +176,16 @@ impl Run {
         }
     }
 
+    /// A checkpoint taken while the run goes on (after a finished batch), cheap to make:
+    /// without the new sync state (`state` is empty). It resumes with the sync state this run
+    /// *started* from (the batches it marks finished are skipped), so a host that stores it
+    /// after every batch re-sends at most what was in flight when it was stopped.
+    pub fn interim_checkpoint(&self) -> Checkpoint {
+        let mut cp = self.checkpoint_for(&[]);
+        cp.state = String::new();
+        cp
+    }
+
     /// Resume state for `state_bytes` (the encoded [`Run::sync_state`]).
     fn checkpoint_for(&self, state_bytes: &[u8]) -> Checkpoint {
         let segments = self.config.segments.len();

@@ -1,10 +1,12 @@
 //! Utilities at the bottom of the crate: nothing here imports from other modules of the
 //! crate, and every other module may import from here.
 //!
+//! - [`codes`]: the macro of the crate's code enums.
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
 //! - [`json`]: JSON string literals.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
 
+pub mod codes;
 pub mod hash;
 pub mod json;
 pub mod time;

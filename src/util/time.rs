@@ -1,11 +1,168 @@
-//! Dates and times (below everything else): ISO 8601 parsing and formatting in UTC
-//! (proleptic Gregorian, years 0000–9999), and IMF-fixdate parsing for `Retry-After`
-//! (RFC 9110 §5.6.7). Pure functions of their input; nothing here reads a clock.
+//! Dates and times (below everything else): ISO 8601 parsing (extended and basic forms)
+//! and formatting in UTC (proleptic Gregorian, years 0000–9999), the per-field date formats
+//! of custom fields (Unix time, Excel serial dates, day/month/year), and IMF-fixdate
+//! parsing for `Retry-After` (RFC 9110 §5.6.7). Pure functions of their input; nothing here
+//! reads a clock.
 
 /// Latest date accepted: 9999-12-31T23:59:59.999Z.
 pub const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
 /// Earliest date accepted: 0000-01-01T00:00:00.000Z.
 pub const MIN_EPOCH_MS: i64 = -62_167_219_200_000;
+
+/// 1980-01-01T00:00:00Z: the earliest all-digit value read as epoch milliseconds without a
+/// declared format.
+pub const MIN_PLAUSIBLE_MS: i64 = 315_532_800_000;
+/// 2100-01-01T00:00:00Z: the end (exclusive) of that range.
+pub const MAX_PLAUSIBLE_MS: i64 = 4_102_444_800_000;
+
+crate::util::codes::codes! {
+    /// The `format` option of a `date` custom field: how values that are not ISO 8601 are read.
+    DateFormat {
+        /// `epoch-ms`: a number of milliseconds since 1970-01-01T00:00:00Z.
+        EpochMs = "epoch-ms",
+        /// `epoch-s`: a number of seconds since 1970-01-01T00:00:00Z (fractions allowed).
+        EpochS = "epoch-s",
+        /// `excel-serial`: days in Excel's 1900 date system (1 = 1900-01-01; 60, Excel's
+        /// non-existent 1900-02-29, is refused; the fraction is the time of day, UTC).
+        ExcelSerial = "excel-serial",
+        /// `dd/mm/yyyy` (day and month of one or two digits; ` HH:MM[:SS]` may follow).
+        DayMonthYear = "dd/mm/yyyy",
+        /// `mm/dd/yyyy`
+        MonthDayYear = "mm/dd/yyyy",
+        /// `dd.mm.yyyy`
+        DayMonthYearDots = "dd.mm.yyyy",
+    }
+}
+
+impl DateFormat {
+    /// Whether values in this format are numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            DateFormat::EpochMs | DateFormat::EpochS | DateFormat::ExcelSerial
+        )
+    }
+}
+
+/// Milliseconds of a number in a numeric [`DateFormat`] (`None` outside years 0000–9999,
+/// or for Excel serials below 1 and the serial 60).
+pub fn numeric_date(value: f64, format: DateFormat) -> Option<i64> {
+    if !value.is_finite() {
+        return None;
+    }
+    let ms = match format {
+        DateFormat::EpochMs => value,
+        DateFormat::EpochS => value * 1000.0,
+        DateFormat::ExcelSerial => {
+            if value < 1.0 || (60.0..61.0).contains(&value) {
+                return None;
+            }
+            // Serials from 61 count from 1899-12-30 (Excel's fictitious 1900-02-29 is 60);
+            // serials 1-59 from 1899-12-31.
+            let epoch = if value < 60.0 {
+                days_from_civil(1899, 12, 31)
+            } else {
+                days_from_civil(1899, 12, 30)
+            };
+            (epoch as f64 + value) * 86_400_000.0
+        }
+        _ => return None,
+    };
+    let ms = ms.round();
+    (MIN_EPOCH_MS as f64..=MAX_EPOCH_MS as f64)
+        .contains(&ms)
+        .then_some(ms as i64)
+}
+
+/// Parses an ISO 8601 basic-format date (`YYYYMMDD`) or date-time (`YYYYMMDDTHHMM[SS[.fff]]`
+/// with an optional `Z`, `±HH`, `±HHMM` or `±HH:MM` offset; no offset means UTC) into epoch
+/// milliseconds.
+pub fn parse_iso_basic(s: &str) -> Option<i64> {
+    let date = s.get(..8)?;
+    if !date.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut ext = String::with_capacity(s.len() + 6);
+    ext.push_str(date.get(..4)?);
+    ext.push('-');
+    ext.push_str(date.get(4..6)?);
+    ext.push('-');
+    ext.push_str(date.get(6..8)?);
+    let rest = s.get(8..)?;
+    if rest.is_empty() {
+        return parse_iso_date(&ext);
+    }
+    let time = rest.strip_prefix(['T', 't'])?;
+    let digits = time.bytes().take_while(u8::is_ascii_digit).count();
+    if digits != 4 && digits != 6 {
+        return None;
+    }
+    ext.push('T');
+    ext.push_str(time.get(..2)?);
+    ext.push(':');
+    ext.push_str(time.get(2..4)?);
+    if digits == 6 {
+        ext.push(':');
+        ext.push_str(time.get(4..6)?);
+    }
+    let tail = time.get(digits..)?;
+    // The basic form has no colons; a fraction only follows seconds.
+    if tail.starts_with(':') || (digits == 4 && tail.starts_with(['.', ','])) {
+        return None;
+    }
+    ext.push_str(tail);
+    parse_iso_date(&ext)
+}
+
+/// Parses `dd/mm/yyyy`, `mm/dd/yyyy` or `dd.mm.yyyy` (day and month of one or two digits,
+/// a four-digit year), optionally followed by a space and `HH:MM[:SS]` (UTC).
+pub fn parse_day_month_year(s: &str, format: DateFormat) -> Option<i64> {
+    let (sep, day_first) = match format {
+        DateFormat::DayMonthYear => ('/', true),
+        DateFormat::MonthDayYear => ('/', false),
+        DateFormat::DayMonthYearDots => ('.', true),
+        _ => return None,
+    };
+    let (date, time) = match s.split_once(' ') {
+        Some((d, t)) => (d, Some(t.trim_start())),
+        None => (s, None),
+    };
+    let mut parts = date.split(sep);
+    let (a, b, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let small = |p: &str| -> Option<u32> {
+        ((1..=2).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    let (d, m) = if day_first {
+        (small(a)?, small(b)?)
+    } else {
+        (small(b)?, small(a)?)
+    };
+    if y.len() != 4 || !y.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut ext = format!("{y}-{m:02}-{d:02}");
+    if let Some(t) = time {
+        let hh_mm_ss = matches!(t.len(), 5 | 8)
+            && t.bytes().enumerate().all(|(i, c)| {
+                if i % 3 == 2 {
+                    c == b':'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !hh_mm_ss {
+            return None;
+        }
+        ext.push('T');
+        ext.push_str(t);
+    }
+    parse_iso_date(&ext)
+}
 
 /// Parses an ISO-8601 date (`YYYY-MM-DD`) or date-time (`YYYY-MM-DDTHH:MM[:SS[.fff]]` with an
 /// optional `Z` or `±HH:MM` offset; a space may replace the `T`; no offset means UTC) into
@@ -196,6 +353,57 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_forms_and_field_formats() {
+        let d = |y, m, dd| days_from_civil(y, m, dd) * 86_400_000;
+        assert_eq!(parse_iso_basic("20240401"), Some(d(2024, 4, 1)));
+        assert_eq!(parse_iso_basic("20240229"), Some(d(2024, 2, 29)));
+        assert_eq!(parse_iso_basic("20230229"), None);
+        assert_eq!(
+            parse_iso_basic("20240401T123045Z"),
+            Some(d(2024, 4, 1) + 45_045_000)
+        );
+        assert_eq!(
+            parse_iso_basic("20240401T1230+0200"),
+            Some(d(2024, 4, 1) + 37_800_000)
+        );
+        assert_eq!(parse_iso_basic("20240401T12"), None);
+        assert_eq!(parse_iso_basic("20240401T12:30"), None);
+        assert_eq!(parse_iso_basic("2024040"), None);
+        let n = |v, f| numeric_date(v, f);
+        assert_eq!(n(1_711_929_600.0, DateFormat::EpochS), Some(d(2024, 4, 1)));
+        assert_eq!(n(45_383.0, DateFormat::ExcelSerial), Some(d(2024, 4, 1)));
+        assert_eq!(
+            n(45_383.5, DateFormat::ExcelSerial),
+            Some(d(2024, 4, 1) + 43_200_000)
+        );
+        assert_eq!(n(1.0, DateFormat::ExcelSerial), Some(d(1900, 1, 1)));
+        assert_eq!(n(59.0, DateFormat::ExcelSerial), Some(d(1900, 2, 28)));
+        assert_eq!(n(60.0, DateFormat::ExcelSerial), None);
+        assert_eq!(n(61.0, DateFormat::ExcelSerial), Some(d(1900, 3, 1)));
+        assert_eq!(n(0.0, DateFormat::ExcelSerial), None);
+        assert_eq!(n(0.0, DateFormat::EpochS), Some(0));
+        assert_eq!(n(1e300, DateFormat::EpochMs), None);
+        let p = |s, f| parse_day_month_year(s, f);
+        assert_eq!(
+            p("01/04/2024", DateFormat::DayMonthYear),
+            Some(d(2024, 4, 1))
+        );
+        assert_eq!(p("4/1/2024", DateFormat::MonthDayYear), Some(d(2024, 4, 1)));
+        assert_eq!(
+            p("1.4.2024", DateFormat::DayMonthYearDots),
+            Some(d(2024, 4, 1))
+        );
+        assert_eq!(
+            p("01/04/2024 13:45", DateFormat::DayMonthYear),
+            Some(d(2024, 4, 1) + 49_500_000)
+        );
+        assert_eq!(p("31/02/2024", DateFormat::DayMonthYear), None);
+        assert_eq!(p("01/04/24", DateFormat::DayMonthYear), None);
+        assert_eq!(p("01.04.2024", DateFormat::DayMonthYear), None);
+        assert_eq!(p("13/01/2024", DateFormat::MonthDayYear), None);
+    }
 
     #[test]
     fn iso_round_trip_over_many_days() {

@@ -17,7 +17,24 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(module = "/src/wasm/errors.js")]
+// The error every function of the package throws (DESIGN.md §3), a real class so that
+// `instanceof` and TypeScript narrowing work. The package's entries re-export both names
+// (pkg-template/build.sh finds this snippet). `isAutopilotExportError` also recognises an
+// error of another copy of the package.
+#[wasm_bindgen(inline_js = r#"
+export class AutopilotExportError extends Error {
+  constructor(code, message, issues, report) {
+    super(message);
+    this.name = 'AutopilotExportError';
+    this.code = code;
+    this.issues = issues;
+    if (report !== undefined) this.report = report;
+  }
+}
+export function isAutopilotExportError(e) {
+  return e instanceof AutopilotExportError || (e instanceof Error && e.name === 'AutopilotExportError' && typeof e.code === 'string');
+}
+"#)]
 extern "C" {
     #[wasm_bindgen(js_name = AutopilotExportError)]
     type JsExportError;
@@ -113,13 +130,29 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
     Ok(Value::Object(map))
 }
 
-/// Reads a document of type `T` from `v` (paths in issues start with `prefix`).
+/// Reads options of type `T` from `v`, which may be absent (`undefined`/`null`).
+pub fn read_options<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
+    if v.is_undefined() || v.is_null() {
+        return read(&js_sys::Object::new().into(), prefix);
+    }
+    read(v, prefix)
+}
+
+/// Reads a document of type `T` from `v`, which must be an object (paths in issues start
+/// with `prefix`).
 pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
+    if !v.is_object() || js_sys::Array::is_array(v) {
+        return Read {
+            value: None,
+            issues: vec![crate::error::Issue::new(
+                prefix,
+                crate::error::IssueCode::TypeMismatch,
+                "expected an object",
+            )],
+        };
+    }
     match value_of(v, 0) {
         Ok(mut value) => {
-            if value.is_null() {
-                value = serde_json::Value::Object(serde_json::Map::new());
-            }
             strip_nulls(&mut value);
             crate::read::read(&value, prefix)
         }

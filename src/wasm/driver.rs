@@ -49,11 +49,16 @@ pub struct Driver {
     signal: Option<AbortSignal>,
     abort_promise: Option<Promise>,
     progress: Option<Function>,
+    checkpoints: Option<Function>,
 }
 
 impl Driver {
-    /// A driver with the caller's signal and progress callback.
-    pub fn new(signal: Option<AbortSignal>, progress: Option<Function>) -> Self {
+    /// A driver with the caller's signal, progress and checkpoint callbacks.
+    pub fn new(
+        signal: Option<AbortSignal>,
+        progress: Option<Function>,
+        checkpoints: Option<Function>,
+    ) -> Self {
         let abort_promise = signal
             .as_ref()
             .map(|s| Promise::new(&mut |resolve, _| on_abort(s, resolve.as_ref())));
@@ -63,6 +68,7 @@ impl Driver {
             signal,
             abort_promise,
             progress,
+            checkpoints,
         }
     }
 
@@ -101,6 +107,12 @@ impl Driver {
             if let Ended::Outcome(outcome) = ended {
                 if run.complete(id, outcome, timer::mono_ms()) {
                     self.report_progress(run);
+                    if let Some(f) = &self.checkpoints {
+                        let cp = to_js(&run.interim_checkpoint());
+                        if let Err(e) = f.call1(&JsValue::UNDEFINED, &cp) {
+                            run.progress_failed(&fetch::describe(&e));
+                        }
+                    }
                 }
             }
         }

@@ -5,6 +5,7 @@
 //! `issues`, and `report` once a run had started) and never traps the module.
 
 mod convert;
+mod download;
 mod driver;
 mod fetch;
 mod source;
@@ -18,7 +19,7 @@ use crate::plan::{Plan, Planner};
 use crate::run::{PreviewOptions, Run, RunOptions, HOST_KEYS};
 use crate::summary::{summarize, SummaryOptions};
 use crate::sync::SyncState;
-use convert::{get, js_error, not_an_object, read, to_js, without};
+use convert::{get, js_error, not_an_object, read, read_options, to_js, without};
 use driver::Driver;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -88,7 +89,9 @@ pub fn validate_connection(
 }
 
 /// Checks an export configuration (connection, mapping, segments, cap, membership) without
-/// any network request and returns every problem found. `segments[].profiles` is ignored.
+/// any network request and returns every problem found. Of `segments[].profiles`, only the
+/// description is checked (a URL source's url/format/headers, a byte source's options), never
+/// the data.
 ///
 /// ```js
 /// import { validateExportConfig } from 'autopilot-export';
@@ -100,13 +103,19 @@ pub fn validate_export_config(
     #[wasm_bindgen(unchecked_param_type = "ExportConfig")] cfg: JsValue,
 ) -> JsValue {
     let issues = match split_job(&cfg) {
-        Ok((c, _)) => match read::<ExportConfig>(&c, "").lenient() {
-            Ok((c, mut issues)) => {
-                issues.extend(c.validate());
-                issues
+        Ok((c, profiles)) => {
+            let mut issues = match read::<ExportConfig>(&c, "").lenient() {
+                Ok((c, mut issues)) => {
+                    issues.extend(c.validate());
+                    issues
+                }
+                Err(e) => e.issues,
+            };
+            for (i, p) in profiles.iter().enumerate().filter(|(_, p)| p.is_object()) {
+                issues.extend(source::source_issues(i, p));
             }
-            Err(e) => e.issues,
-        },
+            issues
+        }
         Err(e) => e.issues,
     };
     to_js(&issues)
@@ -135,7 +144,7 @@ fn job_config(
 fn preview_options(options: &JsValue) -> Result<crate::run::PreviewSettings, Error> {
     let bytes = state_bytes(options)?;
     let (opts, issues) =
-        read::<PreviewOptions>(&without(options, &HOST_KEYS), "options").lenient()?;
+        read_options::<PreviewOptions>(&without(options, &HOST_KEYS), "options").lenient()?;
     if !issues.is_empty() {
         return Err(Error::from_issues(issues));
     }
@@ -273,7 +282,7 @@ pub fn check_connection(
 async fn check_inner(conn: JsValue, options: JsValue) -> Result<JsValue, Error> {
     let (c, mut issues) = read::<Connection>(&conn, "").lenient()?;
     issues.extend(c.validate(""));
-    let opts = read::<CheckOptions>(&without(&options, &HOST_KEYS[..1]), "options");
+    let opts = read_options::<CheckOptions>(&without(&options, &HOST_KEYS[..1]), "options");
     let opts = match opts.lenient() {
         Ok((o, more)) => {
             issues.extend(more);
@@ -337,20 +346,23 @@ pub fn export_segments(
 async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error, Option<JsValue>)> {
     let plain = |e: Error| (e, None);
     let signal = signal_of(&options).map_err(plain)?;
-    let progress = get(&options, HOST_KEYS[1]);
-    let progress = if progress.is_undefined() || progress.is_null() {
-        None
-    } else {
-        Some(progress.dyn_into::<Function>().map_err(|_| {
-            plain(Error::from_issues(vec![Issue::new(
-                "options.onProgress",
+    let callback = |key: &str| -> Result<Option<Function>, Error> {
+        let f = get(&options, key);
+        if f.is_undefined() || f.is_null() {
+            return Ok(None);
+        }
+        f.dyn_into::<Function>().map(Some).map_err(|_| {
+            Error::from_issues(vec![Issue::new(
+                format!("options.{key}"),
                 crate::error::IssueCode::TypeMismatch,
-                "onProgress must be a function",
-            )]))
-        })?)
+                format!("{key} must be a function"),
+            )])
+        })
     };
+    let progress = callback(HOST_KEYS[1]).map_err(plain)?;
+    let checkpoints = callback(HOST_KEYS[3]).map_err(plain)?;
     let bytes = state_bytes(&options).map_err(plain)?;
-    let (opts, mut issues) = read::<RunOptions>(&without(&options, &HOST_KEYS), "options")
+    let (opts, mut issues) = read_options::<RunOptions>(&without(&options, &HOST_KEYS), "options")
         .lenient()
         .map_err(plain)?;
     let (cfg, profiles) = match job_config(&job, true) {
@@ -364,7 +376,7 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     };
     let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
     let (settings, (checkpoint, _)) = opts.resolve(seed).map_err(plain)?;
-    let mut driver = Driver::new(signal, progress);
+    let mut driver = Driver::new(signal, progress, checkpoints);
     if driver.aborted() {
         return Err(plain(Error::new(
             ErrorCode::Aborted,
@@ -459,4 +471,120 @@ pub fn to_csv(
         )
     })?;
     Ok(crate::csv_out::to_csv(&rows))
+}
+
+/// What a file holds, before any export (the admin page's first look at a dropped file):
+/// headers, row count, detected dialect and encoding, invalid rows, duplicate headers,
+/// sampled values per column, and — for a file that is not text (an `.xlsx`, a PDF, NUL
+/// bytes) — a `binary` entry whose message suggests saving it as CSV.
+///
+/// ```js
+/// import { inspect } from 'autopilot-export';
+/// const info = inspect(new Uint8Array(await file.arrayBuffer()), 'csv');
+/// if (info.binary) alert(info.binary.message);
+/// ```
+#[wasm_bindgen(js_name = inspect, unchecked_return_type = "Inspection")]
+pub fn inspect(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | string")] bytes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"csv\" | \"ndjson\" | \"json\"")] format: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "SourceOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let go = || -> Result<JsValue, Error> {
+        let format = crate::input::Format::named(format).ok_or_else(|| {
+            Error::from_issues(vec![Issue::new(
+                "format",
+                crate::error::IssueCode::SourceFormatUnknown,
+                "the format must be 'csv', 'ndjson' or 'json'",
+            )])
+        })?;
+        let opts: crate::input::SourceOptions = read_options(&options, "options").strict()?;
+        let mut inspector = crate::input::Inspector::new(format, &opts)?;
+        if let Some(s) = bytes.as_string() {
+            inspector.feed(s.as_bytes());
+        } else if let Some(b) = bytes.dyn_ref::<Uint8Array>() {
+            inspector.feed(&b.to_vec());
+        } else if let Some(b) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
+            inspector.feed(&Uint8Array::new(b).to_vec());
+        } else {
+            return Err(not_an_object("a Uint8Array, ArrayBuffer or string"));
+        }
+        Ok(to_js(&inspector.finish()))
+    };
+    go().map_err(|e| js_error(&e, None))
+}
+
+/// Mapping suggestions for a file's columns (from `inspect`): the email, first and last name,
+/// standard fields and an id column by their names, and every other column as a custom field
+/// whose type is guessed by the export's own coercion rules from the sampled values.
+///
+/// ```js
+/// import { inspect, suggestMapping } from 'autopilot-export';
+/// const info = inspect(bytes, 'csv');
+/// const s = suggestMapping(info.headers, info.samples);
+/// // { email: 'Email', firstName: 'first_name', fields: { Company: 'company' }, custom: [{ source, name, type, samples }] }
+/// ```
+#[wasm_bindgen(js_name = suggestMapping, unchecked_return_type = "Suggestion")]
+pub fn suggest_mapping(
+    #[wasm_bindgen(unchecked_param_type = "string[]")] headers: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string[][]")] samples: JsValue,
+) -> Result<JsValue, JsValue> {
+    fn list<T: serde::de::DeserializeOwned>(v: &JsValue) -> Option<T> {
+        convert::value_of(v, 0)
+            .ok()
+            .and_then(|x| serde_json::from_value(x).ok())
+    }
+    let (Some(h), Some(s)) = (
+        list::<Vec<String>>(&headers),
+        list::<Vec<Vec<String>>>(&samples),
+    ) else {
+        return Err(js_error(
+            &not_an_object("headers (string[]) and samples (string[][])"),
+            None,
+        ));
+    };
+    Ok(to_js(&crate::suggest::suggest(&h, &s)))
+}
+
+/// Downloads a URL segment source whole, with the same rules as an export (https, or http on
+/// loopback; no redirect; complete or `INPUT_INVALID`), for hosts that keep the bytes — an
+/// edge worker that stores a segment once and exports it in slices.
+///
+/// ```js
+/// import { downloadSource } from 'autopilot-export';
+/// const bytes = await downloadSource({ url: 'https://cdp.example/vip.csv', format: 'csv', headers: { authorization: `Bearer ${env.CDP_TOKEN}` } });
+/// ```
+#[wasm_bindgen(js_name = downloadSource, unchecked_return_type = "Promise<Uint8Array>")]
+pub fn download_source(
+    #[wasm_bindgen(unchecked_param_type = "UrlSource")] source: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+) -> Promise {
+    future_to_promise(async move {
+        let go = async {
+            let src: crate::download::UrlSource = read(&source, "").strict()?;
+            let issues = src.validate("");
+            if !issues.is_empty() {
+                return Err(Error::from_issues(issues));
+            }
+            let signal = signal_of(&options)?;
+            let parts = js_sys::Array::new();
+            download::stream(0, &src, signal.as_ref(), |chunk| {
+                parts.push(chunk);
+                Ok(())
+            })
+            .await?;
+            let total: u32 = parts
+                .iter()
+                .map(|p| p.unchecked_into::<Uint8Array>().length())
+                .sum();
+            let out = Uint8Array::new_with_length(total);
+            let mut at = 0;
+            for p in parts.iter() {
+                let p: Uint8Array = p.unchecked_into();
+                out.set(&p, at);
+                at += p.length();
+            }
+            Ok::<JsValue, Error>(out.into())
+        };
+        go.await.map_err(|e| js_error(&e, None))
+    })
 }

@@ -1,8 +1,11 @@
 //! Profile sources from JS: arrays of plain objects, CSV / NDJSON / JSON bytes or strings,
-//! and (async) iterables of chunks of either. Conversion only: parsing is `crate::input`.
+//! (async) iterables of chunks of either, and URL sources streamed with the runtime's fetch.
+//! Conversion only: parsing is `crate::input`, the record-crossing contract is
+//! `crate::input::Format::JsonRows`, the download rules `crate::download`.
 
+use crate::download::UrlSource;
 use crate::error::{Error, ErrorCode};
-use crate::input::{Cell, Format, Parser, RowSink};
+use crate::input::{Cell, Format, Parser, RowSink, SourceOptions};
 use crate::plan::Planner;
 use crate::report::RejectReason;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Symbol, Uint8Array};
@@ -23,25 +26,12 @@ fn input_error(segment: usize, message: impl std::fmt::Display) -> Error {
     )
 }
 
-// The JS below ships verbatim in the package (so it carries no comments). `projectRecords`
-// turns plain-object records into positional rows `[[v1, v2, ...], ...]` in the order of
-// `fields` (`null` for an absent field); a record that is not a plain object becomes `0`
-// (rejected as NOT_AN_OBJECT); a nested value becomes `{}` (left out with a warning) unless it
-// serialises itself (a Date becomes its ISO string); a BigInt becomes its digits. One JSON
-// text per slice; if that fails (a BigInt inside a toJSON result), each row is stringified
-// alone and a failing one becomes `0`.
+// Encodes plain-object records as positional rows, exactly as the contract of
+// `crate::input::Format::JsonRows` says (the JS ships verbatim, so it carries no comments).
 #[wasm_bindgen(inline_js = r#"
 const own = Object.prototype.hasOwnProperty;
-function plain(v) {
-  const t = typeof v;
-  if (t === 'bigint') return v.toString();
-  if (t === 'object' && v !== null) {
-    let j;
-    try { j = typeof v.toJSON === 'function' ? v.toJSON() : {}; } catch { j = {}; }
-    return typeof j === 'bigint' ? j.toString() : j;
-  }
-  return t === 'undefined' || t === 'function' || t === 'symbol' ? null : v;
-}
+const big = (k, v) => (typeof v === 'bigint' ? v.toString() : v);
+function one(v) { try { return JSON.stringify(v, big) ?? 'null'; } catch { return '{}'; } }
 export function projectRecords(records, fields) {
   const n = fields.length;
   const out = new Array(records.length);
@@ -49,14 +39,11 @@ export function projectRecords(records, fields) {
     const r = records[i];
     if (r === null || typeof r !== 'object' || Array.isArray(r)) { out[i] = 0; continue; }
     const row = new Array(n);
-    for (let j = 0; j < n; j++) row[j] = own.call(r, fields[j]) ? plain(r[fields[j]]) : null;
+    for (let j = 0; j < n; j++) row[j] = own.call(r, fields[j]) ? r[fields[j]] : null;
     out[i] = row;
   }
-  try {
-    return JSON.stringify(out);
-  } catch {
-    return '[' + out.map((row) => { try { return JSON.stringify(row); } catch { return '0'; } }).join(',') + ']';
-  }
+  try { return JSON.stringify(out); } catch {}
+  return '[' + out.map((row) => (row === 0 ? '0' : '[' + row.map(one).join(',') + ']')).join(',') + ']';
 }
 "#)]
 extern "C" {
@@ -98,20 +85,31 @@ struct Feeder<'a> {
 }
 
 impl<'a> Feeder<'a> {
-    fn new(planner: &'a mut Planner, segment: usize, format: Option<Format>) -> Self {
+    fn new(
+        planner: &'a mut Planner,
+        segment: usize,
+        format: Option<Format>,
+        options: &SourceOptions,
+    ) -> Result<Self, Error> {
         let names = planner.fields();
         let fields: Array = names.iter().map(|f| JsValue::from_str(f)).collect();
-        Feeder {
+        let parser = Parser::with_options(
+            format.unwrap_or(Format::JsonRows),
+            names.clone(),
+            options,
+            &format!("segments[{segment}].profiles."),
+        )?;
+        Ok(Feeder {
             planner,
             segment,
             records: format.is_none(),
             next_row: 0,
-            parser: Parser::new(format.unwrap_or(Format::JsonRows), names.clone()),
+            parser,
             names,
             fields,
             pending: Array::new(),
             buf: Vec::new(),
-        }
+        })
     }
 
     /// One chunk: with records, an array of records or a single record; with bytes, a
@@ -237,40 +235,79 @@ enum Shape {
     Iter(JsValue, Option<Format>),
     /// An async iterable of chunks.
     AsyncIter(JsValue, Option<Format>),
+    /// A URL the runtime's fetch streams.
+    Url(UrlSource),
 }
 
-fn shape(segment: usize, profiles: &JsValue) -> Result<Shape, Error> {
+/// Reads a core document from `v` or gives its issues as `CONFIG_INVALID`.
+fn read_spec<T: serde::de::DeserializeOwned>(v: &JsValue, segment: usize) -> Result<T, Error> {
+    super::convert::read(v, &format!("segments[{segment}].profiles")).strict()
+}
+
+/// Problems of a segment's source description that can be seen without reading it: a URL
+/// source's url, format and headers; a byte source's options; unknown keys.
+pub fn source_issues(segment: usize, profiles: &JsValue) -> Vec<crate::error::Issue> {
+    match shape(segment, profiles) {
+        Ok((_, options)) => {
+            let format = Format::BYTES
+                .iter()
+                .find(|(_, k)| !super::convert::get(profiles, k).is_undefined())
+                .map_or(Format::Csv, |(f, _)| *f);
+            options.validate(format, &format!("segments[{segment}].profiles."))
+        }
+        Err(e) if e.code == ErrorCode::ConfigInvalid => e.issues,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The shape of `profiles` and its byte source options (read by the core, which reports an
+/// unknown key next to them).
+fn shape(segment: usize, profiles: &JsValue) -> Result<(Shape, SourceOptions), Error> {
     let bad = || {
         input_error(
             segment,
-            "expected an array of objects, { csv | ndjson | json: bytes, string or (async) iterable of chunks }, or an (async) iterable of records",
+            "expected an array of objects, { csv | ndjson | json: bytes, string or (async) iterable of chunks }, { url, format }, or an (async) iterable of records",
         )
     };
     if Array::is_array(profiles) {
-        return Ok(Shape::Whole(profiles.clone(), None));
+        return Ok((
+            Shape::Whole(profiles.clone(), None),
+            SourceOptions::default(),
+        ));
     }
     if !profiles.is_object() {
         return Err(bad());
     }
-    for (key, format) in [
-        ("csv", Format::Csv),
-        ("ndjson", Format::Ndjson),
-        ("json", Format::Json),
-    ] {
-        let v = Reflect::get(profiles, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    if !super::convert::get(profiles, "url").is_undefined() {
+        let src: UrlSource = read_spec(profiles, segment)?;
+        let issues = src.validate(&format!("segments[{segment}].profiles."));
+        if !issues.is_empty() {
+            return Err(Error::from_issues(issues));
+        }
+        let options = src.options();
+        return Ok((Shape::Url(src), options));
+    }
+    for (format, key) in Format::BYTES {
+        let v = super::convert::get(profiles, key);
         if v.is_undefined() {
             continue;
         }
+        let options: SourceOptions =
+            read_spec(&super::convert::without(profiles, &[key]), segment)?;
         if v.is_string()
             || v.is_instance_of::<Uint8Array>()
             || v.is_instance_of::<ArrayBuffer>()
             || ArrayBuffer::is_view(&v)
         {
-            return Ok(Shape::Whole(v, Some(format)));
+            return Ok((Shape::Whole(v, Some(format)), options));
         }
-        return iterable(&v, Some(format)).ok_or_else(bad);
+        return iterable(&v, Some(format))
+            .map(|s| (s, options))
+            .ok_or_else(bad);
     }
-    iterable(profiles, None).ok_or_else(bad)
+    iterable(profiles, None)
+        .map(|s| (s, SourceOptions::default()))
+        .ok_or_else(bad)
 }
 
 fn iterable(v: &JsValue, format: Option<Format>) -> Option<Shape> {
@@ -303,17 +340,19 @@ fn step(result: &JsValue) -> Option<JsValue> {
     (!done).then(|| Reflect::get(result, &"value".into()).unwrap_or(JsValue::UNDEFINED))
 }
 
-/// Feeds segment `index` synchronously. Async iterables are refused (use the async variant).
+/// Feeds segment `index` synchronously. Async iterables and URLs are refused (use the async
+/// variant).
 pub fn feed_sync(planner: &mut Planner, index: usize, profiles: &JsValue) -> Result<(), Error> {
     planner.begin_segment(index)?;
-    match shape(index, profiles)? {
+    let (shape, options) = shape(index, profiles)?;
+    match shape {
         Shape::Whole(v, format) => {
-            let mut f = Feeder::new(planner, index, format);
+            let mut f = Feeder::new(planner, index, format, &options)?;
             f.item(&v)?;
             f.finish()
         }
         Shape::Iter(v, format) => {
-            let mut f = Feeder::new(planner, index, format);
+            let mut f = Feeder::new(planner, index, format, &options)?;
             let (it, next) = iterator_of(&v, Symbol::iterator())
                 .map_err(|e| input_error(index, crate::wasm::fetch::describe(&e)))?;
             loop {
@@ -327,26 +366,34 @@ pub fn feed_sync(planner: &mut Planner, index: usize, profiles: &JsValue) -> Res
             }
             f.finish()
         }
-        Shape::AsyncIter(..) => Err(input_error(
+        Shape::AsyncIter(..) | Shape::Url(_) => Err(input_error(
             index,
-            "an async iterable needs previewAsync() (exportSegments accepts it)",
+            "an async iterable or a URL needs previewAsync() (exportSegments accepts it)",
         )),
     }
 }
 
-/// Feeds segment `index`, awaiting async iterables chunk by chunk.
+/// Feeds segment `index`, awaiting async iterables chunk by chunk and streaming URLs
+/// (aborted with `signal`).
 pub async fn feed_async(
     planner: &mut Planner,
     index: usize,
     profiles: &JsValue,
-    _signal: Option<&web_sys::AbortSignal>,
+    signal: Option<&web_sys::AbortSignal>,
 ) -> Result<(), Error> {
-    let (v, format) = match shape(index, profiles)? {
+    let (shape, options) = shape(index, profiles)?;
+    let (v, format) = match shape {
         Shape::AsyncIter(v, format) => (v, format),
+        Shape::Url(src) => {
+            planner.begin_segment(index)?;
+            let mut f = Feeder::new(planner, index, src.parsed_format(), &options)?;
+            super::download::stream(index, &src, signal, |chunk| f.item(chunk)).await?;
+            return f.finish();
+        }
         _ => return feed_sync(planner, index, profiles),
     };
     planner.begin_segment(index)?;
-    let mut f = Feeder::new(planner, index, format);
+    let mut f = Feeder::new(planner, index, format, &options)?;
     let (it, next) = iterator_of(&v, Symbol::async_iterator())
         .map_err(|e| input_error(index, crate::wasm::fetch::describe(&e)))?;
     loop {

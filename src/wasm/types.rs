@@ -56,6 +56,10 @@ export interface RunOptions extends Omit<CoreRunOptions, "syncState"> {
   onProgress?: (p: Progress) => void;
   /** The syncState of the previous run's report. */
   syncState?: Uint8Array;
+  /** Called after every finished batch with a checkpoint that resumes this call (pass it with the
+   *  syncState this call started from): a host that may be stopped stores it, and re-sends at most
+   *  what was in flight. */
+  onCheckpoint?: (checkpoint: Checkpoint) => void;
 }
 
 /** Options of preview / previewAsync. */

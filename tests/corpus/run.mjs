@@ -87,7 +87,8 @@ function profilesFor(p, mode, rand) {
       let bytes = p[format];
       if (typeof bytes === 'string') bytes = enc.encode(bytes);
       if (!(bytes instanceof Uint8Array)) return p; // a deliberately odd source: pass as is
-      if (mode === 'whole') return { [format]: bytes };
+      // Other keys (delimiter, encoding) go along as they are.
+      if (mode === 'whole') return { ...p, [format]: bytes };
       // Small inputs one byte per chunk (every boundary is split somewhere); large ones in
       // random chunks of up to 64 KiB.
       const max = bytes.length > 4096 ? 1 << 16 : 1;
@@ -98,7 +99,7 @@ function profilesFor(p, mode, rand) {
           i += n;
         }
       }
-      return { [format]: chunks() };
+      return { ...p, [format]: chunks() };
     }
   }
   if (Array.isArray(p) && mode === 'chunked') {
@@ -136,6 +137,9 @@ function checkError(where, got, want, problems) {
   if (got.error?.trap) { problems.push(`${where}: threw a non-library error: ${got.error.trap}`); return; }
   if (!got.error) { problems.push(`${where}: expected error ${want.code}, got a result`); return; }
   if (got.error.code !== want.code) problems.push(`${where}: expected error ${want.code}, got ${got.error.code} (${got.error.message})`);
+  for (const text of want.messageIncludes ?? []) {
+    if (!String(got.error.message).includes(text)) problems.push(`${where}: the message should include '${text}': ${got.error.message}`);
+  }
   for (const wi of want.issues ?? []) {
     if (!(got.error.issues ?? []).some((i) => i.code === wi.code && (wi.path === undefined || i.path === wi.path))) {
       problems.push(`${where}: missing issue ${wi.path ?? '*'} ${wi.code}; got ${canon((got.error.issues ?? []).map((i) => `${i.path} ${i.code}`))}`);
@@ -166,6 +170,18 @@ function checkSummary(where, got, want, problems) {
     const sum = {};
     for (const seg of s.segments) for (const [k, v] of Object.entries(seg.invalidByReason)) sum[k] = (sum[k] ?? 0) + v;
     if (canon(sum) !== canon(want.invalidByReason)) problems.push(`${where}: invalidByReason ${canon(sum)}, expected ${canon(want.invalidByReason)}`);
+  }
+  if (want.dialect) {
+    // Per segment: how the file was read (null for sources without a dialect).
+    const g = canon(s.segments.map((x) => x.dialect ?? null));
+    if (g !== canon(want.dialect)) problems.push(`${where}: dialect ${g}, expected ${canon(want.dialect)}`);
+  }
+  if (want.warningHints) {
+    // Each listed warning (by code and field) carries a hint containing the given text.
+    for (const h of want.warningHints) {
+      const w = s.warnings.find((x) => x.code === h.code && x.field === h.field);
+      if (!w || typeof w.hint !== 'string' || !w.hint.includes(h.includes)) problems.push(`${where}: warning ${h.code} ${h.field} should have a hint with '${h.includes}', got ${canon(w ?? null)}`);
+    }
   }
   if (want.warnings) {
     const g = canon(s.warnings.map((w) => `${w.code} ${w.field} ${w.count}`).sort());

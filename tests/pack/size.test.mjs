@@ -1,5 +1,6 @@
-// The size budget of issue 4: what one runtime loads (the .wasm, the JS glue, its snippets
-// and one entry file) stays within 150 KB (150,000 bytes) gzipped. Prints the measured sizes.
+// The size budget (DESIGN.md §2, §7; raised from issue 4's 150 KB to 200 KB): what one runtime
+// loads (the .wasm, the JS glue, its snippets and one entry file) stays within 200 KB
+// (200,000 bytes) gzipped. Prints the measured sizes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
@@ -8,13 +9,13 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../pkg');
-const BUDGET = 150_000; // "150 KB", read strictly
+const BUDGET = 200_000; // "200 KB", read strictly
 
 function files(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-test('wasm + JS glue of one runtime stay within 150 KB gzipped', () => {
+test('wasm + JS glue of one runtime stay within 200 KB gzipped', () => {
   assert.ok(existsSync(join(pkg, 'package.json')), 'run pkg-template/build.sh first');
   const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
   const wasm = gz(join(pkg, 'autopilot_export_bg.wasm'));

@@ -121,6 +121,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// The account's `instanceId` (`GET /account`).
     pub instance_id: String,
+    /// Keep the emails of every upsert in the log.
+    pub log_emails: bool,
 }
 
 impl Default for SimConfig {
@@ -148,6 +150,7 @@ impl Default for SimConfig {
             hidden_for_gets: 1,
             seed: 1,
             instance_id: "instance_SIM".into(),
+            log_emails: false,
         }
     }
 }
@@ -180,6 +183,8 @@ pub struct LogEntry {
     pub batch: Option<u32>,
     pub attempt: u32,
     pub contacts: usize,
+    /// Lower-cased emails of an upsert (only with `SimConfig::log_emails`).
+    pub emails: Vec<String>,
     pub sent_at: f64,
     pub arrived_at: f64,
     pub delivered_at: f64,
@@ -281,6 +286,7 @@ pub struct Sim {
     contact_posts_seen: u32,
     creates_seen: u32,
     next_person: u64,
+    lists_made: u64,
 }
 
 impl Sim {
@@ -302,6 +308,7 @@ impl Sim {
             contact_posts_seen: 0,
             creates_seen: 0,
             next_person: 1,
+            lists_made: 0,
             cfg,
         };
         let titles: Vec<String> = sim
@@ -318,7 +325,8 @@ impl Sim {
     }
 
     fn create_list(&mut self, title: &str) -> String {
-        let id = format!("contactlist_{:08X}-SIM", self.lists.len() + 1);
+        self.lists_made += 1;
+        let id = format!("contactlist_{:08X}-SIM", self.lists_made);
         self.lists.push((id.clone(), title.to_string()));
         id
     }
@@ -338,6 +346,19 @@ impl Sim {
             .body
             .as_deref()
             .map_or(0, |b| b.matches("\"Email\":").count());
+        let emails = match (&req.body, self.cfg.log_emails) {
+            (Some(b), true) => serde_json::from_str::<Value>(b)
+                .ok()
+                .and_then(|v| {
+                    v.get("contacts")?.as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|c| c.get("Email")?.as_str().map(str::to_ascii_lowercase))
+                            .collect()
+                    })
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         self.log.push(LogEntry {
             gen,
             id: req.id,
@@ -350,6 +371,7 @@ impl Sim {
             batch: req.batch,
             attempt: req.attempt,
             contacts,
+            emails,
             sent_at: self.now,
             arrived_at: f64::NAN,
             delivered_at: f64::NAN,
@@ -950,6 +972,7 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
                 source: "orders".into(),
                 name: "Orders".into(),
                 ty: "integer".into(),
+                ..CustomField::default()
             }],
             ..FieldMapping::default()
         },
@@ -1074,4 +1097,40 @@ pub fn batch_with(run: &Run, prefix: &str) -> Option<usize> {
                 .is_some_and(|ms| plan.email(ms).starts_with(prefix))
         })
     })
+}
+
+impl Sim {
+    /// A person's action in the Autopilot UI: adds the contact `lower_email` to the list
+    /// titled `title` (not an API request; not counted).
+    pub fn add_by_hand(&mut self, lower_email: &str, title: &str) {
+        let id = self
+            .lists
+            .iter()
+            .find(|(_, t)| t == title)
+            .map(|(i, _)| i.clone());
+        if let (Some(id), Some(c)) = (id, self.contacts.get_mut(lower_email)) {
+            c.lists.insert(id);
+        }
+    }
+
+    /// A person deletes the list titled `title` in the Autopilot UI.
+    pub fn delete_list(&mut self, title: &str) {
+        let Some(pos) = self.lists.iter().position(|(_, t)| t == title) else {
+            return;
+        };
+        let (id, _) = self.lists.remove(pos);
+        for c in self.contacts.values_mut() {
+            c.lists.remove(&id);
+        }
+    }
+
+    /// Log entries of the `DELETE /list/{id}/contact/{id}` requests.
+    pub fn removal_requests(&self) -> impl Iterator<Item = &LogEntry> {
+        self.log.iter().filter(|e| e.method == Method::Delete)
+    }
+
+    /// Log entries of write requests (`POST`, `DELETE`).
+    pub fn writes(&self) -> impl Iterator<Item = &LogEntry> {
+        self.log.iter().filter(|e| e.method != Method::Get)
+    }
 }

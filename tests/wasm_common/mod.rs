@@ -182,8 +182,9 @@ fn preview_counts_objects_csv_and_iterables() {
     assert_eq!(num(&s, "totals.uniqueProfiles"), 253.0);
     assert_eq!(num(&s, "totals.memberships"), 254.0);
     assert_eq!(num(&s, "batches"), 3.0);
-    assert_eq!(num(&s, "requests.total"), 3.0 + 4.0);
-    assert_eq!(num(&s, "estimatedDurationMs"), 700.0);
+    // GET /account, GET /lists, 3 × POST /list, 3 × POST /contacts.
+    assert_eq!(num(&s, "requests.total"), 3.0 + 5.0);
+    assert_eq!(num(&s, "estimatedDurationMs"), 800.0);
     let seg_b = Array::from(&get(&s, "segments")).get(1);
     assert_eq!(num(&seg_b, "invalid"), 1.0);
     assert_eq!(num(&seg_b, "duplicates"), 1.0);

@@ -1,0 +1,286 @@
+//! The options of a byte source (`delimiter`, `encoding`), their validation, the detected
+//! [`Dialect`] of a CSV file, and delimiter detection from the header line.
+//!
+//! Detection (when no `delimiter` is given): the header line is split with each candidate
+//! (`,` `;` tab `|`, quotes respected, as the parser would); the candidate whose split
+//! contains the preferred column (the email field) wins, and among those, or when none has
+//! it, the one that yields the most columns (trailing empty names not counted). Ties go to
+//! the earlier candidate, so a one-column header is read with `,`.
+
+use super::decode::{Encoding, LabelError};
+use super::Format;
+use crate::error::{Error, Issue, IssueCode};
+use csv_core::{ReadFieldResult, Reader, ReaderBuilder};
+use serde::{Deserialize, Serialize};
+
+/// The delimiters accepted by the `delimiter` option and tried by detection, in tie order.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Options of a byte source, next to its bytes (JS `{ csv, delimiter?, encoding? }`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct SourceOptions {
+    /// CSV only: `,` `;` `\t` (a tab character) or `|`; detected from the header when absent.
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// A WHATWG Encoding Standard label (`utf-8`, `utf-16le`, `utf-16be`, `windows-1252`,
+    /// `iso-8859-1`, ...). A byte order mark still wins (WHATWG "decode"). Absent: UTF-8, or
+    /// UTF-16 when the bytes start with a UTF-16 BOM.
+    #[serde(default)]
+    pub encoding: Option<String>,
+}
+
+/// Options checked and resolved.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Resolved {
+    pub(super) delimiter: Option<u8>,
+    pub(super) encoding: Option<Encoding>,
+}
+
+impl SourceOptions {
+    /// Every problem of these options for a source of `format`; paths start with `prefix`
+    /// (e.g. `segments[0].profiles.`). Codes: `DELIMITER_INVALID`, `DELIMITER_NOT_CSV`,
+    /// `ENCODING_UNKNOWN`, `ENCODING_UNSUPPORTED`.
+    pub fn validate(&self, format: Format, prefix: &str) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        self.resolve(format, prefix, &mut issues);
+        issues
+    }
+
+    /// The resolved options, or `CONFIG_INVALID` with every issue.
+    pub(super) fn check(&self, format: Format, prefix: &str) -> Result<Resolved, Error> {
+        let mut issues = Vec::new();
+        let resolved = self.resolve(format, prefix, &mut issues);
+        if issues.is_empty() {
+            Ok(resolved)
+        } else {
+            Err(Error::from_issues(issues))
+        }
+    }
+
+    fn resolve(&self, format: Format, prefix: &str, issues: &mut Vec<Issue>) -> Resolved {
+        let mut resolved = Resolved::default();
+        if let Some(d) = &self.delimiter {
+            let path = format!("{prefix}delimiter");
+            if format != Format::Csv {
+                issues.push(Issue::new(
+                    path,
+                    IssueCode::DelimiterNotCsv,
+                    "a delimiter applies to CSV sources only",
+                ));
+            } else {
+                match d.as_bytes() {
+                    [b] if DELIMITERS.contains(b) => resolved.delimiter = Some(*b),
+                    _ => issues.push(Issue::new(
+                        path,
+                        IssueCode::DelimiterInvalid,
+                        "the delimiter must be one of ',', ';', '\\t' (a tab character) or '|'",
+                    )),
+                }
+            }
+        }
+        if let Some(label) = &self.encoding {
+            let path = format!("{prefix}encoding");
+            match Encoding::for_label(label) {
+                Ok(e) => resolved.encoding = Some(e),
+                Err(LabelError::Unknown) => issues.push(Issue::new(
+                    path,
+                    IssueCode::EncodingUnknown,
+                    "not an encoding label of the WHATWG Encoding Standard: use for example 'utf-8', 'windows-1252', 'iso-8859-1', 'iso-8859-15', 'utf-16le' or 'utf-16be'",
+                )),
+                Err(LabelError::Unsupported(name)) => issues.push(Issue::new(
+                    path,
+                    IssueCode::EncodingUnsupported,
+                    format!("the multi-byte encoding '{name}' is not decoded by this library: save the file as UTF-8 (\"CSV UTF-8\" in Excel)"),
+                )),
+            }
+        }
+        resolved
+    }
+}
+
+/// How a CSV source was read (JS `{ delimiter: ";", encoding: "utf-8", bom: false }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct Dialect {
+    /// The field delimiter: `,` `;` `\t` or `|`.
+    pub delimiter: String,
+    /// Whether the delimiter was detected (`false`: given by the `delimiter` option).
+    pub detected: bool,
+    /// The lower-case WHATWG name of the encoding (`utf-8`, `utf-16le`, `windows-1252`, ...).
+    pub encoding: String,
+    /// Whether the bytes started with a byte order mark (removed).
+    pub bom: bool,
+}
+
+/// Splits one CSV line with `delimiter` as the parser would: names trimmed, invalid UTF-8
+/// read as U+FFFD. `None` entries are names that are not valid UTF-8.
+pub(super) fn split_line(line: &[u8], delimiter: u8) -> Vec<Option<String>> {
+    let mut reader = reader(delimiter);
+    let mut names = Vec::new();
+    let mut field = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut input = line;
+    loop {
+        let (res, nin, nout) = reader.read_field(input, &mut buf);
+        input = input.get(nin..).unwrap_or(&[]);
+        field.extend_from_slice(buf.get(..nout).unwrap_or(&[]));
+        match res {
+            ReadFieldResult::InputEmpty if !input.is_empty() => {}
+            ReadFieldResult::InputEmpty => {
+                // End of the line: one more call with no input ends the last field.
+                let (res, _, nout) = reader.read_field(&[], &mut buf);
+                field.extend_from_slice(buf.get(..nout).unwrap_or(&[]));
+                if matches!(res, ReadFieldResult::Field { .. }) {
+                    names.push(name_of(&field));
+                }
+                return names;
+            }
+            ReadFieldResult::OutputFull => {}
+            ReadFieldResult::Field { record_end } => {
+                names.push(name_of(&field));
+                field.clear();
+                if record_end {
+                    return names;
+                }
+            }
+            ReadFieldResult::End => return names,
+        }
+    }
+}
+
+fn name_of(bytes: &[u8]) -> Option<String> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// A csv-core reader for `delimiter` that never strips a BOM itself (the decoder does).
+pub(super) fn reader(delimiter: u8) -> Reader {
+    let mut reader = ReaderBuilder::new().delimiter(delimiter).build();
+    // csv-core strips a BOM only when its first call sees all three bytes; a first call with
+    // an empty output buffer consumes nothing and turns that off, so a BOM-like start of the
+    // decoded text is data whatever the chunking.
+    let _ = reader.read_record(b"x", &mut [], &mut []);
+    reader
+}
+
+/// The number of header columns: trailing empty names are not columns.
+pub(super) fn width(names: &[Option<String>]) -> usize {
+    names
+        .iter()
+        .rposition(|n| n.as_deref() != Some(""))
+        .map_or(0, |i| i + 1)
+}
+
+/// Chooses the delimiter of a header line (see the module documentation).
+pub(super) fn detect(line: &[u8], prefer: Option<&str>) -> u8 {
+    let mut best: Option<((bool, usize), u8)> = None;
+    for d in DELIMITERS {
+        let names = split_line(line, d);
+        let width = width(&names);
+        let has = prefer.is_some_and(|p| {
+            names
+                .get(..width)
+                .unwrap_or(&[])
+                .iter()
+                .flatten()
+                .any(|n| super::header::same_name(n, p))
+        });
+        let score = (has, width);
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, d));
+        }
+    }
+    best.map_or(b',', |(_, d)| d)
+}
+
+/// The delimiter as the text `Dialect` shows.
+pub(super) fn delimiter_text(d: u8) -> String {
+    char::from(d).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_prefers_the_email_column_then_the_most_columns() {
+        assert_eq!(detect(b"email;first_name;last_name", Some("email")), b';');
+        assert_eq!(detect(b"email\tfirst\tlast", Some("email")), b'\t');
+        assert_eq!(detect(b"email|first|last", Some("email")), b'|');
+        assert_eq!(detect(b"email,first,last", Some("email")), b',');
+        // Quotes respected: the semicolon is inside a quoted name.
+        assert_eq!(detect(b"email,\"last; first\"", Some("email")), b',');
+        // "a;b" splits into more columns with ';' but only ',' yields the email column.
+        assert_eq!(detect(b"E-Mail,x;y;z", Some("e-mail")), b',');
+        assert_eq!(detect(b"only", Some("email")), b',');
+        assert_eq!(detect(b"a;b;c,d", None), b';');
+        assert_eq!(detect(b"email,first,", Some("email")), b',');
+    }
+
+    #[test]
+    fn split_and_width() {
+        let names = split_line(b" email ,\"first, name\",,", b',');
+        assert_eq!(
+            names,
+            vec![
+                Some("email".to_string()),
+                Some("first, name".to_string()),
+                Some(String::new()),
+                Some(String::new())
+            ]
+        );
+        assert_eq!(width(&names), 2);
+        assert_eq!(
+            split_line(b"a,\xFF", b','),
+            vec![Some("a".to_string()), None]
+        );
+    }
+
+    #[test]
+    fn options_are_validated_with_paths_and_codes() {
+        let o = SourceOptions {
+            delimiter: Some("::".into()),
+            encoding: Some("klingon".into()),
+        };
+        let codes: Vec<_> = o
+            .validate(Format::Csv, "segments[0].profiles.")
+            .into_iter()
+            .map(|i| (i.path, i.code.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                (
+                    "segments[0].profiles.delimiter".to_string(),
+                    "DELIMITER_INVALID"
+                ),
+                (
+                    "segments[0].profiles.encoding".to_string(),
+                    "ENCODING_UNKNOWN"
+                ),
+            ]
+        );
+        let o = SourceOptions {
+            delimiter: Some(";".into()),
+            encoding: Some("shift_jis".into()),
+        };
+        let codes: Vec<_> = o
+            .validate(Format::Ndjson, "")
+            .into_iter()
+            .map(|i| i.code)
+            .collect();
+        assert_eq!(
+            codes,
+            vec![IssueCode::DelimiterNotCsv, IssueCode::EncodingUnsupported]
+        );
+        let ok = SourceOptions {
+            delimiter: Some("\t".into()),
+            encoding: Some("ISO-8859-1".into()),
+        };
+        assert!(ok.validate(Format::Csv, "").is_empty());
+    }
+}

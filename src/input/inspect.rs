@@ -1,0 +1,497 @@
+//! `inspect`: what a file holds before it is mapped — column names, row count, how it was
+//! read (delimiter, encoding, BOM), rows that are not valid UTF-8, whether it is a binary
+//! file (a workbook saved as `.xlsx`, a PDF, ...), and a few sample values per column.
+//!
+//! The admin page uses it instead of parsing files itself. It streams like the parsers
+//! ([`Inspector::feed`] / [`Inspector::finish`]), so a large file is never copied whole
+//! (except a JSON array, which the JSON parser buffers too). It applies the same decoding,
+//! delimiter detection and row rules as an export, so what it shows is what an export
+//! reads.
+
+use super::decode::{Binary, Decoder};
+use super::dialect::{Dialect, SourceOptions};
+use super::{Cell, Format, HeaderInfo, Parser, RowSink};
+use crate::error::Error;
+use crate::report::RejectReason;
+use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
+use std::fmt;
+
+/// Rows whose values are sampled (the first ones).
+pub const SAMPLE_ROWS: usize = 5;
+/// Longest sample value kept, in characters.
+const SAMPLE_CHARS: usize = 80;
+/// Most columns (JSON keys) reported.
+const MAX_COLUMNS: usize = 500;
+
+/// A file that is not text (JS `{ kind: "zip", message: "... save as CSV ..." }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct BinaryFile {
+    /// `zip` (also `.xlsx`/`.ods`), `ole2` (`.xls`), `pdf`, `gzip`, `image` or `nul-bytes`.
+    pub kind: &'static str,
+    /// Why it cannot be read, and what to do (for example "save as CSV").
+    pub message: &'static str,
+}
+
+/// What [`inspect`] found (serialised with camelCase names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct Inspection {
+    /// `csv`, `ndjson` or `json`.
+    pub format: &'static str,
+    /// Column names as found (CSV header, trimmed, trailing empty names left out), or the
+    /// top-level keys of the sampled JSON records in order of first appearance.
+    pub headers: Vec<String>,
+    /// Records (CSV header and blank lines not counted), readable or not.
+    pub rows: u64,
+    /// CSV: delimiter (and whether detected), encoding and BOM. Absent for JSON formats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<Dialect>,
+    /// The encoding the bytes were read in (lower-case WHATWG name).
+    pub encoding: &'static str,
+    /// Whether a byte order mark was found (and removed).
+    pub bom: bool,
+    /// Records that are not valid UTF-8 (or not valid in the declared encoding).
+    pub invalid_utf8_rows: u64,
+    /// Records that cannot be read otherwise (wrong number of CSV fields, bad JSON line).
+    pub malformed_rows: u64,
+    /// Names that appear more than once in the CSV header (ignoring case).
+    pub duplicate_headers: Vec<String>,
+    /// Set when the bytes are not a text file at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary: Option<BinaryFile>,
+    /// Per column of `headers`: the non-empty values of the first [`SAMPLE_ROWS`] records
+    /// (at most 80 characters each; JSON arrays and objects as compact JSON).
+    pub samples: Vec<Vec<String>>,
+    /// Why the source cannot be read as a whole (a JSON document that is not an array),
+    /// when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Inspects a whole source. `CONFIG_INVALID` for invalid options.
+pub fn inspect(bytes: &[u8], format: Format, options: &SourceOptions) -> Result<Inspection, Error> {
+    let mut inspector = Inspector::new(format, options)?;
+    inspector.feed(bytes);
+    Ok(inspector.finish())
+}
+
+/// Counts and samples, filled by either path.
+#[derive(Debug, Default)]
+struct Found {
+    headers: Vec<String>,
+    rows: u64,
+    invalid_utf8: u64,
+    malformed: u64,
+    duplicates: Vec<String>,
+    samples: Vec<Vec<String>>,
+    error: Option<String>,
+}
+
+impl Found {
+    /// Adds a sample value for column `i` (the row is among the first ones).
+    fn sample(&mut self, i: usize, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        if self.samples.len() <= i {
+            self.samples.resize(i + 1, Vec::new());
+        }
+        if let Some(s) = self.samples.get_mut(i) {
+            s.push(value.chars().take(SAMPLE_CHARS).collect());
+        }
+    }
+
+    /// The column index of a JSON key (added when new).
+    fn column(&mut self, key: &str) -> Option<usize> {
+        if let Some(i) = self.headers.iter().position(|h| h == key) {
+            return Some(i);
+        }
+        if self.headers.len() >= MAX_COLUMNS {
+            return None;
+        }
+        self.headers.push(key.to_string());
+        Some(self.headers.len() - 1)
+    }
+
+    fn reject(&mut self, reason: RejectReason) {
+        match reason {
+            RejectReason::InvalidUtf8 => self.invalid_utf8 += 1,
+            _ => self.malformed += 1,
+        }
+    }
+}
+
+impl RowSink for Found {
+    fn header(&mut self, header: &HeaderInfo<'_>) -> Result<(), Error> {
+        self.headers = header.names.to_vec();
+        self.duplicates = header.duplicates.to_vec();
+        Ok(())
+    }
+    fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
+        self.rows = row;
+        if row <= SAMPLE_ROWS as u64 {
+            for (i, cell) in cells.iter().enumerate() {
+                if let Cell::Str(s) = cell {
+                    self.sample(i, s);
+                }
+            }
+        }
+    }
+    fn reject(&mut self, row: u64, reason: RejectReason, _: Option<&str>) {
+        self.rows = row;
+        Found::reject(self, reason);
+    }
+}
+
+/// How the bytes are read.
+enum Path {
+    /// CSV: the parser itself, projecting every column.
+    Csv(Box<Parser>),
+    /// NDJSON: decoded text split into lines here.
+    Ndjson { decoder: Decoder, line: Vec<u8> },
+    /// JSON: decoded text buffered until the end.
+    Json { decoder: Decoder, text: Vec<u8> },
+}
+
+/// A streaming inspector: [`Inspector::feed`] each chunk, then [`Inspector::finish`].
+pub struct Inspector {
+    format: Format,
+    path: Path,
+    found: Found,
+    /// For JSON formats: the binary signature seen by the decoder.
+    binary: Option<Binary>,
+}
+
+impl fmt::Debug for Inspector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inspector")
+            .field("format", &self.format)
+            .field("rows", &self.found.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inspector {
+    /// An inspector for `format` with source options (`CONFIG_INVALID` when invalid).
+    pub fn new(format: Format, options: &SourceOptions) -> Result<Self, Error> {
+        let resolved = options.check(format, "")?;
+        let path = match format {
+            Format::Csv => Path::Csv(Box::new(Parser::build(format, Vec::new(), resolved, true))),
+            Format::Ndjson => Path::Ndjson {
+                decoder: Decoder::new(resolved.encoding),
+                line: Vec::new(),
+            },
+            Format::Json | Format::JsonRows => Path::Json {
+                decoder: Decoder::new(resolved.encoding),
+                text: Vec::new(),
+            },
+        };
+        Ok(Inspector {
+            format,
+            path,
+            found: Found::default(),
+            binary: None,
+        })
+    }
+
+    /// Reads the next chunk.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let found = &mut self.found;
+        let binary = &mut self.binary;
+        match &mut self.path {
+            Path::Csv(parser) => {
+                if let Err(e) = parser.feed(chunk, found) {
+                    found.error.get_or_insert(e.message);
+                }
+            }
+            Path::Ndjson { decoder, line } => {
+                let _ = decoder.feed(chunk, &mut |bytes, _, b| {
+                    *binary = b;
+                    ndjson_lines(line, bytes, found);
+                    Ok(())
+                });
+            }
+            Path::Json { decoder, text } => {
+                let _ = decoder.feed(chunk, &mut |bytes, _, b| {
+                    *binary = b;
+                    text.extend_from_slice(bytes);
+                    Ok(())
+                });
+            }
+        }
+    }
+
+    /// Ends the input and reports.
+    pub fn finish(mut self) -> Inspection {
+        let found = &mut self.found;
+        let binary = &mut self.binary;
+        let (dialect, encoding, bom) = match &mut self.path {
+            Path::Csv(parser) => {
+                if let Err(e) = parser.finish(found) {
+                    found.error.get_or_insert(e.message);
+                }
+                *binary = parser.decoder.binary();
+                let (encoding, bom) = parser.encoding();
+                (parser.dialect().cloned(), encoding.name(), bom)
+            }
+            Path::Ndjson { decoder, line } => {
+                let _ = decoder.finish(&mut |bytes, _, _| {
+                    ndjson_lines(line, bytes, found);
+                    Ok(())
+                });
+                let rest = std::mem::take(line);
+                ndjson_line(&rest, found);
+                *binary = decoder.binary();
+                let d = decoder.decoded();
+                (None, d.encoding.name(), d.bom)
+            }
+            Path::Json { decoder, text } => {
+                let _ = decoder.finish(&mut |bytes, _, _| {
+                    text.extend_from_slice(bytes);
+                    Ok(())
+                });
+                json_document(text, found);
+                *binary = decoder.binary();
+                let d = decoder.decoded();
+                (None, d.encoding.name(), d.bom)
+            }
+        };
+        let found = self.found;
+        let mut samples = found.samples;
+        samples.resize(found.headers.len(), Vec::new());
+        Inspection {
+            format: match self.format {
+                Format::Csv => "csv",
+                Format::Ndjson => "ndjson",
+                Format::Json | Format::JsonRows => "json",
+            },
+            headers: found.headers,
+            rows: found.rows,
+            dialect,
+            encoding,
+            bom,
+            invalid_utf8_rows: found.invalid_utf8,
+            malformed_rows: found.malformed,
+            duplicate_headers: found.duplicates,
+            binary: self.binary.map(|b| BinaryFile {
+                kind: b.code(),
+                message: b.message(),
+            }),
+            samples,
+            error: found.error,
+        }
+    }
+}
+
+/// Splits decoded NDJSON text into lines (the same rules as the NDJSON parser).
+fn ndjson_lines(line: &mut Vec<u8>, mut bytes: &[u8], found: &mut Found) {
+    while let Some(pos) = bytes.iter().position(|&b| b == b'\n') {
+        line.extend_from_slice(bytes.get(..pos).unwrap_or(&[]));
+        let done = std::mem::take(line);
+        ndjson_line(&done, found);
+        *line = done;
+        line.clear();
+        bytes = bytes.get(pos + 1..).unwrap_or(&[]);
+    }
+    line.extend_from_slice(bytes);
+}
+
+/// One NDJSON line (without its `\n`).
+fn ndjson_line(line: &[u8], found: &mut Found) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r')) {
+        return;
+    }
+    found.rows += 1;
+    let Ok(text) = std::str::from_utf8(line) else {
+        found.reject(RejectReason::InvalidUtf8);
+        return;
+    };
+    let sample = found.rows <= SAMPLE_ROWS as u64;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let ok = if sample {
+        de.deserialize_any(RecordVisitor { found: &mut *found })
+            .and_then(|()| de.end())
+            .is_ok()
+    } else {
+        de::Deserialize::deserialize(&mut de)
+            .and_then(|IgnoredAny| de.end())
+            .is_ok()
+    };
+    if !ok {
+        found.reject(RejectReason::MalformedRow);
+    }
+}
+
+/// A whole JSON document: an array of records.
+fn json_document(text: &[u8], found: &mut Found) {
+    if text
+        .iter()
+        .all(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return;
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let result = de
+        .deserialize_any(ArrayVisitor { found: &mut *found })
+        .and_then(|()| de.end());
+    if let Err(e) = result {
+        found
+            .error
+            .get_or_insert(format!("JSON input is not an array of records: {e}"));
+    }
+}
+
+/// The top-level array: samples the first records, counts all.
+struct ArrayVisitor<'f> {
+    found: &'f mut Found,
+}
+
+impl<'de> Visitor<'de> for ArrayVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            let more = if self.found.rows < SAMPLE_ROWS as u64 {
+                seq.next_element_seed(RecordSeed {
+                    found: &mut *self.found,
+                })?
+                .is_some()
+            } else {
+                seq.next_element::<IgnoredAny>()?.is_some()
+            };
+            if !more {
+                return Ok(());
+            }
+            self.found.rows += 1;
+        }
+    }
+}
+
+/// One sampled record.
+struct RecordSeed<'f> {
+    found: &'f mut Found,
+}
+
+impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(RecordVisitor { found: self.found })
+    }
+}
+
+/// Reads an object's entries in order into the headers and samples; any other value is
+/// read and ignored.
+struct RecordVisitor<'f> {
+    found: &'f mut Found,
+}
+
+impl<'de> Visitor<'de> for RecordVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let value: serde_json::Value = map.next_value()?;
+            let Some(i) = self.found.column(&key) else {
+                continue;
+            };
+            let text = match &value {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            self.found.sample(i, &text);
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_inspection() {
+        let bytes = b"\xEF\xBB\xBFemail;Name;name;\r\na@b.co;Ada;x\r\nb@b.co;Bob\r\n\xFF;;\r\n";
+        let i = inspect(bytes, Format::Csv, &SourceOptions::default()).unwrap(); // ok: test
+        assert_eq!(i.headers, vec!["email", "Name", "name"]);
+        assert_eq!(i.rows, 3);
+        assert_eq!(i.invalid_utf8_rows, 1);
+        assert_eq!(i.duplicate_headers, vec!["Name"]);
+        let d = i.dialect.clone().unwrap(); // ok: test
+        assert_eq!((d.delimiter.as_str(), d.detected, d.bom), (";", true, true));
+        assert_eq!(
+            i.samples,
+            vec![vec!["a@b.co", "b@b.co"], vec!["Ada", "Bob"], vec!["x"]]
+        );
+        assert!(i.binary.is_none());
+    }
+
+    #[test]
+    fn xlsx_is_refused_with_a_message() {
+        let i = inspect(
+            b"PK\x03\x04\x14\x00\x06\x00",
+            Format::Csv,
+            &SourceOptions::default(),
+        )
+        .unwrap(); // ok: test
+        let b = i.binary.unwrap(); // ok: test
+        assert_eq!(b.kind, "zip");
+        assert!(b.message.contains("save as CSV"));
+    }
+
+    #[test]
+    fn json_formats_in_chunks() {
+        let text = b"{\"email\":\"a@b.co\",\"n\":1}\n\n{\"x\":[1],\"email\":null}\nnot json\n";
+        let mut ins = Inspector::new(Format::Ndjson, &SourceOptions::default()).unwrap(); // ok: test
+        for c in text.chunks(3) {
+            ins.feed(c);
+        }
+        let i = ins.finish();
+        assert_eq!(i.headers, vec!["email", "n", "x"]);
+        assert_eq!((i.rows, i.malformed_rows), (3, 1));
+        assert_eq!(i.samples, vec![vec!["a@b.co"], vec!["1"], vec!["[1]"]]);
+        let i = inspect(
+            b"[{\"b\":2,\"a\":1}, 3]",
+            Format::Json,
+            &SourceOptions::default(),
+        )
+        .unwrap(); // ok: test
+        assert_eq!(
+            (i.headers.clone(), i.rows),
+            (vec!["b".to_string(), "a".to_string()], 2)
+        );
+        let i = inspect(b"{}", Format::Json, &SourceOptions::default()).unwrap(); // ok: test
+        assert!(i.error.is_some());
+    }
+}

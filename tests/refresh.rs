@@ -1,0 +1,531 @@
+//! Scheduled refreshes against the simulated Autopilot (issue 11): a refresh sends only the
+//! changes and removes exactly the leavers the exporter placed, a no-change refresh writes
+//! nothing, the mirror guard and foreign states refuse before any write, a list deleted in
+//! Autopilot is recreated and filled again, and cancel/resume of a refresh ends exactly where
+//! an uninterrupted refresh does.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod sim;
+
+use autopilot_export::config::{ExportConfig, ListMode, Membership};
+use autopilot_export::error::ErrorCode;
+use autopilot_export::report::{ExportReport, RunStatus};
+use autopilot_export::run::{Run, Settings, Step};
+use serde_json::{json, Map, Value};
+use sim::{Dataset, Rng, Row, Sim, SimConfig, Store, LIST_PREFIX, T0};
+use std::collections::{BTreeSet, HashSet};
+
+/// One person of a population: their first name and the segments they are in.
+#[derive(Debug, Clone, PartialEq)]
+struct Person {
+    first: String,
+    segments: BTreeSet<usize>,
+}
+
+fn email(i: usize) -> String {
+    format!("user.{i}@example{}.com", i % 7)
+}
+
+/// `n` people over `k` segments: person `i` is in segment `i % k` and in each other segment
+/// with probability `overlap`.
+fn population(n: usize, k: usize, overlap: f64, seed: u64) -> Vec<Person> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| Person {
+            first: format!("First{i}"),
+            segments: (0..k)
+                .filter(|&s| s == i % k || rng.f64() < overlap)
+                .collect(),
+        })
+        .collect()
+}
+
+fn row(i: usize, p: &Person) -> Row {
+    Row {
+        email: email(i),
+        first: p.first.clone(),
+        last: format!("Last {i}"),
+        orders: Some((i % 50).to_string()),
+    }
+}
+
+fn fields(i: usize, p: &Person) -> Map<String, Value> {
+    let mut f = Map::new();
+    f.insert("FirstName".into(), Value::String(p.first.clone()));
+    f.insert("LastName".into(), Value::String(format!("Last {i}")));
+    f.insert("custom".into(), json!({"integer--Orders": (i % 50) as i64}));
+    f
+}
+
+fn title(s: usize) -> String {
+    format!("{LIST_PREFIX}Segment {s}")
+}
+
+/// The rows of a population (people without segments are not in any file).
+fn dataset(people: &[Person], k: usize) -> Dataset {
+    let mut ds = Dataset {
+        segment_names: (0..k).map(|s| format!("Segment {s}")).collect(),
+        rows: vec![Vec::new(); k],
+        ..Dataset::default()
+    };
+    for (i, p) in people.iter().enumerate() {
+        for &s in &p.segments {
+            ds.rows[s].push(row(i, p));
+        }
+    }
+    ds
+}
+
+/// What Autopilot holds after refreshes of `runs` (in order), in mirror mode: every contact
+/// ever sent with its latest fields, on exactly the lists of the last run.
+fn expected_mirror(runs: &[&[Person]]) -> Store {
+    let mut store = Store::new();
+    for (r, people) in runs.iter().enumerate() {
+        let last = r + 1 == runs.len();
+        for (i, p) in people.iter().enumerate() {
+            if p.segments.is_empty() {
+                if let Some(c) = store.get_mut(&email(i)) {
+                    c.2.clear();
+                }
+                continue;
+            }
+            let lists: BTreeSet<String> = p.segments.iter().map(|&s| title(s)).collect();
+            store.insert(email(i), (email(i), fields(i, p), lists));
+        }
+        if last {
+            for (i, _) in people
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.segments.is_empty())
+            {
+                if let Some(c) = store.get_mut(&email(i)) {
+                    c.2.clear();
+                }
+            }
+        }
+    }
+    store
+}
+
+fn config(k: usize, mirror: bool) -> ExportConfig {
+    let mut cfg = sim::config(&dataset(&[], k), ListMode::PerSegment);
+    if mirror {
+        cfg.membership = Membership::Mirror;
+    }
+    cfg
+}
+
+/// Runs `people` against `server` with `state`; returns the report.
+fn refresh(
+    server: &mut Sim,
+    cfg: &ExportConfig,
+    people: &[Person],
+    k: usize,
+    state: Option<&[u8]>,
+    seed: u64,
+) -> (Run, ExportReport) {
+    let ds = dataset(people, k);
+    let settings = Settings {
+        seed,
+        ..Settings::default()
+    };
+    let mut run = Run::new(cfg.clone(), settings, None, state, T0, server.now).expect("starts");
+    run.attach(sim::plan(cfg, &ds), server.now)
+        .expect("attaches");
+    server.drive(&mut run, None);
+    let report = run.report(server.now);
+    (run, report)
+}
+
+/// Changes 1 % of the people's names, takes 1 % of the memberships away (people who leave
+/// every segment, so that the unique count stays within the cap) and adds as many new people
+/// as left. Returns the new population and (changed memberships, new memberships, leavers).
+fn one_percent(people: &[Person], k: usize, seed: u64) -> (Vec<Person>, u64, u64, u64) {
+    let mut rng = Rng::new(seed);
+    let mut next = people.to_vec();
+    let n = people.len();
+    let mut changed = 0u64;
+    let mut touched: HashSet<usize> = HashSet::new();
+    while touched.len() < n / 100 {
+        let i = rng.below(n as u64) as usize;
+        if touched.insert(i) {
+            next[i].first = format!("Renamed{i}");
+        }
+    }
+    let mut leavers = 0u64;
+    let mut left: HashSet<usize> = HashSet::new();
+    let memberships: u64 = people.iter().map(|p| p.segments.len() as u64).sum();
+    while leavers < memberships / 100 {
+        let i = rng.below(n as u64) as usize;
+        if touched.contains(&i) || left.contains(&i) {
+            continue;
+        }
+        leavers += next[i].segments.len() as u64;
+        next[i].segments.clear();
+        left.insert(i);
+    }
+    for i in &touched {
+        changed += next[*i].segments.len() as u64;
+    }
+    let mut added = 0u64;
+    for j in 0..left.len() {
+        let p = Person {
+            first: format!("New{j}"),
+            segments: [j % k].into_iter().collect(),
+        };
+        added += p.segments.len() as u64;
+        next.push(p);
+    }
+    (next, changed, added, leavers)
+}
+
+#[test]
+fn a_one_percent_refresh_sends_only_the_changes_and_removes_exactly_the_leavers() {
+    let k = 3;
+    let people = population(100_000, k, 0.2, 1);
+    let cfg = config(k, true);
+    let mut server = Sim::new(SimConfig {
+        log_emails: true,
+        ..SimConfig::default()
+    });
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    assert_eq!(r1.status, RunStatus::Succeeded, "{:?}", r1.error);
+    let memberships = r1.totals.memberships;
+    let per = r1.sync_state.len() as f64 / memberships as f64;
+    println!(
+        "state: {} bytes for {memberships} memberships = {per:.2} bytes each",
+        r1.sync_state.len()
+    );
+    assert!(per <= 32.0, "{per} bytes per membership");
+
+    let (next, changed, added, leavers) = one_percent(&people, k, 2);
+    let posts_before = server.contact_posts().count();
+    let log_before = server.log.len();
+    let (_, r2) = refresh(&mut server, &cfg, &next, k, Some(&r1.sync_state), 2);
+    assert_eq!(r2.status, RunStatus::Succeeded, "{:?}", r2.error);
+    let upserts = server.contact_posts().count() - posts_before;
+    let bound = (changed + added).div_ceil(100) + 3;
+    println!("refresh: {changed} changed + {added} new memberships, {leavers} leavers: {upserts} upserts (bound {bound}), {} removals", server.removal_requests().count());
+    assert!(upserts as u64 <= bound, "{upserts} upserts > {bound}");
+    assert_eq!(
+        server.removal_requests().count() as u64,
+        leavers,
+        "one removal per leaver"
+    );
+    assert_eq!(r2.totals.removed, leavers);
+    assert_eq!(r2.totals.exported, changed + added);
+    assert_eq!(
+        r2.totals.unchanged,
+        r2.totals.memberships - changed - added,
+        "every other membership is unchanged"
+    );
+    // No unchanged contact was sent.
+    let renamed: HashSet<String> = next
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i >= people.len() || p.first != people[*i].first)
+        .map(|(i, _)| email(i))
+        .collect();
+    for e in server.log[log_before..]
+        .iter()
+        .flat_map(|e| e.emails.iter())
+    {
+        assert!(renamed.contains(e), "{e} was sent but did not change");
+    }
+    server.assert_store(&expected_mirror(&[&people, &next]));
+
+    // A refresh with nothing changed writes nothing.
+    let writes = server.writes().count();
+    let (_, r3) = refresh(&mut server, &cfg, &next, k, Some(&r2.sync_state), 3);
+    assert_eq!(r3.status, RunStatus::Succeeded);
+    assert_eq!(
+        server.writes().count(),
+        writes,
+        "a no-change refresh writes nothing"
+    );
+    assert_eq!(r3.totals.unchanged, r3.totals.memberships);
+    assert_eq!(r3.requests.sent, 2, "GET /account and GET /lists only");
+}
+
+#[test]
+fn mirror_never_removes_members_it_did_not_place_and_add_mode_removes_nobody() {
+    let k = 2;
+    let people = population(2_000, k, 0.3, 4);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &config(k, true), &people, k, None, 1);
+    assert_eq!(r1.status, RunStatus::Succeeded);
+    // Someone adds person 1 (in segment 1 only) to segment 0's list by hand.
+    assert!(!people[1].segments.contains(&0));
+    server.add_by_hand(&email(1), &title(0));
+    // Person 2 leaves segment 0 (where the exporter placed them).
+    let mut next = people.clone();
+    assert!(next[2].segments.remove(&0));
+    // Add mode removes nobody, and keeps the leaver in the state.
+    let (_, r2) = refresh(
+        &mut server,
+        &config(k, false),
+        &next,
+        k,
+        Some(&r1.sync_state),
+        2,
+    );
+    assert_eq!((r2.status, r2.totals.removed), (RunStatus::Succeeded, 0));
+    assert_eq!(server.removal_requests().count(), 0);
+    // Mirror removes exactly the leaver; the member added by hand stays.
+    let (_, r3) = refresh(
+        &mut server,
+        &config(k, true),
+        &next,
+        k,
+        Some(&r2.sync_state),
+        3,
+    );
+    assert_eq!((r3.status, r3.totals.removed), (RunStatus::Succeeded, 1));
+    assert_eq!(server.removal_requests().count(), 1);
+    let snap = server.snapshot();
+    assert!(
+        snap[&email(1)].2.contains(&title(0)),
+        "the member added by hand was removed"
+    );
+    assert!(
+        !snap[&email(2)].2.contains(&title(0)),
+        "the leaver is still on the list"
+    );
+}
+
+#[test]
+fn the_guard_refuses_mass_removals_before_any_write() {
+    let k = 2;
+    let people = population(3_000, k, 0.0, 5);
+    let cfg = config(k, true);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    // A broken export: most of segment 0 is missing.
+    let mut next = people.clone();
+    for p in next.iter_mut().step_by(3) {
+        p.segments.remove(&0);
+    }
+    let writes = server.writes().count();
+    let (run, r2) = refresh(&mut server, &cfg, &next, k, Some(&r1.sync_state), 2);
+    let e = run.error().expect("refused");
+    assert_eq!(e.code, ErrorCode::RemovalsExceeded);
+    assert!(e.message.contains("Segment 0"), "{}", e.message);
+    assert_eq!(r2.status, RunStatus::Failed);
+    assert_eq!(server.writes().count(), writes, "nothing written");
+    assert_eq!(r2.sync_state, r1.sync_state, "the state is unchanged");
+    // The same removals pass with a higher ratio.
+    let mut wide = cfg.clone();
+    wide.max_removal_ratio = Some(0.5);
+    let (_, r3) = refresh(&mut server, &wide, &next, k, Some(&r1.sync_state), 3);
+    assert_eq!(r3.status, RunStatus::Succeeded, "{:?}", r3.error);
+    assert_eq!(r3.totals.removed, 500);
+}
+
+#[test]
+fn a_state_of_another_account_or_base_url_is_refused_before_any_write() {
+    let k = 1;
+    let people = population(500, k, 0.0, 6);
+    let cfg = config(k, true);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    // Another account behind the same base URL (another key).
+    let mut other = Sim::new(SimConfig {
+        instance_id: "instance_OTHER".into(),
+        ..SimConfig::default()
+    });
+    let (run, _) = refresh(&mut other, &cfg, &people, k, Some(&r1.sync_state), 2);
+    assert_eq!(run.error().map(|e| e.code), Some(ErrorCode::StateMismatch));
+    assert_eq!(other.writes().count(), 0, "nothing written");
+    // The same account with a rotated key: no re-send.
+    let mut rotated = cfg.clone();
+    rotated.connection.api_key =
+        autopilot_export::config::ApiKey::new("fedcba9876543210fedcba9876543210");
+    let writes = server.writes().count();
+    let (_, r2) = refresh(&mut server, &rotated, &people, k, Some(&r1.sync_state), 3);
+    assert_eq!(r2.status, RunStatus::Succeeded);
+    assert_eq!(server.writes().count(), writes);
+    // Another base URL: refused before any request at all.
+    let mut moved = cfg.clone();
+    moved.connection.base_url = Some("https://api.example.test/v1".into());
+    let e = Run::new(
+        moved,
+        Settings::default(),
+        None,
+        Some(&r1.sync_state),
+        T0,
+        T0,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::StateMismatch);
+    // A damaged state.
+    let mut bad = r1.sync_state.clone();
+    bad[40] ^= 1;
+    let e = Run::new(cfg.clone(), Settings::default(), None, Some(&bad), T0, T0).unwrap_err();
+    assert_eq!(e.code, ErrorCode::StateMismatch);
+}
+
+#[test]
+fn a_list_deleted_in_autopilot_is_recreated_and_filled_again() {
+    let k = 2;
+    let people = population(1_000, k, 0.3, 7);
+    let cfg = config(k, true);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let members0 = r1.segments[0].counts.memberships;
+    server.delete_list(&title(0));
+    let (_, r2) = refresh(&mut server, &cfg, &people, k, Some(&r1.sync_state), 2);
+    assert_eq!(r2.status, RunStatus::Succeeded, "{:?}", r2.error);
+    assert!(r2.segments[0].list_created);
+    assert_eq!(
+        r2.segments[0].counts.exported, members0,
+        "all its memberships sent again"
+    );
+    assert_eq!(r2.segments[1].counts.exported, 0);
+    assert_eq!(r2.totals.removed, 0);
+    server.assert_store(&expected_mirror(&[&people]));
+}
+
+#[test]
+fn cancel_and_resume_of_a_refresh_ends_exactly_like_an_uninterrupted_one() {
+    let k = 3;
+    let people = population(3_000, k, 0.3, 8);
+    let cfg = config(k, true);
+    let mut rng = Rng::new(9);
+    for seed in 0..20u64 {
+        let (next, ..) = one_percent(&people, k, 100 + seed);
+        // Reference: an uninterrupted refresh.
+        let mut reference = Sim::new(SimConfig::default());
+        let (_, base) = refresh(&mut reference, &cfg, &people, k, None, seed);
+        let start = reference.now;
+        let (_, done) = refresh(&mut reference, &cfg, &next, k, Some(&base.sync_state), seed);
+        assert_eq!(done.status, RunStatus::Succeeded);
+        let duration = reference.now - start;
+
+        // Interrupted at a random point, then resumed with the checkpoint and the state.
+        let mut server = Sim::new(SimConfig::default());
+        let (_, base) = refresh(&mut server, &cfg, &people, k, None, seed);
+        let ds = dataset(&next, k);
+        let mut first = Run::new(
+            cfg.clone(),
+            Settings {
+                seed,
+                ..Settings::default()
+            },
+            None,
+            Some(&base.sync_state),
+            T0,
+            server.now,
+        )
+        .unwrap();
+        first.attach(sim::plan(&cfg, &ds), server.now).unwrap();
+        let cancel_at = server.now + rng.f64() * duration;
+        server.drive(&mut first, Some(cancel_at));
+        let cut = first.report(server.now);
+        assert!(matches!(
+            cut.status,
+            RunStatus::Cancelled | RunStatus::Succeeded
+        ));
+        let mut second = Run::new(
+            cfg.clone(),
+            Settings {
+                seed: seed + 1,
+                ..Settings::default()
+            },
+            Some(cut.checkpoint.clone()),
+            Some(&cut.sync_state),
+            T0,
+            server.now,
+        )
+        .unwrap();
+        second.attach(sim::plan(&cfg, &ds), server.now).unwrap();
+        server.drive(&mut second, None);
+        server.flush();
+        let end = second.report(server.now);
+        assert_eq!(
+            end.status,
+            RunStatus::Succeeded,
+            "seed {seed}: {:?}",
+            end.error
+        );
+        assert!(
+            reference.snapshot() == server.snapshot(),
+            "seed {seed}: stores differ"
+        );
+        assert_eq!(
+            (
+                end.totals.exported,
+                end.totals.removed,
+                end.totals.unchanged
+            ),
+            (
+                done.totals.exported,
+                done.totals.removed,
+                done.totals.unchanged
+            ),
+            "seed {seed}"
+        );
+        // The next refresh from the resumed state writes nothing.
+        let writes = server.writes().count();
+        let (_, after) = refresh(&mut server, &cfg, &next, k, Some(&end.sync_state), seed);
+        assert_eq!(after.status, RunStatus::Succeeded);
+        assert_eq!(
+            server.writes().count(),
+            writes,
+            "seed {seed}: the resumed state is complete"
+        );
+    }
+}
+
+#[test]
+fn a_budget_pauses_the_run_and_the_slices_add_up() {
+    let k = 2;
+    let people = population(5_000, k, 0.4, 10);
+    let cfg = config(k, true);
+    let ds = dataset(&people, k);
+    let mut server = Sim::new(SimConfig::default());
+    let (mut checkpoint, mut state): (
+        Option<autopilot_export::report::Checkpoint>,
+        Option<Vec<u8>>,
+    ) = (None, None);
+    let mut slices = 0;
+    let report = loop {
+        slices += 1;
+        assert!(slices < 100, "too many slices");
+        let before = server.stats.requests;
+        let settings = Settings {
+            max_requests: Some(15),
+            ..Settings::default()
+        };
+        let mut run = Run::new(
+            cfg.clone(),
+            settings,
+            checkpoint.clone(),
+            state.as_deref(),
+            T0,
+            server.now,
+        )
+        .unwrap();
+        run.attach(sim::plan(&cfg, &ds), server.now).unwrap();
+        server.drive(&mut run, None);
+        assert!(
+            server.stats.requests - before <= 15,
+            "slice {slices} sent more than its budget"
+        );
+        let r = run.report(server.now);
+        if r.status != RunStatus::Paused {
+            break r;
+        }
+        checkpoint = Some(r.checkpoint.clone());
+        state = Some(r.sync_state.clone());
+        assert_eq!(run.next(server.now), Step::Done);
+    };
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
+    assert!(slices > 3);
+    assert_eq!(report.totals.exported, report.totals.memberships);
+    assert_eq!(
+        server.stats.list_gets, 1,
+        "the lists are read once, not per slice"
+    );
+    server.assert_store(&expected_mirror(&[&people]));
+    sim::assert_finished_invariants(&report);
+}

@@ -1,0 +1,82 @@
+//! Writes `src/input/encodings.rs` from encoding_rs (the WHATWG Encoding Standard): every
+//! label with its encoding, and the index of each single-byte encoding. A standalone program,
+//! not part of the build: put it as `src/main.rs` of a scratch crate that depends on
+//! `encoding_rs = "=0.8.44"`, then
+//!
+//! ```sh
+//! cargo run -- ~/.cargo/registry/src/*/encoding_rs-0.8.44/src/lib.rs > src/input/encodings.rs
+//! ```
+//!
+//! (it reads the label list, `LABELS_SORTED`, from encoding_rs's source, since encoding_rs
+//! does not export it), and run `cargo fmt`.
+use encoding_rs::*;
+use std::fmt::Write;
+fn main() {
+    let src = std::fs::read_to_string(std::env::args().nth(1).unwrap()).unwrap();
+    let start = src.find("static LABELS_SORTED").unwrap();
+    let end = src[start..].find("];").unwrap() + start;
+    let mut labels: Vec<String> = src[start..end].lines().skip(1).filter_map(|l| {
+        let l = l.trim();
+        l.strip_prefix('"').and_then(|l| l.strip_suffix("\",")).map(String::from)
+    }).collect();
+    labels.sort();
+    assert_eq!(labels.len(), 228);
+    // encodings
+    let mut single: Vec<&'static Encoding> = Vec::new();
+    let mut unsupported: Vec<&'static Encoding> = Vec::new();
+    let mut rows = Vec::new();
+    for l in &labels {
+        let Some(e) = Encoding::for_label_no_replacement(l.as_bytes()) else { continue };
+        let id: u8 = if e == UTF_8 { 0 } else if e == UTF_16LE { 1 } else if e == UTF_16BE { 2 } else if e == X_USER_DEFINED { 3 }
+        else if e.is_single_byte() {
+            let i = single.iter().position(|x| *x == e).unwrap_or_else(|| { single.push(e); single.len() - 1 });
+            4 + i as u8
+        } else {
+            let i = unsupported.iter().position(|x| *x == e).unwrap_or_else(|| { unsupported.push(e); unsupported.len() - 1 });
+            200 + i as u8
+        };
+        rows.push((l.clone(), id));
+    }
+    let mut out = String::new();
+    writeln!(out, "//! Generated from encoding_rs 0.8.44 (the WHATWG Encoding Standard): every encoding label,").unwrap();
+    writeln!(out, "//! and the index of each single-byte encoding for bytes 0x80..=0xFF (0 = unmapped byte).").unwrap();
+    writeln!(out, "//! Do not edit by hand: `tests/input_encodings.rs` checks every label and every byte against").unwrap();
+    writeln!(out, "//! encoding_rs, and regenerates this file with `REGENERATE_ENCODINGS=1`.").unwrap();
+    writeln!(out).unwrap();
+    writeln!(out, "/// Encoding id of UTF-8.\npub(super) const UTF_8: u8 = 0;\n/// Encoding id of UTF-16LE.\npub(super) const UTF_16LE: u8 = 1;\n/// Encoding id of UTF-16BE.\npub(super) const UTF_16BE: u8 = 2;\n/// Encoding id of x-user-defined (bytes 0x80..=0xFF map to U+F780..=U+F7FF).\npub(super) const X_USER_DEFINED: u8 = 3;\n/// Id of the first single-byte table in [`SINGLE_BYTE`].\npub(super) const FIRST_SINGLE_BYTE: u8 = 4;\n/// Id of the first encoding in [`UNSUPPORTED`].\npub(super) const FIRST_UNSUPPORTED: u8 = 200;").unwrap();
+    writeln!(out).unwrap();
+    writeln!(out, "/// Every WHATWG label (lower case, sorted) and its encoding id; the \"replacement\" labels are left out.").unwrap();
+    writeln!(out, "pub(super) const LABELS: [(&str, u8); {}] = [", rows.len()).unwrap();
+    for (l, id) in &rows { writeln!(out, "    ({:?}, {}),", l, id).unwrap(); }
+    writeln!(out, "];\n").unwrap();
+    writeln!(out, "/// The single-byte encodings: WHATWG name (lower case) and the code point of bytes 0x80..=0xFF.").unwrap();
+    writeln!(out, "pub(super) const SINGLE_BYTE: [(&str, [u16; 128]); {}] = [", single.len()).unwrap();
+    for e in &single {
+        let mut table = [0u16; 128];
+        for b in 0x80u8..=0xFF {
+            let mut d = e.new_decoder_without_bom_handling();
+            let mut s = String::new();
+            s.reserve(8);
+            let (r, _) = d.decode_to_string_without_replacement(&[b], &mut s, true);
+            if r == DecoderResult::InputEmpty {
+                let mut cs = s.chars();
+                let c = cs.next().unwrap(); assert!(cs.next().is_none());
+                assert!(c as u32 <= 0xFFFF && c as u32 != 0);
+                table[(b - 0x80) as usize] = c as u32 as u16;
+            }
+        }
+        writeln!(out, "    (\n        {:?},\n        [", e.name().to_ascii_lowercase()).unwrap();
+        for chunk in table.chunks(8) {
+            let s: Vec<String> = chunk.iter().map(|v| format!("0x{:04X}", v)).collect();
+            writeln!(out, "            {},", s.join(", ")).unwrap();
+        }
+        writeln!(out, "        ],\n    ),").unwrap();
+    }
+    writeln!(out, "];\n").unwrap();
+    writeln!(out, "/// Multi-byte legacy encodings (CJK) that are recognised but not decoded (their tables alone").unwrap();
+    writeln!(out, "/// would add over 100 KB gzip to the module): WHATWG names, lower case.").unwrap();
+    writeln!(out, "pub(super) const UNSUPPORTED: [&str; {}] = [", unsupported.len()).unwrap();
+    for e in &unsupported { writeln!(out, "    {:?},", e.name().to_ascii_lowercase()).unwrap(); }
+    writeln!(out, "];").unwrap();
+    print!("{out}");
+}

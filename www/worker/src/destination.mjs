@@ -1,0 +1,379 @@
+// The Durable Object of one destination: its configuration, the refresh in progress, the
+// last report and a short history, all in the object's SQLite-backed storage.
+//
+// A refresh is a chain of alarm invocations. `start` stores a run record and sets an alarm;
+// each alarm does one step and sets the next alarm at once:
+//   download step k  -> fetch segment k into storage (one subrequest);
+//   slice n          -> one exportSegments call with maxRequests = the budget, continuing from
+//                       the checkpoint and sync state stored by slice n-1; stores them again.
+// The last slice stores the report; its sync state is the base of the next refresh.
+//
+// Idempotence (alarms are delivered at least once; a handler may die at any point):
+// - Before a slice sends anything, the run record gets a durable marker `inProgress =
+//   {slice: n, attempt}`; committing slice n stores checkpoint, sync state, `slice = n + 1`
+//   and clears the marker in ONE transaction, together with the next alarm.
+// - Every slice starts from the last committed checkpoint, so a delivery that finds slice n
+//   already committed runs slice n + 1 (or nothing, once the run is over): nothing committed
+//   is ever sent again.
+// - A delivery that finds the marker of slice n set, while no slice runs in this instance,
+//   means the earlier attempt died before its commit: the run continues from the committed
+//   checkpoint and sync state, so what that attempt had sent is sent again (at most one slice
+//   budget; upserts are keyed by email); the interruption is recorded in the run.
+// - A delivery while a step runs in this instance (same object, concurrent event) does
+//   nothing: `this.active` is set for the whole step.
+// - A run id guards the commit: a slice whose run was cancelled or replaced meanwhile stores
+//   nothing.
+//
+// The API key is read from the secret named in the configuration for each slice; it is never
+// written to storage, returned, or logged.
+
+import { DurableObject } from 'cloudflare:workers';
+import * as core from 'autopilot-export';
+import { Blobs } from './blobs.mjs';
+import { checkConfig, secretValue, sliceJob, sliceOptions, sourceHeaders } from './config.mjs';
+import { HISTORY_LENGTH, MAX_STEP_FAULTS, SLICE_LOG_LENGTH, chunkBytes } from './limits.mjs';
+import { runSlice } from './slice.mjs';
+import { SourceError, download } from './sources.mjs';
+
+const CONFIG = 'config';
+const ID = 'id';
+const RUN = 'run';
+const HISTORY = 'history';
+const LAST_SCHEDULED = 'lastScheduled';
+const LAST = 'last';
+const BASE_STATE = 'state/base';
+const srcBlob = (runId, i) => `src/${runId}/${i}`;
+const cpBlob = (runId) => `cp/${runId}`;
+const stateBlob = (runId) => `state/${runId}`;
+
+/** One export destination (Durable Object class; one object per destination id). */
+export class Destination extends DurableObject {
+  /** @param {DurableObjectState} ctx @param {Record<string, unknown>} env */
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.kv = ctx.storage.kv;
+    this.blobs = new Blobs(ctx.storage, chunkBytes(env));
+    /** The step running in this instance: {runId, controller, progress}. */
+    this.active = null;
+  }
+
+  // ------------------------------------------------------------------ RPC (called by the Worker)
+
+  /**
+   * Validates and stores the configuration (applies to the next refresh).
+   * @param {string} id destination id
+   * @param {unknown} body parsed JSON
+   * @returns {Promise<{ok: boolean, issues: object[], schedule?: string|null}>}
+   */
+  async configure(id, body) {
+    const { issues, config } = checkConfig(body, this.env, core);
+    if (!config) return { ok: false, issues };
+    this.ctx.storage.transactionSync(() => {
+      this.kv.put(ID, id);
+      this.kv.put(CONFIG, config);
+    });
+    return { ok: true, issues: [], schedule: config.schedule?.cron ?? null };
+  }
+
+  /**
+   * Status, progress of the refresh in progress, last run and history.
+   * @returns {Promise<object|null>} null when the destination was never configured
+   */
+  async status() {
+    const config = this.kv.get(CONFIG);
+    if (!config) return null;
+    const run = this.kv.get(RUN);
+    if (run) await this.#ensureAlarm();
+    return {
+      id: this.kv.get(ID),
+      state: run ? (run.phase === 'download' ? 'downloading' : 'exporting') : 'idle',
+      schedule: config.schedule ?? null,
+      config,
+      run: run ? publicRun(run, this.active?.runId === run.id ? this.active.progress : undefined) : null,
+      lastRun: this.blobs.getJson(LAST) ?? null,
+      history: this.kv.get(HISTORY) ?? [],
+      syncStateBytes: this.blobs.size(BASE_STATE) ?? 0,
+    };
+  }
+
+  /**
+   * Starts a refresh unless one is in progress.
+   * @param {{kind: 'manual'|'cron', cron?: string, scheduledTime?: number, fullResync?: boolean}} trigger
+   * @returns {Promise<{started: boolean, runId?: string, reason?: string}>}
+   */
+  async start(trigger) {
+    const config = this.kv.get(CONFIG);
+    if (!config) return { started: false, reason: 'NOT_CONFIGURED' };
+    const current = this.kv.get(RUN);
+    if (current) {
+      await this.#ensureAlarm();
+      return { started: false, reason: 'ALREADY_RUNNING', runId: current.id };
+    }
+    if (secretValue(this.env, config.apiKeySecret) === '') return { started: false, reason: 'SECRET_NOT_SET' };
+    const run = {
+      id: crypto.randomUUID(),
+      destination: this.kv.get(ID),
+      trigger,
+      startedAt: new Date().toISOString(),
+      config,
+      phase: 'download',
+      downloaded: [],
+      slice: 1,
+      inProgress: null,
+      slices: [],
+      totals: { slices: 0, sent: 0, maxSent: 0 },
+      interruptions: [],
+      faults: 0,
+      progress: null,
+    };
+    this.kv.put(RUN, run);
+    await this.ctx.storage.setAlarm(Date.now());
+    console.log(`destination ${run.destination}: run ${run.id} started (${trigger.kind})`);
+    return { started: true, runId: run.id };
+  }
+
+  /**
+   * Starts a refresh if this destination's schedule is `cron` and this firing was not handled
+   * yet (a Cron Trigger may be delivered more than once).
+   * @param {{cron: string, scheduledTime: number}} firing
+   */
+  async startScheduled({ cron, scheduledTime }) {
+    const config = this.kv.get(CONFIG);
+    if (!config || config.schedule?.cron !== cron) return { started: false, reason: 'NOT_DUE' };
+    if ((this.kv.get(LAST_SCHEDULED) ?? -Infinity) >= scheduledTime) return { started: false, reason: 'ALREADY_HANDLED' };
+    this.kv.put(LAST_SCHEDULED, scheduledTime);
+    return this.start({ kind: 'cron', cron, scheduledTime });
+  }
+
+  /**
+   * Cancels the refresh in progress: a running slice is aborted (the package returns a
+   * 'cancelled' report with what was confirmed); between steps the run ends at once.
+   */
+  async cancel() {
+    const run = this.kv.get(RUN);
+    if (!run) return { cancelled: false, reason: 'NOT_RUNNING' };
+    if (this.active?.runId === run.id) {
+      this.kv.put(RUN, { ...run, cancelRequested: true });
+      this.active.controller.abort();
+      return { cancelled: true, runId: run.id };
+    }
+    this.#finish(run, { status: 'cancelled' });
+    await this.ctx.storage.deleteAlarm();
+    return { cancelled: true, runId: run.id };
+  }
+
+  // ------------------------------------------------------------------ alarms
+
+  /** One step of the refresh in progress (see the file comment). */
+  async alarm() {
+    if (this.active) {
+      console.log(`destination ${this.kv.get(ID)}: duplicate alarm ignored (a step is running)`);
+      return;
+    }
+    const run = this.kv.get(RUN);
+    if (!run) return; // nothing to do: a stale or duplicate alarm
+    this.active = { runId: run.id, controller: new AbortController(), progress: undefined };
+    try {
+      if (run.cancelRequested) this.#finish(run, { status: 'cancelled' });
+      else if (run.phase === 'download') await this.#downloadStep(run);
+      else await this.#sliceStep(run);
+    } catch (e) {
+      await this.#fault(run.id, e);
+    } finally {
+      this.active = null;
+    }
+  }
+
+  async #downloadStep(run) {
+    const k = run.downloaded.length;
+    const segment = run.config.segments[k];
+    try {
+      const bytes = await download({
+        url: segment.profiles.url,
+        headers: sourceHeaders(segment.profiles, this.env),
+        segment: segment.name,
+        writer: this.blobs.writer(srcBlob(run.id, k)),
+        signal: this.active.controller.signal,
+      });
+      const next = this.#current(run.id);
+      if (!next) return;
+      next.downloaded = [...next.downloaded, bytes];
+      if (next.downloaded.length === run.config.segments.length) next.phase = 'export';
+      next.faults = 0;
+      this.kv.put(RUN, next);
+      await this.ctx.storage.setAlarm(Date.now());
+    } catch (e) {
+      if (!(e instanceof SourceError)) throw e;
+      const current = this.#current(run.id);
+      if (!current) return;
+      if (current.cancelRequested) this.#finish(current, { status: 'cancelled' });
+      else this.#finish(current, { status: 'failed', error: { code: e.code, message: `${e.message}; nothing was sent` } });
+      await this.ctx.storage.deleteAlarm();
+    }
+  }
+
+  async #sliceStep(run) {
+    const n = run.slice;
+    // Work stored before this slice: contacts finished and requests sent (both cumulative).
+    const contactsBefore = run.progress?.contactsDone ?? 0;
+    const sentBefore = run.totals.sent;
+    // The "slice in progress" marker, durable before the first request.
+    if (run.inProgress?.slice === n) {
+      run.interruptions = [...run.interruptions, { ...run.inProgress, contactsBefore, sentBefore }].slice(-SLICE_LOG_LENGTH);
+    }
+    const attempt = run.inProgress?.slice === n ? run.inProgress.attempt + 1 : 1;
+    run.inProgress = { slice: n, attempt, startedAt: new Date().toISOString() };
+    this.kv.put(RUN, run);
+    await this.ctx.storage.sync();
+
+    const segments = run.config.segments.length;
+    const job = sliceJob(run.config, this.env, (i) => this.blobs.chunks(srcBlob(run.id, i)) ?? missing(i, segments));
+    const options = sliceOptions(run.config);
+    if (run.trigger.fullResync) options.fullResync = true;
+    const began = Date.now();
+    const outcome = await runSlice(core, job, {
+      options,
+      checkpoint: this.blobs.getJson(cpBlob(run.id)),
+      syncState: this.blobs.get(stateBlob(run.id)) ?? this.blobs.get(BASE_STATE),
+      signal: this.active.controller.signal,
+      onProgress: (p) => {
+        if (this.active) this.active.progress = p;
+      },
+    });
+
+    const current = this.#current(run.id);
+    if (!current || current.slice !== n) return; // cancelled or replaced meanwhile: store nothing
+    const progress = outcome.progress ?? current.progress;
+    const entry = {
+      slice: n,
+      attempt,
+      sent: outcome.sent,
+      contactsBefore,
+      contactsAfter: progress?.contactsDone ?? contactsBefore,
+      ms: Date.now() - began,
+    };
+    current.slices = [...current.slices, entry].slice(-SLICE_LOG_LENGTH);
+    current.totals = {
+      slices: current.totals.slices + 1,
+      sent: current.totals.sent + outcome.sent,
+      maxSent: Math.max(current.totals.maxSent, outcome.sent),
+    };
+    current.progress = progress ? publicProgress(progress) : null;
+    current.inProgress = null;
+    current.faults = 0;
+    console.log(`destination ${run.destination}: run ${run.id} slice ${n}: ${outcome.kind}, ${outcome.sent} requests, contacts ${entry.contactsBefore} -> ${entry.contactsAfter} of ${progress?.contactsTotal ?? '?'}`);
+
+    if (outcome.kind === 'paused' && !current.cancelRequested) {
+      this.ctx.storage.transactionSync(() => {
+        this.blobs.putJson(cpBlob(run.id), outcome.report.checkpoint);
+        if (outcome.report.syncState instanceof Uint8Array) this.blobs.put(stateBlob(run.id), outcome.report.syncState);
+        current.slice = n + 1;
+        this.kv.put(RUN, current);
+      });
+      await this.ctx.storage.setAlarm(Date.now());
+      return;
+    }
+    // A cancel that came before the package started sending ends as ABORTED: still a cancel.
+    const status = current.cancelRequested ? 'cancelled' : outcome.kind === 'failed' ? 'failed' : outcome.report.status;
+    this.#finish(current, { status, report: outcome.report, error: outcome.error });
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Ends the run: last run record, history, base sync state; removes the run's data. */
+  #finish(run, { status, report, error }) {
+    const record = {
+      runId: run.id,
+      trigger: run.trigger,
+      status,
+      startedAt: run.startedAt,
+      finishedAt: new Date().toISOString(),
+      downloadedBytes: run.downloaded,
+      slices: run.totals,
+      sliceLog: run.slices,
+      interruptions: run.interruptions,
+      ...(error ? { error } : report?.error ? { error: report.error } : {}),
+      report: report ? publicReport(report) : null,
+    };
+    this.ctx.storage.transactionSync(() => {
+      // The state reflects confirmed work only, so it is the right base after any outcome.
+      const state = report?.syncState instanceof Uint8Array ? report.syncState : this.blobs.get(stateBlob(run.id));
+      if (state) this.blobs.put(BASE_STATE, state);
+      this.blobs.putJson(LAST, record);
+      const history = this.kv.get(HISTORY) ?? [];
+      this.kv.put(HISTORY, [summary(record), ...history].slice(0, HISTORY_LENGTH));
+      this.blobs.deletePrefix(`src/${run.id}/`);
+      this.blobs.delete(cpBlob(run.id));
+      this.blobs.delete(stateBlob(run.id));
+      this.kv.delete(RUN);
+    });
+    console.log(`destination ${run.destination}: run ${run.id} ${status}${record.error ? ` (${record.error.code})` : ''}`);
+  }
+
+  /**
+   * A step failed outside the export (storage, a bug): try again with backoff, then end the
+   * run as failed. The marker stays, so a retried slice is recorded as interrupted.
+   */
+  async #fault(runId, e) {
+    const run = this.#current(runId);
+    if (!run) return;
+    run.faults += 1;
+    const message = `${e?.name ?? 'Error'}: ${String(e?.message ?? e).slice(0, 300)}`;
+    console.error(`destination ${run.destination}: run ${run.id} step failed (${run.faults}/${MAX_STEP_FAULTS}): ${message}`);
+    if (run.faults >= MAX_STEP_FAULTS) {
+      this.#finish(run, { status: 'failed', error: { code: 'WORKER_FAULT', message } });
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    this.kv.put(RUN, run);
+    await this.ctx.storage.setAlarm(Date.now() + 1000 * 2 ** run.faults);
+  }
+
+  /** The stored run if it is still `runId`. */
+  #current(runId) {
+    const run = this.kv.get(RUN);
+    return run?.id === runId ? run : undefined;
+  }
+
+  /** A run without an alarm (lost in a crash between commit and alarm) gets one again. */
+  async #ensureAlarm() {
+    if (this.active) return;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+}
+
+function missing(i, n) {
+  throw new Error(`the stored download of segment ${i + 1} of ${n} is missing`);
+}
+
+/** Progress numbers for the status endpoint. */
+function publicProgress(p) {
+  const { phase, contactsDone, contactsTotal, exported, failed, removalsDone, removalsTotal, requests } = p;
+  return { phase, contactsDone, contactsTotal, exported, failed, removalsDone, removalsTotal, requests };
+}
+
+/** The run record as the status endpoint shows it (no configuration copy). */
+function publicRun(run, live) {
+  const { config, inProgress, ...rest } = run;
+  return { ...rest, sliceInProgress: inProgress, progress: live ? publicProgress(live) : run.progress };
+}
+
+/** The package's report without the binary sync state (its size instead). */
+function publicReport(report) {
+  const { syncState, ...rest } = report;
+  return syncState instanceof Uint8Array ? { ...rest, syncStateBytes: syncState.length } : rest;
+}
+
+function summary(record) {
+  const r = record.report;
+  return {
+    runId: record.runId,
+    trigger: record.trigger.kind,
+    status: record.status,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    slices: record.slices.slices,
+    requests: r?.requests?.sent ?? record.slices.sent,
+    totals: r?.totals ?? null,
+    ...(record.error ? { error: record.error.code } : {}),
+  };
+}
