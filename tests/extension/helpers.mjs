@@ -173,7 +173,7 @@ export function areasWith(dump, secret) {
   return Object.entries(dump).filter(([, text]) => text.includes(secret)).map(([name]) => name);
 }
 
-/** The extension's status as its page sees it (connections, destinations, runs, features). */
+/** The extension's status as its page sees it (connections, destinations, runs, metadata). */
 export function status(page) {
   return page.evaluate(async () => (await import('./lib/client.js')).call('status'));
 }

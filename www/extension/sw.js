@@ -8,7 +8,7 @@ import { loadCore } from './lib/core.js';
 import * as destinations from './lib/destinations.js';
 import { WATCH_ALARM } from './lib/keepalive.js';
 import './lib/page-runs.js';
-import { resumeUnfinished, settings } from './lib/runner.js';
+import { resumeUnfinished } from './lib/runner.js';
 import { serve } from './lib/service.js';
 
 const PAGE = 'index.html';
@@ -49,4 +49,4 @@ chrome.action.onClicked.addListener(() => { openPage(); });
 chrome.notifications.onClicked.addListener(() => { openPage(); });
 
 /** For tests and the curious: the worker's modules, reachable from DevTools. */
-globalThis.autopilotExport = { destinations, resumeUnfinished, settings, updateBadge, booted, started: `${Date.now()}-${Math.random()}` };
+globalThis.autopilotExport = { destinations, resumeUnfinished, updateBadge, booted, started: `${Date.now()}-${Math.random()}` };

@@ -19,20 +19,3 @@ export function loadCore() {
   }
   return loading;
 }
-
-/**
- * What this build of the core supports: sync state and sliced runs (`maxRequests`) come with
- * `metadata()`; URL segment sources come with the input-file work (`inspect()`), until then
- * the worker downloads URL sources itself.
- * @param {typeof core} c
- */
-export function features(c) {
-  const meta = typeof c.metadata === 'function' ? c.metadata() : null;
-  const numbers = new Set((meta?.numbers ?? []).map((o) => o.name));
-  return {
-    meta,
-    urlSources: typeof (/** @type {any} */ (c)).inspect === 'function',
-    syncState: meta !== null,
-    slices: numbers.has('maxRequests'),
-  };
-}

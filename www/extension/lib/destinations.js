@@ -10,7 +10,7 @@
 // user connects again.
 
 import { entryFrom } from '../history.js';
-import { features, loadCore } from './core.js';
+import { loadCore } from './core.js';
 import { emitChange } from './events.js';
 import * as idb from './idb.js';
 import { newId } from './ids.js';
@@ -36,6 +36,7 @@ const HISTORY_KEPT = 50;
  * @property {string} url
  * @property {'csv'|'ndjson'|'json'} format
  * @property {string} [tokenRef]  set when a bearer token is stored for this source
+ * @property {{delimiter?: string, encoding?: string}} [options]  byte source options the page chose
  *
  * @typedef {object} Destination
  * @property {string} id
@@ -59,18 +60,11 @@ const HISTORY_KEPT = 50;
 async function issuesOf(dest, apiKey) {
   const issues = [];
   if (!String(dest.name ?? '').trim()) issues.push({ path: 'name', code: 'REQUIRED', message: 'give the destination a name' });
-  if (!Array.isArray(dest.sources) || dest.sources.length === 0) {
-    issues.push({ path: 'sources', code: 'REQUIRED', message: 'add at least one segment source URL' });
-  }
-  (dest.sources ?? []).forEach((s, i) => {
-    let url = null;
-    try { url = new URL(s.url); } catch { /* below */ }
-    if (!url || !/^https?:$/.test(url.protocol)) issues.push({ path: `sources[${i}].url`, code: 'URL_INVALID', message: 'an http(s) URL' });
-  });
   for (const i of scheduleIssues(dest.schedule)) issues.push({ ...i, code: 'SCHEDULE_INVALID' });
+  // The core checks the rest: connection, mapping, options and the URL sources themselves.
   const core = await loadCore();
-  const job = { ...dest.job, connection: { ...dest.connection, apiKey }, segments: (dest.sources ?? []).map((s) => ({ name: s.name })) };
-  for (const i of core.validateExportConfig(job)) issues.push(i);
+  const segments = (dest.sources ?? []).map((s) => ({ name: s.name, profiles: { ...(s.options ?? {}), url: s.url, format: s.format } }));
+  for (const i of core.validateExportConfig({ ...dest.job, connection: { ...dest.connection, apiKey }, segments })) issues.push(i);
   return issues;
 }
 
@@ -99,6 +93,7 @@ export async function save(input, { tokens = {}, adoptState = true } = {}) {
     job: input.job ?? {},
     sources: (input.sources ?? []).map((s, i) => {
       const out = { name: String(s.name ?? '').trim(), url: String(s.url ?? '').trim(), format: s.format };
+      if (s.options && Object.keys(s.options).length) out.options = { ...s.options };
       if (tokens[i] || s.tokenRef) out.tokenRef = String(i);
       return out;
     }),
@@ -255,32 +250,14 @@ export async function onAlarm(alarm) {
   return false;
 }
 
-/** Downloads one source (used when the core cannot stream URL sources itself). */
-async function download(source, headers) {
-  let res;
-  try {
-    res = await fetch(source.url, { headers, credentials: 'omit', redirect: 'error', cache: 'no-store' });
-  } catch (e) {
-    throw extensionError('INPUT_INVALID', `segment “${source.name}”: ${source.url} could not be downloaded (${e instanceof Error ? e.message : e})`);
-  }
-  if (!res.ok) throw extensionError('INPUT_INVALID', `segment “${source.name}”: ${source.url} answered HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-/** The job of a destination's refresh, with the key and the sources' tokens. */
-async function jobOf(dest, apiKey, f) {
+/** The job of a destination's refresh: the key, and URL sources the core downloads itself. */
+async function jobOf(dest, apiKey) {
   const segments = [];
   for (const s of dest.sources) {
     const token = s.tokenRef ? await getSourceToken(dest.id, s.tokenRef) : null;
     if (s.tokenRef && !token) throw extensionError('KEY_MISSING', `the access token of segment “${s.name}” is not stored any more`);
-    const headers = token ? { Authorization: `Bearer ${token}` } : undefined;
-    let profiles;
-    if (f.urlSources) {
-      profiles = { url: s.url, format: s.format };
-      if (headers) profiles.headers = headers;
-    } else {
-      profiles = { [s.format]: await download(s, headers) };
-    }
+    const profiles = { ...(s.options ?? {}), url: s.url, format: s.format };
+    if (token) profiles.headers = { Authorization: `Bearer ${token}` };
     segments.push({ name: s.name, profiles });
   }
   return { ...dest.job, connection: { ...dest.connection, apiKey }, segments };
@@ -294,10 +271,10 @@ export function changesOf(report) {
 }
 
 registerKind('destination', {
-  async job(record, apiKey, f) {
+  async job(record, apiKey) {
     const dest = await idb.get('destinations', record.destinationId);
     if (!dest) throw extensionError('NOT_FOUND', 'the destination was deleted');
-    return jobOf(dest, apiKey, f);
+    return jobOf(dest, apiKey);
   },
   async waiting(record) {
     await setStatus(record.destinationId, {
@@ -332,8 +309,3 @@ registerKind('destination', {
     }
   },
 });
-
-/** Whether the core streams URL sources itself (else the worker downloads them). */
-export async function coreFeatures() {
-  return features(await loadCore());
-}

@@ -23,11 +23,15 @@ const when = (iso) => (fmt.dateTime ? fmt.dateTime(iso) : String(iso));
 let status = null;
 let metadata = null;
 
-function segmentBytes(seg) {
+/** A byte source of the page's job: its format (the key holding the bytes), bytes and options. */
+function byteSource(seg) {
   const p = seg?.profiles;
   if (!p || typeof p !== 'object') return null;
-  const v = Object.values(p)[0];
-  return v instanceof Uint8Array ? v : null;
+  const entry = Object.entries(p).find(([, v]) => v instanceof Uint8Array);
+  if (!entry) return null;
+  const [format, bytes] = entry;
+  const { [format]: _, ...options } = p;
+  return { format, bytes, options };
 }
 
 /** The destination the form describes (from the page's last job) or the problems in the way. */
@@ -40,14 +44,14 @@ function fromPage(form) {
   const sources = [];
   const tokens = {};
   for (const seg of job?.segments ?? []) {
-    const bytes = segmentBytes(seg);
-    const src = bytes ? sourceOfBytes(bytes) : undefined;
+    const bs = byteSource(seg);
+    const src = bs ? sourceOfBytes(bs.bytes) : undefined;
     if (!src) {
       problems.push(`Segment “${seg.name}” comes from a file on this computer: a scheduled refresh needs it from a URL. Remove it, or add it with “Add a segment from a URL”.`);
       continue;
     }
     if (src.token) tokens[sources.length] = src.token;
-    sources.push({ name: seg.name, url: src.url, format: src.format });
+    sources.push({ name: seg.name, url: src.url, format: bs.format, options: bs.options });
   }
   if (job && conn && connectionId(job.connection) !== conn.connectionId) problems.push('Connect again: the page’s connection changed since Autopilot accepted the key.');
   const schedule = readSchedule(form);

@@ -1,18 +1,19 @@
-// "Add a segment from a URL" in the page's Segments section. The extension page downloads
-// the file (host permission instead of CORS: loopback in the test build, other origins asked
-// for when added) and hands it to the page like a picked file, so the page's own segment,
-// matching and preview code reads it. The URL, format and token are remembered with the
-// file's bytes, so a destination saved later knows which segment comes from which URL.
+// "Add a segment from a URL" in the page's Segments section. The service worker downloads
+// the file with the core's downloadSource (host permission instead of CORS: loopback in the
+// test build, other origins asked for when added; the core's rules: no redirect, complete or
+// nothing) and the page gets it like a picked file, so the page's own segment, matching and
+// preview code reads it. The URL and token are remembered with the file's bytes, so a
+// destination saved later knows which segment comes from which URL.
 
-import * as mapping from '../mapping.js';
+import * as client from './client.js';
 import { $, h, sentence, setAlert } from './dom.js';
 
-/** Formats a URL source can have (the keys of the package's byte sources). */
+/** Formats of a URL source (the core's names), with what the page shows. */
 const FORMATS = [['csv', 'CSV'], ['ndjson', 'NDJSON (one JSON object per line)'], ['json', 'JSON (an array of objects)']];
 
 /**
- * Segments added from URLs: {url, format, token, fileName, bytes}.
- * @type {{url: string, format: string, token: string, fileName: string, bytes: Uint8Array}[]}
+ * Segments added from URLs: {url, token, fileName, bytes}.
+ * @type {{url: string, token: string, fileName: string, bytes: Uint8Array}[]}
  */
 export const urlSources = [];
 
@@ -41,10 +42,20 @@ async function ensureAccess(url) {
   }
 }
 
+/** The URL's file name, ending in `.<format>` so the page reads it in that format. */
 function fileNameFor(url, format) {
   const last = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '') || 'segment';
-  if (!format) return last;
   return last.toLowerCase().endsWith(`.${format}`) ? last : `${last.replace(/\.[^.]*$/, '')}.${format}`;
+}
+
+/** A format whose name is the URL's file extension, if any. */
+function formatOfUrl(text) {
+  try {
+    const ext = new URL(text).pathname.split('.').pop()?.toLowerCase();
+    return FORMATS.find(([v]) => v === ext)?.[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Adds the "from a URL" controls to the Segments section. */
@@ -52,7 +63,8 @@ export function mountUrlSources() {
   const anchor = $('#dropzone');
   const section = $('#segments') ?? $('main') ?? document.body;
   const url = h('input', { id: 'ext-src-url', type: 'url', placeholder: 'https://…/segment.csv', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'ext-src-url-hint' });
-  const format = h('select', { id: 'ext-src-format' }, h('option', { value: '' }, 'Detect from the file'), FORMATS.map(([v, l]) => h('option', { value: v }, l)));
+  const format = h('select', { id: 'ext-src-format' }, FORMATS.map(([v, l]) => h('option', { value: v }, l)));
+  url.addEventListener('change', () => { const f = formatOfUrl(url.value); if (f) format.value = f; });
   const token = h('input', { id: 'ext-src-token', type: 'password', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'ext-src-token-hint' });
   const status = h('span', { id: 'ext-src-status', class: 'status-text', role: 'status' });
   const error = h('div', { id: 'ext-src-error', class: 'alert alert-error', role: 'alert', hidden: true });
@@ -87,19 +99,11 @@ export function mountUrlSources() {
     add.disabled = true;
     status.textContent = 'Downloading…';
     try {
-      const headers = token.value ? { Authorization: `Bearer ${token.value}` } : undefined;
-      let res;
-      try {
-        res = await fetch(u, { headers, credentials: 'omit', redirect: 'error', cache: 'no-store' });
-      } catch (e) {
-        throw new Error(`${u.href} could not be reached (${e instanceof Error ? e.message : e})`);
-      }
-      if (!res.ok) throw new Error(`${u.href} answered HTTP ${res.status}${res.status === 401 || res.status === 403 ? ': check the access token' : ''}`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const chosen = format.value;
-      const fileName = fileNameFor(u, chosen);
-      const detected = chosen || mapping.detectFormat?.(fileName, bytes) || 'csv';
-      urlSources.push({ url: u.href, format: detected, token: token.value, fileName, bytes });
+      const source = { url: u.href, format: format.value };
+      if (token.value) source.headers = { Authorization: `Bearer ${token.value}` };
+      const bytes = await client.call('downloadSource', { source });
+      const fileName = fileNameFor(u, format.value);
+      urlSources.push({ url: u.href, token: token.value, fileName, bytes });
       const input = /** @type {HTMLInputElement|null} */ ($('#files'));
       if (!input) throw new Error('this version of the page has no file input to add the segment to');
       const dt = new DataTransfer();

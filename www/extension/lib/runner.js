@@ -1,26 +1,21 @@
 // Runs exports inside the service worker and makes them survive the worker being stopped.
 //
 // A run is a record in IndexedDB ("runs") from its start to its end: what to run (the page's
-// job without the API key, or a destination id), its options, and the newest checkpoint and
-// sync state. Those are stored after every slice the core returns (`maxRequests`, status
-// 'paused') and after every progress callback that carries them, so a run stopped with the
-// worker continues from there when the worker starts again (`resumeUnfinished`, called on
-// every start). When the run ends its record is replaced by a result ("results") that a
+// job without the API key, or a destination id), its options, the sync state the core call
+// started from and the newest checkpoint, stored after every finished batch (the core's
+// `onCheckpoint`). A run stopped with the worker continues from there when the worker starts
+// again (`resumeUnfinished`, called on every start): the core re-sends at most what was in
+// flight. When the run ends its record is replaced by a result ("results") that a
 // page can still collect after reconnecting. Kinds of run ('page', 'destination') register
 // how their job is built and what happens with the outcome.
 
-import { features, loadCore } from './core.js';
+import { loadCore } from './core.js';
 import { emitChange } from './events.js';
 import * as idb from './idb.js';
 import { hold } from './keepalive.js';
 import { getApiKey } from './secrets.js';
 import { errorToWire, extensionError } from './wire.js';
 
-/**
- * Tunables. `sliceRequests`: requests per slice when the core supports `maxRequests` (one
- * slice ≈ 40 s at 5 requests/s); a test lowers it to see checkpoints stored mid-run.
- */
-export const settings = { sliceRequests: 200 };
 /** A run that keeps being interrupted is given up after this many restarts. */
 export const MAX_RESTARTS = 20;
 /** Results kept for pages that reconnect. */
@@ -34,16 +29,15 @@ const RESULTS_KEPT = 20;
  * @property {string} [destinationId]
  * @property {object} [job]           page runs: the job without `connection.apiKey`
  * @property {object} options         run options (no signal, no callback)
- * @property {object} [checkpoint]    newest stored checkpoint
- * @property {Uint8Array} [syncState] newest stored sync state
+ * @property {object} [checkpoint]    newest checkpoint (from onCheckpoint)
+ * @property {Uint8Array} [syncState] the sync state the run started from (what the checkpoint resumes with)
  * @property {string} startedAt
  * @property {string} updatedAt
  * @property {number} restarts
- * @property {number} [carriedBatches] batches finished by earlier slices (progress shown to the page)
  * @property {string} [trigger]       destination runs: 'schedule' | 'manual' | 'retry'
  *
  * @typedef {object} Kind
- * @property {(record: RunRecord, apiKey: string, f: ReturnType<typeof features>) => Promise<object>} job
+ * @property {(record: RunRecord, apiKey: string) => Promise<object>} job
  * @property {(record: RunRecord, result: object) => Promise<void>} finish
  * @property {(record: RunRecord) => Promise<void>} [waiting]  the key is missing: keep the run
  *   stored until it is back (without it, such a run ends with KEY_MISSING)
@@ -188,65 +182,46 @@ async function execute(record, apiKey) {
   let outcome;
   try {
     const core = await loadCore();
-    const f = features(core);
-    const job = await kinds[record.kind].job(record, apiKey, f);
-    let checkpoint = record.checkpoint ?? record.options.checkpoint;
-    let syncState = record.syncState ?? record.options.syncState;
-    let lastSent = -1;
-    let lastExported = -1;
-    // Progress across slices: the core counts batches per call (what is left), contacts per
-    // job; the page sees one run, so the batches of earlier slices are carried over, and
-    // the 'lists' and 'done' phases of slices other than the first and last are not passed on.
-    // (A run resumed after a stop of the worker continues with the counts it had stored.)
-    let carriedBatches = record.carriedBatches ?? 0;
-    let slice = record.checkpoint ? 1 : 0;
-    for (;; slice++) {
-      let sliceBatches = 0;
-      let held = null;
-      const options = {
-        ...coreOptions(record.options),
-        signal: entry.controller.signal,
-        onProgress: (raw) => {
-          sliceBatches = raw.batchesDone;
-          if (raw.checkpoint || raw.syncState) {
-            record = { ...record, checkpoint: raw.checkpoint ?? record.checkpoint, syncState: raw.syncState ?? record.syncState, updatedAt: new Date().toISOString() };
-            entry.record = record;
-            const snapshot = record;
-            entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
-          }
-          if (raw.phase === 'lists' && slice > 0) return;
-          const p = slice > 0 ? { ...raw, batchesDone: carriedBatches + raw.batchesDone, batchesTotal: carriedBatches + raw.batchesTotal } : raw;
-          if (p.phase === 'done') { held = p; return; }
-          entry.progress = p;
-          emit({ type: 'progress', progress: p });
-          emitChange();
-        },
-      };
-      if (checkpoint) options.checkpoint = checkpoint;
-      if (syncState) options.syncState = syncState;
-      if (f.slices) options.maxRequests = settings.sliceRequests;
-      const report = await core.exportSegments(job, options);
-      await entry.saving;
-      if (report.status !== 'paused') {
-        if (held) { entry.progress = held; emit({ type: 'progress', progress: held }); }
-        outcome = { report };
-        break;
-      }
-      // A paused slice: store where it stopped, then continue with the next slice.
-      // (The report's counts are the job's so far: a slice that moved none of them is stuck.)
-      const sent = report.requests?.sent ?? 0;
-      const exported = report.totals?.exported ?? 0;
-      if (sent <= lastSent && exported <= lastExported) throw extensionError('INTERNAL', 'a slice of the export made no progress');
-      lastSent = sent;
-      lastExported = exported;
-      carriedBatches += sliceBatches;
-      checkpoint = report.checkpoint;
-      syncState = report.syncState ?? syncState;
-      record = { ...record, checkpoint, syncState, carriedBatches, updatedAt: new Date().toISOString() };
-      entry.record = record;
-      await idb.put('runs', record);
+    const job = await kinds[record.kind].job(record, apiKey);
+    // An interim checkpoint resumes with the sync state its call started from: both are kept
+    // as they were when the run (or the page's resume) began.
+    const checkpoint = record.checkpoint ?? record.options.checkpoint;
+    const syncState = record.syncState ?? record.options.syncState;
+    const options = {
+      ...coreOptions(record.options),
+      signal: entry.controller.signal,
+      onProgress: (p) => {
+        entry.progress = p;
+        emit({ type: 'progress', progress: p });
+        emitChange();
+      },
+      onCheckpoint: (cp) => {
+        record = { ...record, checkpoint: cp, syncState, updatedAt: new Date().toISOString() };
+        entry.record = record;
+        const snapshot = record;
+        entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
+      },
+    };
+    delete options.checkpoint;
+    delete options.syncState;
+    if (checkpoint) options.checkpoint = checkpoint;
+    if (syncState) options.syncState = syncState;
+    let report;
+    try {
+      report = await core.exportSegments(job, options);
+    } catch (e) {
+      // An interim checkpoint the core refuses: start again from the run's own resume point
+      // (the page's checkpoint, or none), with the same sync state. Upserts are keyed by
+      // email, so what is sent twice changes nothing.
+      if (/** @type {any} */ (e)?.code !== 'CHECKPOINT_MISMATCH' || !record.checkpoint || options.checkpoint !== record.checkpoint) throw e;
+      delete options.checkpoint;
+      if (record.options.checkpoint) options.checkpoint = record.options.checkpoint;
+      report = await core.exportSegments(job, options);
     }
+    await entry.saving;
+    outcome = { report };
   } catch (e) {
+    await entry.saving;
     outcome = { error: e };
   } finally {
     release();

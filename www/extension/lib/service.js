@@ -15,7 +15,7 @@
 // Values pass through wire.js's pack/unpack (bytes as base64).
 
 import * as connections from './connections.js';
-import { features, loadCore } from './core.js';
+import { loadCore } from './core.js';
 import { onChange } from './events.js';
 import * as destinations from './destinations.js';
 import * as idb from './idb.js';
@@ -31,7 +31,7 @@ const HISTORY_SHOWN = 10;
 
 /** Everything the page shows about the extension: connections, destinations, runs, core. */
 async function status() {
-  const f = features(await loadCore());
+  const core = await loadCore();
   const dests = [];
   for (const d of await idb.all('destinations')) {
     const last = await idb.get('reports', d.id);
@@ -45,8 +45,7 @@ async function status() {
     destinations: dests,
     runs: runner.liveRuns(),
     stored: waiting,
-    features: { urlSources: f.urlSources, syncState: f.syncState, slices: f.slices },
-    metadata: f.meta,
+    metadata: core.metadata(),
   };
 }
 
@@ -60,7 +59,9 @@ const METHODS = {
     return { account, connectionId: id };
   },
   status,
-  metadata: async () => features(await loadCore()).meta,
+  metadata: async () => (await loadCore()).metadata(),
+  /** A URL source's bytes, downloaded by the core (its rules: no redirects, complete or nothing). */
+  async downloadSource({ source }, signal) { return (await loadCore()).downloadSource(source, { signal }); },
   async setKeyArea({ connectionId, keyArea }) { return connections.setKeyArea(connectionId, keyArea); },
   async forgetKey({ connectionId }) { await connections.forgetKey(connectionId); return true; },
   async saveDestination({ destination, tokens, adoptState }) { return destinations.save(destination, { tokens, adoptState }); },
@@ -133,7 +134,7 @@ export function serve(port, ready) {
           await idb.del('runs', record.id);
           throw extensionError('BUSY', 'another export is running in the extension (a scheduled refresh); wait for it to finish or cancel it below');
         }
-        if (record.options.checkpoint && !record.options.syncState && features(await loadCore()).syncState) {
+        if (record.options.checkpoint && !record.options.syncState) {
           const s = await stateForCheckpoint(record.options.checkpoint);
           if (s) record.options.syncState = s;
         }
