@@ -85,20 +85,29 @@ const ID: &[&str] = &[
 ];
 /// Extra names for standard fields besides their own name and label.
 const SYNONYMS: &[(StandardField, &str)] = &[
+    (StandardField::Company, "companyname"),
     (StandardField::Company, "organization"),
     (StandardField::Company, "organisation"),
+    (StandardField::Company, "organizationname"),
+    (StandardField::Company, "employer"),
     (StandardField::Phone, "telephone"),
+    (StandardField::Phone, "phonenumber"),
+    (StandardField::Phone, "tel"),
     (StandardField::MobilePhone, "mobile"),
+    (StandardField::MobilePhone, "mobilenumber"),
     (StandardField::MobilePhone, "cellphone"),
+    (StandardField::MobilePhone, "cell"),
     (StandardField::Website, "url"),
     (StandardField::MailingStreet, "street"),
     (StandardField::MailingStreet, "address"),
+    (StandardField::MailingStreet, "streetaddress"),
     (StandardField::MailingCity, "city"),
     (StandardField::MailingState, "state"),
     (StandardField::MailingState, "region"),
     (StandardField::MailingPostalCode, "postalcode"),
     (StandardField::MailingPostalCode, "zip"),
     (StandardField::MailingPostalCode, "zipcode"),
+    (StandardField::MailingPostalCode, "postcode"),
     (StandardField::MailingCountry, "country"),
     (StandardField::NumberOfEmployees, "employees"),
 ];
@@ -213,6 +222,29 @@ mod tests {
 
     fn cols(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn common_export_names_of_standard_fields() {
+        let headers = cols(&[
+            "email",
+            "company_name",
+            "Phone Number",
+            "Mobile",
+            "Post Code",
+        ]);
+        let s = suggest(&headers, &[]);
+        let fields: Vec<(&str, &str)> = s.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("Company", "company_name"),
+                ("MailingPostalCode", "Post Code"),
+                ("MobilePhone", "Mobile"),
+                ("Phone", "Phone Number"),
+            ]
+        );
+        assert!(s.custom.is_empty());
     }
 
     #[test]

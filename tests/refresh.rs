@@ -11,6 +11,8 @@ use autopilot_export::config::{ExportConfig, ListMode, Membership};
 use autopilot_export::error::ErrorCode;
 use autopilot_export::report::{ExportReport, RunStatus};
 use autopilot_export::run::{Run, Settings, Step};
+use autopilot_export::summary::{summarize, SummaryOptions};
+use autopilot_export::sync::SyncState;
 use serde_json::{json, Map, Value};
 use sim::{Dataset, Rng, Row, Sim, SimConfig, Store, LIST_PREFIX, T0};
 use std::collections::{BTreeSet, HashSet};
@@ -110,7 +112,7 @@ fn expected_mirror(runs: &[&[Person]]) -> Store {
 fn config(k: usize, mirror: bool) -> ExportConfig {
     let mut cfg = sim::config(&dataset(&[], k), ListMode::PerSegment);
     if mirror {
-        cfg.membership = Membership::Mirror;
+        cfg.membership_mode = Some(Membership::Mirror);
     }
     cfg
 }
@@ -306,6 +308,38 @@ fn the_guard_refuses_mass_removals_before_any_write() {
         p.segments.remove(&0);
     }
     let writes = server.writes().count();
+    // The preview shows the same refusal with each list's figures.
+    let state = SyncState::decode(&r1.sync_state).expect("the state reads back");
+    let summary = summarize(
+        &sim::plan(&cfg, &dataset(&next, k)),
+        &SummaryOptions {
+            rate_per_second: 5.0,
+            state: Some(&state),
+            sample: 0,
+            full_resync: false,
+        },
+    );
+    assert_eq!(
+        summary.blocked.as_ref().map(|b| b.code),
+        Some(ErrorCode::RemovalsExceeded)
+    );
+    let hits: Vec<_> = summary
+        .removal_guard
+        .iter()
+        .map(|h| (h.segment, h.removals, h.placed, h.limit))
+        .collect();
+    assert_eq!(hits, [(0, 500, 1500, 150)]);
+    let limits: Vec<_> = summary
+        .segments
+        .iter()
+        .map(|s| {
+            (
+                s.changes.removed,
+                s.removal_limit.map(|l| (l.placed, l.limit)),
+            )
+        })
+        .collect();
+    assert_eq!(limits, [(500, Some((1500, 150))), (0, Some((1500, 150)))]);
     let (run, r2) = refresh(&mut server, &cfg, &next, k, Some(&r1.sync_state), 2);
     let e = run.error().expect("refused");
     assert_eq!(e.code, ErrorCode::RemovalsExceeded);
@@ -319,6 +353,52 @@ fn the_guard_refuses_mass_removals_before_any_write() {
     let (_, r3) = refresh(&mut server, &wide, &next, k, Some(&r1.sync_state), 3);
     assert_eq!(r3.status, RunStatus::Succeeded, "{:?}", r3.error);
     assert_eq!(r3.totals.removed, 500);
+}
+
+/// The ETA counts what is left in requests, removals included: in a refresh that only
+/// removes, it is never 0 before the end and is close to the time the run then takes.
+#[test]
+fn the_eta_counts_pending_removals() {
+    let k = 1;
+    let people = population(1_000, k, 0.0, 8);
+    let cfg = config(k, true);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let mut next = people.clone();
+    for p in next.iter_mut().take(60) {
+        p.segments.clear();
+    }
+    server.cfg.record_eta = true;
+    let start = server.now;
+    let ds = dataset(&next, k);
+    let mut run = Run::new(
+        cfg.clone(),
+        Settings::default(),
+        None,
+        Some(&r1.sync_state),
+        T0,
+        start,
+    )
+    .expect("starts");
+    run.attach(sim::plan(&cfg, &ds), start).expect("attaches");
+    let drive = server.drive(&mut run, None);
+    let report = run.report(server.now);
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
+    assert_eq!((report.totals.removed, report.totals.exported), (60, 0));
+    let end = server.now;
+    let open: Vec<&(f64, f64)> = drive.etas.iter().filter(|(t, _)| *t < end).collect();
+    assert!(open.len() >= 50, "{} samples", open.len());
+    for (t, eta) in &open[..open.len() - 1] {
+        assert!(*eta > 0.0, "eta 0 at {t} with removals left");
+    }
+    // After the first removals: within a factor of 2 of the time actually left.
+    for (t, eta) in open.iter().skip(5).take(open.len() - 10) {
+        let left = end - t;
+        assert!(
+            *eta > left / 2.0 && *eta < left * 2.0,
+            "eta {eta} ms at {t}, {left} ms actually left"
+        );
+    }
 }
 
 #[test]

@@ -86,7 +86,8 @@ mod work;
 
 pub use crate::http::{HeaderValue, Method, Outcome, Request};
 pub use options::{
-    default_in_flight, PreviewOptions, PreviewSettings, Resumption, RunOptions, Settings, HOST_KEYS,
+    default_in_flight, options_error, PreviewOptions, PreviewSettings, Resumption, RunOptions,
+    Settings, HOST_KEYS,
 };
 pub use work::{BatchId, RemovalId, SegmentId, Work};
 
@@ -252,7 +253,7 @@ impl Run {
                 ))
             }
         };
-        let per_segment = config.lists == ListMode::PerSegment;
+        let per_segment = config.lists() == ListMode::PerSegment;
         let titles: Vec<String> = (0..config.segments.len())
             .map(|i| {
                 if per_segment {
@@ -324,10 +325,13 @@ impl Run {
 
     /// Hands over the plan (all profiles read). Errors, with nothing written:
     /// `CAP_EXCEEDED` (more unique profiles than the cap, `overCap: 'refuse'`),
-    /// `NOTHING_TO_EXPORT` (no valid membership), `CHECKPOINT_MISMATCH` (a checkpoint of
-    /// another job).
+    /// `NOTHING_TO_EXPORT` (no valid membership) — the run keeps the plan, so that its
+    /// report shows what was read —, and `CHECKPOINT_MISMATCH` (a checkpoint of another
+    /// job; the plan is not kept, and [`Run::plan`] stays `None`).
     pub fn attach(&mut self, plan: Plan, now: f64) -> Result<(), Error> {
         if let Some(e) = plan.cap_error().or_else(|| plan.nothing_error()) {
+            // The report still shows what was read (counts, rejects with their reasons).
+            self.plan = Some(plan);
             self.fail(e.clone(), now);
             return Err(e);
         }
@@ -424,7 +428,7 @@ impl Run {
             (Some(cp), Resume::State) => cp.failed.iter().map(|f| (f.segment, f.row)).collect(),
             _ => HashSet::new(),
         };
-        let mirror = self.config.membership == Membership::Mirror;
+        let mirror = self.config.membership() == Membership::Mirror;
         let diff = sync::diff(
             plan,
             self.base.as_ref(),

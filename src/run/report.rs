@@ -57,13 +57,24 @@ impl Run {
         } else {
             0.0
         };
-        let remaining = contacts_total.saturating_sub(contacts_done);
+        // What is left is requests (open upsert batches and removals), paced at the rate:
+        // the ETA divides them by the rate, or by the rate observed so far once it is lower
+        // (throttling, latency).
+        let remaining_requests = u64::from(batches_total.saturating_sub(batches_done))
+            + rem_total.saturating_sub(rem_done);
+        let sent = self.sched.requests.sent as f64;
+        let rate = self.settings.rate_per_second;
+        let observed = if elapsed_ms >= 2_000.0 && sent > 0.0 {
+            sent * 1000.0 / elapsed_ms
+        } else {
+            rate
+        };
         let eta_ms = if self.stage == Stage::Done {
             Some(0.0)
-        } else if per_second > 0.0 {
-            Some(remaining as f64 / per_second * 1000.0)
-        } else {
+        } else if self.writes.is_none() {
             None
+        } else {
+            Some((remaining_requests as f64 * 1000.0 / observed.min(rate)).round())
         };
         Progress {
             phase: self.phase(),

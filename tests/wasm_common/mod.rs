@@ -432,3 +432,68 @@ async fn bad_key_stops_the_run_with_auth_failed_and_a_report() {
         .unwrap()
         .contains("ffffffff"));
 }
+
+/// The record-crossing contract (`Format::JsonRows` in `src/input/mod.rs`): what JS values of
+/// plain-object records become, checked through `preview`'s samples, rejects and warnings.
+#[wasm_bindgen_test]
+fn plain_objects_cross_as_the_contract_says() {
+    let records: Array = js_sys::eval(
+        r#"(() => {
+          const cyclic = { a: 1 }; cyclic.self = cyclic;
+          const proto = { email: 'inherited@example.com' };
+          return [
+            { email: 'big@example.com', orders: 12345678901234567890n },
+            { email: 'date@example.com', first: new Date(Date.UTC(2024, 4, 1)) },
+            { email: 'nested@example.com', orders: { n: 1 } },
+            { email: 'cycle@example.com', orders: cyclic },
+            { email: 'undef@example.com', first: undefined, orders: () => 1 },
+            Object.create(proto),
+            42,
+            null,
+            ['array@example.com'],
+          ];
+        })()"#,
+    )
+    .unwrap()
+    .unchecked_into();
+    let j = job("R ", "[]", "");
+    let segs: Array = get(&j, "segments").unchecked_into();
+    Reflect::set(&segs.get(0), &"profiles".into(), &records).unwrap();
+    let s = preview(j, js(r#"{"sample": 10}"#)).expect("preview works");
+    let seg = Array::from(&get(&s, "segments")).get(0);
+    // BigInt: its digits (too large for an integer field: not coercible, warned).
+    // Date: its ISO string as FirstName. Nested and cyclic values: left out with VALUE_NESTED.
+    let sample = JSON::stringify(&get(&seg, "sample"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(
+        sample.contains(r#""FirstName":"2024-05-01T00:00:00.000Z""#),
+        "{sample}"
+    );
+    assert!(
+        !sample.contains("undef@example.com\",\"FirstName"),
+        "{sample}"
+    );
+    assert_eq!(
+        num(&seg, "memberships"),
+        5.0,
+        "five records are objects with an email"
+    );
+    assert_eq!(
+        num(&seg, "invalidByReason.NOT_AN_OBJECT"),
+        3.0,
+        "42, null and an array"
+    );
+    assert_eq!(
+        num(&seg, "invalidByReason.EMAIL_MISSING"),
+        1.0,
+        "an inherited property is not the record's own"
+    );
+    let warnings = JSON::stringify(&get(&s, "warnings"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(warnings.contains("VALUE_NESTED"), "{warnings}");
+    assert!(warnings.contains("VALUE_NOT_COERCIBLE"), "{warnings}");
+}
