@@ -75,10 +75,12 @@ test('extension: connect, URL segment, preview, export, cancel, resume across a 
   await page.waitForSelector('#segment-list li');
   assert.match(await page.locator('#ext-src-status').innerText(), /Downloaded vip\.csv/);
   assert.equal(files.requests().filter((r) => r.path === '/cdp/vip.csv' && r.status === 200).length, 1);
-  assert.equal(await page.inputValue('#segment-list input'), 'vip');
+  assert.match(await page.inputValue('#segment-list input'), /^vip$/i);
+  await page.fill('#segment-list input', 'vip');
   await x.snap('segment-from-url');
 
-  // ---------------------------------------------------------------- 3. preview
+  // ---------------------------------------------------------------- 3. mirror membership, preview
+  await page.check('#membership-mirror');
   await page.click('#preview-btn');
   await page.waitForSelector('#preview-result:not([hidden])');
   assert.equal(await stat('#preview-stats', 'profilesIn'), ROWS);
@@ -124,7 +126,6 @@ test('extension: connect, URL segment, preview, export, cancel, resume across a 
   await page.fill('#dest-name', 'VIP customers nightly');
   await page.selectOption('#dest-every', 'day');
   await page.fill('#dest-time', '06:30');
-  await page.check('#dest-membership-mirror');
   await page.click('#dest-save');
   await page.waitForSelector('.ext-dest');
   const card = page.locator('.ext-dest').first();

@@ -41,12 +41,18 @@ test('manifest: permissions, CSP, API origin from the core; the test build adds 
   // The package's browser files are in, the Node/workerd entries and the CLI are not; the
   // page's exporter is the extension's, the page's own is kept beside it.
   const dist = path.join(tmp, 'prod');
-  for (const f of ['pkg/autopilot_export.js', 'pkg/autopilot_export_bg.wasm', 'pkg/browser.js', 'sw.js', 'exporter.js', 'page-exporter.js', 'index.html', 'icons/icon128.png']) {
+  for (const f of ['pkg/autopilot_export.js', 'pkg/autopilot_export_bg.wasm', 'pkg/browser.js', 'sw.js', 'exporter.js', 'lib/page-exporter.sw.js', 'index.html', 'icons/icon128.png']) {
     assert.ok(existsSync(path.join(dist, f)), f);
   }
   for (const f of ['pkg/node.js', 'pkg/workerd.js', 'pkg/cli.mjs']) assert.ok(!existsSync(path.join(dist, f)), f);
   assert.match(readFileSync(path.join(dist, 'index.html'), 'utf8'), /<script type="module" src="lib\/panel\.js"><\/script>/);
-  assert.equal(readFileSync(path.join(dist, 'page-exporter.js'), 'utf8'), readFileSync(path.join(ROOT, 'www/exporter.js'), 'utf8'));
+  // The worker runs the page's own exporter: the same text but for its package import.
+  const importLine = /^import \* as pkg from '[^']*';$/m;
+  const pageOwn = readFileSync(path.join(ROOT, 'www/exporter.js'), 'utf8');
+  const inWorker = readFileSync(path.join(dist, 'lib/page-exporter.sw.js'), 'utf8');
+  assert.match(inWorker, /^import \* as pkg from '\.\/package\.js';$/m);
+  assert.equal(inWorker.replace(importLine, ''), pageOwn.replace(importLine, ''));
+  assert.equal(readFileSync(path.join(dist, 'exporter.js'), 'utf8'), readFileSync(path.join(ROOT, 'www/extension/exporter.js'), 'utf8'));
   // No default copied into the extension's own code.
   const own = [path.join(ROOT, 'www/extension/sw.js'), path.join(ROOT, 'www/extension/exporter.js'),
     ...readdirSync(path.join(ROOT, 'www/extension/lib')).map((f) => path.join(ROOT, 'www/extension/lib', f))];

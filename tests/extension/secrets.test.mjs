@@ -37,6 +37,8 @@ test('extension: session key, waiting refresh and badge, remember on this device
   await page.fill('#ext-src-url', url);
   await page.click('#ext-src-add');
   await page.waitForSelector('#segment-list li');
+  await page.click('#preview-btn');
+  await page.waitForSelector('#preview-result:not([hidden])');
   await page.selectOption('#dest-every', 'hour');
   await page.fill('#dest-minute', '15');
   await page.click('#dest-save');

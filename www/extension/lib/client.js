@@ -15,7 +15,7 @@ const PING_MS = 20_000;
 
 let port = null;
 let nextId = 1;
-/** id -> {resolve, reject, onProgress?, runId?, reconnects} */
+/** id -> {resolve, reject, onProgress?, onCheckpoint?, runId?, reconnects} */
 const pending = new Map();
 const changeListeners = new Set();
 
@@ -36,6 +36,7 @@ function onMessage(raw) {
   const p = pending.get(msg.id);
   if (!p) return;
   if (msg.op === 'progress') { p.onProgress?.(unpack(msg.progress)); return; }
+  if (msg.op === 'checkpoint') { p.onCheckpoint?.(unpack(msg.checkpoint)); return; }
   pending.delete(msg.id);
   if (msg.op === 'result') p.resolve(unpack(msg.value));
   else p.reject(errorFromWire(msg.error));
@@ -90,14 +91,14 @@ export function call(method, params = {}, { signal } = {}) {
  * Starts the page run stored under `runId` (IndexedDB "runs") and follows it to its end.
  * @param {string} runId
  * @param {string} apiKey   travels in the message only; the worker files it with the connection
- * @param {{signal?: AbortSignal, onProgress?: (p: object) => void}} opts
+ * @param {{signal?: AbortSignal, onProgress?: (p: object) => void, onCheckpoint?: (c: object) => void}} opts
  * @returns {Promise<object>} the report
  */
-export function run(runId, apiKey, { signal, onProgress } = {}) {
+export function run(runId, apiKey, { signal, onProgress, onCheckpoint } = {}) {
   const id = nextId++;
   let ping = null;
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, onProgress, runId, reconnects: 0 });
+    pending.set(id, { resolve, reject, onProgress, onCheckpoint, runId, reconnects: 0 });
     ensurePort().postMessage({ op: 'run', id, runId, apiKey });
     const cancel = () => { try { ensurePort().postMessage({ op: 'cancel', id }); } catch { /* gone */ } };
     if (signal?.aborted) cancel();

@@ -9,19 +9,17 @@ import { connectionId, withoutKey } from './ids.js';
 import { apiKeyArea, forgetApiKey, moveSecrets, setApiKey } from './secrets.js';
 
 /**
- * Verifies a connection with Autopilot (the core's checkConnection) and, when Autopilot
- * accepts the key, stores the connection and the key (in `keyArea`). A rejected key is not
- * stored anywhere.
+ * Verifies a connection with Autopilot and, when Autopilot accepts the key, stores the
+ * connection and the key (in `keyArea`). A rejected key is not stored anywhere.
  * @param {object} conn  the package's Connection, with apiKey
- * @param {{timeoutMs?: number, signal?: AbortSignal, keyArea?: 'session'|'local'}} opts
+ * @param {{signal?: AbortSignal, keyArea?: 'session'|'local',
+ *   check?: (conn: object, opts: {signal?: AbortSignal}) => Promise<object>}} opts
+ *   check: how to ask Autopilot (the page's exporter's checkConnection; default the core's)
  * @returns {Promise<object>} the account object
  */
-export async function verify(conn, { timeoutMs, signal, keyArea = 'session' } = {}) {
+export async function verify(conn, { signal, keyArea = 'session', check } = {}) {
   const core = await loadCore();
-  const opts = {};
-  if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
-  if (signal) opts.signal = signal;
-  const account = await core.checkConnection(conn, opts);
+  const account = await (check ?? core.checkConnection)(conn, signal ? { signal } : {});
   const id = connectionId(conn);
   await setApiKey(id, conn.apiKey, keyArea);
   await idb.put('connections', {

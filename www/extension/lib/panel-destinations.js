@@ -40,7 +40,7 @@ function fromPage(form) {
   const job = client.shared.lastJob;
   const conn = client.shared.connected;
   if (!conn) problems.push('Connect to Autopilot first (step 1).');
-  if (!job?.segments?.length) problems.push('Add the segments from their URLs first (step 2, “Add a segment from a URL”).');
+  if (!job?.segments?.length) problems.push('Add the segments from their URLs (step 2, “Add a segment from a URL”) and preview the export first.');
   const sources = [];
   const tokens = {};
   for (const seg of job?.segments ?? []) {
@@ -58,8 +58,6 @@ function fromPage(form) {
   for (const i of scheduleIssues(schedule)) problems.push(sentence(i.message));
   if (problems.length) return { problems };
   const { connection, segments, ...config } = job;
-  const membership = form.querySelector('input[name="ext-membership"]:checked')?.value;
-  if (membership) config.membership = membership;
   const run = {};
   if (client.shared.lastRate !== undefined) run.ratePerSecond = client.shared.lastRate;
   return {
@@ -98,28 +96,19 @@ function scheduleControls() {
     h('p', { class: 'hint' }, 'Runs while the browser is open; a refresh missed while it was closed runs when it starts again.'));
 }
 
-function membershipControls() {
-  // The modes, their labels and the default are the core's (metadata()).
-  const modes = metadata?.membership ?? [];
-  if (!modes.length) return h('p', { class: 'hint', id: 'dest-membership-note' }, 'Members are added and updated; this build of the core does not remove anyone.');
-  const def = metadata?.defaults?.membership;
-  return h('fieldset', { class: 'field', id: 'dest-membership' }, h('legend', {}, 'Membership'),
-    modes.map((m) => h('div', { class: 'check' },
-      h('input', { type: 'radio', name: 'ext-membership', id: `dest-membership-${m.name}`, value: m.name, checked: m.name === def }),
-      h('label', { for: `dest-membership-${m.name}` }, m.label))));
-}
-
-/** Adds the "Scheduled refreshes" section to the page. */
-export async function mountDestinations() {
-  try { metadata = await client.call('metadata'); } catch { metadata = null; }
+/**
+ * Adds the "Scheduled refreshes" section to the page.
+ * @param {object|null} meta  the core's metadata (membership labels)
+ */
+export async function mountDestinations(meta) {
+  metadata = meta;
   const form = h('form', { id: 'dest-form', novalidate: true },
     h('div', { class: 'grid-2' },
       h('div', { class: 'field' }, h('label', { for: 'dest-name' }, 'Destination name'),
         h('input', { id: 'dest-name', autocomplete: 'off', 'aria-describedby': 'dest-name-hint' }),
-        h('p', { class: 'hint', id: 'dest-name-hint' }, 'Empty: the connection’s display name.')),
-      membershipControls()),
+        h('p', { class: 'hint', id: 'dest-name-hint' }, 'Empty: the connection’s display name.'))),
     scheduleControls(),
-    h('p', { class: 'hint', id: 'dest-what' }, 'Saves the connection (without the key), the data matching and list settings, and the segment URLs of the export above.'),
+    h('p', { class: 'hint', id: 'dest-what' }, 'Saves the connection (without the key), the data matching, list and membership settings, and the segment URLs of the export you previewed above.'),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', id: 'dest-save', class: 'btn btn-primary' }, 'Save destination'),
       h('span', { id: 'dest-status', class: 'status-text', role: 'status' })),

@@ -8,8 +8,8 @@
 import * as client from './client.js';
 import { $, h, sentence, setAlert } from './dom.js';
 
-/** Formats of a URL source (the core's names), with what the page shows. */
-const FORMATS = [['csv', 'CSV'], ['ndjson', 'NDJSON (one JSON object per line)'], ['json', 'JSON (an array of objects)']];
+/** Formats of a URL source, from the core's metadata: {name, label, extensions}. */
+let formats = [];
 
 /**
  * Segments added from URLs: {url, token, fileName, bytes}.
@@ -42,28 +42,36 @@ async function ensureAccess(url) {
   }
 }
 
-/** The URL's file name, ending in `.<format>` so the page reads it in that format. */
+const extensionOf = (name) => { const m = /\.[^./]+$/.exec(name); return m ? m[0].toLowerCase() : ''; };
+
+/** The URL's file name, with an extension of `format` so the page reads it in that format. */
 function fileNameFor(url, format) {
   const last = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '') || 'segment';
-  return last.toLowerCase().endsWith(`.${format}`) ? last : `${last.replace(/\.[^.]*$/, '')}.${format}`;
+  const exts = formats.find((f) => f.name === format)?.extensions ?? [];
+  if (exts.includes(extensionOf(last)) || !exts.length) return last;
+  return `${last.replace(/\.[^.]*$/, '')}${exts[0]}`;
 }
 
-/** A format whose name is the URL's file extension, if any. */
+/** The format the URL's file extension belongs to (the core's list), if any. */
 function formatOfUrl(text) {
   try {
-    const ext = new URL(text).pathname.split('.').pop()?.toLowerCase();
-    return FORMATS.find(([v]) => v === ext)?.[0];
+    const ext = extensionOf(new URL(text).pathname);
+    return formats.find((f) => f.extensions.includes(ext))?.name;
   } catch {
     return undefined;
   }
 }
 
-/** Adds the "from a URL" controls to the Segments section. */
-export function mountUrlSources() {
+/**
+ * Adds the "from a URL" controls to the Segments section.
+ * @param {object|null} metadata  the core's metadata (formats)
+ */
+export function mountUrlSources(metadata) {
+  formats = metadata?.formats ?? [];
   const anchor = $('#dropzone');
   const section = $('#segments') ?? $('main') ?? document.body;
   const url = h('input', { id: 'ext-src-url', type: 'url', placeholder: 'https://…/segment.csv', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'ext-src-url-hint' });
-  const format = h('select', { id: 'ext-src-format' }, FORMATS.map(([v, l]) => h('option', { value: v }, l)));
+  const format = h('select', { id: 'ext-src-format' }, formats.map((f) => h('option', { value: f.name }, f.label)));
   url.addEventListener('change', () => { const f = formatOfUrl(url.value); if (f) format.value = f; });
   const token = h('input', { id: 'ext-src-token', type: 'password', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'ext-src-token-hint' });
   const status = h('span', { id: 'ext-src-status', class: 'status-text', role: 'status' });

@@ -91,8 +91,8 @@ export async function start(record, apiKey) {
 }
 
 /**
- * Subscribes to one run: `fn({type: 'progress', progress})` and finally
- * `fn({type: 'done', result})`. A run that already ended delivers its stored result; one
+ * Subscribes to one run: `fn({type: 'progress', progress})`, `fn({type: 'checkpoint',
+ * checkpoint})` (after every batch) and finally `fn({type: 'done', result})`. A run that already ended delivers its stored result; one
  * stored but not alive (the worker was stopped) is resumed first.
  * @param {string} runId
  * @param {(event: object) => void} fn
@@ -200,6 +200,7 @@ async function execute(record, apiKey) {
         entry.record = record;
         const snapshot = record;
         entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
+        emit({ type: 'checkpoint', checkpoint: cp });
       },
     };
     delete options.checkpoint;

@@ -9,6 +9,7 @@
 //   {op: 'ping'}                          keeps the worker awake while the page follows a run
 // Worker -> page:
 //   {op: 'progress', id, progress}        for 'run' and 'attach', at least once per batch
+//   {op: 'checkpoint', id, checkpoint}    for 'run' and 'attach', after every finished batch
 //   {op: 'result', id, value}             the report of a finished run (or a call's value)
 //   {op: 'error', id, error}              an error of the package's shape (code, message, issues, report)
 //   {op: 'changed'}                       runs or destinations changed (the page asks for 'status')
@@ -24,6 +25,10 @@ import { stateForCheckpoint } from './page-runs.js';
 import * as runner from './runner.js';
 import { apiKeyArea } from './secrets.js';
 import { errorToWire, extensionError, pack, unpack } from './wire.js';
+import * as pageExporter from './page-exporter.sw.js';
+
+/** Functions of the page's exporter the page may call through 'page' (the network ones have their own methods). */
+const PAGE_FUNCTIONS = new Set(['init', 'validateConnection', 'validateJob', 'inspect', 'suggestMapping', 'preview', 'toCsv', 'isLoopbackUrl']);
 import { updateBadge } from './badge.js';
 
 /** History entries sent with each destination in 'status'. */
@@ -51,8 +56,15 @@ async function status() {
 
 /** Calls the page may make, by method name. */
 const METHODS = {
-  async checkConnection({ connection, timeoutMs, keyArea }, signal) {
-    const account = await connections.verify(connection, { timeoutMs, signal, keyArea });
+  /** A function of the page's exporter, run here on the worker's core. */
+  async page({ fn, args }) {
+    if (!PAGE_FUNCTIONS.has(fn)) throw extensionError('INTERNAL', `the page's exporter has no function ${fn} for the extension`);
+    await loadCore();
+    return pageExporter[fn](...(Array.isArray(args) ? args : []));
+  },
+  async checkConnection({ connection, keyArea }, signal) {
+    await loadCore();
+    const account = await connections.verify(connection, { signal, keyArea, check: pageExporter.checkConnection });
     const id = connectionId(connection);
     await runner.resumeUnfinished();
     await destinations.runWaiting(id);
@@ -100,8 +112,8 @@ export function serve(port, ready) {
   const follow = async (id, runId) => {
     let finished = false;
     const unsubscribe = await runner.attach(runId, (ev) => {
-      if (ev.type === 'progress') {
-        post({ op: 'progress', id, runId, progress: pack(ev.progress) });
+      if (ev.type === 'progress' || ev.type === 'checkpoint') {
+        post({ op: ev.type, id, runId, [ev.type]: pack(ev[ev.type]) });
         return;
       }
       finished = true;

@@ -65,6 +65,7 @@ export function errorToWire(e) {
       message: typeof o.message === 'string' ? o.message : String(e),
       issues: Array.isArray(o.issues) ? o.issues : [],
     };
+    if (Number.isInteger(o.status)) out.status = o.status;
     if (o.report) out.report = pack(o.report);
     return out;
   }
@@ -82,6 +83,7 @@ export function errorFromWire(w) {
   e.name = w?.name ?? 'Error';
   e.code = w?.code ?? 'INTERNAL';
   e.issues = Array.isArray(w?.issues) ? w.issues : [];
+  if (Number.isInteger(w?.status)) e.status = w.status;
   if (w?.report) e.report = unpack(w.report);
   return e;
 }
