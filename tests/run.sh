@@ -52,6 +52,7 @@ run "TypeScript consumer (tsc --strict)" tests/types/check.sh
 run "CLI and demo end to end (node --test tests/cli/)" node --test tests/cli/
 if [ "${QUICK:-0}" != 1 ]; then
   run "admin page end to end in Chromium (node --test tests/page/)" node --test tests/page/
+  run "browser extension in Chromium (node --test tests/extension/)" node --test tests/extension/
 fi
 run "README examples (Node, Chromium, workerd)" node --test tests/readme/
 run "edge worker with Durable Objects in workerd (node --test tests/worker/)" node --test tests/worker/
