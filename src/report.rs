@@ -266,6 +266,20 @@ pub struct Checkpoint {
     pub removed: Vec<u64>,
     /// Contacts that failed so far, as `(segment, row, reason)`.
     pub failed: Vec<FailedRef>,
+    /// The part of `exported` (per segment) that calls before `base` confirmed: in a diff
+    /// against `base` those memberships are unchanged. Resuming a call that itself
+    /// continued an earlier one needs it to count them once.
+    pub carried_exported: Vec<u64>,
+    /// The part of `removed` (per segment) made by calls before `base`.
+    pub carried_removed: Vec<u64>,
+    /// How many of the first `failed` entries calls before `base` decided (they are left
+    /// out of a diff against `base`).
+    pub carried_failed: u32,
+    /// Whether the call re-sent members of unknown id (it was its job's first call).
+    pub resend_unknown: bool,
+    /// A hash of what the call's diff sends; a resume in batches mode checks it (empty
+    /// before the writes were planned).
+    pub sends: String,
     /// Request counters so far.
     pub requests: RequestCounts,
 }

@@ -9,7 +9,7 @@ mod sim;
 
 use autopilot_export::config::{ExportConfig, ListMode, Membership};
 use autopilot_export::error::ErrorCode;
-use autopilot_export::report::{ExportReport, RunStatus};
+use autopilot_export::report::{Checkpoint, ExportReport, RunStatus};
 use autopilot_export::run::{Run, Settings, Step};
 use autopilot_export::summary::{summarize, SummaryOptions};
 use autopilot_export::sync::SyncState;
@@ -553,6 +553,125 @@ fn cancel_and_resume_of_a_refresh_ends_exactly_like_an_uninterrupted_one() {
             writes,
             "seed {seed}: the resumed state is complete"
         );
+    }
+}
+
+/// A host that can be killed (a service worker, a Durable Object) keeps only the interim
+/// checkpoint of each batch and the state the call *started* from; one that was told to
+/// stop keeps the report's checkpoint and state. Any chain of the two ends like an
+/// uninterrupted refresh: the same store and totals, nothing re-sent but what was in
+/// flight, and a state whose members confirmed before an interruption are marked "id
+/// unknown" — the next refresh re-sends only those (to learn their ids), the one after
+/// writes nothing.
+#[test]
+fn chains_of_interim_and_full_checkpoints_end_exactly() {
+    let k = 2;
+    let people = population(2_500, k, 0.3, 12);
+    let cfg = config(k, true);
+    let mut rng = Rng::new(13);
+    for seed in 0..12u64 {
+        let (next, ..) = one_percent(&people, k, 300 + seed);
+        let mut next = next;
+        // More changes, so that a refresh has several batches to interrupt.
+        for p in next.iter_mut().step_by(9) {
+            p.first.push_str(" (changed)");
+        }
+        let mut reference = Sim::new(SimConfig::default());
+        let (_, base) = refresh(&mut reference, &cfg, &people, k, None, seed);
+        let start = reference.now;
+        let (_, done) = refresh(&mut reference, &cfg, &next, k, Some(&base.sync_state), seed);
+        assert_eq!(done.status, RunStatus::Succeeded);
+        let duration = reference.now - start;
+
+        let mut server = Sim::new(SimConfig::default());
+        let (_, base) = refresh(&mut server, &cfg, &people, k, None, seed);
+        let ds = dataset(&next, k);
+        // (checkpoint, state) the next call starts from.
+        let mut resume: (Option<Checkpoint>, Vec<u8>) = (None, base.sync_state.clone());
+        let mut kinds = String::new();
+        let mut calls = 0;
+        let end = loop {
+            calls += 1;
+            let mut run = Run::new(
+                cfg.clone(),
+                Settings {
+                    seed: seed * 100 + calls,
+                    ..Settings::default()
+                },
+                resume.0.clone(),
+                Some(&resume.1),
+                T0,
+                server.now,
+            )
+            .unwrap_or_else(|e| panic!("seed {seed}, call {calls} ({kinds}): {e:?}"));
+            run.attach(sim::plan(&cfg, &ds), server.now)
+                .unwrap_or_else(|e| panic!("seed {seed}, call {calls} ({kinds}): {e:?}"));
+            let last = calls > 5;
+            let cut = (!last).then(|| server.now + rng.f64() * duration / 3.0);
+            server.drive(&mut run, cut);
+            let report = run.report(server.now);
+            if report.status != RunStatus::Cancelled {
+                break report;
+            }
+            if rng.f64() < 0.6 {
+                // Killed: the last interim checkpoint and the state this call started from.
+                kinds.push('i');
+                resume.0 = Some(run.interim_checkpoint());
+            } else {
+                kinds.push('f');
+                resume = (Some(report.checkpoint.clone()), report.sync_state.clone());
+            }
+            server.flush();
+        };
+        server.flush();
+        assert_eq!(
+            end.status,
+            RunStatus::Succeeded,
+            "seed {seed} ({kinds}): {:?}",
+            end.error
+        );
+        assert!(
+            reference.snapshot() == server.snapshot(),
+            "seed {seed} ({kinds}): stores differ"
+        );
+        assert_eq!(
+            (
+                end.totals.exported,
+                end.totals.removed,
+                end.totals.unchanged,
+                end.totals.failed
+            ),
+            (
+                done.totals.exported,
+                done.totals.removed,
+                done.totals.unchanged,
+                0
+            ),
+            "seed {seed} ({kinds})"
+        );
+        // The next refresh re-sends only memberships confirmed before an interim resume.
+        let unknown: u64 = SyncState::decode(&end.sync_state)
+            .expect("the state reads back")
+            .lists
+            .iter()
+            .flat_map(|l| &l.entries)
+            .filter(|e| e.id.is_unknown())
+            .count() as u64;
+        if !kinds.contains('i') {
+            assert_eq!(unknown, 0, "seed {seed} ({kinds})");
+        }
+        let (_, after) = refresh(&mut server, &cfg, &next, k, Some(&end.sync_state), seed);
+        assert_eq!(after.status, RunStatus::Succeeded);
+        assert_eq!(
+            (after.totals.exported, after.totals.removed),
+            (unknown, 0),
+            "seed {seed} ({kinds}): only the members of unknown id are sent again"
+        );
+        let writes = server.writes().count();
+        let (_, third) = refresh(&mut server, &cfg, &next, k, Some(&after.sync_state), seed);
+        assert_eq!(third.status, RunStatus::Succeeded);
+        assert_eq!(server.writes().count(), writes, "seed {seed} ({kinds})");
+        println!("seed {seed}: calls {calls} ({kinds}), {unknown} memberships of unknown id");
     }
 }
 

@@ -4,9 +4,74 @@
 //! next sync state ([`StateBuilder`]).
 
 use super::work::{BatchId, RemovalId};
+use crate::error::Error;
 use crate::plan::{Batches, Plan};
-use crate::report::{FailedRef, RejectReason};
+use crate::report::{Checkpoint, FailedRef, RejectReason};
 use crate::sync::{ContactId, StateBuilder};
+
+/// What one call of a job takes over from the calls before the sync state it started from
+/// (their work is in that state already): exported and removed counts per segment, and
+/// how many of the checkpoint's first failed contacts they decided.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Carried {
+    /// Exported per segment.
+    pub exported: Vec<u64>,
+    /// Removed per segment.
+    pub removed: Vec<u64>,
+    /// The first `failed` entries of the checkpoint.
+    pub failed: u32,
+}
+
+impl Carried {
+    /// Nothing carried, over `segments` segments.
+    pub fn none(segments: usize) -> Carried {
+        Carried {
+            exported: vec![0; segments],
+            removed: vec![0; segments],
+            failed: 0,
+        }
+    }
+
+    /// Resuming with the state of the checkpoint's own report: everything it counts is in
+    /// that state.
+    pub fn all_of(cp: &Checkpoint) -> Carried {
+        Carried {
+            exported: cp.exported.clone(),
+            removed: cp.removed.clone(),
+            failed: cp.failed.len() as u32,
+        }
+    }
+
+    /// Resuming with the state the checkpoint's call started from: what that call carried.
+    /// Errors: `CHECKPOINT_MISMATCH` when the carried part is not within the totals.
+    pub fn before_base(cp: &Checkpoint) -> Result<Carried, Error> {
+        let within = |carried: &[u64], total: &[u64]| {
+            carried.is_empty()
+                || (carried.len() == total.len() && carried.iter().zip(total).all(|(c, t)| c <= t))
+        };
+        if !within(&cp.carried_exported, &cp.exported)
+            || !within(&cp.carried_removed, &cp.removed)
+            || cp.carried_failed as usize > cp.failed.len()
+        {
+            return Err(super::mismatch(
+                "the checkpoint's carried counts exceed its totals",
+            ));
+        }
+        Ok(Carried {
+            exported: if cp.carried_exported.is_empty() {
+                vec![0; cp.exported.len()]
+            } else {
+                cp.carried_exported.clone()
+            },
+            removed: if cp.carried_removed.is_empty() {
+                vec![0; cp.removed.len()]
+            } else {
+                cp.carried_removed.clone()
+            },
+            failed: cp.carried_failed,
+        })
+    }
+}
 
 /// Outcome of one membership or removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,7 +249,8 @@ impl Ledger {
             .map(|ms| (ms.segment, ms.row))
     }
 
-    /// Membership `m` (index into `plan.memberships`) was confirmed with contact `id`.
+    /// Membership `m` (index into `plan.memberships`) was confirmed with contact `id`
+    /// (`None`: confirmed by an earlier call whose answer this one never saw).
     pub fn confirm(&mut self, plan: &Plan, m: u32, id: Option<ContactId>) {
         let Some((segment, _)) = self.close(plan, m, Mark::Done) else {
             return;
@@ -192,9 +258,8 @@ impl Ledger {
         if let Some(e) = self.exported.get_mut(segment as usize) {
             *e += 1;
         }
-        if let Some(id) = id {
-            self.confirmed.upserted(m, id);
-        }
+        self.confirmed
+            .upserted(m, id.unwrap_or_else(ContactId::unknown));
     }
 
     /// Membership `m` failed.

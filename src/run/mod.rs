@@ -98,7 +98,7 @@ use crate::plan::{Batches, Plan};
 use crate::report::{Checkpoint, Phase, RejectReason, Warning};
 use crate::sync::{self, AccountKind, Diff, DiffOptions, Hashes, Identity, SyncState};
 use classify::{Class, Parsed};
-use ledger::Ledger;
+use ledger::{Carried, Ledger};
 use lists::{Lists, Slot};
 use scheduler::Scheduler;
 use std::collections::HashSet;
@@ -186,6 +186,10 @@ pub struct Run {
     checkpoint: Option<Checkpoint>,
     resume: Resume,
     base_hash: String,
+    /// What this call took over from the calls before the state it started from.
+    carried: Carried,
+    /// Whether this call's diff re-sends members of unknown id (see [`DiffOptions`]).
+    resend_unknown: bool,
     plan: Option<Plan>,
     fingerprint: String,
     writes: Option<Writes>,
@@ -310,6 +314,8 @@ impl Run {
             checkpoint,
             resume,
             base_hash: given,
+            carried: Carried::default(),
+            resend_unknown: true,
             plan: None,
             fingerprint: String::new(),
             writes: None,
@@ -424,11 +430,26 @@ impl Run {
                 (current.as_deref() == Some(state_id)).then_some(i)
             })
             .collect();
-        let exclude: HashSet<(u32, u64)> = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::State) => cp.failed.iter().map(|f| (f.segment, f.row)).collect(),
-            _ => HashSet::new(),
+        // What earlier calls of this job did that the state given already holds: their
+        // confirmed memberships are unchanged in this diff, their failed ones are left out.
+        let carried = match (&self.checkpoint, self.resume) {
+            (Some(cp), Resume::State) => Carried::all_of(cp),
+            (Some(cp), Resume::Batches) => Carried::before_base(cp)?,
+            _ => Carried::none(plan.segments.len()),
         };
+        let carried_failed = self
+            .checkpoint
+            .as_ref()
+            .and_then(|cp| cp.failed.get(..carried.failed as usize))
+            .unwrap_or_default();
+        let exclude: HashSet<(u32, u64)> =
+            carried_failed.iter().map(|f| (f.segment, f.row)).collect();
         let mirror = self.config.membership() == Membership::Mirror;
+        let resend_unknown = match (&self.checkpoint, self.resume) {
+            (Some(cp), Resume::Batches) => cp.resend_unknown,
+            (Some(_), Resume::State) => false,
+            _ => true,
+        };
         let diff = sync::diff(
             plan,
             self.base.as_ref(),
@@ -438,8 +459,10 @@ impl Run {
                 mirror,
                 full_resync: self.settings.full_resync,
                 exclude: Some(&exclude),
+                resend_unknown,
             },
         );
+        self.resend_unknown = resend_unknown;
         if mirror {
             let names: Vec<String> = plan.segments.iter().map(|s| s.name.clone()).collect();
             let hits = diff.guard(self.config.max_removal_ratio(), &names);
@@ -453,31 +476,31 @@ impl Run {
         let batches = Batches::of(plan, diff.upserts.clone());
         let mut ledger = Ledger::new(plan, batches, diff.removals.len());
         let mut unchanged: Vec<u64> = diff.segments.iter().map(|c| c.unchanged).collect();
-        if let Some(cp) = &self.checkpoint {
-            match self.resume {
-                // A checkpoint of a run stopped before its batches were planned holds none.
-                Resume::Batches if cp.batches == 0 && cp.done.is_empty() => {}
-                Resume::Batches => {
-                    if cp.batches as usize != ledger.batch_count() {
-                        return Err(mismatch(format!(
-                            "the checkpoint has {} batches, this job has {}",
-                            cp.batches,
-                            ledger.batch_count()
-                        )));
-                    }
-                    restore_batches(plan, &mut ledger, cp)?;
+        // Memberships confirmed by earlier calls are unchanged now; they count as exported,
+        // not as unchanged.
+        for (u, e) in unchanged.iter_mut().zip(&carried.exported) {
+            *u = u.saturating_sub(*e);
+        }
+        ledger.carry(&carried.exported, &carried.removed, carried_failed.to_vec());
+        if let (Some(cp), Resume::Batches) = (&self.checkpoint, self.resume) {
+            // A checkpoint of a call stopped before its batches were planned holds none.
+            if cp.batches != 0 || !cp.done.is_empty() {
+                if !cp.sends.is_empty() && cp.sends != diff.sends_hash() {
+                    return Err(mismatch(
+                        "the checkpoint's call would send other contacts than this one (another fullResync option, or another sync state): pass the options and the syncState it was made with",
+                    ));
                 }
-                Resume::State => {
-                    // Memberships confirmed by earlier calls are unchanged now; they count
-                    // as exported, not as unchanged.
-                    for (u, e) in unchanged.iter_mut().zip(&cp.exported) {
-                        *u = u.saturating_sub(*e);
-                    }
-                    ledger.carry(&cp.exported, &cp.removed, cp.failed.clone());
+                if cp.batches as usize != ledger.batch_count() {
+                    return Err(mismatch(format!(
+                        "the checkpoint has {} batches, this job has {}",
+                        cp.batches,
+                        ledger.batch_count()
+                    )));
                 }
-                Resume::Fresh => {}
+                restore_batches(plan, &mut ledger, cp, &carried)?;
             }
         }
+        self.carried = carried;
         if self.per_segment {
             let mut needs = vec![false; plan.segments.len()];
             for b in 0..ledger.batch_count() {
@@ -578,7 +601,7 @@ impl Run {
                     ),
                     now,
                 )
-            } else if let Some(r) = w.ledger.next_removal() {
+            } else if let Some(r) = next_removal(w) {
                 (Task::new(Work::Remove(r), now), now)
             } else if let Some((_, at)) = queued {
                 return Step::Wait { until: Some(at) };
@@ -1061,9 +1084,38 @@ fn w_batch_ready(
         .all(|ms| known(ms.segment))
 }
 
+/// The next removal to send. A member whose Autopilot id is unknown (confirmed by a call
+/// resumed from an interim checkpoint, see [`sync::ContactId::unknown`]) cannot be
+/// removed: that removal fails at once, with the reason, and the run goes on.
+fn next_removal(w: &mut Writes) -> Option<RemovalId> {
+    loop {
+        let r = w.ledger.next_removal()?;
+        let Some(rm) = w.diff.removals.get(r.0 as usize) else {
+            return Some(r);
+        };
+        if !rm.id.is_unknown() {
+            return Some(r);
+        }
+        let segment = rm.segment;
+        w.ledger.removal(
+            r,
+            segment,
+            false,
+            Some(
+                "its Autopilot contact id is unknown (it was confirmed by a run resumed from an interim checkpoint and has left the segment since): remove it from the list by hand".to_string(),
+            ),
+        );
+    }
+}
+
 /// Takes over a checkpoint's finished batches (batches mode): their memberships count as
 /// confirmed, unless the checkpoint lists them as failed.
-fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<(), Error> {
+fn restore_batches(
+    plan: &Plan,
+    ledger: &mut Ledger,
+    cp: &Checkpoint,
+    carried: &Carried,
+) -> Result<(), Error> {
     let batches = ledger.batch_count();
     let mut previous: Option<u32> = None;
     let mut done: Vec<usize> = Vec::new();
@@ -1074,15 +1126,18 @@ fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<
         previous = Some(last);
         done.extend(first as usize..=last as usize);
     }
+    // The failures of this checkpoint's own call (the carried ones come first).
+    let own = cp.failed.get(carried.failed as usize..).unwrap_or_default();
     let mut refs: std::collections::HashMap<(u32, u64), &crate::report::FailedRef> =
         std::collections::HashMap::new();
-    for f in &cp.failed {
+    for f in own {
         if f.reason.is_input() || refs.insert((f.segment, f.row), f).is_some() {
             return Err(mismatch(
                 "the checkpoint's failed contacts do not match its finished batches",
             ));
         }
     }
+    let before = ledger.exported.clone();
     for b in done {
         let items: Vec<u32> = ledger.batches.batch(b).to_vec();
         for m in items {
@@ -1096,10 +1151,20 @@ fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<
         }
         ledger.restore_done(b);
     }
+    // Failures left belong to batches the call left unfinished (parts of a split batch):
+    // those batches go out again and decide them anew. Anything else is not this job's.
     if !refs.is_empty() {
-        return Err(mismatch(
-            "the checkpoint's failed contacts do not match its finished batches",
-        ));
+        let open: HashSet<(u32, u64)> = (0..batches)
+            .filter(|b| !ledger.is_done(*b))
+            .flat_map(|b| ledger.batches.batch(b).to_vec())
+            .filter_map(|m| plan.memberships.get(m as usize))
+            .map(|ms| (ms.segment, ms.row))
+            .collect();
+        if refs.keys().any(|k| !open.contains(k)) {
+            return Err(mismatch(
+                "the checkpoint's failed contacts do not match its finished batches",
+            ));
+        }
     }
     // The checkpoint also counts contacts confirmed in batches left unfinished, but no more
     // than those batches hold.
@@ -1107,10 +1172,15 @@ fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<
     let consistent = ledger
         .exported
         .iter()
-        .zip(&cp.exported)
+        .zip(&before)
+        .zip(cp.exported.iter().zip(&carried.exported))
         .zip(&unfinished)
-        .all(|((mine, theirs), open)| mine <= theirs && *theirs <= mine + open);
-    if !consistent {
+        .all(|(((now, was), (theirs, carried)), open)| {
+            let mine = now - was;
+            let theirs = theirs.checked_sub(*carried);
+            theirs.is_some_and(|t| mine <= t && t <= mine + open)
+        });
+    if !consistent || cp.exported.len() != ledger.exported.len() {
         return Err(mismatch(
             "the checkpoint's counts do not match its finished batches",
         ));

@@ -1,6 +1,7 @@
 //! What a run tells: the progress snapshot, the report, the checkpoint and the next sync
 //! state (built from exactly what was confirmed).
 
+use super::ledger::Carried;
 use super::{Resume, Run, Stage, CHECKPOINT_VERSION};
 use crate::report::{
     Checkpoint, ExportReport, ListRef, Progress, Reject, ReportError, RunStatus, SegmentReport,
@@ -37,10 +38,7 @@ impl Run {
         };
         // Contacts finished, counting batches restored from a checkpoint and, when resuming
         // from a sync state, what earlier calls of the job finished.
-        let carried = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::State) => cp.exported.iter().sum::<u64>() + cp.failed.len() as u64,
-            _ => 0,
-        };
+        let carried = self.carried.exported.iter().sum::<u64>() + u64::from(self.carried.failed);
         let contacts_total = contacts_total + carried;
         let contacts_done = match &self.writes {
             Some(w) => {
@@ -200,21 +198,39 @@ impl Run {
     /// Resume state for `state_bytes` (the encoded [`Run::sync_state`]).
     fn checkpoint_for(&self, state_bytes: &[u8]) -> Checkpoint {
         let segments = self.config.segments.len();
-        let (done, batches, exported, removed, failed) = match &self.writes {
+        let (sends, resend_unknown) = match (&self.writes, &self.checkpoint, self.resume) {
+            (Some(w), ..) => (w.diff.sends_hash(), self.resend_unknown),
+            (None, Some(cp), Resume::Batches) => (cp.sends.clone(), cp.resend_unknown),
+            (None, Some(_), Resume::State) => (String::new(), false),
+            _ => (String::new(), true),
+        };
+        let (done, batches, exported, removed, failed, carried) = match &self.writes {
             Some(w) => (
                 w.ledger.done_ranges(),
                 w.ledger.batch_count() as u32,
                 w.ledger.exported.clone(),
                 w.ledger.removed.clone(),
                 w.ledger.failed.clone(),
+                self.carried.clone(),
             ),
+            // Stopped before its writes were planned: what the checkpoint given said,
+            // relative to the state this call started from.
             None => match (&self.checkpoint, self.resume) {
-                (Some(cp), Resume::State | Resume::Batches) => (
+                (Some(cp), Resume::Batches) => (
                     cp.done.clone(),
                     cp.batches,
                     cp.exported.clone(),
                     cp.removed.clone(),
                     cp.failed.clone(),
+                    Carried::before_base(cp).unwrap_or_else(|_| Carried::none(segments)),
+                ),
+                (Some(cp), Resume::State) => (
+                    Vec::new(),
+                    0,
+                    cp.exported.clone(),
+                    cp.removed.clone(),
+                    cp.failed.clone(),
+                    Carried::all_of(cp),
                 ),
                 _ => (
                     Vec::new(),
@@ -222,13 +238,13 @@ impl Run {
                     vec![0; segments],
                     vec![0; segments],
                     Vec::new(),
+                    Carried::none(segments),
                 ),
             },
         };
-        let base = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::Batches | Resume::State) => cp.base.clone(),
-            _ => self.base_hash.clone(),
-        };
+        // Checkpoints name the state the call started from: resumed with it, the diff gives
+        // this call's batches again.
+        let base = self.base_hash.clone();
         Checkpoint {
             version: CHECKPOINT_VERSION,
             fingerprint: self.fingerprint.clone(),
@@ -248,6 +264,11 @@ impl Run {
             exported,
             removed,
             failed,
+            carried_exported: carried.exported,
+            carried_removed: carried.removed,
+            carried_failed: carried.failed,
+            resend_unknown,
+            sends,
             requests: self.sched.requests.clone(),
         }
     }

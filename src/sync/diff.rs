@@ -77,6 +77,10 @@ pub struct DiffOptions<'a> {
     pub full_resync: bool,
     /// Memberships `(segment, row)` not to upsert (failed in an earlier slice of this run).
     pub exclude: Option<&'a HashSet<(u32, u64)>>,
+    /// Send again unchanged members whose Autopilot id is unknown, to learn it
+    /// ([`super::ContactId::unknown`]): a job's first call does; a call that continues a
+    /// job does not (those members were confirmed by this very job).
+    pub resend_unknown: bool,
 }
 
 /// The diff of a plan against a state.
@@ -99,6 +103,22 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// A hash of what this diff sends (the upserts' memberships, the removals): a call
+    /// resumed in batches mode must find the same to skip the same batches.
+    pub fn sends_hash(&self) -> String {
+        let mut h = crate::util::hash::StableHasher::new();
+        h.write_u64(self.upserts.len() as u64);
+        for m in &self.upserts {
+            h.write_u64(u64::from(*m));
+        }
+        h.write_u64(self.removals.len() as u64);
+        for r in &self.removals {
+            h.write_u64(u64::from(r.segment));
+            h.write_u64(r.email);
+        }
+        h.finish_hex()
+    }
+
     /// Totals over the segments.
     pub fn totals(&self) -> Changes {
         let mut t = Changes::default();
@@ -184,7 +204,11 @@ pub fn diff(
         };
         let held = base(s).and_then(|l| {
             let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
-            Some((at, l.entries.get(at)?.contact == ch))
+            let e = l.entries.get(at)?;
+            Some((
+                at,
+                e.contact == ch && !(opts.resend_unknown && e.id.is_unknown()),
+            ))
         });
         if let Some((at, _)) = held {
             if let Some(k) = kept.get_mut(s).and_then(|v| v.get_mut(at)) {
