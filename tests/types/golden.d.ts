@@ -1069,6 +1069,30 @@ export interface Checkpoint {
      */
     failed: FailedRef[];
     /**
+     * The part of `exported` (per segment) that calls before `base` confirmed: in a diff
+     * against `base` those memberships are unchanged. Resuming a call that itself
+     * continued an earlier one needs it to count them once.
+     */
+    carriedExported: number[];
+    /**
+     * The part of `removed` (per segment) made by calls before `base`.
+     */
+    carriedRemoved: number[];
+    /**
+     * How many of the first `failed` entries calls before `base` decided (they are left
+     * out of a diff against `base`).
+     */
+    carriedFailed: number;
+    /**
+     * Whether the call re-sent members of unknown id (it was its job's first call).
+     */
+    resendUnknown: boolean;
+    /**
+     * A hash of what the call's diff sends; a resume in batches mode checks it (empty
+     * before the writes were planned).
+     */
+    sends: string;
+    /**
      * Request counters so far.
      */
     requests: RequestCounts;
