@@ -275,8 +275,6 @@ pub struct Checkpoint {
     /// How many of the first `failed` entries calls before `base` decided (they are left
     /// out of a diff against `base`).
     pub carried_failed: u32,
-    /// Whether the call re-sent members of unknown id (it was its job's first call).
-    pub resend_unknown: bool,
     /// A hash of what the call's diff sends; a resume in batches mode checks it (empty
     /// before the writes were planned).
     pub sends: String,

@@ -174,8 +174,6 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
             mirror,
             full_resync: opts.full_resync,
             exclude: None,
-            // What the next export (a job's first call) would do.
-            resend_unknown: true,
         },
     );
     let names: Vec<String> = plan.segments.iter().map(|s| s.name.clone()).collect();

@@ -188,8 +188,6 @@ pub struct Run {
     base_hash: String,
     /// What this call took over from the calls before the state it started from.
     carried: Carried,
-    /// Whether this call's diff re-sends members of unknown id (see [`DiffOptions`]).
-    resend_unknown: bool,
     plan: Option<Plan>,
     fingerprint: String,
     writes: Option<Writes>,
@@ -315,7 +313,6 @@ impl Run {
             resume,
             base_hash: given,
             carried: Carried::default(),
-            resend_unknown: true,
             plan: None,
             fingerprint: String::new(),
             writes: None,
@@ -432,7 +429,7 @@ impl Run {
             .collect();
         // What earlier calls of this job did that the state given already holds: their
         // confirmed memberships are unchanged in this diff, their failed ones are left out.
-        let carried = match (&self.checkpoint, self.resume) {
+        let mut carried = match (&self.checkpoint, self.resume) {
             (Some(cp), Resume::State) => Carried::all_of(cp),
             (Some(cp), Resume::Batches) => Carried::before_base(cp)?,
             _ => Carried::none(plan.segments.len()),
@@ -445,11 +442,6 @@ impl Run {
         let exclude: HashSet<(u32, u64)> =
             carried_failed.iter().map(|f| (f.segment, f.row)).collect();
         let mirror = self.config.membership() == Membership::Mirror;
-        let resend_unknown = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::Batches) => cp.resend_unknown,
-            (Some(_), Resume::State) => false,
-            _ => true,
-        };
         let diff = sync::diff(
             plan,
             self.base.as_ref(),
@@ -459,10 +451,8 @@ impl Run {
                 mirror,
                 full_resync: self.settings.full_resync,
                 exclude: Some(&exclude),
-                resend_unknown,
             },
         );
-        self.resend_unknown = resend_unknown;
         if mirror {
             let names: Vec<String> = plan.segments.iter().map(|s| s.name.clone()).collect();
             let hits = diff.guard(self.config.max_removal_ratio(), &names);
@@ -476,6 +466,13 @@ impl Run {
         let batches = Batches::of(plan, diff.upserts.clone());
         let mut ledger = Ledger::new(plan, batches, diff.removals.len());
         let mut unchanged: Vec<u64> = diff.segments.iter().map(|c| c.unchanged).collect();
+        if self.resume == Resume::State {
+            // Members an earlier call confirmed from a checkpoint (their ids unknown) are
+            // sent again now, to learn the ids: they are counted when confirmed again.
+            for (c, u) in carried.exported.iter_mut().zip(&diff.unknown_ids) {
+                *c = c.saturating_sub(*u);
+            }
+        }
         // Memberships confirmed by earlier calls are unchanged now; they count as exported,
         // not as unchanged.
         for (u, e) in unchanged.iter_mut().zip(&carried.exported) {

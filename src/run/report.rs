@@ -198,11 +198,10 @@ impl Run {
     /// Resume state for `state_bytes` (the encoded [`Run::sync_state`]).
     fn checkpoint_for(&self, state_bytes: &[u8]) -> Checkpoint {
         let segments = self.config.segments.len();
-        let (sends, resend_unknown) = match (&self.writes, &self.checkpoint, self.resume) {
-            (Some(w), ..) => (w.diff.sends_hash(), self.resend_unknown),
-            (None, Some(cp), Resume::Batches) => (cp.sends.clone(), cp.resend_unknown),
-            (None, Some(_), Resume::State) => (String::new(), false),
-            _ => (String::new(), true),
+        let sends = match (&self.writes, &self.checkpoint, self.resume) {
+            (Some(w), ..) => w.diff.sends_hash(),
+            (None, Some(cp), Resume::Batches) => cp.sends.clone(),
+            _ => String::new(),
         };
         let (done, batches, exported, removed, failed, carried) = match &self.writes {
             Some(w) => (
@@ -267,7 +266,6 @@ impl Run {
             carried_exported: carried.exported,
             carried_removed: carried.removed,
             carried_failed: carried.failed,
-            resend_unknown,
             sends,
             requests: self.sched.requests.clone(),
         }

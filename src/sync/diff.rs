@@ -77,10 +77,6 @@ pub struct DiffOptions<'a> {
     pub full_resync: bool,
     /// Memberships `(segment, row)` not to upsert (failed in an earlier slice of this run).
     pub exclude: Option<&'a HashSet<(u32, u64)>>,
-    /// Send again unchanged members whose Autopilot id is unknown, to learn it
-    /// ([`super::ContactId::unknown`]): a job's first call does; a call that continues a
-    /// job does not (those members were confirmed by this very job).
-    pub resend_unknown: bool,
 }
 
 /// The diff of a plan against a state.
@@ -92,6 +88,9 @@ pub struct Diff {
     pub upserts: Vec<u32>,
     /// Memberships excluded by [`DiffOptions::exclude`], per segment.
     pub excluded: Vec<u64>,
+    /// Of the `updated`, per segment: unchanged members sent again only because their
+    /// Autopilot id is unknown.
+    pub unknown_ids: Vec<u64>,
     /// Leavers to remove (mirror mode), by segment then state order.
     pub removals: Vec<Removal>,
     /// Memberships the state holds on each segment's list.
@@ -187,6 +186,7 @@ pub fn diff(
     let mut out = Diff {
         segments: vec![Changes::default(); segments],
         excluded: vec![0; segments],
+        unknown_ids: vec![0; segments],
         placed: (0..segments)
             .map(|s| base(s).map_or(0, |l| l.entries.len() as u64))
             .collect(),
@@ -205,12 +205,9 @@ pub fn diff(
         let held = base(s).and_then(|l| {
             let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
             let e = l.entries.get(at)?;
-            Some((
-                at,
-                e.contact == ch && !(opts.resend_unknown && e.id.is_unknown()),
-            ))
+            Some((at, e.contact == ch, e.id.is_unknown()))
         });
-        if let Some((at, _)) = held {
+        if let Some((at, ..)) = held {
             if let Some(k) = kept.get_mut(s).and_then(|v| v.get_mut(at)) {
                 *k = true;
             }
@@ -228,7 +225,16 @@ pub fn diff(
             continue;
         }
         match held {
-            Some((_, true)) if !opts.full_resync => counts.unchanged += 1,
+            Some((_, true, false)) if !opts.full_resync => counts.unchanged += 1,
+            // Unchanged, but its Autopilot id is unknown (see `ContactId::unknown`): sent
+            // again to learn it, counted as updated.
+            Some((_, true, true)) if !opts.full_resync => {
+                counts.updated += 1;
+                if let Some(u) = out.unknown_ids.get_mut(s) {
+                    *u += 1;
+                }
+                out.upserts.push(i as u32);
+            }
             // Changed since last confirmed (or re-sent by a full resync).
             Some(_) => {
                 counts.updated += 1;

@@ -1084,10 +1084,6 @@ export interface Checkpoint {
      */
     carriedFailed: number;
     /**
-     * Whether the call re-sent members of unknown id (it was its job's first call).
-     */
-    resendUnknown: boolean;
-    /**
      * A hash of what the call's diff sends; a resume in batches mode checks it (empty
      * before the writes were planned).
      */
