@@ -21,9 +21,9 @@ export async function commandPreview(ap, values, numbers) {
   if (issues.length) throw new CliError(`${values.config}: the configuration is invalid:`, EXIT.USAGE, issues);
   const syncState = values.state !== undefined ? readState(values.state) : null;
   if (values.state !== undefined && !syncState) say(`Note: ${values.state} does not exist yet: this is the preview of a first run (every membership is added).`);
-  const opts = { sample: numbers.sample ?? 0 };
-  if (run.ratePerSecond !== undefined) opts.ratePerSecond = run.ratePerSecond;
-  if (run.fullResync !== undefined) opts.fullResync = run.fullResync;
+  // The whole "run" section goes to the package, which checks every option (a preview
+  // uses the rate and fullResync).
+  const opts = { ...run, sample: numbers.sample ?? 0 };
   if (syncState) opts.syncState = syncState;
   const streams = [];
   process.once('SIGINT', () => process.exit(EXIT.CANCELLED));

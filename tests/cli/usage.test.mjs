@@ -144,12 +144,19 @@ describe('configuration and input problems (exit 2, nothing sent)', () => {
     assert.equal(emu.state({ contacts: false }).counters.requests, 0);
   });
 
-  it('a run option out of range is named next to the job\'s problems', { todo: 'core: an options range issue is hidden while the job has issues (issue 10: one document, every problem)' }, async () => {
+  it('a run option out of range is named next to the job\'s problems', async () => {
     const file = config('both.json', (c) => { c.mapping.email = ''; c.run = { ratePerSecond: 0 }; });
     const r = await cli(['export', '--config', file], { env: envFor(emu) });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^ {2}mapping\.email: /m);
     assert.match(r.stderr, /^ {2}run\.ratePerSecond: /m);
+  });
+
+  it('preview checks every run option of the file, not only those it uses', async () => {
+    const file = config('preview-run.json', (c) => { c.run = { maxInFlight: 0 }; });
+    const r = await cli(['preview', '--config', file]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^ {2}run\.maxInFlight: /m);
   });
 
   it('refuses an API key in the configuration file without printing it', async () => {
