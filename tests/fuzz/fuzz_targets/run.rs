@@ -659,7 +659,10 @@ fuzz_target!(|data: &[u8]| {
         // Refused when attached (NOTHING_TO_EXPORT, checked in `attach`), after whatever
         // happened before: nothing was written and the run ended with an error.
         assert_eq!(d.writes, 0, "a write without memberships");
-        assert!(run.error().is_some(), "an empty plan ended without an error");
+        assert!(
+            run.error().is_some(),
+            "an empty plan ended without an error"
+        );
         return;
     }
     if d.cancelled {
