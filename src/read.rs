@@ -440,9 +440,109 @@ impl<T> Read<T> {
     }
 }
 
+/// Most members left out after type mismatches before reading gives up (a document with
+/// more wrong types than that reports the first ones).
+const MAX_TYPE_ERRORS: usize = 16;
+
 /// Reads a `T` from `value`; paths in issues start with `prefix` (`""` for the document
-/// root, `"options"` for run options).
+/// root, `"options"` for run options). After a type mismatch of an object member, reads
+/// again without that member, so that every other problem is reported too: the value is
+/// then the document without the wrong members (absent ones read as empty), and its
+/// validation may find more at those paths — [`crate::error::one_per_path`] keeps the type
+/// mismatch.
 pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
+    let mut out = None;
+    let issues = retry_without_wrong_members(value, prefix, &mut |doc| {
+        let r = read_once::<T>(doc, prefix);
+        let ok = r.value.is_some();
+        out = r.value;
+        (ok, r.issues)
+    });
+    Read { value: out, issues }
+}
+
+/// The retry loop of [`read`], not generic (one copy in the module): `attempt` reads a
+/// document and says whether it gave a value, with its issues.
+fn retry_without_wrong_members(
+    value: &Value,
+    prefix: &str,
+    attempt: &mut dyn FnMut(&Value) -> (bool, Vec<Issue>),
+) -> Vec<Issue> {
+    let (ok, mut issues) = attempt(value);
+    if ok {
+        return issues;
+    }
+    let mut doc = value.clone();
+    for _ in 0..MAX_TYPE_ERRORS {
+        let Some(path) = issues
+            .last()
+            .filter(|i| i.code == IssueCode::TypeMismatch)
+            .map(|i| i.path.clone())
+        else {
+            break;
+        };
+        if !remove_member(&mut doc, prefix, &path) {
+            break;
+        }
+        let (ok, next) = attempt(&doc);
+        for i in next {
+            if !issues.iter().any(|x| x.path == i.path && x.code == i.code) {
+                issues.push(i);
+            }
+        }
+        if ok {
+            break;
+        }
+    }
+    issues
+}
+
+/// Removes the object member at `path` (under `prefix`: `a.b[2].c`) from `doc`; `false` when
+/// the path is the document itself or ends in an array element (removing one would shift
+/// the indexes of the paths after it).
+fn remove_member(doc: &mut Value, prefix: &str, path: &str) -> bool {
+    let rest = path
+        .strip_prefix(prefix)
+        .map(|r| r.strip_prefix('.').unwrap_or(r))
+        .unwrap_or(path);
+    let mut parts: Vec<(&str, Option<usize>)> = Vec::new();
+    for part in rest.split('.') {
+        let (key, mut indexes) = match part.find('[') {
+            Some(at) => (part.get(..at).unwrap_or(""), part.get(at..).unwrap_or("")),
+            None => (part, ""),
+        };
+        parts.push((key, None));
+        while let Some(close) = indexes.find(']') {
+            let Some(i) = indexes.get(1..close).and_then(|n| n.parse().ok()) else {
+                return false;
+            };
+            parts.push(("", Some(i)));
+            indexes = indexes.get(close + 1..).unwrap_or("");
+        }
+    }
+    let Some(((last, None), walk)) = parts.split_last() else {
+        return false;
+    };
+    if last.is_empty() {
+        return false;
+    }
+    let mut at = doc;
+    for (key, index) in walk {
+        let next = match index {
+            Some(i) => at.get_mut(*i),
+            None if key.is_empty() => Some(at),
+            None => at.get_mut(*key),
+        };
+        match next {
+            Some(v) => at = v,
+            None => return false,
+        }
+    }
+    at.as_object_mut()
+        .is_some_and(|o| o.remove(*last).is_some())
+}
+
+fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
     let unknown = RefCell::new(Vec::new());
     let result = T::deserialize(ValueDe {
         value,
@@ -541,25 +641,76 @@ mod tests {
     }
 
     #[test]
-    fn a_type_mismatch_has_a_path_and_no_value() {
+    fn a_type_mismatch_has_a_path_and_the_rest_is_still_read() {
         let r: Read<Doc> = from_json_str(
             r#"{"items":[{"name":"a"},{"name":"secret-123"}], "x": 1, "flag": "secret-xyz"}"#,
             "options",
         );
-        assert!(r.value.is_none());
-        let last = r.issues.last().unwrap(); // ok: test
-        assert_eq!(last.path, "options.flag");
-        assert_eq!(last.code, IssueCode::TypeMismatch);
-        assert!(!last.message.contains("secret"), "{}", last.message);
+        let mismatch = r
+            .issues
+            .iter()
+            .find(|i| i.code == IssueCode::TypeMismatch)
+            .unwrap(); // ok: test
+        assert_eq!(mismatch.path, "options.flag");
+        assert!(!mismatch.message.contains("secret"), "{}", mismatch.message);
         assert!(r.issues.iter().any(|i| i.path == "options.x"));
-        let r: Read<Doc> = from_json_str(r#"{"items":[{"name":5}]}"#, "");
+        // Read without the wrong member: the rest is there for the other checks.
+        let doc = r.value.unwrap(); // ok: test
+        assert!(!doc.flag);
+        assert_eq!(doc.items.len(), 2);
+
+        // Several wrong members, one inside an array element: each is reported.
+        let r: Read<Doc> = from_json_str(r#"{"flag":1,"items":[{"name":5},{"name":"b"}]}"#, "");
+        let got: Vec<(&str, IssueCode)> =
+            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
         assert_eq!(
-            r.issues.first().map(|i| i.path.as_str()),
-            Some("items[0].name")
+            got,
+            [
+                ("flag", IssueCode::TypeMismatch),
+                ("items[0].name", IssueCode::TypeMismatch)
+            ]
         );
         assert_eq!(
-            r.issues.first().map(|i| i.message.as_str()),
+            r.issues.get(1).map(|i| i.message.as_str()),
             Some("invalid type: integer, expected a string")
+        );
+        assert_eq!(r.value.map(|d| d.items.len()), Some(2));
+
+        // An array element of the wrong type cannot be left out (the indexes after it would
+        // shift): no value.
+        let r: Read<Doc> = from_json_str(r#"{"items":[1,{"name":"b"}],"flag":"x"}"#, "");
+        assert!(r.value.is_none());
+        assert!(
+            r.issues
+                .iter()
+                .any(|i| i.path == "items[0]" && i.code == IssueCode::TypeMismatch),
+            "{:?}",
+            r.issues
+        );
+    }
+
+    #[test]
+    fn one_issue_per_wrong_member() {
+        use crate::error::{one_per_path, Issue};
+        let issues = vec![
+            Issue::new("a", IssueCode::TypeMismatch, "wrong type"),
+            Issue::new("b", IssueCode::UnknownField, "x"),
+            Issue::new("a", IssueCode::UnknownField, "missing"),
+            Issue::new("c", IssueCode::OptionOutOfRange, "1"),
+            Issue::new("c", IssueCode::OptionOutOfRange, "2"),
+        ];
+        let got: Vec<(String, IssueCode)> = one_per_path(issues)
+            .into_iter()
+            .map(|i| (i.path, i.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a".to_string(), IssueCode::TypeMismatch),
+                ("b".to_string(), IssueCode::UnknownField),
+                ("c".to_string(), IssueCode::OptionOutOfRange),
+                ("c".to_string(), IssueCode::OptionOutOfRange)
+            ]
         );
     }
 }

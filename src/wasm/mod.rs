@@ -85,7 +85,34 @@ pub fn validate_connection(
         }
         Err(e) => e.issues,
     };
-    to_js(&issues)
+    to_js(&crate::error::one_per_path(issues))
+}
+
+/// Checks the options of `exportSegments` (and of `preview`, which accepts the same) without
+/// running anything and returns every problem found: unknown keys (`UNKNOWN_FIELD`), wrong
+/// types (`TYPE_MISMATCH`), numbers out of the bounds of `metadata().numbers`
+/// (`OPTION_OUT_OF_RANGE`), a checkpoint this library did not write. `signal`, `onProgress`,
+/// `onCheckpoint` and `syncState` are the host's and not looked at. For hosts that store
+/// options to use later (a scheduled destination).
+///
+/// ```js
+/// import { validateRunOptions } from 'autopilot-export';
+/// const issues = validateRunOptions({ maxRequests: 45, maxInFlight: 6 }); // []
+/// validateRunOptions({ ratePerSecond: 0 }); // [{ path: 'options.ratePerSecond', code: 'OPTION_OUT_OF_RANGE', ... }]
+/// ```
+#[wasm_bindgen(js_name = validateRunOptions, unchecked_return_type = "Issue[]")]
+pub fn validate_run_options(
+    #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+) -> JsValue {
+    let issues =
+        match read_options::<RunOptions>(&without(&options, &HOST_KEYS), "options").lenient() {
+            Ok((opts, mut issues)) => {
+                issues.extend(opts.issues());
+                issues
+            }
+            Err(e) => e.issues,
+        };
+    to_js(&crate::error::one_per_path(issues))
 }
 
 /// Checks an export configuration (connection, mapping, segments, cap, membership) without
@@ -118,7 +145,7 @@ pub fn validate_export_config(
         }
         Err(e) => e.issues,
     };
-    to_js(&issues)
+    to_js(&crate::error::one_per_path(issues))
 }
 
 /// Reads and validates a job's configuration (every problem at once).

@@ -4,6 +4,7 @@
 
 use autopilot_export::wasm::{
     check_connection, export_segments, preview, validate_connection, validate_export_config,
+    validate_run_options,
 };
 use js_sys::{Array, Function, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -142,6 +143,37 @@ fn validate_connection_returns_issues_never_throws() {
     }
     let wrong_type = Array::from(&validate_connection(js(r#"{"displayName": 5}"#)));
     assert_eq!(text(&wrong_type.get(0), "path"), "displayName");
+}
+
+#[wasm_bindgen_test]
+fn validate_run_options_names_every_problem() {
+    let ok = validate_run_options(js(
+        r#"{"maxRequests": 45, "maxInFlight": 6, "fullResync": true}"#,
+    ));
+    assert_eq!(Array::from(&ok).length(), 0);
+    assert_eq!(
+        Array::from(&validate_run_options(JsValue::UNDEFINED)).length(),
+        0
+    );
+    let bad = Array::from(&validate_run_options(js(
+        r#"{"ratePerSecond": 0, "maxInFlight": 1.5, "maxAtempts": 3, "fullResync": "yes"}"#,
+    )));
+    let mut got: Vec<(String, String)> = bad
+        .iter()
+        .map(|i| (text(&i, "path"), text(&i, "code")))
+        .collect();
+    got.sort();
+    let want = [
+        ("options.fullResync", "TYPE_MISMATCH"),
+        ("options.maxAtempts", "UNKNOWN_FIELD"),
+        ("options.maxInFlight", "OPTION_OUT_OF_RANGE"),
+        ("options.ratePerSecond", "OPTION_OUT_OF_RANGE"),
+    ];
+    assert_eq!(
+        got,
+        want.map(|(p, c)| (p.to_string(), c.to_string())),
+        "every problem at once"
+    );
 }
 
 #[wasm_bindgen_test]
