@@ -58,18 +58,14 @@ impl<'de> Deserialize<'de> for ApiKey {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Connection {
     /// Name shown to people for this connection.
-    #[serde(default)]
     pub display_name: String,
     /// The Autopilot API key (never echoed back). An unset environment variable
     /// (`undefined`) is reported as `API_KEY_MISSING`.
-    #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "string | undefined"))]
     pub api_key: ApiKey,
     /// The "I agree" of the data-privacy notice. Without it no request is ever sent.
-    #[serde(default)]
     pub consent: bool,
     /// Who runs the exports; recorded on each run report.
-    #[serde(default)]
     pub export_user: String,
     /// API base; default [`DEFAULT_BASE_URL`]. `http://` only for loopback hosts.
     #[serde(default)]
@@ -319,13 +315,11 @@ pub fn custom_key(ty: CustomType, name: &str) -> String {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct CustomField {
     /// Profile field to read.
-    #[serde(default)]
     pub source: String,
     /// Autopilot custom field name (spaces allowed; they are sent as `--`).
-    #[serde(default)]
     pub name: String,
     /// `string | integer | float | date | boolean`.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "CustomType"))]
     pub ty: String,
     /// Date fields only: how values that are not ISO 8601 are read: `epoch-ms`, `epoch-s`,
@@ -356,7 +350,6 @@ pub struct ValueFormat {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct FieldMapping {
     /// Profile field holding the email (required).
-    #[serde(default)]
     pub email: String,
     /// Profile field for `FirstName`.
     #[serde(default)]
@@ -654,7 +647,6 @@ pub enum Membership {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SegmentConfig {
     /// Segment name; with per-segment lists, the list title is `listPrefix + name`.
-    #[serde(default)]
     pub name: String,
 }
 
@@ -665,32 +657,30 @@ pub struct SegmentConfig {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ExportConfig {
     /// Where and as whom.
-    #[serde(default)]
     pub connection: Connection,
     /// Data matching.
-    #[serde(default)]
     pub mapping: FieldMapping,
     /// Selected segments, in export order.
-    #[serde(default)]
     pub segments: Vec<SegmentConfig>,
     /// Maximum unique profiles (default and maximum 100,000).
     #[serde(default)]
     pub cap: Option<f64>,
-    /// Behaviour above the cap.
-    #[serde(default)]
-    pub over_cap: OverCap,
-    /// Lists per segment, or none.
-    #[serde(default)]
-    pub lists: ListMode,
+    /// Behaviour above the cap (default `refuse`; see [`ExportConfig::over_cap`]).
+    #[serde(default, rename = "overCap")]
+    pub over_cap_mode: Option<OverCap>,
+    /// Lists per segment, or none (default `per-segment`; see [`ExportConfig::lists`]).
+    #[serde(default, rename = "lists")]
+    pub list_mode: Option<ListMode>,
     /// Prefix of list titles.
     #[serde(default)]
     pub list_prefix: String,
     /// Profile field identifying rejected rows in reports (never the email).
     #[serde(default)]
     pub id_field: Option<String>,
-    /// `add` (default) or `mirror` (also remove leavers this exporter placed; needs lists).
-    #[serde(default)]
-    pub membership: Membership,
+    /// `add` (default) or `mirror` (also remove leavers this exporter placed; needs lists;
+    /// see [`ExportConfig::membership`]).
+    #[serde(default, rename = "membership")]
+    pub membership_mode: Option<Membership>,
     /// Mirror guard: the most a run may remove from one list, as a fraction of the members
     /// this exporter had placed on it (the limit is `max(10, ratio × placed)`); 0 to 1,
     /// default [`crate::meta::DEFAULT_MAX_REMOVAL_RATIO`].
@@ -699,6 +689,21 @@ pub struct ExportConfig {
 }
 
 impl ExportConfig {
+    /// Behaviour above the cap.
+    pub fn over_cap(&self) -> OverCap {
+        self.over_cap_mode.unwrap_or_default()
+    }
+
+    /// How segments are represented in Autopilot.
+    pub fn lists(&self) -> ListMode {
+        self.list_mode.unwrap_or_default()
+    }
+
+    /// `add` or `mirror`.
+    pub fn membership(&self) -> Membership {
+        self.membership_mode.unwrap_or_default()
+    }
+
     /// The effective cap (validated by [`ExportConfig::validate`]).
     pub fn cap(&self) -> u64 {
         match self.cap {
@@ -784,7 +789,7 @@ impl ExportConfig {
                 "the list prefix must not contain control characters",
             ));
         }
-        if self.membership == Membership::Mirror && self.lists == ListMode::None {
+        if self.membership() == Membership::Mirror && self.lists() == ListMode::None {
             issues.push(Issue::new(
                 "membership",
                 IssueCode::MirrorWithoutLists,

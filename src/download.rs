@@ -19,16 +19,23 @@ use std::collections::BTreeMap;
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct UrlSource {
     /// `https://…` (or `http://` on a loopback host).
-    #[serde(default)]
     pub url: String,
     /// `csv`, `ndjson` or `json`.
-    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "\"csv\" | \"ndjson\" | \"json\"")
+    )]
     pub format: String,
     /// Request headers (e.g. `authorization: Bearer …`), sent as given.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>"))]
     pub headers: BTreeMap<String, String>,
     /// CSV delimiter (see the byte source options).
     #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "\",\" | \";\" | \"\\t\" | \"|\"")
+    )]
     pub delimiter: Option<String>,
     /// Text encoding label (see the byte source options).
     #[serde(default)]

@@ -184,6 +184,27 @@ pub struct Error {
     pub issues: Vec<Issue>,
 }
 
+/// The issues without those that follow a type mismatch at the same path: a member of the
+/// wrong type is read as absent so that the rest of the document is checked too
+/// ([`crate::read::read`]), and "missing" or "empty" at that path would say it twice.
+pub fn one_per_path(issues: Vec<Issue>) -> Vec<Issue> {
+    let wrong: Vec<String> = issues
+        .iter()
+        .filter(|i| i.code == IssueCode::TypeMismatch)
+        .map(|i| i.path.clone())
+        .collect();
+    let mut seen_type = std::collections::HashSet::new();
+    issues
+        .into_iter()
+        .filter(|i| {
+            if !wrong.contains(&i.path) {
+                return true;
+            }
+            i.code == IssueCode::TypeMismatch && seen_type.insert(i.path.clone())
+        })
+        .collect()
+}
+
 impl Error {
     /// An error without issues.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -197,6 +218,7 @@ impl Error {
     /// A validation error carrying its issues. When every issue is about consent the code
     /// is `CONSENT_REQUIRED`, otherwise `CONFIG_INVALID`.
     pub fn from_issues(issues: Vec<Issue>) -> Self {
+        let issues = one_per_path(issues);
         let consent_only =
             !issues.is_empty() && issues.iter().all(|i| i.code == IssueCode::ConsentRequired);
         let code = if consent_only {

@@ -11,19 +11,27 @@
 //! outcomes together with the current time. It never performs I/O and never reads a clock;
 //! the thin `wasm` layer (wasm32 only) does that with the host's `fetch` and `setTimeout`.
 //!
-//! Module map:
-//! - [`config`]: `Connection`, `ExportConfig`, `FieldMapping`, validation with paths and codes.
+//! Module map (every rule of the export lives here; hosts read [`meta`] and keep no copy):
+//! - [`config`], [`read`]: `Connection`, `ExportConfig`, `FieldMapping` as JS passes them,
+//!   read with paths and codes (unknown keys included); validation.
+//! - [`meta`]: defaults, bounds, labels and lists (`metadata()` in JS).
 //! - [`email`]: syntax check, normalisation, dedupe key.
 //! - [`mapping`]: record → contact JSON with typed custom fields.
-//! - [`input`]: push parsers for CSV, NDJSON and JSON arrays.
-//! - [`plan`]: dedupe, cap, memberships, batches, dry-run summary.
+//! - [`input`]: push parsers for CSV, NDJSON and JSON arrays; dialects, encodings, inspect.
+//! - [`plan`]: dedupe, cap, memberships, batches.
+//! - [`summary`], [`suggest`]: the dry-run summary (`preview`); mapping suggestions.
 //! - [`pacing`]: token bucket and retry backoff.
-//! - [`autopilot`]: wire types of the Autopilot API.
-//! - [`run`]: the export state machine.
+//! - [`http`], [`autopilot`]: requests and outcomes; the Autopilot wire format.
+//! - [`sync`]: the sync state of refreshes (format, diff, removal guard).
+//! - [`run`]: the export state machine (reads, lists, upserts, removals).
 //! - [`report`]: report, progress, checkpoint, rejects.
+//! - [`download`], [`csv_out`]: URL source rules; CSV written for people (rejects).
 //! - [`error`]: the error type and its stable codes.
 //! - [`util`]: hashing, JSON writing, dates (imports nothing from the crate).
 #![deny(missing_docs)]
+// Doc comments cite the research notes by tag (`[PHP]`, `[TORCH]`, …, see
+// ../shared/research/autopilot-api.md): citations, not intra-doc links (the tags also reach the .d.ts).
+#![allow(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]
 // A panic in wasm is a trap that kills the module instance for the host: nothing that can
 // fire on input-derived data outside tests (DESIGN.md §2).

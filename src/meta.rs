@@ -201,13 +201,28 @@ pub const MAX_REMOVAL_RATIO: NumberSpec = NumberSpec {
     description: "Mirror guard: a run that would remove more than max(10, ratio × the members this exporter placed) from one list is refused before any write.",
 };
 
-/// Every settable number: run options first, then job settings.
+/// `PreviewOptions.sample`.
+pub const SAMPLE: NumberSpec = NumberSpec {
+    scope: "preview",
+    name: "sample",
+    label: "Sample contacts",
+    unit: "contacts",
+    default: Some(DEFAULT_SAMPLE as f64),
+    min: 0.0,
+    min_exclusive: false,
+    max: 100.0,
+    integer: true,
+    description: "Contacts per segment shown in a preview exactly as they will be sent.",
+};
+
+/// Every settable number: run options first, then the preview's, then job settings.
 pub const NUMBERS: &[NumberSpec] = &[
     RATE_PER_SECOND,
     MAX_IN_FLIGHT,
     REQUEST_TIMEOUT_MS,
     MAX_ATTEMPTS,
     MAX_REQUESTS,
+    SAMPLE,
     CAP,
     MAX_REMOVAL_RATIO,
 ];
@@ -403,6 +418,53 @@ pub struct Metadata {
     pub warning_codes: Vec<WarningCode>,
     /// Every reject reason.
     pub reject_reasons: Vec<RejectReason>,
+    /// The reject reasons decided by Autopilot after sending (the others are decided
+    /// before sending, from the row itself).
+    pub server_reject_reasons: Vec<RejectReason>,
+    /// Segment source formats with the file name extensions that name them.
+    pub formats: Vec<SourceFormat>,
+}
+
+/// A segment source format (`{ csv }`, `{ url, format: 'csv' }`) and the file name
+/// extensions (lower case, with the dot) a host maps to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct SourceFormat {
+    /// `csv`, `ndjson` or `json`.
+    pub name: &'static str,
+    /// For people.
+    pub label: &'static str,
+    /// E.g. `[".ndjson", ".jsonl"]`.
+    pub extensions: &'static [&'static str],
+}
+
+/// The byte formats ([`crate::input::Format::BYTES`]) with labels and extensions.
+pub const SOURCE_FORMATS: [SourceFormat; 3] = [
+    SourceFormat {
+        name: "csv",
+        label: "CSV (comma, semicolon, tab or pipe separated)",
+        extensions: &[".csv", ".tsv", ".txt"],
+    },
+    SourceFormat {
+        name: "ndjson",
+        label: "NDJSON (one JSON object per line)",
+        extensions: &[".ndjson", ".jsonl"],
+    },
+    SourceFormat {
+        name: "json",
+        label: "JSON (an array of objects)",
+        extensions: &[".json"],
+    },
+];
+
+/// The source format a file name's extension names (case-insensitive), if any.
+pub fn format_of_file_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    SOURCE_FORMATS
+        .iter()
+        .find(|f| f.extensions.iter().any(|e| lower.ends_with(e)))
+        .map(|f| f.name)
 }
 
 /// The metadata of this build.
@@ -447,12 +509,40 @@ pub fn metadata() -> Metadata {
         issue_codes: IssueCode::ALL.to_vec(),
         warning_codes: WarningCode::ALL.to_vec(),
         reject_reasons: RejectReason::ALL.to_vec(),
+        server_reject_reasons: RejectReason::ALL
+            .iter()
+            .copied()
+            .filter(|r| !r.is_input())
+            .collect(),
+        formats: SOURCE_FORMATS.to_vec(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_formats_are_the_byte_formats() {
+        let names: Vec<&str> = SOURCE_FORMATS.iter().map(|f| f.name).collect();
+        let bytes: Vec<&str> = crate::input::Format::BYTES
+            .iter()
+            .map(|(_, n)| *n)
+            .collect();
+        assert_eq!(names, bytes);
+        assert_eq!(format_of_file_name("VIP.JSONL"), Some("ndjson"));
+        assert_eq!(format_of_file_name("vip.export.csv"), Some("csv"));
+        assert_eq!(format_of_file_name("vip.xlsx"), None);
+        let server: Vec<RejectReason> = metadata().server_reject_reasons;
+        assert_eq!(
+            server,
+            [
+                RejectReason::ServerRejected,
+                RejectReason::NotConfirmed,
+                RejectReason::RetriesExhausted
+            ]
+        );
+    }
 
     #[test]
     fn number_specs_check_their_bounds() {

@@ -41,13 +41,13 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer at `rate_per_second` (non-finite or non-positive → 5) with a bucket of
+    /// A pacer at `rate_per_second` (non-finite or non-positive → the default rate) with a bucket of
     /// `capacity` requests (at least 1). The first send may go at `now_ms`.
     pub fn new(rate_per_second: f64, capacity: u32, now_ms: f64) -> Self {
         let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
             rate_per_second
         } else {
-            5.0
+            crate::meta::DEFAULT_RATE
         };
         Pacer {
             rate,

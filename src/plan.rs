@@ -122,7 +122,7 @@ impl Plan {
 
     /// The error to raise before sending when the cap is exceeded in `refuse` mode.
     pub fn cap_error(&self) -> Option<Error> {
-        (self.cap_exceeded() && self.config.over_cap == OverCap::Refuse).then(|| {
+        (self.cap_exceeded() && self.config.over_cap() == OverCap::Refuse).then(|| {
             Error::new(
                 ErrorCode::CapExceeded,
                 format!(
@@ -214,11 +214,11 @@ impl Plan {
         let mut h = StableHasher::new();
         let c = &self.config;
         h.write_str(&c.connection.api_base());
-        h.write_str(match c.lists {
+        h.write_str(match c.lists() {
             ListMode::PerSegment => "per-segment",
             ListMode::None => "none",
         });
-        h.write_str(match c.membership {
+        h.write_str(match c.membership() {
             crate::config::Membership::Add => "add",
             crate::config::Membership::Mirror => "mirror",
         });
@@ -324,7 +324,7 @@ impl Planner {
     /// The planner for a configuration already validated.
     fn build(config: &ExportConfig) -> Result<Self, Error> {
         let mapper = Mapper::new(&config.mapping, config.id_field.as_deref())?;
-        let per_segment = config.lists == ListMode::PerSegment;
+        let per_segment = config.lists() == ListMode::PerSegment;
         let segments = config
             .segments
             .iter()

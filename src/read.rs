@@ -5,6 +5,11 @@
 //! - A key the target type does not know becomes an [`IssueCode::UnknownField`] issue and
 //!   does **not** stop reading, so it is reported next to every other problem of the same
 //!   document once the caller validates what was read.
+//! - A key the type requires but the document leaves out is read as the empty form of its
+//!   type (`""`, `false`, `0`, `[]`, a struct of empty members, `None`), so that validation
+//!   reports it as the specific problem it is (`EMAIL_MAPPING_MISSING`, ...) rather than as a
+//!   serde "missing field" error. This is why required members (required in the TypeScript
+//!   types too) need no `#[serde(default)]`; an enum member must be an `Option`.
 //! - A value of the wrong type stops reading (serde has no way to go on) and becomes one
 //!   [`IssueCode::TypeMismatch`] issue at its path, together with the unknown keys seen before
 //!   it. The value itself is never quoted in the message: it could be a secret put into the
@@ -62,6 +67,9 @@ impl de::Error for ReadError {
     }
 }
 
+/// Stands for a member the document leaves out (compared by address).
+static ABSENT: Value = Value::Null;
+
 /// Reads one value at `path`, noting unknown keys in `unknown`.
 struct ValueDe<'a> {
     value: &'a Value,
@@ -86,40 +94,44 @@ impl<'a> ValueDe<'a> {
         }
     }
 
-    /// Gives an error without a path this value's path.
-    fn locate<T>(&self, r: Result<T, ReadError>) -> Result<T, ReadError> {
-        r.map_err(|e| attach(e, &self.path))
-    }
-
-    /// The error for a value of the wrong type where `exp` was expected, at this path.
-    #[inline(never)]
-    fn mismatch(&self, exp: &dyn de::Expected) -> ReadError {
-        let e: ReadError = de::Error::invalid_type(unexpected(self.value), exp);
-        attach(e, &self.path)
-    }
-
     /// The element `i` of an array (its path ends with `[i]`).
     #[inline(never)]
     fn item(&self, value: &'a Value, i: usize) -> ValueDe<'a> {
         self.at(value, &format!("[{i}]"))
     }
 
+    /// Whether this member is left out of the document.
+    fn absent(&self) -> bool {
+        std::ptr::eq(self.value, &ABSENT)
+    }
+
+    /// Gives an error without a path this value's path.
+    fn locate<T>(&self, r: Result<T, ReadError>) -> Result<T, ReadError> {
+        r.map_err(|e| attach(e, &self.path))
+    }
+
     /// The members of `obj` to read (all, or those in `only`), noting the others as
     /// unknown. Not generic, so that it is compiled once.
+    /// With `only` (a struct's fields), the known members left out are given as absent.
     #[inline(never)]
     fn members(
         &self,
-        obj: &'a Map<String, Value>,
-        only: Option<&[&str]>,
-    ) -> Vec<(&'a String, &'a Value)> {
-        let mut out = Vec::with_capacity(obj.len());
-        for (k, v) in obj {
+        obj: Option<&'a Map<String, Value>>,
+        only: Option<&'static [&'static str]>,
+    ) -> Vec<(&'a str, &'a Value)> {
+        let mut out = Vec::with_capacity(obj.map_or(0, Map::len));
+        for (k, v) in obj.into_iter().flatten() {
             match only {
                 Some(fields) if !fields.contains(&k.as_str()) => {
                     let path = self.at(&Value::Null, k).path;
                     self.unknown.borrow_mut().push(path);
                 }
-                _ => out.push((k, v)),
+                _ => out.push((k.as_str(), v)),
+            }
+        }
+        for f in only.into_iter().flatten() {
+            if !obj.is_some_and(|o| o.contains_key(*f)) {
+                out.push((f, &ABSENT));
             }
         }
         out
@@ -127,8 +139,8 @@ impl<'a> ValueDe<'a> {
 
     fn map<V: Visitor<'a>>(
         &self,
-        obj: &'a Map<String, Value>,
-        only: Option<&[&str]>,
+        obj: Option<&'a Map<String, Value>>,
+        only: Option<&'static [&'static str]>,
         v: V,
     ) -> Result<V::Value, ReadError> {
         let members = self.members(obj, only);
@@ -138,19 +150,6 @@ impl<'a> ValueDe<'a> {
             value: None,
         })
         .map_err(|e| attach(e, &self.path))
-    }
-}
-
-/// What a value is, for a type mismatch message (never the value itself).
-fn unexpected(v: &Value) -> de::Unexpected<'static> {
-    match v {
-        Value::Null => de::Unexpected::Unit,
-        Value::Bool(_) => de::Unexpected::Bool(false),
-        Value::Number(n) if n.is_f64() => de::Unexpected::Float(0.0),
-        Value::Number(_) => de::Unexpected::Unsigned(0),
-        Value::String(_) => de::Unexpected::Str(""),
-        Value::Array(_) => de::Unexpected::Seq,
-        Value::Object(_) => de::Unexpected::Map,
     }
 }
 
@@ -166,8 +165,8 @@ fn attach(mut e: ReadError, at: &str) -> ReadError {
 /// Map access over an object's members.
 struct Entries<'a, 'b> {
     de: &'b ValueDe<'a>,
-    entries: std::vec::IntoIter<(&'a String, &'a Value)>,
-    value: Option<(&'a String, &'a Value)>,
+    entries: std::vec::IntoIter<(&'a str, &'a Value)>,
+    value: Option<(&'a str, &'a Value)>,
 }
 
 impl<'a> de::MapAccess<'a> for Entries<'a, '_> {
@@ -179,7 +178,7 @@ impl<'a> de::MapAccess<'a> for Entries<'a, '_> {
         match self.entries.next() {
             Some((k, v)) => {
                 self.value = Some((k, v));
-                seed.deserialize(k.as_str().into_deserializer()).map(Some)
+                seed.deserialize(k.into_deserializer()).map(Some)
             }
             None => Ok(None),
         }
@@ -223,10 +222,42 @@ impl<'a> de::SeqAccess<'a> for Items<'a, '_> {
     }
 }
 
+impl ValueDe<'_> {
+    /// What the value is, for a type error.
+    fn unexpected(&self) -> de::Unexpected<'_> {
+        match self.value {
+            Value::Null => de::Unexpected::Unit,
+            Value::Bool(b) => de::Unexpected::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => de::Unexpected::Unsigned(u),
+                (_, Some(i)) => de::Unexpected::Signed(i),
+                _ => de::Unexpected::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::String(_) => de::Unexpected::Str(""),
+            Value::Array(_) => de::Unexpected::Seq,
+            Value::Object(_) => de::Unexpected::Map,
+        }
+    }
+
+    /// The type error for this value where `expected` belongs. Each typed method below calls
+    /// its visitor once and otherwise ends here, so that a visitor's other methods are not
+    /// instantiated (measured: about a third of this module's size in the wasm build).
+    #[inline(never)]
+    fn wrong(&self, expected: &dyn de::Expected) -> ReadError {
+        attach(
+            de::Error::invalid_type(self.unexpected(), expected),
+            &self.path,
+        )
+    }
+}
+
 impl<'a> de::Deserializer<'a> for ValueDe<'a> {
     type Error = ReadError;
 
     fn deserialize_any<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        if self.absent() {
+            return v.visit_none();
+        }
         let r = match self.value {
             Value::Null => v.visit_unit(),
             Value::Bool(b) => v.visit_bool(*b),
@@ -241,7 +272,7 @@ impl<'a> de::Deserializer<'a> for ValueDe<'a> {
                 de: &self,
                 items: a.iter().enumerate(),
             }),
-            Value::Object(o) => return self.map(o, None, v),
+            Value::Object(o) => return self.map(Some(o), None, v),
         };
         self.locate(r)
     }
@@ -260,10 +291,9 @@ impl<'a> de::Deserializer<'a> for ValueDe<'a> {
         v: V,
     ) -> Result<V::Value, ReadError> {
         match self.value {
-            Value::Object(o) => self.map(o, Some(fields), v),
-            // Not `deserialize_any`: a struct is never read from an array by position, and
-            // the derived sequence readers of every configuration type are left out.
-            _ => Err(self.mismatch(&v)),
+            _ if self.absent() => self.map(None, Some(fields), v),
+            Value::Object(o) => self.map(Some(o), Some(fields), v),
+            _ => Err(self.wrong(&v)),
         }
     }
 
@@ -278,7 +308,7 @@ impl<'a> de::Deserializer<'a> for ValueDe<'a> {
                 let r = v.visit_enum(s.as_str().into_deserializer());
                 self.locate(r)
             }
-            _ => self.deserialize_any(v),
+            _ => Err(self.wrong(&v)),
         }
     }
 
@@ -287,21 +317,22 @@ impl<'a> de::Deserializer<'a> for ValueDe<'a> {
     }
 
     fn deserialize_byte_buf<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            Value::Array(a) => {
-                let bytes: Option<Vec<u8>> = a
-                    .iter()
-                    .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
-                    .collect();
-                match bytes {
-                    Some(b) => {
-                        let r = v.visit_byte_buf(b);
-                        self.locate(r)
-                    }
-                    None => self.deserialize_any(v),
-                }
+        if self.absent() {
+            return v.visit_byte_buf(Vec::new());
+        }
+        let bytes: Option<Vec<u8>> = match self.value {
+            Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect(),
+            _ => None,
+        };
+        match bytes {
+            Some(b) => {
+                let r = v.visit_byte_buf(b);
+                self.locate(r)
             }
-            _ => self.deserialize_any(v),
+            None => Err(self.wrong(&v)),
         }
     }
 
@@ -313,10 +344,81 @@ impl<'a> de::Deserializer<'a> for ValueDe<'a> {
         v.visit_newtype_struct(self)
     }
 
+    fn deserialize_str<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            _ if self.absent() => v.visit_str(""),
+            Value::String(s) => {
+                let r = v.visit_str(s);
+                self.locate(r)
+            }
+            _ => Err(self.wrong(&v)),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_bool<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            _ if self.absent() => v.visit_bool(false),
+            Value::Bool(b) => v.visit_bool(*b),
+            _ => Err(self.wrong(&v)),
+        }
+    }
+
+    fn deserialize_u64<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            _ if self.absent() => v.visit_u64(0),
+            Value::Number(n) if n.as_u64().is_some() => {
+                let r = v.visit_u64(n.as_u64().unwrap_or(0));
+                self.locate(r)
+            }
+            _ => Err(self.wrong(&v)),
+        }
+    }
+
+    fn deserialize_u32<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        self.deserialize_u64(v)
+    }
+
+    fn deserialize_f64<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            _ if self.absent() => v.visit_f64(0.0),
+            Value::Number(n) => v.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+            _ => Err(self.wrong(&v)),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        let items: &[Value] = match self.value {
+            _ if self.absent() => &[],
+            Value::Array(a) => a,
+            _ => return Err(self.wrong(&v)),
+        };
+        let r = v.visit_seq(Items {
+            de: &self,
+            items: items.iter().enumerate(),
+        });
+        self.locate(r)
+    }
+
+    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, v: V) -> Result<V::Value, ReadError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_map<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.value {
+            _ if self.absent() => self.map(None, None, v),
+            Value::Object(o) => self.map(Some(o), None, v),
+            _ => Err(self.wrong(&v)),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         <W: Visitor<'a>>
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        unit unit_struct seq tuple tuple_struct map identifier ignored_any
+        i8 i16 i32 i64 i128 u8 u16 u128 f32 char
+        unit unit_struct tuple_struct identifier ignored_any
     }
 }
 
@@ -350,9 +452,109 @@ impl<T> Read<T> {
     }
 }
 
+/// Most members left out after type mismatches before reading gives up (a document with
+/// more wrong types than that reports the first ones).
+const MAX_TYPE_ERRORS: usize = 16;
+
 /// Reads a `T` from `value`; paths in issues start with `prefix` (`""` for the document
-/// root, `"options"` for run options).
+/// root, `"options"` for run options). After a type mismatch of an object member, reads
+/// again without that member, so that every other problem is reported too: the value is
+/// then the document without the wrong members (absent ones read as empty), and its
+/// validation may find more at those paths — [`crate::error::one_per_path`] keeps the type
+/// mismatch.
 pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
+    let mut out = None;
+    let issues = retry_without_wrong_members(value, prefix, &mut |doc| {
+        let r = read_once::<T>(doc, prefix);
+        let ok = r.value.is_some();
+        out = r.value;
+        (ok, r.issues)
+    });
+    Read { value: out, issues }
+}
+
+/// The retry loop of [`read`], not generic (one copy in the module): `attempt` reads a
+/// document and says whether it gave a value, with its issues.
+fn retry_without_wrong_members(
+    value: &Value,
+    prefix: &str,
+    attempt: &mut dyn FnMut(&Value) -> (bool, Vec<Issue>),
+) -> Vec<Issue> {
+    let (ok, mut issues) = attempt(value);
+    if ok {
+        return issues;
+    }
+    let mut doc = value.clone();
+    for _ in 0..MAX_TYPE_ERRORS {
+        let Some(path) = issues
+            .last()
+            .filter(|i| i.code == IssueCode::TypeMismatch)
+            .map(|i| i.path.clone())
+        else {
+            break;
+        };
+        if !remove_member(&mut doc, prefix, &path) {
+            break;
+        }
+        let (ok, next) = attempt(&doc);
+        for i in next {
+            if !issues.iter().any(|x| x.path == i.path && x.code == i.code) {
+                issues.push(i);
+            }
+        }
+        if ok {
+            break;
+        }
+    }
+    issues
+}
+
+/// Removes the object member at `path` (under `prefix`: `a.b[2].c`) from `doc`; `false` when
+/// the path is the document itself or ends in an array element (removing one would shift
+/// the indexes of the paths after it).
+fn remove_member(doc: &mut Value, prefix: &str, path: &str) -> bool {
+    let rest = path
+        .strip_prefix(prefix)
+        .map(|r| r.strip_prefix('.').unwrap_or(r))
+        .unwrap_or(path);
+    let mut parts: Vec<(&str, Option<usize>)> = Vec::new();
+    for part in rest.split('.') {
+        let (key, mut indexes) = match part.find('[') {
+            Some(at) => (part.get(..at).unwrap_or(""), part.get(at..).unwrap_or("")),
+            None => (part, ""),
+        };
+        parts.push((key, None));
+        while let Some(close) = indexes.find(']') {
+            let Some(i) = indexes.get(1..close).and_then(|n| n.parse().ok()) else {
+                return false;
+            };
+            parts.push(("", Some(i)));
+            indexes = indexes.get(close + 1..).unwrap_or("");
+        }
+    }
+    let Some(((last, None), walk)) = parts.split_last() else {
+        return false;
+    };
+    if last.is_empty() {
+        return false;
+    }
+    let mut at = doc;
+    for (key, index) in walk {
+        let next = match index {
+            Some(i) => at.get_mut(*i),
+            None if key.is_empty() => Some(at),
+            None => at.get_mut(*key),
+        };
+        match next {
+            Some(v) => at = v,
+            None => return false,
+        }
+    }
+    at.as_object_mut()
+        .is_some_and(|o| o.remove(*last).is_some())
+}
+
+fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
     let unknown = RefCell::new(Vec::new());
     let result = T::deserialize(ValueDe {
         value,
@@ -369,8 +571,8 @@ pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
     }
 }
 
-/// The issues of a reading: the unknown keys, then the type mismatch (not generic: compiled
-/// once for every document type).
+/// The issues of one reading: the unknown keys, then the type mismatch (not generic:
+/// compiled once for every document type).
 #[inline(never)]
 fn issues_of(unknown: Vec<String>, error: Option<ReadError>, prefix: &str) -> Vec<Issue> {
     let mut issues: Vec<Issue> = unknown
@@ -455,25 +657,76 @@ mod tests {
     }
 
     #[test]
-    fn a_type_mismatch_has_a_path_and_no_value() {
+    fn a_type_mismatch_has_a_path_and_the_rest_is_still_read() {
         let r: Read<Doc> = from_json_str(
             r#"{"items":[{"name":"a"},{"name":"secret-123"}], "x": 1, "flag": "secret-xyz"}"#,
             "options",
         );
-        assert!(r.value.is_none());
-        let last = r.issues.last().unwrap(); // ok: test
-        assert_eq!(last.path, "options.flag");
-        assert_eq!(last.code, IssueCode::TypeMismatch);
-        assert!(!last.message.contains("secret"), "{}", last.message);
+        let mismatch = r
+            .issues
+            .iter()
+            .find(|i| i.code == IssueCode::TypeMismatch)
+            .unwrap(); // ok: test
+        assert_eq!(mismatch.path, "options.flag");
+        assert!(!mismatch.message.contains("secret"), "{}", mismatch.message);
         assert!(r.issues.iter().any(|i| i.path == "options.x"));
-        let r: Read<Doc> = from_json_str(r#"{"items":[{"name":5}]}"#, "");
+        // Read without the wrong member: the rest is there for the other checks.
+        let doc = r.value.unwrap(); // ok: test
+        assert!(!doc.flag);
+        assert_eq!(doc.items.len(), 2);
+
+        // Several wrong members, one inside an array element: each is reported.
+        let r: Read<Doc> = from_json_str(r#"{"flag":1,"items":[{"name":5},{"name":"b"}]}"#, "");
+        let got: Vec<(&str, IssueCode)> =
+            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
         assert_eq!(
-            r.issues.first().map(|i| i.path.as_str()),
-            Some("items[0].name")
+            got,
+            [
+                ("flag", IssueCode::TypeMismatch),
+                ("items[0].name", IssueCode::TypeMismatch)
+            ]
         );
         assert_eq!(
-            r.issues.first().map(|i| i.message.as_str()),
+            r.issues.get(1).map(|i| i.message.as_str()),
             Some("invalid type: integer, expected a string")
+        );
+        assert_eq!(r.value.map(|d| d.items.len()), Some(2));
+
+        // An array element of the wrong type cannot be left out (the indexes after it would
+        // shift): no value.
+        let r: Read<Doc> = from_json_str(r#"{"items":[1,{"name":"b"}],"flag":"x"}"#, "");
+        assert!(r.value.is_none());
+        assert!(
+            r.issues
+                .iter()
+                .any(|i| i.path == "items[0]" && i.code == IssueCode::TypeMismatch),
+            "{:?}",
+            r.issues
+        );
+    }
+
+    #[test]
+    fn one_issue_per_wrong_member() {
+        use crate::error::{one_per_path, Issue};
+        let issues = vec![
+            Issue::new("a", IssueCode::TypeMismatch, "wrong type"),
+            Issue::new("b", IssueCode::UnknownField, "x"),
+            Issue::new("a", IssueCode::UnknownField, "missing"),
+            Issue::new("c", IssueCode::OptionOutOfRange, "1"),
+            Issue::new("c", IssueCode::OptionOutOfRange, "2"),
+        ];
+        let got: Vec<(String, IssueCode)> = one_per_path(issues)
+            .into_iter()
+            .map(|i| (i.path, i.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a".to_string(), IssueCode::TypeMismatch),
+                ("b".to_string(), IssueCode::UnknownField),
+                ("c".to_string(), IssueCode::OptionOutOfRange),
+                ("c".to_string(), IssueCode::OptionOutOfRange)
+            ]
         );
     }
 }

@@ -79,7 +79,6 @@ pub struct Warning {
     /// The Autopilot field concerned as it is sent (e.g. `float--Lifetime--Value`, `Company`).
     pub field: String,
     /// The field as the user named it (`Lifetime Value`, `Company`): what to show first.
-    #[serde(default)]
     pub label: String,
     /// The profile field (column) the values came from, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,13 +117,10 @@ pub struct SegmentCounts {
     /// Sent but not confirmed (see rejects).
     pub failed: u64,
     /// Not sent because the sync state shows them confirmed exactly as they are now.
-    #[serde(default)]
     pub unchanged: u64,
     /// Not sent because the run ended first (failed, cancelled or paused).
-    #[serde(default)]
     pub not_sent: u64,
     /// Members this exporter had placed who left the segment, removed from its list (mirror).
-    #[serde(default)]
     pub removed: u64,
 }
 
@@ -174,13 +170,10 @@ pub struct Totals {
     /// Failed contacts.
     pub failed: u64,
     /// Memberships not sent because they are unchanged since the last confirmed run.
-    #[serde(default)]
     pub unchanged: u64,
     /// Memberships not sent because the run ended first.
-    #[serde(default)]
     pub not_sent: u64,
     /// Memberships removed (mirror).
-    #[serde(default)]
     pub removed: u64,
 }
 
@@ -270,10 +263,21 @@ pub struct Checkpoint {
     /// Exported counts per segment so far.
     pub exported: Vec<u64>,
     /// Removed counts per segment so far.
-    #[serde(default)]
     pub removed: Vec<u64>,
     /// Contacts that failed so far, as `(segment, row, reason)`.
     pub failed: Vec<FailedRef>,
+    /// The part of `exported` (per segment) that calls before `base` confirmed: in a diff
+    /// against `base` those memberships are unchanged. Resuming a call that itself
+    /// continued an earlier one needs it to count them once.
+    pub carried_exported: Vec<u64>,
+    /// The part of `removed` (per segment) made by calls before `base`.
+    pub carried_removed: Vec<u64>,
+    /// How many of the first `failed` entries calls before `base` decided (they are left
+    /// out of a diff against `base`).
+    pub carried_failed: u32,
+    /// A hash of what the call's diff sends; a resume in batches mode checks it (empty
+    /// before the writes were planned).
+    pub sends: String,
     /// Request counters so far.
     pub requests: RequestCounts,
 }

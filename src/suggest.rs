@@ -85,20 +85,29 @@ const ID: &[&str] = &[
 ];
 /// Extra names for standard fields besides their own name and label.
 const SYNONYMS: &[(StandardField, &str)] = &[
+    (StandardField::Company, "companyname"),
     (StandardField::Company, "organization"),
     (StandardField::Company, "organisation"),
+    (StandardField::Company, "organizationname"),
+    (StandardField::Company, "employer"),
     (StandardField::Phone, "telephone"),
+    (StandardField::Phone, "phonenumber"),
+    (StandardField::Phone, "tel"),
     (StandardField::MobilePhone, "mobile"),
+    (StandardField::MobilePhone, "mobilenumber"),
     (StandardField::MobilePhone, "cellphone"),
+    (StandardField::MobilePhone, "cell"),
     (StandardField::Website, "url"),
     (StandardField::MailingStreet, "street"),
     (StandardField::MailingStreet, "address"),
+    (StandardField::MailingStreet, "streetaddress"),
     (StandardField::MailingCity, "city"),
     (StandardField::MailingState, "state"),
     (StandardField::MailingState, "region"),
     (StandardField::MailingPostalCode, "postalcode"),
     (StandardField::MailingPostalCode, "zip"),
     (StandardField::MailingPostalCode, "zipcode"),
+    (StandardField::MailingPostalCode, "postcode"),
     (StandardField::MailingCountry, "country"),
     (StandardField::NumberOfEmployees, "employees"),
 ];
@@ -213,6 +222,25 @@ mod tests {
 
     fn cols(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn common_export_names_of_standard_fields() {
+        let headers = cols(&[
+            "email",
+            "company_name",
+            "Phone Number",
+            "Mobile",
+            "Post Code",
+        ]);
+        let s = suggest(&headers, &[]);
+        let column = |f: StandardField| s.fields.get(f.as_str()).map(String::as_str);
+        assert_eq!(column(StandardField::Company), Some("company_name"));
+        assert_eq!(column(StandardField::MailingPostalCode), Some("Post Code"));
+        assert_eq!(column(StandardField::MobilePhone), Some("Mobile"));
+        assert_eq!(column(StandardField::Phone), Some("Phone Number"));
+        assert_eq!(s.fields.len(), 4);
+        assert!(s.custom.is_empty());
     }
 
     #[test]

@@ -107,6 +107,22 @@ pub struct SegmentSummary {
     /// `_autopilot_list` only when the list id is known from the sync state.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>[]"))]
     pub sample: Vec<serde_json::Value>,
+    /// Mirror mode: the members this exporter placed on the list (from the sync state) and
+    /// the most removals the guard allows from it, `max(10, floor(maxRemovalRatio × placed))`
+    /// (`changes.removed` above it blocks the run with `REMOVALS_EXCEEDED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_limit: Option<RemovalLimit>,
+}
+
+/// The mirror guard's figures for one list (see [`SegmentSummary::removal_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct RemovalLimit {
+    /// Members this exporter placed on the list.
+    pub placed: u64,
+    /// The most removals allowed.
+    pub limit: u64,
 }
 
 /// Requests an export would make.
@@ -141,14 +157,14 @@ impl Plan {
 /// ([`SyncState::check_base`]); the account cannot be checked without a request.
 pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
     let config = &plan.config;
-    let per_segment = config.lists == ListMode::PerSegment;
+    let per_segment = config.lists() == ListMode::PerSegment;
     let titles: Vec<String> = plan
         .segments
         .iter()
         .map(|s| s.list_title.clone().unwrap_or_default())
         .collect();
     let lists = sync::lists_by_title(opts.state, &titles);
-    let mirror = config.membership == MembershipMode::Mirror;
+    let mirror = config.membership() == MembershipMode::Mirror;
     let d = sync::diff(
         plan,
         opts.state,
@@ -241,6 +257,13 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
                     0
                 },
                 sample: sample(plan, s as u32, opts.sample, list_id),
+                removal_limit: mirror.then(|| {
+                    let placed = d.placed.get(s).copied().unwrap_or(0);
+                    RemovalLimit {
+                        placed,
+                        limit: sync::removal_limit(config.max_removal_ratio(), placed),
+                    }
+                }),
             }
         })
         .collect();
@@ -251,7 +274,7 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
         cap: plan.cap,
         unique_seen: plan.unique_seen,
         cap_exceeded: plan.cap_exceeded(),
-        over_cap: match config.over_cap {
+        over_cap: match config.over_cap() {
             OverCap::Refuse => "refuse",
             OverCap::Truncate => "truncate",
         },

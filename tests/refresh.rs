@@ -9,8 +9,10 @@ mod sim;
 
 use autopilot_export::config::{ExportConfig, ListMode, Membership};
 use autopilot_export::error::ErrorCode;
-use autopilot_export::report::{ExportReport, RunStatus};
+use autopilot_export::report::{Checkpoint, ExportReport, RunStatus};
 use autopilot_export::run::{Run, Settings, Step};
+use autopilot_export::summary::{summarize, SummaryOptions};
+use autopilot_export::sync::SyncState;
 use serde_json::{json, Map, Value};
 use sim::{Dataset, Rng, Row, Sim, SimConfig, Store, LIST_PREFIX, T0};
 use std::collections::{BTreeSet, HashSet};
@@ -110,7 +112,7 @@ fn expected_mirror(runs: &[&[Person]]) -> Store {
 fn config(k: usize, mirror: bool) -> ExportConfig {
     let mut cfg = sim::config(&dataset(&[], k), ListMode::PerSegment);
     if mirror {
-        cfg.membership = Membership::Mirror;
+        cfg.membership_mode = Some(Membership::Mirror);
     }
     cfg
 }
@@ -306,6 +308,38 @@ fn the_guard_refuses_mass_removals_before_any_write() {
         p.segments.remove(&0);
     }
     let writes = server.writes().count();
+    // The preview shows the same refusal with each list's figures.
+    let state = SyncState::decode(&r1.sync_state).expect("the state reads back");
+    let summary = summarize(
+        &sim::plan(&cfg, &dataset(&next, k)),
+        &SummaryOptions {
+            rate_per_second: 5.0,
+            state: Some(&state),
+            sample: 0,
+            full_resync: false,
+        },
+    );
+    assert_eq!(
+        summary.blocked.as_ref().map(|b| b.code),
+        Some(ErrorCode::RemovalsExceeded)
+    );
+    let hits: Vec<_> = summary
+        .removal_guard
+        .iter()
+        .map(|h| (h.segment, h.removals, h.placed, h.limit))
+        .collect();
+    assert_eq!(hits, [(0, 500, 1500, 150)]);
+    let limits: Vec<_> = summary
+        .segments
+        .iter()
+        .map(|s| {
+            (
+                s.changes.removed,
+                s.removal_limit.map(|l| (l.placed, l.limit)),
+            )
+        })
+        .collect();
+    assert_eq!(limits, [(500, Some((1500, 150))), (0, Some((1500, 150)))]);
     let (run, r2) = refresh(&mut server, &cfg, &next, k, Some(&r1.sync_state), 2);
     let e = run.error().expect("refused");
     assert_eq!(e.code, ErrorCode::RemovalsExceeded);
@@ -319,6 +353,52 @@ fn the_guard_refuses_mass_removals_before_any_write() {
     let (_, r3) = refresh(&mut server, &wide, &next, k, Some(&r1.sync_state), 3);
     assert_eq!(r3.status, RunStatus::Succeeded, "{:?}", r3.error);
     assert_eq!(r3.totals.removed, 500);
+}
+
+/// The ETA counts what is left in requests, removals included: in a refresh that only
+/// removes, it is never 0 before the end and is close to the time the run then takes.
+#[test]
+fn the_eta_counts_pending_removals() {
+    let k = 1;
+    let people = population(1_000, k, 0.0, 8);
+    let cfg = config(k, true);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let mut next = people.clone();
+    for p in next.iter_mut().take(60) {
+        p.segments.clear();
+    }
+    server.cfg.record_eta = true;
+    let start = server.now;
+    let ds = dataset(&next, k);
+    let mut run = Run::new(
+        cfg.clone(),
+        Settings::default(),
+        None,
+        Some(&r1.sync_state),
+        T0,
+        start,
+    )
+    .expect("starts");
+    run.attach(sim::plan(&cfg, &ds), start).expect("attaches");
+    let drive = server.drive(&mut run, None);
+    let report = run.report(server.now);
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
+    assert_eq!((report.totals.removed, report.totals.exported), (60, 0));
+    let end = server.now;
+    let open: Vec<&(f64, f64)> = drive.etas.iter().filter(|(t, _)| *t < end).collect();
+    assert!(open.len() >= 50, "{} samples", open.len());
+    for (t, eta) in &open[..open.len() - 1] {
+        assert!(*eta > 0.0, "eta 0 at {t} with removals left");
+    }
+    // After the first removals: within a factor of 2 of the time actually left.
+    for (t, eta) in open.iter().skip(5).take(open.len() - 10) {
+        let left = end - t;
+        assert!(
+            *eta > left / 2.0 && *eta < left * 2.0,
+            "eta {eta} ms at {t}, {left} ms actually left"
+        );
+    }
 }
 
 #[test]
@@ -473,6 +553,125 @@ fn cancel_and_resume_of_a_refresh_ends_exactly_like_an_uninterrupted_one() {
             writes,
             "seed {seed}: the resumed state is complete"
         );
+    }
+}
+
+/// A host that can be killed (a service worker, a Durable Object) keeps only the interim
+/// checkpoint of each batch and the state the call *started* from; one that was told to
+/// stop keeps the report's checkpoint and state. Any chain of the two ends like an
+/// uninterrupted refresh: the same store and totals. Members confirmed by batches an
+/// interim resume skipped have an unknown Autopilot id: the job's next call from a full
+/// state sends them again (to learn the ids), and what is left when the job ends is sent
+/// again by the next refresh — only that; the refresh after it writes nothing.
+#[test]
+fn chains_of_interim_and_full_checkpoints_end_exactly() {
+    let k = 2;
+    let people = population(2_500, k, 0.3, 12);
+    let cfg = config(k, true);
+    let mut rng = Rng::new(13);
+    for seed in 0..12u64 {
+        let (next, ..) = one_percent(&people, k, 300 + seed);
+        let mut next = next;
+        // More changes, so that a refresh has several batches to interrupt.
+        for p in next.iter_mut().step_by(9) {
+            p.first.push_str(" (changed)");
+        }
+        let mut reference = Sim::new(SimConfig::default());
+        let (_, base) = refresh(&mut reference, &cfg, &people, k, None, seed);
+        let start = reference.now;
+        let (_, done) = refresh(&mut reference, &cfg, &next, k, Some(&base.sync_state), seed);
+        assert_eq!(done.status, RunStatus::Succeeded);
+        let duration = reference.now - start;
+
+        let mut server = Sim::new(SimConfig::default());
+        let (_, base) = refresh(&mut server, &cfg, &people, k, None, seed);
+        let ds = dataset(&next, k);
+        // (checkpoint, state) the next call starts from.
+        let mut resume: (Option<Checkpoint>, Vec<u8>) = (None, base.sync_state.clone());
+        let mut kinds = String::new();
+        let mut calls = 0;
+        let end = loop {
+            calls += 1;
+            let mut run = Run::new(
+                cfg.clone(),
+                Settings {
+                    seed: seed * 100 + calls,
+                    ..Settings::default()
+                },
+                resume.0.clone(),
+                Some(&resume.1),
+                T0,
+                server.now,
+            )
+            .unwrap_or_else(|e| panic!("seed {seed}, call {calls} ({kinds}): {e:?}"));
+            run.attach(sim::plan(&cfg, &ds), server.now)
+                .unwrap_or_else(|e| panic!("seed {seed}, call {calls} ({kinds}): {e:?}"));
+            let last = calls > 5;
+            let cut = (!last).then(|| server.now + rng.f64() * duration / 3.0);
+            server.drive(&mut run, cut);
+            let report = run.report(server.now);
+            if report.status != RunStatus::Cancelled {
+                break report;
+            }
+            if rng.f64() < 0.6 {
+                // Killed: the last interim checkpoint and the state this call started from.
+                kinds.push('i');
+                resume.0 = Some(run.interim_checkpoint());
+            } else {
+                kinds.push('f');
+                resume = (Some(report.checkpoint.clone()), report.sync_state.clone());
+            }
+            server.flush();
+        };
+        server.flush();
+        assert_eq!(
+            end.status,
+            RunStatus::Succeeded,
+            "seed {seed} ({kinds}): {:?}",
+            end.error
+        );
+        assert!(
+            reference.snapshot() == server.snapshot(),
+            "seed {seed} ({kinds}): stores differ"
+        );
+        assert_eq!(
+            (
+                end.totals.exported,
+                end.totals.removed,
+                end.totals.unchanged,
+                end.totals.failed
+            ),
+            (
+                done.totals.exported,
+                done.totals.removed,
+                done.totals.unchanged,
+                0
+            ),
+            "seed {seed} ({kinds})"
+        );
+        // The next refresh re-sends only memberships confirmed before an interim resume.
+        let unknown: u64 = SyncState::decode(&end.sync_state)
+            .expect("the state reads back")
+            .lists
+            .iter()
+            .flat_map(|l| &l.entries)
+            .filter(|e| e.id.is_unknown())
+            .count() as u64;
+        if !kinds.ends_with('i') {
+            assert_eq!(unknown, 0, "seed {seed} ({kinds}): re-sent within the job");
+        }
+        let (_, after) = refresh(&mut server, &cfg, &next, k, Some(&end.sync_state), seed);
+        assert_eq!(after.status, RunStatus::Succeeded);
+        assert_eq!(
+            (after.totals.exported, after.totals.removed),
+            (unknown, 0),
+            "seed {seed} ({kinds}): only the members of unknown id are sent again"
+        );
+        let writes = server.writes().count();
+        let (_, third) = refresh(&mut server, &cfg, &next, k, Some(&after.sync_state), seed);
+        assert_eq!(third.status, RunStatus::Succeeded);
+        assert_eq!(server.writes().count(), writes, "seed {seed} ({kinds})");
+        println!("seed {seed}: calls {calls} ({kinds}), {unknown} memberships of unknown id");
     }
 }
 

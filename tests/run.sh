@@ -52,6 +52,7 @@ run "TypeScript consumer (tsc --strict)" tests/types/check.sh
 run "CLI and demo end to end (node --test tests/cli/)" node --test tests/cli/
 if [ "${QUICK:-0}" != 1 ]; then
   run "admin page end to end in Chromium (node --test tests/page/)" node --test tests/page/
+  run "browser extension in Chromium (node --test tests/extension/)" node --test tests/extension/
 fi
 run "README examples (Node, Chromium, workerd)" node --test tests/readme/
 run "edge worker with Durable Objects in workerd (node --test tests/worker/)" node --test tests/worker/
@@ -62,6 +63,7 @@ run "bench: export vs the rate-limit floor (short)" node tests/bench/export-rate
 run "bench: preparation speed (short)" node tests/bench/prepare.mjs --short
 run "bench: size and memory (short)" node tests/bench/size-memory.mjs --short
 run "bench: edge worker slices vs the rate-limit floor (short)" node tests/bench/worker-slices.mjs --short
+run "bench: a 1 % refresh vs a full export (short)" node tests/bench/refresh.mjs --short
 run "soak: faults (short)" node tests/soak/fault-soak.mjs --short
 run "soak: crash and resume (short)" node tests/soak/resume-soak.mjs --short
 run "soak: secret hygiene (API and CLI)" node tests/soak/secrets.mjs

@@ -521,7 +521,7 @@ fn cap_exceeded_in_refuse_mode_sends_nothing() {
     );
 
     // Truncate: the first 100 unique profiles are sent.
-    config.over_cap = OverCap::Truncate;
+    config.over_cap_mode = Some(OverCap::Truncate);
     let plan = sim::plan(&config, &ds);
     assert_eq!(plan.contacts.len(), 100);
     let mut run = Run::new(config.clone(), Settings::default(), None, None, T0, T0).unwrap();

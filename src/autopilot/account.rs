@@ -35,7 +35,7 @@ impl AccountInfo {
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CoreCheckOptions")
+    tsify(rename = "CoreCheckOptions")
 )]
 pub struct CheckOptions {
     /// Abort after this many milliseconds (default: the request timeout's default).

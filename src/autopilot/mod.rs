@@ -8,8 +8,8 @@
 //! - [`account`]: the connection check, a sans-IO exchange (request + interpretation).
 //! - [`redact`]: personal data and secrets out of server messages.
 //!
-//! Paths are relative to the API base, which ends in `/v1` (`https://api2.autopilothq.com/v1`
-//! by default, [`crate::meta::DEFAULT_BASE_URL`]).
+//! Paths are relative to the API base, which ends in `/v1` (Autopilot's production base by
+//! default, [`crate::meta::DEFAULT_BASE_URL`]).
 
 pub mod account;
 pub mod redact;

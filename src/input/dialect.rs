@@ -23,6 +23,10 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 pub struct SourceOptions {
     /// CSV only: `,` `;` `\t` (a tab character) or `|`; detected from the header when absent.
     #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "\",\" | \";\" | \"\\t\" | \"|\"")
+    )]
     pub delimiter: Option<String>,
     /// A WHATWG Encoding Standard label (`utf-8`, `utf-16le`, `utf-16be`, `windows-1252`,
     /// `iso-8859-1`, ...). A byte order mark still wins (WHATWG "decode"). Absent: UTF-8, or

@@ -4,9 +4,74 @@
 //! next sync state ([`StateBuilder`]).
 
 use super::work::{BatchId, RemovalId};
+use crate::error::Error;
 use crate::plan::{Batches, Plan};
-use crate::report::{FailedRef, RejectReason};
+use crate::report::{Checkpoint, FailedRef, RejectReason};
 use crate::sync::{ContactId, StateBuilder};
+
+/// What one call of a job takes over from the calls before the sync state it started from
+/// (their work is in that state already): exported and removed counts per segment, and
+/// how many of the checkpoint's first failed contacts they decided.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Carried {
+    /// Exported per segment.
+    pub exported: Vec<u64>,
+    /// Removed per segment.
+    pub removed: Vec<u64>,
+    /// The first `failed` entries of the checkpoint.
+    pub failed: u32,
+}
+
+impl Carried {
+    /// Nothing carried, over `segments` segments.
+    pub fn none(segments: usize) -> Carried {
+        Carried {
+            exported: vec![0; segments],
+            removed: vec![0; segments],
+            failed: 0,
+        }
+    }
+
+    /// Resuming with the state of the checkpoint's own report: everything it counts is in
+    /// that state.
+    pub fn all_of(cp: &Checkpoint) -> Carried {
+        Carried {
+            exported: cp.exported.clone(),
+            removed: cp.removed.clone(),
+            failed: cp.failed.len() as u32,
+        }
+    }
+
+    /// Resuming with the state the checkpoint's call started from: what that call carried.
+    /// Errors: `CHECKPOINT_MISMATCH` when the carried part is not within the totals.
+    pub fn before_base(cp: &Checkpoint) -> Result<Carried, Error> {
+        let within = |carried: &[u64], total: &[u64]| {
+            carried.is_empty()
+                || (carried.len() == total.len() && carried.iter().zip(total).all(|(c, t)| c <= t))
+        };
+        if !within(&cp.carried_exported, &cp.exported)
+            || !within(&cp.carried_removed, &cp.removed)
+            || cp.carried_failed as usize > cp.failed.len()
+        {
+            return Err(super::mismatch(
+                "the checkpoint's carried counts exceed its totals",
+            ));
+        }
+        Ok(Carried {
+            exported: if cp.carried_exported.is_empty() {
+                vec![0; cp.exported.len()]
+            } else {
+                cp.carried_exported.clone()
+            },
+            removed: if cp.carried_removed.is_empty() {
+                vec![0; cp.removed.len()]
+            } else {
+                cp.carried_removed.clone()
+            },
+            failed: cp.carried_failed,
+        })
+    }
+}
 
 /// Outcome of one membership or removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,47 +235,47 @@ impl Ledger {
         })
     }
 
-    /// Membership `m` (index into `plan.memberships`) was confirmed with contact `id`.
+    /// Closes open membership `m` as `to`; its segment and row, or `None` when it was not
+    /// open (an outcome arrives once per membership, whatever retries and splits did).
+    fn close(&mut self, plan: &Plan, m: u32, to: Mark) -> Option<(u32, u64)> {
+        let mark = self.marks.get_mut(m as usize)?;
+        if *mark != Mark::Open {
+            return None;
+        }
+        *mark = to;
+        self.finished_this_call += 1;
+        plan.memberships
+            .get(m as usize)
+            .map(|ms| (ms.segment, ms.row))
+    }
+
+    /// Membership `m` (index into `plan.memberships`) was confirmed with contact `id`
+    /// (`None`: confirmed by an earlier call whose answer this one never saw).
     pub fn confirm(&mut self, plan: &Plan, m: u32, id: Option<ContactId>) {
-        let Some(mark) = self.marks.get_mut(m as usize) else {
+        let Some((segment, _)) = self.close(plan, m, Mark::Done) else {
             return;
         };
-        if *mark != Mark::Open {
-            return;
+        if let Some(e) = self.exported.get_mut(segment as usize) {
+            *e += 1;
         }
-        *mark = Mark::Done;
-        self.finished_this_call += 1;
-        if let Some(ms) = plan.memberships.get(m as usize) {
-            if let Some(e) = self.exported.get_mut(ms.segment as usize) {
-                *e += 1;
-            }
-        }
-        if let Some(id) = id {
-            self.confirmed.upserted(m, id);
-        }
+        self.confirmed
+            .upserted(m, id.unwrap_or_else(ContactId::unknown));
     }
 
     /// Membership `m` failed.
     pub fn fail(&mut self, plan: &Plan, m: u32, reason: RejectReason, detail: Option<String>) {
-        let Some(mark) = self.marks.get_mut(m as usize) else {
+        let Some((segment, row)) = self.close(plan, m, Mark::Failed) else {
             return;
         };
-        if *mark != Mark::Open {
-            return;
+        if let Some(c) = self.failed_count.get_mut(segment as usize) {
+            *c += 1;
         }
-        *mark = Mark::Failed;
-        self.finished_this_call += 1;
-        if let Some(ms) = plan.memberships.get(m as usize) {
-            if let Some(c) = self.failed_count.get_mut(ms.segment as usize) {
-                *c += 1;
-            }
-            self.failed.push(FailedRef {
-                segment: ms.segment,
-                row: ms.row,
-                reason,
-                detail,
-            });
-        }
+        self.failed.push(FailedRef {
+            segment,
+            row,
+            reason,
+            detail,
+        });
     }
 
     /// Closes one part of batch `b`; `true` when it was the last (the batch is finished).

@@ -86,7 +86,8 @@ mod work;
 
 pub use crate::http::{HeaderValue, Method, Outcome, Request};
 pub use options::{
-    default_in_flight, PreviewOptions, PreviewSettings, Resumption, RunOptions, Settings, HOST_KEYS,
+    default_in_flight, options_error, PreviewOptions, PreviewSettings, Resumption, RunOptions,
+    Settings, HOST_KEYS,
 };
 pub use work::{BatchId, RemovalId, SegmentId, Work};
 
@@ -97,7 +98,7 @@ use crate::plan::{Batches, Plan};
 use crate::report::{Checkpoint, Phase, RejectReason, Warning};
 use crate::sync::{self, AccountKind, Diff, DiffOptions, Hashes, Identity, SyncState};
 use classify::{Class, Parsed};
-use ledger::Ledger;
+use ledger::{Carried, Ledger};
 use lists::{Lists, Slot};
 use scheduler::Scheduler;
 use std::collections::HashSet;
@@ -185,6 +186,8 @@ pub struct Run {
     checkpoint: Option<Checkpoint>,
     resume: Resume,
     base_hash: String,
+    /// What this call took over from the calls before the state it started from.
+    carried: Carried,
     plan: Option<Plan>,
     fingerprint: String,
     writes: Option<Writes>,
@@ -252,7 +255,7 @@ impl Run {
                 ))
             }
         };
-        let per_segment = config.lists == ListMode::PerSegment;
+        let per_segment = config.lists() == ListMode::PerSegment;
         let titles: Vec<String> = (0..config.segments.len())
             .map(|i| {
                 if per_segment {
@@ -309,6 +312,7 @@ impl Run {
             checkpoint,
             resume,
             base_hash: given,
+            carried: Carried::default(),
             plan: None,
             fingerprint: String::new(),
             writes: None,
@@ -324,10 +328,13 @@ impl Run {
 
     /// Hands over the plan (all profiles read). Errors, with nothing written:
     /// `CAP_EXCEEDED` (more unique profiles than the cap, `overCap: 'refuse'`),
-    /// `NOTHING_TO_EXPORT` (no valid membership), `CHECKPOINT_MISMATCH` (a checkpoint of
-    /// another job).
+    /// `NOTHING_TO_EXPORT` (no valid membership) — the run keeps the plan, so that its
+    /// report shows what was read —, and `CHECKPOINT_MISMATCH` (a checkpoint of another
+    /// job; the plan is not kept, and [`Run::plan`] stays `None`).
     pub fn attach(&mut self, plan: Plan, now: f64) -> Result<(), Error> {
         if let Some(e) = plan.cap_error().or_else(|| plan.nothing_error()) {
+            // The report still shows what was read (counts, rejects with their reasons).
+            self.plan = Some(plan);
             self.fail(e.clone(), now);
             return Err(e);
         }
@@ -420,11 +427,21 @@ impl Run {
                 (current.as_deref() == Some(state_id)).then_some(i)
             })
             .collect();
-        let exclude: HashSet<(u32, u64)> = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::State) => cp.failed.iter().map(|f| (f.segment, f.row)).collect(),
-            _ => HashSet::new(),
+        // What earlier calls of this job did that the state given already holds: their
+        // confirmed memberships are unchanged in this diff, their failed ones are left out.
+        let mut carried = match (&self.checkpoint, self.resume) {
+            (Some(cp), Resume::State) => Carried::all_of(cp),
+            (Some(cp), Resume::Batches) => Carried::before_base(cp)?,
+            _ => Carried::none(plan.segments.len()),
         };
-        let mirror = self.config.membership == Membership::Mirror;
+        let carried_failed = self
+            .checkpoint
+            .as_ref()
+            .and_then(|cp| cp.failed.get(..carried.failed as usize))
+            .unwrap_or_default();
+        let exclude: HashSet<(u32, u64)> =
+            carried_failed.iter().map(|f| (f.segment, f.row)).collect();
+        let mirror = self.config.membership() == Membership::Mirror;
         let diff = sync::diff(
             plan,
             self.base.as_ref(),
@@ -450,31 +467,38 @@ impl Run {
         let batches = Batches::of(plan, diff.upserts.clone());
         let mut ledger = Ledger::new(plan, batches, diff.removals.len());
         let mut unchanged: Vec<u64> = diff.segments.iter().map(|c| c.unchanged).collect();
-        if let Some(cp) = &self.checkpoint {
-            match self.resume {
-                // A checkpoint of a run stopped before its batches were planned holds none.
-                Resume::Batches if cp.batches == 0 && cp.done.is_empty() => {}
-                Resume::Batches => {
-                    if cp.batches as usize != ledger.batch_count() {
-                        return Err(mismatch(format!(
-                            "the checkpoint has {} batches, this job has {}",
-                            cp.batches,
-                            ledger.batch_count()
-                        )));
-                    }
-                    restore_batches(plan, &mut ledger, cp)?;
-                }
-                Resume::State => {
-                    // Memberships confirmed by earlier calls are unchanged now; they count
-                    // as exported, not as unchanged.
-                    for (u, e) in unchanged.iter_mut().zip(&cp.exported) {
-                        *u = u.saturating_sub(*e);
-                    }
-                    ledger.carry(&cp.exported, &cp.removed, cp.failed.clone());
-                }
-                Resume::Fresh => {}
+        if self.resume == Resume::State {
+            // Members an earlier call confirmed from a checkpoint (their ids unknown) are
+            // sent again now, to learn the ids: they are counted when confirmed again.
+            for (c, u) in carried.exported.iter_mut().zip(&diff.unknown_ids) {
+                *c = c.saturating_sub(*u);
             }
         }
+        // Memberships confirmed by earlier calls are unchanged now; they count as exported,
+        // not as unchanged.
+        for (u, e) in unchanged.iter_mut().zip(&carried.exported) {
+            *u = u.saturating_sub(*e);
+        }
+        ledger.carry(&carried.exported, &carried.removed, carried_failed.to_vec());
+        if let (Some(cp), Resume::Batches) = (&self.checkpoint, self.resume) {
+            // A checkpoint of a call stopped before its batches were planned holds none.
+            if cp.batches != 0 || !cp.done.is_empty() {
+                if !cp.sends.is_empty() && cp.sends != diff.sends_hash() {
+                    return Err(mismatch(
+                        "the checkpoint's call would send other contacts than this one (another fullResync option, or another sync state): pass the options and the syncState it was made with",
+                    ));
+                }
+                if cp.batches as usize != ledger.batch_count() {
+                    return Err(mismatch(format!(
+                        "the checkpoint has {} batches, this job has {}",
+                        cp.batches,
+                        ledger.batch_count()
+                    )));
+                }
+                restore_batches(plan, &mut ledger, cp, &carried)?;
+            }
+        }
+        self.carried = carried;
         if self.per_segment {
             let mut needs = vec![false; plan.segments.len()];
             for b in 0..ledger.batch_count() {
@@ -575,7 +599,7 @@ impl Run {
                     ),
                     now,
                 )
-            } else if let Some(r) = w.ledger.next_removal() {
+            } else if let Some(r) = next_removal(w) {
                 (Task::new(Work::Remove(r), now), now)
             } else if let Some((_, at)) = queued {
                 return Step::Wait { until: Some(at) };
@@ -1058,9 +1082,38 @@ fn w_batch_ready(
         .all(|ms| known(ms.segment))
 }
 
+/// The next removal to send. A member whose Autopilot id is unknown (confirmed by a call
+/// resumed from an interim checkpoint, see [`sync::ContactId::unknown`]) cannot be
+/// removed: that removal fails at once, with the reason, and the run goes on.
+fn next_removal(w: &mut Writes) -> Option<RemovalId> {
+    loop {
+        let r = w.ledger.next_removal()?;
+        let Some(rm) = w.diff.removals.get(r.0 as usize) else {
+            return Some(r);
+        };
+        if !rm.id.is_unknown() {
+            return Some(r);
+        }
+        let segment = rm.segment;
+        w.ledger.removal(
+            r,
+            segment,
+            false,
+            Some(
+                "its Autopilot contact id is unknown (it was confirmed by a run resumed from an interim checkpoint and has left the segment since): remove it from the list by hand".to_string(),
+            ),
+        );
+    }
+}
+
 /// Takes over a checkpoint's finished batches (batches mode): their memberships count as
 /// confirmed, unless the checkpoint lists them as failed.
-fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<(), Error> {
+fn restore_batches(
+    plan: &Plan,
+    ledger: &mut Ledger,
+    cp: &Checkpoint,
+    carried: &Carried,
+) -> Result<(), Error> {
     let batches = ledger.batch_count();
     let mut previous: Option<u32> = None;
     let mut done: Vec<usize> = Vec::new();
@@ -1071,15 +1124,18 @@ fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<
         previous = Some(last);
         done.extend(first as usize..=last as usize);
     }
+    // The failures of this checkpoint's own call (the carried ones come first).
+    let own = cp.failed.get(carried.failed as usize..).unwrap_or_default();
     let mut refs: std::collections::HashMap<(u32, u64), &crate::report::FailedRef> =
         std::collections::HashMap::new();
-    for f in &cp.failed {
+    for f in own {
         if f.reason.is_input() || refs.insert((f.segment, f.row), f).is_some() {
             return Err(mismatch(
                 "the checkpoint's failed contacts do not match its finished batches",
             ));
         }
     }
+    let before = ledger.exported.clone();
     for b in done {
         let items: Vec<u32> = ledger.batches.batch(b).to_vec();
         for m in items {
@@ -1093,10 +1149,20 @@ fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<
         }
         ledger.restore_done(b);
     }
+    // Failures left belong to batches the call left unfinished (parts of a split batch):
+    // those batches go out again and decide them anew. Anything else is not this job's.
     if !refs.is_empty() {
-        return Err(mismatch(
-            "the checkpoint's failed contacts do not match its finished batches",
-        ));
+        let open: HashSet<(u32, u64)> = (0..batches)
+            .filter(|b| !ledger.is_done(*b))
+            .flat_map(|b| ledger.batches.batch(b).to_vec())
+            .filter_map(|m| plan.memberships.get(m as usize))
+            .map(|ms| (ms.segment, ms.row))
+            .collect();
+        if refs.keys().any(|k| !open.contains(k)) {
+            return Err(mismatch(
+                "the checkpoint's failed contacts do not match its finished batches",
+            ));
+        }
     }
     // The checkpoint also counts contacts confirmed in batches left unfinished, but no more
     // than those batches hold.
@@ -1104,10 +1170,15 @@ fn restore_batches(plan: &Plan, ledger: &mut Ledger, cp: &Checkpoint) -> Result<
     let consistent = ledger
         .exported
         .iter()
-        .zip(&cp.exported)
+        .zip(&before)
+        .zip(cp.exported.iter().zip(&carried.exported))
         .zip(&unfinished)
-        .all(|((mine, theirs), open)| mine <= theirs && *theirs <= mine + open);
-    if !consistent {
+        .all(|(((now, was), (theirs, carried)), open)| {
+            let mine = now - was;
+            let theirs = theirs.checked_sub(*carried);
+            theirs.is_some_and(|t| mine <= t && t <= mine + open)
+        });
+    if !consistent || cp.exported.len() != ledger.exported.len() {
         return Err(mismatch(
             "the checkpoint's counts do not match its finished batches",
         ));

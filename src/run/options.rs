@@ -9,7 +9,7 @@
 use crate::error::{Error, Issue};
 use crate::meta::{
     self, NumberSpec, MAX_ATTEMPTS, MAX_IN_FLIGHT, MAX_REQUESTS, RATE_PER_SECOND,
-    REQUEST_TIMEOUT_MS,
+    REQUEST_TIMEOUT_MS, SAMPLE,
 };
 use crate::report::Checkpoint;
 use serde::Deserialize;
@@ -26,7 +26,7 @@ pub const HOST_KEYS: [&str; 4] = ["signal", "onProgress", "syncState", "onCheckp
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CoreRunOptions")
+    tsify(rename = "CoreRunOptions")
 )]
 pub struct RunOptions {
     /// Requests per second (default 5).
@@ -62,7 +62,7 @@ pub struct RunOptions {
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
-    serde(rename = "CorePreviewOptions")
+    tsify(rename = "CorePreviewOptions")
 )]
 pub struct PreviewOptions {
     /// Rate for the duration estimate (default 5).
@@ -78,6 +78,41 @@ pub struct PreviewOptions {
     /// Preview a full resync.
     #[serde(default)]
     pub full_resync: Option<bool>,
+    /// Accepted and checked like `RunOptions.maxInFlight`, so that one options object
+    /// serves `preview` and `exportSegments`; a preview sends nothing.
+    #[serde(default)]
+    pub max_in_flight: Option<f64>,
+    /// Accepted and checked like `RunOptions.requestTimeoutMs` (see `maxInFlight`).
+    #[serde(default)]
+    pub request_timeout_ms: Option<f64>,
+    /// Accepted and checked like `RunOptions.maxAttempts` (see `maxInFlight`).
+    #[serde(default)]
+    pub max_attempts: Option<f64>,
+    /// Accepted and checked like `RunOptions.maxRequests` (see `maxInFlight`).
+    #[serde(default)]
+    pub max_requests: Option<f64>,
+    /// Accepted (read like `RunOptions.checkpoint`) and not used (see `maxInFlight`).
+    #[serde(default)]
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// The error for options that could not be read: a checkpoint that is not the object this
+/// library writes is `CHECKPOINT_MISMATCH` (whatever is wrong inside it), anything else
+/// `CONFIG_INVALID` with its issues.
+pub fn options_error(issues: Vec<Issue>) -> Error {
+    match issues
+        .iter()
+        .find(|i| i.path.starts_with("options.checkpoint"))
+    {
+        Some(i) => Error::new(
+            crate::error::ErrorCode::CheckpointMismatch,
+            format!(
+                "the checkpoint is not one this library wrote ({}: {})",
+                i.path, i.message
+            ),
+        ),
+        None => Error::from_issues(issues),
+    }
 }
 
 /// Resolved tuning of one run.
@@ -143,17 +178,51 @@ fn number(spec: &NumberSpec, value: Option<f64>, issues: &mut Vec<Issue>) -> Opt
     }
 }
 
+/// The run numbers (`ratePerSecond`, `maxInFlight`, `requestTimeoutMs`, `maxAttempts`,
+/// `maxRequests`) checked against their specs; a bad one is `None` with an issue.
+fn run_numbers(values: [Option<f64>; 5], issues: &mut Vec<Issue>) -> [Option<f64>; 5] {
+    let specs = [
+        &RATE_PER_SECOND,
+        &MAX_IN_FLIGHT,
+        &REQUEST_TIMEOUT_MS,
+        &MAX_ATTEMPTS,
+        &MAX_REQUESTS,
+    ];
+    let mut out = [None; 5];
+    for ((o, spec), v) in out.iter_mut().zip(specs).zip(values) {
+        *o = number(spec, v, issues);
+    }
+    out
+}
+
 impl RunOptions {
+    fn numbers(&self, issues: &mut Vec<Issue>) -> [Option<f64>; 5] {
+        run_numbers(
+            [
+                self.rate_per_second,
+                self.max_in_flight,
+                self.request_timeout_ms,
+                self.max_attempts,
+                self.max_requests,
+            ],
+            issues,
+        )
+    }
+
+    /// The out-of-range numbers as issues (`OPTION_OUT_OF_RANGE` at `options.<name>`), so
+    /// that they are reported next to the job's issues before anything runs.
+    pub fn issues(&self) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        self.numbers(&mut issues);
+        issues
+    }
+
     /// The settings in force (`seed` from the host), the checkpoint and the state bytes.
     /// Errors: `CONFIG_INVALID` with an issue per bad number.
     pub fn resolve(self, seed: u64) -> Result<(Settings, Resumption), Error> {
         let mut issues = Vec::new();
-        let rate = number(&RATE_PER_SECOND, self.rate_per_second, &mut issues)
-            .unwrap_or(meta::DEFAULT_RATE);
-        let in_flight = number(&MAX_IN_FLIGHT, self.max_in_flight, &mut issues);
-        let timeout = number(&REQUEST_TIMEOUT_MS, self.request_timeout_ms, &mut issues);
-        let attempts = number(&MAX_ATTEMPTS, self.max_attempts, &mut issues);
-        let budget = number(&MAX_REQUESTS, self.max_requests, &mut issues);
+        let [rate, in_flight, timeout, attempts, budget] = self.numbers(&mut issues);
+        let rate = rate.unwrap_or(meta::DEFAULT_RATE);
         if !issues.is_empty() {
             return Err(Error::from_issues(issues));
         }
@@ -181,20 +250,19 @@ impl PreviewOptions {
     /// `(rate, state bytes, sample size, full resync)`. Errors: `CONFIG_INVALID`.
     pub fn resolve(self) -> Result<PreviewSettings, Error> {
         let mut issues = Vec::new();
-        let rate = number(&RATE_PER_SECOND, self.rate_per_second, &mut issues)
-            .unwrap_or(meta::DEFAULT_RATE);
-        let sample = match self.sample {
-            Some(n) if n.is_finite() && n.fract() == 0.0 && (0.0..=100.0).contains(&n) => n as u32,
-            Some(_) => {
-                issues.push(Issue::new(
-                    "options.sample",
-                    crate::error::IssueCode::OptionOutOfRange,
-                    "sample must be a whole number from 0 to 100 contacts",
-                ));
-                0
-            }
-            None => meta::DEFAULT_SAMPLE,
-        };
+        let [rate, ..] = run_numbers(
+            [
+                self.rate_per_second,
+                self.max_in_flight,
+                self.request_timeout_ms,
+                self.max_attempts,
+                self.max_requests,
+            ],
+            &mut issues,
+        );
+        let rate = rate.unwrap_or(meta::DEFAULT_RATE);
+        let sample =
+            number(&SAMPLE, self.sample, &mut issues).map_or(meta::DEFAULT_SAMPLE, |n| n as u32);
         if !issues.is_empty() {
             return Err(Error::from_issues(issues));
         }

@@ -1,6 +1,7 @@
 //! What a run tells: the progress snapshot, the report, the checkpoint and the next sync
 //! state (built from exactly what was confirmed).
 
+use super::ledger::Carried;
 use super::{Resume, Run, Stage, CHECKPOINT_VERSION};
 use crate::report::{
     Checkpoint, ExportReport, ListRef, Progress, Reject, ReportError, RunStatus, SegmentReport,
@@ -37,10 +38,7 @@ impl Run {
         };
         // Contacts finished, counting batches restored from a checkpoint and, when resuming
         // from a sync state, what earlier calls of the job finished.
-        let carried = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::State) => cp.exported.iter().sum::<u64>() + cp.failed.len() as u64,
-            _ => 0,
-        };
+        let carried = self.carried.exported.iter().sum::<u64>() + u64::from(self.carried.failed);
         let contacts_total = contacts_total + carried;
         let contacts_done = match &self.writes {
             Some(w) => {
@@ -57,13 +55,24 @@ impl Run {
         } else {
             0.0
         };
-        let remaining = contacts_total.saturating_sub(contacts_done);
+        // What is left is requests (open upsert batches and removals), paced at the rate:
+        // the ETA divides them by the rate, or by the rate observed so far once it is lower
+        // (throttling, latency).
+        let remaining_requests = u64::from(batches_total.saturating_sub(batches_done))
+            + rem_total.saturating_sub(rem_done);
+        let sent = self.sched.requests.sent as f64;
+        let rate = self.settings.rate_per_second;
+        let observed = if elapsed_ms >= 2_000.0 && sent > 0.0 {
+            sent * 1000.0 / elapsed_ms
+        } else {
+            rate
+        };
         let eta_ms = if self.stage == Stage::Done {
             Some(0.0)
-        } else if per_second > 0.0 {
-            Some(remaining as f64 / per_second * 1000.0)
-        } else {
+        } else if self.writes.is_none() {
             None
+        } else {
+            Some((remaining_requests as f64 * 1000.0 / observed.min(rate)).round())
         };
         Progress {
             phase: self.phase(),
@@ -189,21 +198,38 @@ impl Run {
     /// Resume state for `state_bytes` (the encoded [`Run::sync_state`]).
     fn checkpoint_for(&self, state_bytes: &[u8]) -> Checkpoint {
         let segments = self.config.segments.len();
-        let (done, batches, exported, removed, failed) = match &self.writes {
+        let sends = match (&self.writes, &self.checkpoint, self.resume) {
+            (Some(w), ..) => w.diff.sends_hash(),
+            (None, Some(cp), Resume::Batches) => cp.sends.clone(),
+            _ => String::new(),
+        };
+        let (done, batches, exported, removed, failed, carried) = match &self.writes {
             Some(w) => (
                 w.ledger.done_ranges(),
                 w.ledger.batch_count() as u32,
                 w.ledger.exported.clone(),
                 w.ledger.removed.clone(),
                 w.ledger.failed.clone(),
+                self.carried.clone(),
             ),
+            // Stopped before its writes were planned: what the checkpoint given said,
+            // relative to the state this call started from.
             None => match (&self.checkpoint, self.resume) {
-                (Some(cp), Resume::State | Resume::Batches) => (
+                (Some(cp), Resume::Batches) => (
                     cp.done.clone(),
                     cp.batches,
                     cp.exported.clone(),
                     cp.removed.clone(),
                     cp.failed.clone(),
+                    Carried::before_base(cp).unwrap_or_else(|_| Carried::none(segments)),
+                ),
+                (Some(cp), Resume::State) => (
+                    Vec::new(),
+                    0,
+                    cp.exported.clone(),
+                    cp.removed.clone(),
+                    cp.failed.clone(),
+                    Carried::all_of(cp),
                 ),
                 _ => (
                     Vec::new(),
@@ -211,13 +237,13 @@ impl Run {
                     vec![0; segments],
                     vec![0; segments],
                     Vec::new(),
+                    Carried::none(segments),
                 ),
             },
         };
-        let base = match (&self.checkpoint, self.resume) {
-            (Some(cp), Resume::Batches | Resume::State) => cp.base.clone(),
-            _ => self.base_hash.clone(),
-        };
+        // Checkpoints name the state the call started from: resumed with it, the diff gives
+        // this call's batches again.
+        let base = self.base_hash.clone();
         Checkpoint {
             version: CHECKPOINT_VERSION,
             fingerprint: self.fingerprint.clone(),
@@ -237,6 +263,10 @@ impl Run {
             exported,
             removed,
             failed,
+            carried_exported: carried.exported,
+            carried_removed: carried.removed,
+            carried_failed: carried.failed,
+            sends,
             requests: self.sched.requests.clone(),
         }
     }

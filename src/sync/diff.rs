@@ -92,6 +92,9 @@ pub struct Diff {
     pub upserts: Vec<u32>,
     /// Memberships excluded by [`DiffOptions::exclude`], per segment.
     pub excluded: Vec<u64>,
+    /// Of the `updated`, per segment: unchanged members sent again only because their
+    /// Autopilot id is unknown.
+    pub unknown_ids: Vec<u64>,
     /// Leavers to remove (mirror mode), by segment then state order.
     pub removals: Vec<Removal>,
     /// Memberships the state holds on each segment's list.
@@ -104,6 +107,22 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// A hash of what this diff sends (the upserts' memberships, the removals): a call
+    /// resumed in batches mode must find the same to skip the same batches.
+    pub fn sends_hash(&self) -> String {
+        let mut h = crate::util::hash::StableHasher::new();
+        h.write_u64(self.upserts.len() as u64);
+        for m in &self.upserts {
+            h.write_u64(u64::from(*m));
+        }
+        h.write_u64(self.removals.len() as u64);
+        for r in &self.removals {
+            h.write_u64(u64::from(r.segment));
+            h.write_u64(r.email);
+        }
+        h.finish_hex()
+    }
+
     /// Totals over the segments.
     pub fn totals(&self) -> Changes {
         let mut t = Changes::default();
@@ -176,6 +195,7 @@ pub fn diff(
     let mut out = Diff {
         segments: vec![Changes::default(); segments],
         excluded: vec![0; segments],
+        unknown_ids: vec![0; segments],
         placed: (0..segments)
             .map(|s| base(s).map_or(0, |l| l.entries.len() as u64))
             .collect(),
@@ -192,11 +212,12 @@ pub fn diff(
         let held = match (email_hashes.get(c), contact_hashes.get(c)) {
             (Some(&eh), Some(&ch)) => base(s).and_then(|l| {
                 let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
-                Some((at, l.entries.get(at)?.contact == ch))
+                let e = l.entries.get(at)?;
+                Some((at, e.contact == ch, e.id.is_unknown()))
             }),
             _ => None,
         };
-        if let Some((at, _)) = held {
+        if let Some((at, ..)) = held {
             if let Some(k) = kept.get_mut(s).and_then(|v| v.get_mut(at)) {
                 *k = true;
             }
@@ -214,7 +235,16 @@ pub fn diff(
             continue;
         }
         match held {
-            Some((_, true)) if !opts.full_resync => counts.unchanged += 1,
+            Some((_, true, false)) if !opts.full_resync => counts.unchanged += 1,
+            // Unchanged, but its Autopilot id is unknown (see `ContactId::unknown`): sent
+            // again to learn it, counted as updated.
+            Some((_, true, true)) if !opts.full_resync => {
+                counts.updated += 1;
+                if let Some(u) = out.unknown_ids.get_mut(s) {
+                    *u += 1;
+                }
+                out.upserts.push(i as u32);
+            }
             // Changed since last confirmed (or re-sent by a full resync).
             Some(_) => {
                 counts.updated += 1;

@@ -69,6 +69,19 @@ pub enum ContactId {
 }
 
 impl ContactId {
+    /// The id of a membership confirmed without an answer to read it from: a run resumed
+    /// from an interim checkpoint skips the batches finished before, whose answers it never
+    /// saw. Stored as an empty other id; the next refresh sends the membership again to
+    /// learn it, and cannot remove it from its list before that.
+    pub fn unknown() -> ContactId {
+        ContactId::Other(String::new())
+    }
+
+    /// Whether this is [`ContactId::unknown`].
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ContactId::Other(s) if s.is_empty())
+    }
+
     /// Parses an id as Autopilot sent it.
     pub fn parse(id: &str) -> ContactId {
         Self::uuid_of(id).map_or_else(|| ContactId::Other(id.to_string()), ContactId::Uuid)

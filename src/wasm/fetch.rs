@@ -102,5 +102,7 @@ pub fn describe(e: &JsValue) -> String {
             text.push_str(&format!(" ({code})"));
         }
     }
-    text.chars().take(300).collect()
+    text.chars()
+        .take(crate::autopilot::MAX_MESSAGE_CHARS)
+        .collect()
 }

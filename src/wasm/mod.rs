@@ -85,7 +85,34 @@ pub fn validate_connection(
         }
         Err(e) => e.issues,
     };
-    to_js(&issues)
+    to_js(&crate::error::one_per_path(issues))
+}
+
+/// Checks the options of `exportSegments` (and of `preview`, which accepts the same) without
+/// running anything and returns every problem found: unknown keys (`UNKNOWN_FIELD`), wrong
+/// types (`TYPE_MISMATCH`), numbers out of the bounds of `metadata().numbers`
+/// (`OPTION_OUT_OF_RANGE`), a checkpoint this library did not write. `signal`, `onProgress`,
+/// `onCheckpoint` and `syncState` are the host's and not looked at. For hosts that store
+/// options to use later (a scheduled destination).
+///
+/// ```js
+/// import { validateRunOptions } from 'autopilot-export';
+/// const issues = validateRunOptions({ maxRequests: 45, maxInFlight: 6 }); // []
+/// validateRunOptions({ ratePerSecond: 0 }); // [{ path: 'options.ratePerSecond', code: 'OPTION_OUT_OF_RANGE', ... }]
+/// ```
+#[wasm_bindgen(js_name = validateRunOptions, unchecked_return_type = "Issue[]")]
+pub fn validate_run_options(
+    #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+) -> JsValue {
+    let issues =
+        match read_options::<RunOptions>(&without(&options, &HOST_KEYS), "options").lenient() {
+            Ok((opts, mut issues)) => {
+                issues.extend(opts.issues());
+                issues
+            }
+            Err(e) => e.issues,
+        };
+    to_js(&crate::error::one_per_path(issues))
 }
 
 /// Checks an export configuration (connection, mapping, segments, cap, membership) without
@@ -118,7 +145,7 @@ pub fn validate_export_config(
         }
         Err(e) => e.issues,
     };
-    to_js(&issues)
+    to_js(&crate::error::one_per_path(issues))
 }
 
 /// Reads and validates a job's configuration (every problem at once).
@@ -141,15 +168,27 @@ fn job_config(
 }
 
 /// Preview options: (rate, state bytes, sample, full resync).
-fn preview_options(options: &JsValue) -> Result<crate::run::PreviewSettings, Error> {
+/// The preview's settings and job: the issues of the options and of the job together.
+fn preview_setup(
+    job: &JsValue,
+    options: &JsValue,
+) -> Result<(crate::run::PreviewSettings, ExportConfig, Vec<JsValue>), Error> {
     let bytes = state_bytes(options)?;
-    let (opts, issues) =
-        read_options::<PreviewOptions>(&without(options, &HOST_KEYS), "options").lenient()?;
-    if !issues.is_empty() {
-        return Err(Error::from_issues(issues));
+    let (opts, mut issues) =
+        read_options::<PreviewOptions>(&without(options, &HOST_KEYS), "options")
+            .lenient()
+            .map_err(|e| crate::run::options_error(e.issues))?;
+    let settings = opts.resolve().map_err(|e| issues.extend(e.issues));
+    match (job_config(job, false), settings) {
+        (Ok((cfg, profiles)), Ok((rate, _, sample, full))) if issues.is_empty() => {
+            Ok(((rate, bytes, sample, full), cfg, profiles))
+        }
+        (Err(e), _) if issues.is_empty() => Err(e),
+        (job, _) => {
+            issues.extend(job.err().map(|e| e.issues).unwrap_or_default());
+            Err(crate::run::options_error(issues))
+        }
     }
-    let (rate, _, sample, full) = opts.resolve()?;
-    Ok((rate, bytes, sample, full))
 }
 
 /// The summary of `plan` against the optional state.
@@ -191,8 +230,7 @@ pub fn preview(
     #[wasm_bindgen(unchecked_optional_param_type = "PreviewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let go = || -> Result<JsValue, Error> {
-        let (rate, bytes, sample, full) = preview_options(&options)?;
-        let (cfg, profiles) = job_config(&job, false)?;
+        let ((rate, bytes, sample, full), cfg, profiles) = preview_setup(&job, &options)?;
         let mut planner = Planner::new_unchecked_connection(&cfg)?;
         for (i, p) in profiles.iter().enumerate() {
             source::feed_sync(&mut planner, i, p)?;
@@ -217,8 +255,7 @@ pub fn preview_async(
 }
 
 async fn preview_inner(job: JsValue, options: JsValue) -> Result<JsValue, Error> {
-    let (rate, bytes, sample, full) = preview_options(&options)?;
-    let (cfg, profiles) = job_config(&job, false)?;
+    let ((rate, bytes, sample, full), cfg, profiles) = preview_setup(&job, &options)?;
     let mut planner = Planner::new_unchecked_connection(&cfg)?;
     for (i, p) in profiles.iter().enumerate() {
         source::feed_async(&mut planner, i, p, None).await?;
@@ -364,14 +401,15 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     let bytes = state_bytes(&options).map_err(plain)?;
     let (opts, mut issues) = read_options::<RunOptions>(&without(&options, &HOST_KEYS), "options")
         .lenient()
-        .map_err(plain)?;
+        .map_err(|e| plain(crate::run::options_error(e.issues)))?;
+    issues.extend(opts.issues());
     let (cfg, profiles) = match job_config(&job, true) {
         Ok(x) if issues.is_empty() => x,
-        Ok(_) => return Err(plain(Error::from_issues(issues))),
+        Ok(_) => return Err(plain(crate::run::options_error(issues))),
         Err(e) if issues.is_empty() => return Err(plain(e)),
         Err(e) => {
             issues.extend(e.issues);
-            return Err(plain(Error::from_issues(issues)));
+            return Err(plain(crate::run::options_error(issues)));
         }
     };
     let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
@@ -413,7 +451,13 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     }
     if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
         driver.abort_all();
-        return Err(plain(e));
+        // A refusal after the reads carries the report of what was read (counts, rejects)
+        // when the core kept the plan for it; a foreign checkpoint carries none.
+        let report = run
+            .plan()
+            .is_some()
+            .then(|| to_js(&run.report(timer::mono_ms())));
+        return Err((e, report));
     }
     driver.drive(&mut run).await.map_err(plain)?;
     let report = to_js(&run.report(timer::mono_ms()));

@@ -9,28 +9,12 @@ const TS_TYPES: &'static str = r#"
 /** A chunk of bytes or text. */
 export type ByteChunk = Uint8Array | ArrayBuffer | ArrayBufferView | string;
 
-/** Options of a byte source, next to its bytes. */
-export interface ByteSourceOptions {
-  /** CSV only: the field delimiter (detected from the header line when absent). */
-  delimiter?: "," | ";" | "\t" | "|";
-  /** A WHATWG encoding label ("utf-8", "utf-16le", "windows-1252", ...); default UTF-8 (a BOM wins). */
-  encoding?: string;
-}
-
-/** A segment export the runtime's fetch downloads (streamed; a failed or partial download aborts the run before any write). */
-export interface UrlSource extends ByteSourceOptions {
-  url: string;
-  format: "csv" | "ndjson" | "json";
-  /** Request headers, e.g. { authorization: "Bearer …" }. */
-  headers?: Record<string, string>;
-}
-
 /** Where a segment's profiles come from. */
 export type ProfileSource =
   | Record<string, unknown>[]
-  | ({ csv: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & ByteSourceOptions)
-  | ({ ndjson: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & ByteSourceOptions)
-  | ({ json: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & ByteSourceOptions)
+  | ({ csv: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & SourceOptions)
+  | ({ ndjson: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & SourceOptions)
+  | ({ json: ByteChunk | Iterable<ByteChunk> | AsyncIterable<ByteChunk> } & SourceOptions)
   | UrlSource
   | Iterable<Record<string, unknown> | Record<string, unknown>[]>
   | AsyncIterable<Record<string, unknown> | Record<string, unknown>[]>;

@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
-  EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, WRONG_KEY, assertNoKey, assertPackageBuilt, assertSampleCounts, assertSampleState,
+  ACCOUNT_REQUESTS, EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, WRONG_KEY, assertNoKey, assertPackageBuilt, assertSampleCounts, assertSampleState,
   emulator, envFor, expectedState, recordingCli, upserts,
 } from './helpers.mjs';
 
@@ -18,6 +19,7 @@ const outputs = [];
 const cli = recordingCli(outputs);
 // Fast: the emulator does not throttle, and the CLI goes at 50 requests/s.
 const FAST = ['--rate', '50'];
+const PROG_PREFIX = 'autopilot-export: ';
 
 before(async () => {
   assertPackageBuilt();
@@ -50,7 +52,7 @@ describe('export', () => {
       assert.equal(s.listCreated, true);
       assert.match(s.listId, /^contactlist_/);
     }
-    assert.equal(report.requests.sent, EXPECTED.requests.lists + EXPECTED.requests.contacts);
+    assert.equal(report.requests.sent, ACCOUNT_REQUESTS + EXPECTED.requests.lists + EXPECTED.requests.contacts);
     // Rejects identify rows by segment, row and CustomerId (idField), never by email.
     assert.equal(report.rejects.length, EXPECTED.totals.invalid);
     for (const j of report.rejects) assert.match(j.id, /^CUST-9\d{5}$/);
@@ -65,9 +67,11 @@ describe('export', () => {
 
     // stderr: what is going on, in plain lines (not a terminal), and a summary.
     assert.match(r.stderr, /Exporting 3 segments \(VIP customers, Churn risk, Newsletter\) to http:\/\/127\.0\.0\.1:\d+\/v1 \(from AUTOPILOT_BASE_URL\)/);
-    assert.match(r.stderr, /^progress: 29\/29 batches, 2,849\/2,849 contacts \(100%\)/m);
-    assert.match(r.stderr, /Export succeeded in .*: 2,849 of 2,849 list memberships exported \(1,967 unique contacts/);
-    assert.match(r.stderr, /71 rows skipped for their email: EMAIL_INVALID 34, EMAIL_MISSING 22, EMAIL_NON_ASCII 15/);
+    assert.match(r.stderr, /^progress: 29\/29 batches, 2,849\/2,849 contacts \(100%\), [\d.]+ requests\/s, [\d,]+ contacts\/s, took \d+:\d\d$/m);
+    assert.match(r.stderr, /Export succeeded in \d+:\d\d: 2,849 list memberships: 2,849 exported \(1,967 unique contacts/);
+    assert.match(r.stderr, /71 invalid rows skipped: EMAIL_INVALID 34, EMAIL_MISSING 22, EMAIL_NON_ASCII 15/);
+    // Warnings name the user's field first, the wire key and the column as detail.
+    assert.match(r.stderr, /^ {2}4 values of "Lifetime Value" \(sent as float--Lifetime--Value, column LifetimeValue\) left out \[VALUE_NOT_COERCIBLE\], e\.g\. VIP customers row 41/m);
     assert.ok(!r.stderr.includes('\x1b['), 'no terminal escapes when stderr is not a terminal');
   });
 
@@ -98,7 +102,8 @@ describe('export', () => {
     assert.ok(frames.length >= 3, `several frames (${frames.length})`);
     assert.ok(frames.every((f) => f.endsWith('\x1b[K') || f.includes('\n')), 'each frame erases the rest of the line');
     assert.match(frames.at(-1), /█{5,} 100%\s+1[0-9]\/1[0-9] batches/);
-    assert.match(r.stderr, /req\/s/);
+    assert.match(r.stderr, /[\d.]+ requests\/s/, 'rates carry their unit');
+    assert.doesNotMatch(r.stderr, /req\/s|\d+\.\d s\b/, 'no unit-less rate, one duration format');
   });
 });
 
@@ -140,12 +145,15 @@ describe('preview', () => {
     assertSampleCounts(s);
     s.segments.forEach((seg, i) => assert.deepEqual(seg.invalidByReason, EXPECTED.segments[i].invalidByReason));
     assert.equal(s.batches, EXPECTED.batches);
-    assert.deepEqual(s.requests, { ...EXPECTED.requests, total: EXPECTED.requests.lists + EXPECTED.requests.contacts });
+    const lists = ACCOUNT_REQUESTS + EXPECTED.requests.lists;
+    assert.deepEqual(s.requests, { lists, contacts: EXPECTED.requests.contacts, removals: 0, total: lists + EXPECTED.requests.contacts });
+    assert.ok(s.segments.every((x) => x.sample.length === 0), 'no --sample: no contact in the summary');
+    assert.ok(!r.stdout.includes('@'), 'no email in the summary');
     assert.equal(s.wouldSend, true);
     assert.match(r.stderr, /dry run: nothing is sent/);
     assert.match(r.stderr, /^ {2}VIP customers +709 +14 +9 +0 +686 +CDP: VIP customers$/m);
     assert.match(r.stderr, /^ {2}total +2,964 +71 +44 +0 +2,849$/m);
-    assert.match(r.stderr, /33 requests \(4 for lists, 29 for contacts\): about 6\.6 s at 5 requests\/s/);
+    assert.match(r.stderr, /34 requests \(5 for the account and lists, 29 for contacts\): about 0:07 at 5 requests\/s/);
   });
 
   it('reads .json (an array of objects) and .jsonl files too, named after the file without NAME=', async () => {
@@ -171,7 +179,7 @@ describe('preview', () => {
     assert.equal(r.stdout, '');
     const s = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(s.ratePerSecond, 10);
-    assert.equal(s.estimatedDurationMs, 3300);
+    assert.equal(s.estimatedDurationMs, (ACCOUNT_REQUESTS + EXPECTED.requests.lists + EXPECTED.requests.contacts) * 100);
   });
 });
 
@@ -189,8 +197,13 @@ describe('check', () => {
   it('a wrong key: exit 1 with AUTH_FAILED, the key not printed', async () => {
     const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: envFor(emu, WRONG_KEY) });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /Autopilot rejected the API key .*\(AUTH_FAILED\)/);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: false, baseUrl: emu.url, error: { code: 'AUTH_FAILED', message: 'Autopilot rejected the API key (401 Unauthorized)' } });
+    assert.match(r.stderr, /Autopilot rejected the API key .*\(AUTH_FAILED\)\n\(The key comes from AUTOPILOT_API_KEY\.\)/);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(out), ['ok', 'baseUrl', 'error']);
+    assert.deepEqual([out.ok, out.baseUrl, out.error.code], [false, emu.url, 'AUTH_FAILED']);
+    // The explanation is the package's, said once (issue 16: no duplicated sentence).
+    assert.match(r.stderr, /Autopilot rejected the API key/);
+    assert.equal(r.stderr.split('rejected the API key').length, 2, 'said once');
   });
 
   it('an export with a wrong key stops at once: exit 1, AUTH_FAILED, nothing written', async () => {
@@ -200,6 +213,27 @@ describe('check', () => {
     assert.equal(JSON.parse(r.stdout).error.code, 'AUTH_FAILED', 'the report says why');
     assert.equal(emu.state({ contacts: false }).contactCount, 0);
     assert.ok(!existsSync(join(dir, 'cp.json')), 'no checkpoint: nothing was done');
+  });
+
+  it('403 and 404: exit 1, API_ERROR, the package\'s explanation (base URL, permission) said once', async () => {
+    const forbidden = http.createServer((req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end('{"error":"Forbidden","message":"Not allowed"}');
+    });
+    await new Promise((resolve) => forbidden.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const base of [`http://127.0.0.1:${forbidden.address().port}/v1`, `${emu.origin}/not-the-api/v1`]) {
+        const r = await cli(['check', '--config', SAMPLE_CONFIG], { env: { AUTOPILOT_API_KEY: KEY, AUTOPILOT_BASE_URL: base } });
+        assert.equal(r.code, 1, r.stderr);
+        const { error } = JSON.parse(r.stdout);
+        assert.equal(error.code, 'API_ERROR');
+        assert.match(error.message, /HTTP 40[34]/);
+        assert.ok(r.stderr.includes(`${PROG_PREFIX}${error.message} (API_ERROR)\n`), r.stderr);
+        assert.equal(r.stderr.split(error.message).length, 2, 'the explanation once, no sentence of the tool\'s own');
+      }
+    } finally {
+      await new Promise((resolve) => forbidden.close(resolve));
+    }
   });
 
   it('nobody listening: exit 1 with NETWORK', async () => {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../emulator/index.mjs';
 import { generate } from '../../www/sample/generate.mjs';
@@ -16,15 +16,17 @@ export const EXPECTED = JSON.parse(readFileSync(`${SAMPLE}/expected.json`, 'utf8
 /** A key that cannot appear by chance: tests look for it in every output. */
 export const KEY = 'cli-test-key-5f1e9a0c7b3d4e2f8a6b';
 export const WRONG_KEY = 'wrong-key-0d9c8b7a6f5e4d3c2b1a';
+/** Every run starts with GET /v1/account (the sync state is bound to the account, issue 11). */
+export const ACCOUNT_REQUESTS = 1;
 
-/** Fails early with a clear message when pkg/ is missing or its cli.mjs is not the template's. */
+/** Fails early with a clear message when pkg/ is missing or its CLI files are not the template's. */
 export function assertPackageBuilt() {
   assert.ok(existsSync(`${ROOT}pkg/node.js`), 'pkg/ is not built: run pkg-template/build.sh first');
-  assert.equal(
-    readFileSync(CLI, 'utf8'),
-    readFileSync(`${ROOT}pkg-template/cli.mjs`, 'utf8'),
-    'pkg/cli.mjs differs from pkg-template/cli.mjs: run pkg-template/build.sh',
-  );
+  const files = ['cli.mjs', ...readdirSync(`${ROOT}pkg-template/cli`).map((f) => `cli/${f}`)];
+  for (const f of files) {
+    assert.ok(existsSync(`${ROOT}pkg/${f}`), `pkg/${f} is missing: run pkg-template/build.sh`);
+    assert.equal(readFileSync(`${ROOT}pkg/${f}`, 'utf8'), readFileSync(`${ROOT}pkg-template/${f}`, 'utf8'), `pkg/${f} differs from pkg-template/${f}: run pkg-template/build.sh`);
+  }
 }
 
 /** Starts an emulator that accepts KEY. */
@@ -34,6 +36,15 @@ export function emulator(options = {}) {
 
 /** Successful bulk upserts the emulator received. */
 export const upserts = (emu) => emu.state({ contacts: false }).counters.byRoute['POST /v1/contacts']?.['200'] ?? 0;
+
+/** Requests of the emulator that could change Autopilot (any method but GET), by route. */
+export function writes(emu) {
+  const out = {};
+  for (const [route, byStatus] of Object.entries(emu.state({ contacts: false }).counters.byRoute)) {
+    if (!route.startsWith('GET ')) out[route] = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  }
+  return out;
+}
 
 /**
  * Starts the CLI with a clean environment (none of the caller's AUTOPILOT_* variables) plus `env`.
@@ -69,6 +80,17 @@ export function assertNoKey(...texts) {
     assert.ok(!t.includes(WRONG_KEY), 'the (wrong) API key appears in an output');
     assert.ok(!t.includes('[redacted]') && !t.includes('API key appeared in output'), 'the CLI had to redact the key');
   }
+}
+
+/**
+ * Asserts bytes (a sync state, a checkpoint) hold no email of the sample (nor, for text, an
+ * "@": a binary state may hold that byte by chance in a hash) and no key.
+ */
+export function assertNoSampleEmail(bytes, label) {
+  const buf = Buffer.from(bytes);
+  for (const k of expectedState().keys()) assert.ok(!buf.includes(k), `${label}: holds the email ${k}`);
+  assert.ok(!buf.toString('latin1').toLowerCase().includes('example'), `${label}: holds an email domain`);
+  assert.ok(!buf.includes(KEY) && !buf.includes(WRONG_KEY), `${label}: holds the key`);
 }
 
 let wanted;

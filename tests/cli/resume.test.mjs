@@ -1,7 +1,8 @@
-// Ctrl-C and resume: SIGINT in the middle of an export cancels it (exit 130, report status
-// "cancelled", a checkpoint file without emails or the key, the command to resume), and
-// --resume finishes the job: the final state equals a complete export, and finished batches
-// are not sent again.
+// Ctrl-C and resume without --state: SIGINT in the middle of an export cancels it (exit 130,
+// report status "cancelled", a checkpoint file and the run's sync state next to it, without
+// emails or the key, the command to resume), and --resume finishes the job: the final state
+// equals a complete export, and finished batches are not sent again. (With --state: see
+// state.test.mjs.)
 
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
-  EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertPackageBuilt, assertSampleCounts, assertSampleState, emulator,
+  EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertNoSampleEmail, assertPackageBuilt, assertSampleCounts, assertSampleState, emulator,
   envFor, runCli, startCli, upserts,
 } from './helpers.mjs';
 
@@ -63,7 +64,11 @@ describe('Ctrl-C, then --resume', () => {
 
     assert.match(r.stderr, /Ctrl-C: cancelling/);
     assert.match(r.stderr, /Export cancelled in /);
-    assert.match(r.stderr, new RegExp(`Checkpoint: autopilot-export\\.checkpoint\\.json \\(${done} of 29 batches done`));
+    assert.match(r.stderr, new RegExp(`Checkpoint: autopilot-export\\.checkpoint\\.json and autopilot-export\\.checkpoint\\.json\\.state \\(${done} of 29 batches done`));
+    // Without --state, the run's sync state goes next to the checkpoint (resume needs both).
+    const side = readFileSync(`${checkpoint()}.state`);
+    assert.ok(side.length > 0);
+    assertNoSampleEmail(side, 'the sync state');
     assert.match(r.stderr, /To resume, with AUTOPILOT_API_KEY and AUTOPILOT_BASE_URL still set:\n {2}node .*cli\.mjs export --config \S+export\.json --rate 5 --resume autopilot-export\.checkpoint\.json\n/);
     // Periodic plain progress lines while it ran (stderr is not a terminal).
     assert.match(r.stderr, /^progress: \d+\/29 batches/m);
@@ -71,6 +76,7 @@ describe('Ctrl-C, then --resume', () => {
 
   it('a checkpoint of another job is refused (exit 2, CHECKPOINT_MISMATCH), nothing sent', async () => {
     copyFileSync(checkpoint(), join(dir, 'copy.json'));
+    copyFileSync(`${checkpoint()}.state`, join(dir, 'copy.json.state'));
     const before = emu.state({ contacts: false }).counters.requests;
     const r = await runCli(['export', '--config', SAMPLE_CONFIG, '--segment', `VIP=${SAMPLE}/vip.csv`, '--resume', 'copy.json'], { env: envFor(emu), cwd: dir });
     outputs.push(r.stdout, r.stderr);
@@ -99,6 +105,7 @@ describe('Ctrl-C, then --resume', () => {
     // Batches in flight at Ctrl-C may have been applied and are sent again; no more than that.
     assert.ok(upserts(emu) <= EXPECTED.batches + 8, `${upserts(emu)} bulk upserts in all`);
     assert.ok(!existsSync(checkpoint()), 'the finished checkpoint is removed');
+    assert.ok(!existsSync(`${checkpoint()}.state`), 'and the state next to it');
     assert.match(r.stderr, /removed the checkpoint autopilot-export\.checkpoint\.json/);
     assert.ok(!r.stderr.includes(KEY));
   });
@@ -119,7 +126,8 @@ describe('Ctrl-C, then --resume', () => {
     assert.equal(JSON.parse(r.stdout).status, 'cancelled');
     assert.ok(existsSync(join(dir, 'term.json')));
     assert.ok(!existsSync(checkpoint()), 'not the default file');
-    assert.match(r.stderr, /--checkpoint-file term\.json --resume term\.json/);
+    assert.match(r.stderr, /--progress none --checkpoint-file term\.json --resume term\.json/);
+    assert.ok(existsSync(join(dir, 'term.json.state')));
     assert.ok(!r.stderr.includes('progress:'), '--progress none');
   });
 });

@@ -21,6 +21,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator, DEFAULT_API_KEY } from '../emulator/index.mjs';
+import { startRecorder } from '../emulator/recorder.mjs';
 import { copyPackageModules } from './workerd-modules.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -319,7 +320,7 @@ async function runChromium(pkg, opts) {
     });
     page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
     page.on('requestfailed', (r) => consoleLines.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
-    const q = new URLSearchParams({ origin: opts.emulatorOrigin, key: opts.apiKey, tag: opts.tag });
+    const q = new URLSearchParams({ origin: opts.emulatorOrigin, key: opts.apiKey, tag: opts.tag, redirect: opts.redirectTarget });
     await page.goto(`${origin}/?${q}`, { timeout: 30000 });
     await page.waitForFunction(() => window.__conformance?.done === true, null, { timeout: timeoutMs, polling: 200 });
     const state = await page.evaluate(() => window.__conformance);
@@ -358,7 +359,9 @@ const runners = {
 async function runOne(runtime) {
   const t0 = Date.now();
   const emu = await startEmulator({ ratePerSecond: 50, burst: 50, seed: 7 });
-  const opts = { emulatorOrigin: emu.origin, apiKey: DEFAULT_API_KEY, tag: `${runtime}-${process.pid % 10000}` };
+  // Where the emulator's redirect check points: nothing may ever reach it.
+  const recorder = await startRecorder();
+  const opts = { emulatorOrigin: emu.origin, apiKey: DEFAULT_API_KEY, tag: `${runtime}-${process.pid % 10000}`, redirectTarget: recorder.url };
   log(`${runtime}: running (emulator ${emu.origin})`);
   try {
     const result = await withTimeout(runners[runtime](opts), timeoutMs + 30000, runtime);
@@ -369,11 +372,14 @@ async function runOne(runtime) {
     result.entryOk = runtime === 'workerd' ? true : res.endsWith(`/${want}`);
     result.entry = runtime === 'workerd' ? want : res.split('/').pop();
     if (!result.entryOk) result.error = `resolved ${res}, expected .../${want}`;
+    const reached = recorder.requests();
+    if (reached.length) result.error = `${reached.length} request(s) reached the redirect target: ${reached.map((r) => `${r.method} ${r.path}`).join(', ')}`;
     return result;
   } catch (e) {
     return { runtime, ok: false, passed: 0, failed: 0, total: 0, checks: [], ms: Date.now() - t0, error: e.message };
   } finally {
     await emu.stop();
+    await recorder.stop();
   }
 }
 

@@ -29,6 +29,8 @@ const CHECK_NAMES = [
   'checkpoint of another job',
   'bad key -> AUTH_FAILED',
   'consent false -> CONSENT_REQUIRED',
+  'refresh: only changes, mirror removals',
+  'redirects are never followed',
 ];
 
 /** Names of the checks, in run order. */
@@ -49,6 +51,7 @@ export async function runSuite(ap, opts) {
     apiKey: opts.apiKey,
     tag,
     exclusive: opts.exclusive !== false,
+    redirectTarget: opts.redirectTarget,
     rate: opts.rate ?? 50,
     log: opts.log ?? (() => {}),
     shared: {},
@@ -608,9 +611,20 @@ function pick(o, keys) {
 
 const CHECKS = [
   ['api surface', async (ctx, a) => {
-    for (const f of ['validateConnection', 'validateExportConfig', 'preview', 'previewAsync', 'checkConnection', 'exportSegments']) {
+    for (const f of ['validateConnection', 'validateExportConfig', 'preview', 'previewAsync', 'checkConnection', 'exportSegments',
+      'metadata', 'inspect', 'suggestMapping', 'toCsv', 'isLoopbackUrl', 'downloadSource', 'isAutopilotExportError', 'AutopilotExportError']) {
       a.eq(typeof ctx.ap[f], 'function', `export ${f}`);
     }
+    const m = ctx.ap.metadata();
+    a.ok(m?.defaults?.ratePerSecond > 0 && typeof m?.defaults?.baseUrl === 'string', 'metadata().defaults');
+    a.ok(Array.isArray(m?.standardFields) && m.standardFields.some((f) => f.name === 'Company' && f.label), 'metadata().standardFields');
+    try {
+      ctx.ap.preview(42);
+    } catch (e) {
+      a.ok(e instanceof ctx.ap.AutopilotExportError, 'a thrown error is an instance of the exported AutopilotExportError');
+      a.ok(ctx.ap.isAutopilotExportError(e), 'isAutopilotExportError(e)');
+    }
+    a.eq(ctx.ap.isAutopilotExportError(new Error('x')), false, 'isAutopilotExportError(plain Error)');
   }],
 
   ['validation', async (ctx, a) => {
@@ -686,7 +700,7 @@ const CHECKS = [
     a.eq([cut.capExceeded, cut.wouldSend], [true, true], 'truncate: capExceeded, wouldSend');
     const noLists = ctx.ap.preview({ ...mainJob(ctx, data), lists: 'none' });
     a.eq(noLists.totals?.memberships, U, "lists 'none': one membership per unique contact");
-    a.eq(noLists.requests?.lists, 0, "lists 'none': no list requests");
+    a.eq(noLists.requests?.lists, 1, "lists 'none': GET /account only, no list requests");
     if (before) a.eq(counterDelta(before, await counters(ctx)).requests, 0, 'requests sent by preview');
   }],
 
@@ -737,7 +751,8 @@ const CHECKS = [
     a.eq(report?.status, 'succeeded', 'report.status');
     a.eq([report?.displayName, report?.exportUser, report?.resumed], [job.connection.displayName, job.connection.exportUser, false], 'report displayName/exportUser/resumed');
     a.ok(!Number.isNaN(Date.parse(report?.startedAt)) && !Number.isNaN(Date.parse(report?.finishedAt)), 'report startedAt/finishedAt are dates');
-    a.eq(report?.totals, { ...data.totals, exported: M, failed: 0 }, 'report.totals');
+    a.eq(report?.totals, { ...data.totals, exported: M, failed: 0, unchanged: 0, notSent: 0, removed: 0 }, 'report.totals');
+    a.ok(report?.syncState instanceof Uint8Array && report.syncState.length > 0, 'report.syncState is a Uint8Array');
     for (let s = 0; s < 2; s++) {
       const got = report?.segments?.[s] ?? {};
       const w = data.seg[s];
@@ -881,5 +896,66 @@ const CHECKS = [
       const d = counterDelta(before, after.counters);
       a.eq([d.requests, d.preflights], [0, 0], 'requests (and CORS preflights) that reached the emulator');
     }
+  }],
+
+  ['refresh: only changes, mirror removals', async (ctx, a) => {
+    const prefix = `ct-${ctx.tag}-r.`;
+    const title = `ct-${ctx.tag}-r Refresh`;
+    const people = (n, tag) => Array.from({ length: n }, (_, i) => ({ email: `${prefix}p${i}@example.com`, first: `${tag}${i}` }));
+    const job = (profiles) => ({
+      connection: connection(ctx),
+      mapping: { email: 'email', firstName: 'first' },
+      segments: [{ name: 'Refresh', profiles }],
+      listPrefix: `ct-${ctx.tag}-r `,
+      membership: 'mirror',
+    });
+    const first = await ctx.ap.exportSegments(job(people(30, 'A')), { ratePerSecond: ctx.rate });
+    a.eq(first?.status, 'succeeded', 'first run');
+    // 2 renamed, 3 leavers, 4 new.
+    const next = people(34, 'A').filter((_, i) => i < 27 || i >= 30);
+    next[0].first = 'Renamed0';
+    next[1].first = 'Renamed1';
+    const before = ctx.exclusive ? await counters(ctx) : null;
+    const plan = ctx.ap.preview(job(next), { syncState: first?.syncState });
+    a.eq(plan?.changes, { added: 4, updated: 2, unchanged: 25, removed: 3 }, 'preview(syncState).changes');
+    const second = await ctx.ap.exportSegments(job(next), { ratePerSecond: ctx.rate, syncState: first?.syncState });
+    a.eq(second?.status, 'succeeded', 'refresh status');
+    a.eq(pick(second?.totals, ['memberships', 'exported', 'unchanged', 'removed', 'notSent']), { memberships: 31, exported: 6, unchanged: 25, removed: 3, notSent: 0 }, 'refresh totals');
+    const state = await emuState(ctx, true);
+    const list = state.lists.find((l) => l.title === title);
+    const members = new Set((list?.contact_ids ?? []));
+    const onList = state.contacts.filter((c) => members.has(c.contact_id)).map((c) => c.Email).sort();
+    a.eq(onList, next.map((p) => p.email).sort(), 'the list holds exactly the segment');
+    if (before) {
+      const after = state.counters;
+      const d = counterDelta(before, after);
+      a.eq(d.contactsPostsAll, 1, 'one bulk upsert for 6 changed memberships');
+      a.eq(routeTotal(after, 'DELETE /v1/list/{list_id}/contact/{id_or_email}') - routeTotal(before, 'DELETE /v1/list/{list_id}/contact/{id_or_email}'), 3, 'one removal per leaver');
+    }
+    const third = await ctx.ap.exportSegments(job(next), { ratePerSecond: ctx.rate, syncState: second?.syncState });
+    a.eq(pick(third?.totals, ['exported', 'unchanged', 'removed']), { exported: 0, unchanged: 31, removed: 0 }, 'a refresh without changes sends nothing');
+  }],
+
+  ['redirects are never followed', async (ctx, a) => {
+    if (!a.ok(ctx.redirectTarget, 'the runner gives a recording redirect target')) return;
+    const set = (redirect) => fetch(`${ctx.origin}/__emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect }) });
+    for (const status of [302, 307, 308]) {
+      const r = await set({ status, to: ctx.redirectTarget });
+      if (!a.ok(r.ok, `configure a ${status} redirect`)) return;
+      try {
+        const e = await expectReject(() => ctx.ap.checkConnection(connection(ctx)), 'API_ERROR', a, `checkConnection behind a ${status}`);
+        a.ok(/redirect/i.test(e?.message ?? ''), `the message says redirect: ${e?.message}`);
+        const x = await expectReject(() => ctx.ap.exportSegments({
+          connection: connection(ctx),
+          mapping: { email: 'email' },
+          segments: [{ name: 'Redirected', profiles: [{ email: `ct-${ctx.tag}-x.a@example.com` }] }],
+          listPrefix: `ct-${ctx.tag}-x `,
+        }, { ratePerSecond: ctx.rate }), 'API_ERROR', a, `exportSegments behind a ${status}`);
+        a.eq(x?.report?.totals?.exported, 0, 'nothing exported');
+      } finally {
+        await set(null);
+      }
+    }
+    // The runner checks that nothing reached the target.
   }],
 ];

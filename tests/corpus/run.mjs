@@ -17,7 +17,8 @@
 //      chunk up to 4 KiB, random chunks up to 64 KiB beyond; records: in chunks of one) —
 //      must give exactly the same summary as 1 (or the same error);
 //   3. exportSegments(job) against the emulator — an expected error must be the same typed
-//      error with ZERO requests received; otherwise the run must succeed and the emulator must
+//      error with ZERO requests received (CONFIG_INVALID, CONSENT_REQUIRED: refused before
+//      sending) or ZERO writes (refusals after the reads, such as NOTHING_TO_EXPORT); otherwise the run must succeed and the emulator must
 //      hold exactly the expected contacts.
 // Anything thrown that is not an AutopilotExportError (a trap such as `RuntimeError:
 // unreachable`, a TypeError from the glue) fails the case, and after each case the module
@@ -34,6 +35,7 @@ import { startEmulator } from '../emulator/index.mjs';
 const args = parseArgs();
 const DIR = fileURLToPath(new URL('./cases/', import.meta.url));
 const pkg = await loadPkg();
+const BEFORE_ANY_REQUEST = new Set(['CONFIG_INVALID', 'CONSENT_REQUIRED']);
 const emu = await startEmulator({ apiKey: BENCH_KEY, ratePerSecond: 0, latencyMs: 0, seed: 1 });
 
 const BASE_JOB = {
@@ -239,7 +241,14 @@ async function runCase(c) {
     const st = emu.state();
     if (wantExport.error) {
       checkError('exportSegments', run, wantExport.error, problems);
-      if (st.counters.requests !== 0) problems.push(`exportSegments: the emulator received ${st.counters.requests} requests for a refused export`);
+      // Refused before anything goes out (invalid config, no consent): zero requests. Refused
+      // after the reads (nothing to export, over the cap, a foreign checkpoint): zero writes.
+      if (BEFORE_ANY_REQUEST.has(wantExport.error.code)) {
+        if (st.counters.requests !== 0) problems.push(`exportSegments: the emulator received ${st.counters.requests} requests for an export refused before sending`);
+      } else {
+        const writes = Object.entries(st.counters.byRoute).filter(([route]) => !route.startsWith('GET ')).map(([route]) => route);
+        if (writes.length !== 0 || st.contactCount !== 0) problems.push(`exportSegments: a refused export wrote (${writes.join(', ')}; ${st.contactCount} contacts)`);
+      }
     } else if (run.error) {
       problems.push(`exportSegments: ${run.error.trap ?? `${run.error.code}: ${run.error.message}`}`);
     } else {

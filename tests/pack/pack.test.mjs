@@ -124,7 +124,7 @@ console.log(JSON.stringify({
   assert.equal(out.version, pkgJson.version);
   assert.deepEqual(
     out.totals,
-    { profilesIn: 5, invalid: 1, duplicates: 1, overCap: 0, uniqueProfiles: 2, memberships: 3, exported: 0, failed: 0 },
+    { profilesIn: 5, invalid: 1, duplicates: 1, overCap: 0, uniqueProfiles: 2, memberships: 3, exported: 0, failed: 0, unchanged: 0, notSent: 0, removed: 0 },
   );
   // 3 memberships fit one request, but a@example.com is in both segments and one request
   // never carries the same email twice: 2 is the minimum.

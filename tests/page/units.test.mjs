@@ -1,5 +1,6 @@
 // Unit tests of the admin page's Node-testable parts: the static server (www/serve.mjs) and
-// the page's pure modules (mapping, formatting, history). No browser, no package needed.
+// the page's pure modules (mapping, formatting, history, job/config file, segments, messages,
+// storage guards, reach). No browser, no package needed.
 //
 //   node --test tests/page/
 
@@ -12,11 +13,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, resolveInside } from '../../www/serve.mjs';
-import {
-  csvHeader, csvRowCount, detectFormat, inspectFile, normalizeHeader, segmentNameFromFile, suggestMapping, TARGETS,
-} from '../../www/mapping.js';
-import { duration, maskKey, num, rejectsCsv } from '../../www/format.js';
-import { addHistory, entryFrom, HISTORY_KEY, HISTORY_LIMIT, readHistory } from '../../www/history.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mergeSuggestions, targets, unionHeaders } from '../../www/mapping.js';
+import * as fmt from '../../www/format.js';
+import { entryFrom } from '../../www/history.js';
+import { configKey, ConfigFileError, fromConfigFile, numberOrText, toConfigFile, toConnection, toJob } from '../../www/job.js';
+import { dedupe, describeError, statusOf } from '../../www/messages.js';
+import { defaultSegmentName, formatFromName, needsFormat, uniqueName } from '../../www/segments.js';
+import { assertNoSecret, connectionId } from '../../www/storage.js';
+import { whyNoResponse } from '../../www/reach.js';
+import { metadata } from '../../pkg/node.js';
+
+const FORMATS = metadata().formats;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const enc = (s) => new TextEncoder().encode(s);
@@ -123,91 +131,212 @@ test('resolveInside keeps paths below the root', () => {
   for (const bad of ['/../x', '/a/../../x', '/a\\..\\x', '/a\0', '/.git/config', '/./a']) assert.equal(resolveInside('/srv/www', bad), null, bad);
 });
 
+// ------------------------------------------------------------------ rules live in the core
+
+test('www/ holds no default, bound or field list of the core', () => {
+  const dir = path.join(ROOT, 'www');
+  const files = readdirSync(dir).filter((f) => /\.(js|mjs|html|css)$/.test(f));
+  assert.ok(files.includes('app.js') && files.includes('exporter.js'));
+  const forbidden = [
+    [/api2\.autopilothq\.com/, 'the default base URL'],
+    [/\b100[_,]?000\b/, 'the profile cap'],
+    [/ratePerSecond\s*[:=]\s*\d/, 'a default rate'],
+    [/DEFAULT_RATE|MAX_PROFILES/, 'a default constant'],
+    [/NumberOfEmployees|MailingPostalCode|LeadSource/, 'the standard field list'],
+    [/['"]integer['"]\s*,\s*['"]float['"]/, 'the custom types'],
+  ];
+  for (const f of files) {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    for (const [re, what] of forbidden) assert.doesNotMatch(text, re, `www/${f} holds ${what}`);
+  }
+  // Only exporter.js imports the package.
+  for (const f of files.filter((x) => x !== 'exporter.js' && x !== 'serve.mjs')) {
+    assert.doesNotMatch(readFileSync(path.join(dir, f), 'utf8'), /pkg\/browser\.js|autopilot_export/, `www/${f} imports the package`);
+  }
+});
+
 // ------------------------------------------------------------------ mapping.js
 
-test('suggestions from headers', () => {
-  const cases = [
-    [['email', 'first_name', 'last_name'], { email: 'email', firstName: 'first_name', lastName: 'last_name' }],
-    [['e-mail', 'GivenName', 'Surname'], { email: 'e-mail', firstName: 'GivenName', lastName: 'Surname' }],
-    [['EmailAddress', 'firstname', 'FamilyName'], { email: 'EmailAddress', firstName: 'firstname', lastName: 'FamilyName' }],
-    [['customer_email', 'company', 'Phone', 'City', 'Country'], { email: 'customer_email', 'fields.Company': 'company', 'fields.Phone': 'Phone', 'fields.MailingCity': 'City', 'fields.MailingCountry': 'Country' }],
-    [['Organisation', 'Mobile', 'Zip', 'Job Title', 'LinkedIn URL'], { 'fields.Company': 'Organisation', 'fields.MobilePhone': 'Mobile', 'fields.MailingPostalCode': 'Zip', 'fields.Title': 'Job Title', 'fields.LinkedIn': 'LinkedIn URL' }],
-  ];
-  for (const [headers, want] of cases) {
-    const got = suggestMapping(headers);
-    for (const [k, v] of Object.entries(want)) assert.equal(got[k], v, `${headers}: ${k}`);
+const META = {
+  defaults: { baseUrl: 'https://api.test/v1', ratePerSecond: 3, cap: 10 },
+  standardFields: [{ name: 'FirstName', label: 'First name' }, { name: 'Company', label: 'Company' }, { name: 'MailingCity', label: 'Mailing city' }],
+  customTypes: [{ name: 'string', label: 'Text' }],
+};
+
+test('targets come from the metadata; suggestions merge first-file-wins', () => {
+  const t = targets(META);
+  assert.deepEqual(t.core.map((x) => x.key), ['email', 'firstName', 'lastName']);
+  assert.deepEqual(t.more.map((x) => x.key), ['fields.Company', 'fields.MailingCity'], 'FirstName is the core target');
+  assert.equal(t.more[1].path, 'mapping.fields.MailingCity');
+  assert.deepEqual(unionHeaders([['a', 'b'], ['b', 'c'], undefined]), ['a', 'b', 'c']);
+  const m = mergeSuggestions([
+    { email: 'Email', fields: { Company: 'org' }, custom: [{ source: 'tier', name: 'Tier', type: 'string' }, { source: 'org', name: 'org', type: 'string' }] },
+    { email: 'mail', firstName: 'fn', fields: {}, custom: [{ source: 'tier', name: 'Other', type: 'integer' }, { source: 'ltv', name: 'LTV', type: 'float' }], idField: 'id' },
+  ]);
+  assert.deepEqual(m.targets, { email: 'Email', 'fields.Company': 'org', firstName: 'fn' });
+  assert.deepEqual(m.custom.map((c) => [c.source, c.type]), [['tier', 'string'], ['ltv', 'float']], 'once per source, never a mapped one');
+  assert.equal(m.idField, 'id');
+});
+
+// ------------------------------------------------------------------ segments.js
+
+test('segment files: format by name, default names, unique names', () => {
+  assert.equal(formatFromName('a.CSV', FORMATS), 'csv');
+  assert.equal(formatFromName('a.tsv', FORMATS), 'csv');
+  assert.equal(formatFromName('a.jsonl', FORMATS), 'ndjson');
+  assert.equal(formatFromName('a.json', FORMATS), 'json');
+  assert.equal(formatFromName('book.xlsx', FORMATS), 'csv', 'unknown: tried as CSV, inspect decides');
+  assert.equal(needsFormat('a.xlsx', 'csv', FORMATS), true);
+  assert.equal(needsFormat('a.ndjson', 'ndjson', FORMATS), false);
+  assert.equal(defaultSegmentName('churn-risk.ndjson'), 'Churn risk');
+  assert.equal(defaultSegmentName('C:\\x\\vip_customers.csv'), 'Vip customers');
+  assert.equal(defaultSegmentName('vip.csv'), 'Vip');
+  assert.equal(defaultSegmentName('.csv'), 'Csv');
+  assert.equal(defaultSegmentName('---.csv'), 'Segment');
+  assert.equal(uniqueName('Vip', ['vip', 'Vip 2']), 'Vip 3');
+  assert.equal(uniqueName('New', ['Vip']), 'New');
+});
+
+// ------------------------------------------------------------------ job.js
+
+const SAMPLE_CONFIG = JSON.parse(readFileSync(path.join(ROOT, 'www/sample/export.json'), 'utf8'));
+
+test('configuration file: the sample reads and writes back as the CLI takes it, never a key', () => {
+  const read = fromConfigFile(JSON.stringify(SAMPLE_CONFIG));
+  assert.deepEqual(read.ignored, []);
+  assert.equal(read.consent, true);
+  assert.equal(read.segments[0].file, 'vip.csv');
+  const segments = read.segments.map((s) => ({ name: s.name, fileName: s.file, format: formatFromName(s.file, FORMATS) }));
+  const written = toConfigFile({ form: read.form, consent: read.consent, mapping: read.mapping, segments, settings: read.settings, formats: FORMATS });
+  const { $comment, ...want } = SAMPLE_CONFIG;
+  assert.deepEqual(written, want, 'same JSON as the sample, less the comment');
+  assert.ok(!JSON.stringify(written).toLowerCase().includes('apikey'));
+
+  for (const bad of ['{"connection": {"apiKey": "k"}}', '{"apiKey": "k"}', '{"connection": {"API_KEY": "k"}}']) {
+    assert.throws(() => fromConfigFile(bad), (e) => e instanceof ConfigFileError && /never imported/.test(e.message), bad);
   }
-  // Each header is suggested once; a loose match never steals an exact one.
-  const s = suggestMapping(['email_status', 'Email', 'Status']);
-  assert.equal(s.email, 'Email');
-  assert.equal(s['fields.Status'], 'Status');
-  // Row identifier: never the email column.
-  assert.equal(suggestMapping(['CustomerId', 'EmailAddress']).idField, 'CustomerId');
-  assert.equal(suggestMapping(['email_id', 'profile_id']).idField, 'profile_id');
-  assert.equal(suggestMapping(['valid', 'email']).idField, undefined);
-  assert.equal(normalizeHeader('E-Mail Address'), 'emailaddress');
-  assert.equal(TARGETS.filter((t) => t.key.startsWith('fields.')).length, 19);
+  assert.throws(() => fromConfigFile('[1]'), ConfigFileError);
+  assert.throws(() => fromConfigFile('{"a":'), /not valid JSON/);
+  const odd = fromConfigFile('{"frobnicate": 1, "segments": [{"name": "x"}], "mapping": 3}');
+  assert.deepEqual(odd.ignored, ['frobnicate', 'mapping (not an object)', 'segments[0] (expected {"name", "file"})']);
+  const segs = (fileName, format) => toConfigFile({ form: {}, consent: false, mapping: {}, segments: [{ name: 'T', fileName, format }], settings: { cap: '', run: {} }, formats: FORMATS }).segments;
+  assert.deepEqual(segs('t.tsv', 'csv'), [{ name: 'T', file: 't.tsv' }], 'the CLI reads .tsv as CSV by itself');
+  assert.deepEqual(segs('t.dat', 'csv'), [{ name: 'T', file: 't.dat', format: 'csv' }]);
+  assert.deepEqual(segs('t.json', 'ndjson'), [{ name: 'T', file: 't.json', format: 'ndjson' }]);
 });
 
-test('reading segment files: format, header, rows', () => {
-  assert.equal(detectFormat('a.csv', enc('[')), 'csv');
-  assert.equal(detectFormat('a.ndjson', enc('{}')), 'ndjson');
-  assert.equal(detectFormat('a.jsonl', enc('{}')), 'ndjson');
-  assert.equal(detectFormat('a.json', enc(' [{}]')), 'json');
-  assert.equal(detectFormat('a.json', enc('{"a":1}\n{"a":2}')), 'ndjson');
-  assert.equal(detectFormat('export', enc('\uFEFFemail\n')), 'csv');
-
-  assert.deepEqual(csvHeader('\uFEFF"E-mail","First, name","x""y"\r\n1,2,3'), ['E-mail', 'First, name', 'x"y']);
-  assert.equal(csvRowCount(enc('a,b\n1,2\n3,4\n')), 2);
-  assert.equal(csvRowCount(enc('a,b\r\n1,2\r\n3,4')), 2, 'CRLF, no final newline');
-  assert.equal(csvRowCount(enc('a,b\n"line\nbreak",2\n\n3,4\n\n')), 2, 'quoted newline and blank lines');
-  assert.equal(csvRowCount(enc('a,b\n')), 0);
-
-  const csv = inspectFile('vip.csv', enc('id,email\n1,a@x.com\n'));
-  assert.deepEqual(csv, { format: 'csv', headers: ['id', 'email'], rows: 1 });
-  const nd = inspectFile('s.ndjson', enc('{"email":"a@x.com"}\n\n{"email":"b@x.com","FirstName":"B"}\nnot json\n'));
-  assert.deepEqual(nd, { format: 'ndjson', headers: ['email', 'FirstName'], rows: 3 });
-  const js = inspectFile('s.json', enc('[{"email":"a"},{"Company":"c"}]'));
-  assert.deepEqual(js, { format: 'json', headers: ['email', 'Company'], rows: 2 });
-  assert.match(inspectFile('s.json', enc('[{"a":')).error, /could not read/);
-  assert.match(inspectFile('s.json', enc('[1]').subarray(0, 0)).error ?? '', /could not read|empty/);
-  assert.equal(segmentNameFromFile('C:\\x\\vip-customers.csv'), 'vip-customers');
-  assert.equal(segmentNameFromFile('.csv'), '.csv');
+test('job: the package shapes from the page state, values moved as typed', () => {
+  const conn = toConnection({ displayName: ' Ops ', exportUser: 'u', baseUrl: '' }, { apiKey: ' k ', consent: true });
+  assert.deepEqual(conn, { displayName: 'Ops', apiKey: 'k', consent: true, exportUser: 'u' });
+  const bytes = new Uint8Array([1]);
+  const job = toJob({
+    connection: conn,
+    mapping: { email: 'e', firstName: '', lastName: 'l', fields: { Company: 'c', Phone: '' }, custom: [{ source: 's', name: 'S', type: 'string' }] },
+    segments: [{ name: 'A', fileName: 'a.tsv', format: 'csv', bytes, options: { delimiter: '\t', encoding: 'utf-8' } }, { name: 'B', fileName: 'b.json', format: 'json', bytes }],
+    settings: { cap: '12', overCap: 'truncate', lists: 'none', listPrefix: '', idField: '', membership: 'mirror', maxRemovalRatio: 0.2, run: { ratePerSecond: '2' } },
+  });
+  assert.deepEqual(job.mapping, { email: 'e', lastName: 'l', fields: { Company: 'c' }, custom: [{ source: 's', name: 'S', type: 'string' }] });
+  assert.deepEqual(job.segments[0].profiles, { csv: bytes, delimiter: '\t', encoding: 'utf-8' });
+  assert.deepEqual(job.segments[1].profiles, { json: bytes });
+  assert.equal(job.cap, 12);
+  assert.equal(job.membership, 'mirror');
+  assert.equal(job.maxRemovalRatio, 0.2);
+  assert.ok(!('listPrefix' in job) && !('idField' in job));
+  assert.equal(numberOrText('abc'), 'abc', 'not a number: passed on for the package to judge');
+  assert.equal(numberOrText(' '), '');
+  const k1 = configKey({ a: 1, run: { ratePerSecond: 1 } }, [{ fileName: 'a', bytes }]);
+  assert.equal(k1, configKey({ a: 1, run: { ratePerSecond: 9 } }, [{ fileName: 'a', size: 1 }]), 'the rate does not change the job');
+  assert.notEqual(k1, configKey({ a: 2 }, [{ fileName: 'a', bytes }]));
 });
 
-// ------------------------------------------------------------------ format.js, history.js
+// ------------------------------------------------------------------ messages.js
 
-test('formatting', () => {
-  assert.equal(maskKey('0123456789abcdef0123456789abcdef'), '••••cdef');
-  assert.equal(maskKey('abc'), '••••');
-  assert.equal(num(1234567), '1,234,567');
-  assert.equal(duration(850), '850 ms');
-  assert.equal(duration(12_400), '12 s');
-  assert.equal(duration(185_000), '3 min 5 s');
-  assert.equal(duration(2 * 3600_000 + 4 * 60_000), '2 h 4 min');
-  assert.equal(rejectsCsv([{ segment: 0, row: 3, id: 'a,"b"', reason: 'EMAIL_INVALID' }], ['VIP']),
-    'segment,row,id,reason,detail\r\nVIP,3,"a,""b""",EMAIL_INVALID,\r\n');
+test('error messages: said once, with a hint; 403/404 name the base URL or permission', () => {
+  const auth = describeError({ code: 'AUTH_FAILED', message: 'Autopilot rejected the API key (401 Unauthorized)' });
+  const text = [auth.title, auth.detail, auth.hint].join(' ');
+  assert.equal(text.match(/rejected/g).length, 1, text);
+  assert.equal(auth.field, 'apiKey');
+  const f403 = describeError({ code: 'API_ERROR', message: 'http://x/v1/account answered HTTP 403' });
+  assert.match(f403.hint, /permission/);
+  assert.match(f403.hint, /base URL/);
+  assert.match(f403.detail, /^http:\/\/x/, 'a URL is not capitalised');
+  assert.equal(f403.field, 'baseUrl');
+  assert.match(describeError({ code: 'API_ERROR', status: 404, message: 'not found' }).hint, /base URL is probably wrong/);
+  assert.equal(statusOf({ message: 'answered HTTP 302 (redirect)' }), 302);
+  const blocked = describeError({ code: 'BLOCKED', message: 'the browser gave no response' });
+  assert.match(blocked.title, /browser blocked/);
+  assert.match(blocked.hint, /extension/);
+  assert.match(blocked.hint, /worker/);
+  assert.deepEqual(dedupe('Stopped.', 'stopped'), { title: '', detail: 'stopped' });
+  const same = describeError({ code: 'CONSENT_REQUIRED', message: 'consent is required' });
+  assert.equal(same.detail, '', 'the title already says it');
+  for (const code of ['NETWORK', 'CAP_EXCEEDED', 'INPUT_INVALID', 'CHECKPOINT_MISMATCH', 'STATE_MISMATCH', 'REMOVALS_EXCEEDED', 'NOTHING_TO_EXPORT', 'WHATEVER']) {
+    const d = describeError({ code, message: 'm' });
+    assert.ok(d.title.length > 0, code);
+  }
 });
 
-test('run history: non-personal fields only, newest first, bounded', () => {
-  const store = new Map();
-  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v), removeItem: (k) => store.delete(k) };
+// ------------------------------------------------------------------ format.js, history.js, storage.js, reach.js
+
+test('formatting: units, one ETA format, percent shared by bar and text, masking', () => {
+  assert.equal(fmt.maskKey('0123456789abcdef0123456789abcdef'), '••••cdef');
+  assert.equal(fmt.maskKey('abc'), '••••');
+  assert.equal(fmt.num(1234567), '1,234,567');
+  assert.equal(fmt.duration(850), '850 ms');
+  assert.equal(fmt.duration(12_400), '12 s');
+  assert.equal(fmt.duration(185_000), '3 min 5 s');
+  assert.equal(fmt.duration(2 * 3600_000 + 4 * 60_000), '2 h 4 min');
+  assert.equal(fmt.eta(6_900), 'about 7 s');
+  assert.equal(fmt.eta(23_000), 'about 23 s');
+  assert.equal(fmt.eta(300), 'about 1 s');
+  assert.equal(fmt.eta(65_000), 'about 1 min 5 s');
+  assert.equal(fmt.rate(482.4, 'contacts'), '482 contacts/s');
+  assert.equal(fmt.rate(4.84, 'requests'), '4.8 requests/s');
+  assert.equal(fmt.percent(41, 100), 41);
+  assert.equal(fmt.percent(409, 1000), 40, 'floored: never ahead of the work');
+  assert.equal(fmt.percent(5, 0), 0);
+  assert.equal(fmt.maskEmail('jane.doe@example.com'), 'j•••@example.com');
+  assert.deepEqual(fmt.maskContact({ Email: 'a.b@x.com', FirstName: 'A', custom: { 'string--Note': 'x@y' }, n: 3 }),
+    { Email: 'a•••@x.com', FirstName: 'A', custom: { 'string--Note': 'x•••@y' }, n: 3 });
+  assert.equal(fmt.capitalise('http://x answered'), 'http://x answered');
+  assert.equal(fmt.sentence('the key.'), 'The key.');
+  assert.deepEqual(fmt.rejectRows([{ segment: 0, row: 3, id: '=HYPERLINK("x")', reason: 'EMAIL_INVALID' }], ['VIP']),
+    [['segment', 'row', 'id', 'reason', 'detail'], ['VIP', 3, '=HYPERLINK("x")', 'EMAIL_INVALID', '']], 'cells are moved as they are: toCsv neutralises');
+});
+
+test('run history entries: non-personal fields only', () => {
   const report = {
     status: 'succeeded', displayName: 'Marketing', exportUser: 'ops@example.com', finishedAt: '2026-01-01T00:00:00Z',
-    durationMs: 1200, resumed: false, segments: [{ name: 'VIP' }],
-    totals: { profilesIn: 10, invalid: 1, duplicates: 1, overCap: 0, uniqueProfiles: 8, memberships: 8, exported: 8, failed: 0 },
+    durationMs: 1200, resumed: false, segments: [{ name: 'VIP' }], syncState: new Uint8Array(4),
+    totals: { profilesIn: 10, invalid: 1, duplicates: 1, overCap: 0, uniqueProfiles: 8, memberships: 8, exported: 8, failed: 0, unchanged: 2, removed: 1 },
     rejects: [{ segment: 0, row: 2, reason: 'EMAIL_INVALID' }], checkpoint: { fingerprint: 'f' },
   };
   const e = entryFrom(report, { displayName: 'x', exportUser: 'y' });
-  assert.deepEqual(Object.keys(e).sort(), ['at', 'displayName', 'durationMs', 'error', 'exportUser', 'resumed', 'segments', 'status', 'totals']);
+  assert.deepEqual(Object.keys(e).sort(), ['at', 'displayName', 'durationMs', 'exportUser', 'resumed', 'segments', 'status', 'totals']);
   assert.equal(e.totals.exported, 8);
-  for (let i = 0; i < HISTORY_LIMIT + 5; i += 1) addHistory(storage, { ...e, durationMs: i });
-  const list = readHistory(storage);
-  assert.equal(list.length, HISTORY_LIMIT);
-  assert.equal(list[0].durationMs, HISTORY_LIMIT + 4, 'newest first');
-  store.set(HISTORY_KEY, '{not json');
-  assert.deepEqual(readHistory(storage), []);
+  assert.equal(e.totals.removed, 1);
   const failed = entryFrom(null, { displayName: 'M', exportUser: 'u', errorCode: 'AUTH_FAILED' });
   assert.equal(failed.status, 'failed');
   assert.equal(failed.error, 'AUTH_FAILED');
+});
+
+test('storage guards: connection ids, no key ever stored', () => {
+  assert.equal(connectionId('http://127.0.0.1:1/v1/', { instanceId: 'i1' }), 'http://127.0.0.1:1/v1#i1');
+  assert.equal(connectionId('https://a/v1', {}), 'https://a/v1#');
+  assert.throws(() => assertNoSecret({ config: { connection: { apiKey: 'k' } } }), /looks like an API key/);
+  assert.throws(() => assertNoSecret({ a: [{ autopilotapikey: 'k' }] }), /looks like an API key/);
+  assert.doesNotThrow(() => assertNoSecret({ syncState: new Uint8Array(3), config: { connection: { displayName: 'x' } } }));
+});
+
+test('reach: a loopback server that answers is "blocked", one that does not is "unreachable"', async () => {
+  const ok = async () => ({ type: 'opaque' });
+  const fail = async () => { throw new TypeError('Failed to fetch'); };
+  assert.equal(await whyNoResponse('http://127.0.0.1:1/v1', true, { fetch: ok }), 'blocked');
+  assert.equal(await whyNoResponse('http://127.0.0.1:1/v1', true, { fetch: fail }), 'unreachable');
+  assert.equal(await whyNoResponse('https://api.example/v1', false, { fetch: fail }), 'blocked');
+  let seen;
+  await whyNoResponse('https://api.example/v1', false, { fetch: async (u, o) => { seen = o; return {}; } });
+  assert.equal(seen.mode, 'no-cors');
+  assert.equal(seen.credentials, 'omit');
+  assert.ok(!('headers' in seen), 'the probe carries no header (no key)');
 });

@@ -123,6 +123,13 @@ pub struct SimConfig {
     pub instance_id: String,
     /// Keep the emails of every upsert in the log.
     pub log_emails: bool,
+    /// A 400 for a poison contact names its position: "Invalid contact at index N: …".
+    pub index_in_400: bool,
+    /// Record the run's `etaMs` after every answer (`Drive::etas`).
+    pub record_eta: bool,
+    /// Answer every `POST /contacts` with this 400 message (a systemic rejection, such as a
+    /// custom field whose type differs in the account); `{email}` becomes the first email.
+    pub reject_all: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -151,6 +158,9 @@ impl Default for SimConfig {
             seed: 1,
             instance_id: "instance_SIM".into(),
             log_emails: false,
+            index_in_400: false,
+            reject_all: None,
+            record_eta: false,
         }
     }
 }
@@ -262,6 +272,8 @@ pub struct Drive {
     pub batches_finished: u64,
     /// Progress snapshots taken (one per finished batch).
     pub progress_calls: u64,
+    /// With `SimConfig::record_eta`: `(now, etaMs)` after every answer once there is one.
+    pub etas: Vec<(f64, f64)>,
 }
 
 /// The simulated Autopilot.
@@ -585,14 +597,24 @@ impl Sim {
                     self.stats.oversized += 1;
                     return bad("Too many contacts: at most 100 per request.");
                 }
+                if let Some(msg) = &self.cfg.reject_all {
+                    let first = items
+                        .first()
+                        .and_then(|c| c.get("Email"))
+                        .and_then(Value::as_str);
+                    return bad(&msg.replace("{email}", first.unwrap_or("")));
+                }
                 let mut seen = HashSet::new();
-                for c in items {
+                for (index, c) in items.iter().enumerate() {
                     let email = c.get("Email").and_then(Value::as_str).unwrap_or("");
                     if !seen.insert(email.to_ascii_lowercase()) {
                         self.stats.duplicate_in_request += 1;
                     }
                     let first = c.get("FirstName").and_then(Value::as_str).unwrap_or("");
                     if first.contains(POISON) {
+                        if self.cfg.index_in_400 {
+                            return bad(&format!("Invalid contact at index {index}: {email}."));
+                        }
                         return bad(&format!("Invalid contact data for {email}."));
                     }
                     if let Some(list) = c.get("_autopilot_list") {
@@ -751,6 +773,11 @@ impl Sim {
                             assert!(p.batches_done <= p.batches_total);
                             assert!(p.exported + p.failed == p.contacts_done, "{p:?}");
                             out.progress_calls += 1;
+                        }
+                        if self.cfg.record_eta && g == gen {
+                            if let Some(eta) = run.progress(self.now).eta_ms {
+                                out.etas.push((self.now, eta));
+                            }
                         }
                     }
                 }
@@ -982,8 +1009,8 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
             .map(|n| SegmentConfig { name: n.clone() })
             .collect(),
         cap: None,
-        over_cap: OverCap::Refuse,
-        lists,
+        over_cap_mode: Some(OverCap::Refuse),
+        list_mode: Some(lists),
         list_prefix: LIST_PREFIX.into(),
         ..ExportConfig::default()
     }

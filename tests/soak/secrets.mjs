@@ -4,8 +4,9 @@
 // through the package API and (when present) the CLI, and scans every output for the API key:
 // return values, reports, checkpoints, progress events, thrown errors (name, message, stack,
 // every own property, via util.inspect), console output, CLI stdout/stderr and the report /
-// checkpoint files it writes, and the request URLs and bodies (the key belongs only in the
-// `autopilotapikey` header). A hit is the full key or any 12-character piece of it.
+// checkpoint / sync state / rejected-rows files it writes, and the request URLs and bodies
+// (the key belongs only in the `autopilotapikey` header). The bearer token of a CLI URL
+// source is a secret too. A hit is the full key or any 12-character piece of it.
 //
 //   node tests/soak/secrets.mjs [--short | --long]     (same work in both modes)
 //
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { PKG_DIR, loadPkg, makeJob, makeSegments, parseArgs, sleep, toCsv, withDeadline } from '../bench/common.mjs';
 import { startEmulator } from '../emulator/index.mjs';
+import { startFileServer } from '../emulator/files.mjs';
 
 parseArgs();
 // Two keys of different shapes: Autopilot's usual 32 hex digits, and a non-hex one (no
@@ -30,6 +32,7 @@ const KEYS = {
   hex: '5e3c7a91d04b6f28a1c9e7b3d5f60a42',
   text: 'Secret-API-Key-Zq8Wm3Xv7Ln2Kp9R',
   wrong: 'Wrong-Key-Yt5Gh8Jd2Fs6Qa1Mz4Nb',
+  token: 'Source-Token-Vb3Nc8Xz1Lk6Jh4Gf9',
 };
 const NEEDLES = [];
 for (const [name, key] of Object.entries(KEYS)) {
@@ -229,6 +232,9 @@ if (cliPresent) {
     writeFileSync(join(dir, 'slow.json'), JSON.stringify({ ...cfg, run: { ratePerSecond: 20 } }));
     // Failing servers: few attempts, so the runs end quickly.
     writeFileSync(join(dir, 'failfast.json'), JSON.stringify({ ...cfg, run: { ratePerSecond: 1000, maxAttempts: 2, requestTimeoutMs: 2000 } }));
+    // A segment at a URL that needs a bearer token (the CLI reads it from SRC_TOKEN).
+    const files = await startFileServer({ port: 0 });
+    const srcUrl = files.put('/a.csv', toCsv(segs[0].rows), { token: KEYS.token });
     for (const keyName of ['hex', 'text']) {
       const env = { AUTOPILOT_API_KEY: KEYS[keyName], AUTOPILOT_BASE_URL: emu.url };
       const t = `cli/${keyName}`;
@@ -249,13 +255,31 @@ if (cliPresent) {
       runs.push(['export unreachable', await runCli(['export', '--config', 'failfast.json'], { ...env, AUTOPILOT_BASE_URL: 'http://127.0.0.1:1/v1' }, { cwd: dir })]);
       writeFileSync(join(dir, 'keyed.json'), JSON.stringify({ ...cfg, connection: { ...cfg.connection, apiKey: KEYS[keyName] } }));
       runs.push(['config holding the key', await runCli(['export', '--config', 'keyed.json'], env, { cwd: dir })]);
+      // Refreshes: the sync state file, the rejected rows, preview samples, URL sources with a token.
+      emu.reset();
+      runs.push(['export with state', await runCli(['export', '--config', 'config.json', '--state', 'state.bin', '--rejects', 'rejects.out.csv', '--report', 'state-report.json'], env, { cwd: dir })]);
+      runs.push(['refresh mirror', await runCli(['export', '--config', 'config.json', '--state', 'state.bin', '--mirror', '--segment', 'A=a.csv'], env, { cwd: dir })]);
+      runs.push(['preview state sample', await runCli(['preview', '--config', 'config.json', '--state', 'state.bin', '--mirror', '--sample', '3', '--rejects', 'preview-rejects.out.csv'], env, { cwd: dir })]);
+      emu.configure({ latencyMs: 40 });
+      runs.push(['export with state interrupted', await runCli(['export', '--config', 'slow.json', '--state', 'state2.bin', '--checkpoint-file', 'cp2.json'], env, { cwd: dir, killAfterMs: 1500 })]);
+      emu.configure({ latencyMs: 0 });
+      runs.push(['export with state resumed', await runCli(['export', '--config', 'slow.json', '--state', 'state2.bin', '--checkpoint-file', 'cp2.json', '--resume', 'cp2.json'], env, { cwd: dir })]);
+      runs.push(['export paused', await runCli(['export', '--config', 'config.json', '--state', 'state3.bin', '--checkpoint-file', 'cp3.json', '--max-requests', '3'], env, { cwd: dir })]);
+      runs.push(['url source with token', await runCli(['export', '--config', 'config.json', '--segment', `A=${srcUrl}`, '--segment-token-env', 'A=SRC_TOKEN', '--state', 'state4.bin'], { ...env, SRC_TOKEN: KEYS.token }, { cwd: dir })]);
+      runs.push(['preview url source with token', await runCli(['preview', '--config', 'config.json', '--segment', `A=${srcUrl}`, '--segment-token-env', 'A=SRC_TOKEN', '--sample', '2'], { ...env, SRC_TOKEN: KEYS.token }, { cwd: dir })]);
+      runs.push(['url source without token', await runCli(['export', '--config', 'config.json', '--segment', `A=${srcUrl}`], env, { cwd: dir })]);
       for (const [what, r] of runs) {
         record(t, `${what} stdout`, r.stdout);
         record(t, `${what} stderr`, r.stderr);
         if (/API key appeared in output/.test(r.stderr)) problems.push(`${t} ${what}: the CLI had to redact the key from its output (a leak upstream of its redaction)`);
       }
-      for (const f of readdirSync(dir)) if (!f.endsWith('.csv')) record(t, `file ${f}`, readFileSync(join(dir, f), 'utf8').replace(KEYS[keyName], f === 'keyed.json' ? '<config input>' : KEYS[keyName]));
+      for (const f of readdirSync(dir)) if (!['a.csv', 'b.csv'].includes(f)) record(t, `file ${f}`, readFileSync(join(dir, f), 'utf8').replace(KEYS[keyName], f === 'keyed.json' ? '<config input>' : KEYS[keyName]));
+      if (!files.requests().some((q) => q.headers.authorization === `Bearer ${KEYS.token}`)) problems.push(`${t}: the URL source was never fetched with its token`);
+      for (const f of ['state.bin', 'state2.bin', 'state3.bin', 'state4.bin', 'rejects.out.csv']) {
+        if (!readdirSync(dir).includes(f)) problems.push(`${t}: the CLI did not write ${f}`);
+      }
     }
+    await files.stop();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -281,7 +305,7 @@ for (const o of outputs) {
 }
 const reqHits = outputs.filter((o) => o.flow === 'requests' && NEEDLES.some((n) => o.text.includes(n.piece) && !o.text.includes('contactlist_')));
 const scanned = outputs.reduce((a, o) => a + o.text.length, 0);
-console.log(`secrets: ${outputs.length} outputs scanned (${(scanned / 1e6).toFixed(1)} MB) for 3 keys (hex, non-hex, wrong) and every 12-character piece of them; CLI ${cliPresent ? `present (${cliRuns} runs)` : 'not present (skipped)'}`);
+console.log(`secrets: ${outputs.length} outputs scanned (${(scanned / 1e6).toFixed(1)} MB) for 4 secrets (hex key, non-hex key, wrong key, CLI source token) and every 12-character piece of them; CLI ${cliPresent ? `present (${cliRuns} runs)` : 'not present (skipped)'}`);
 const uniq = [...new Set(hits)];
 for (const h of uniq.slice(0, 40)) console.log(`  hit: ${h}`);
 if (uniq.length > 40) console.log(`  ... ${uniq.length - 40} more`);

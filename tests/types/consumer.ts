@@ -3,10 +3,16 @@
 // Every `@ts-expect-error` line proves a type is real: tsc fails if that line compiles.
 
 import {
+  AutopilotExportError as ExportErrorClass,
   checkConnection,
   exportSegments,
+  inspect,
+  isAutopilotExportError,
+  metadata,
   preview,
   previewAsync,
+  suggestMapping,
+  toCsv,
   validateConnection,
   validateExportConfig,
 } from 'autopilot-export';
@@ -24,9 +30,13 @@ import type {
   FieldMapping,
   Issue,
   Progress,
+  Metadata,
   ProfileSource,
   Reject,
+  RejectReason,
   RunOptions,
+  IssueCode,
+  WarningCode,
   SegmentReport,
   StandardField,
   Totals,
@@ -39,6 +49,12 @@ import initFromMain from 'autopilot-export';
 void initFromMain;
 
 // ------------------------------------------------------------------ configuration
+
+// What process.env gives (string | undefined) is accepted: a missing key is reported as an
+// issue (API_KEY_MISSING), not a type error.
+declare const env: Record<string, string | undefined>;
+const fromEnv: Connection = { displayName: 'Cron', apiKey: env.AUTOPILOT_API_KEY, consent: true, exportUser: 'cron' };
+void fromEnv;
 
 const connection: Connection = {
   displayName: 'Marketing',
@@ -109,16 +125,34 @@ const totals: Totals = summary.totals;
 const wouldSend: boolean = summary.wouldSend && !summary.capExceeded;
 const seconds: number = summary.estimatedDurationMs / 1000 + totals.uniqueProfiles + summary.requests.total;
 const firstReject: Reject | undefined = summary.rejects[0];
-const byReason: Record<string, number> | undefined = summary.segments[0]?.invalidByReason;
-void wouldSend, seconds, firstReject, byReason, standard;
+// invalidByReason is keyed by the reject reason union.
+const byReason: Partial<Record<RejectReason, number>> | undefined = summary.segments[0]?.invalidByReason;
+const invalidEmails: number = summary.segments[0]?.invalidByReason.EMAIL_INVALID ?? 0;
+const changes: number = summary.changes.added + summary.changes.updated + summary.changes.removed;
+const sample: Record<string, unknown> | undefined = summary.segments[0]?.sample[0];
+const headroom: number | undefined = summary.segments[0]?.removalLimit?.limit;
+void wouldSend, seconds, firstReject, byReason, standard, invalidEmails, changes, sample, headroom;
+
+// ------------------------------------------------------------ metadata and files
+
+const meta: Metadata = metadata();
+const defaultRate: number = meta.defaults.ratePerSecond;
+const fieldNames: string[] = meta.standardFields.map((f) => `${f.name}: ${f.label}`);
+const info = inspect(new Uint8Array(0), 'csv', { delimiter: ';' });
+const suggestion = suggestMapping(info.headers, info.samples);
+const csv: string = toCsv([['segment', 'row'], ['VIP', 3], [null, true]]);
+const extensions: string[] = meta.formats.flatMap((f) => f.extensions);
+const serverSide: boolean = meta.serverRejectReasons.includes('NOT_CONFIRMED');
+void defaultRate, fieldNames, suggestion.email, csv, extensions, serverSide;
 
 // --------------------------------------------------------------- error handling
 
-function isAutopilotExportError(e: unknown): e is AutopilotExportError {
-  return e instanceof Error && e.name === 'AutopilotExportError';
-}
-
 function describe(e: unknown): string {
+  // The class exists at runtime: instanceof narrows.
+  if (e instanceof ExportErrorClass) {
+    const narrowed: AutopilotExportError = e;
+    void narrowed.code;
+  }
   if (!isAutopilotExportError(e)) return String(e);
   const code: ErrorCode = e.code;
   switch (code) {
@@ -161,6 +195,9 @@ export async function main(saved?: Checkpoint): Promise<ExportReport | undefined
     requestTimeoutMs: 30_000,
     maxAttempts: 6,
     checkpoint: saved,
+    maxRequests: 45,
+    fullResync: false,
+    onCheckpoint: (cp: Checkpoint) => void cp.done,
   };
   try {
     const report: ExportReport = await exportSegments(job, options);
@@ -171,8 +208,14 @@ export async function main(saved?: Checkpoint): Promise<ExportReport | undefined
     }
     const lists: (string | undefined)[] = report.segments.map((s: SegmentReport) => s.listId);
     const warnings: Warning[] = report.warnings;
-    const exported: number = report.totals.exported + report.requests.retried;
-    void lists, warnings, exported;
+    const exported: number = report.totals.exported + report.requests.retried + report.totals.unchanged + report.totals.removed;
+    const state: Uint8Array = report.syncState;
+    const again: RunOptions = { syncState: state };
+    const paused: boolean = report.status === 'paused';
+    const reasons: RejectReason[] = report.rejects.map((r) => r.reason);
+    const warningCodes: WarningCode[] = warnings.map((w) => w.code);
+    const issueCodes: IssueCode[] = issues.map((i) => i.code);
+    void lists, warnings, exported, again, paused, reasons, warningCodes, issueCodes;
     return report;
   } catch (e) {
     console.error(describe(e));
@@ -215,7 +258,7 @@ const badProgress: RunOptions = { onProgress: (p: string) => void p };
 // @ts-expect-error preview is synchronous: no .then
 preview(job).then(() => undefined);
 
-// @ts-expect-error a report status is succeeded|partial|failed|cancelled
+// @ts-expect-error a report status is succeeded|partial|failed|cancelled|paused
 const badStatus: ExportReport['status'] = 'done';
 
 // @ts-expect-error a checkpoint is the library's object, not any object
@@ -227,4 +270,20 @@ const badCode: ErrorCode = 'TIMEOUT';
 // @ts-expect-error exportSegments needs a job
 exportSegments();
 
+// @ts-expect-error reject reasons are a closed set (misspelt)
+const badReason: RejectReason = 'EMAIL_INVLAID';
+
+// @ts-expect-error issue codes are a closed set (misspelt)
+const badIssue: IssueCode = 'UNKNOWN_FEILD';
+
+// @ts-expect-error invalidByReason is keyed by reject reasons
+const badKey: number | undefined = summary.segments[0]?.invalidByReason.EMAIL_BAD;
+
+// @ts-expect-error the sync state is bytes, not a string
+const badState: RunOptions = { syncState: 'abc' };
+
+// @ts-expect-error membership is 'add' | 'mirror'
+const badMembership: ExportJob = { ...job, membership: 'sync' };
+
 void badOverCap, noEmail, badType, badStandard, badConsent, badProfiles, badRate, badProgress, badStatus, badCheckpoint, badCode;
+void badReason, badIssue, badKey, badState, badMembership;

@@ -4,6 +4,7 @@
 
 use autopilot_export::wasm::{
     check_connection, export_segments, preview, validate_connection, validate_export_config,
+    validate_run_options,
 };
 use js_sys::{Array, Function, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -142,6 +143,37 @@ fn validate_connection_returns_issues_never_throws() {
     }
     let wrong_type = Array::from(&validate_connection(js(r#"{"displayName": 5}"#)));
     assert_eq!(text(&wrong_type.get(0), "path"), "displayName");
+}
+
+#[wasm_bindgen_test]
+fn validate_run_options_names_every_problem() {
+    let ok = validate_run_options(js(
+        r#"{"maxRequests": 45, "maxInFlight": 6, "fullResync": true}"#,
+    ));
+    assert_eq!(Array::from(&ok).length(), 0);
+    assert_eq!(
+        Array::from(&validate_run_options(JsValue::UNDEFINED)).length(),
+        0
+    );
+    let bad = Array::from(&validate_run_options(js(
+        r#"{"ratePerSecond": 0, "maxInFlight": 1.5, "maxAtempts": 3, "fullResync": "yes"}"#,
+    )));
+    let mut got: Vec<(String, String)> = bad
+        .iter()
+        .map(|i| (text(&i, "path"), text(&i, "code")))
+        .collect();
+    got.sort();
+    let want = [
+        ("options.fullResync", "TYPE_MISMATCH"),
+        ("options.maxAtempts", "UNKNOWN_FIELD"),
+        ("options.maxInFlight", "OPTION_OUT_OF_RANGE"),
+        ("options.ratePerSecond", "OPTION_OUT_OF_RANGE"),
+    ];
+    assert_eq!(
+        got,
+        want.map(|(p, c)| (p.to_string(), c.to_string())),
+        "every problem at once"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -431,4 +463,69 @@ async fn bad_key_stops_the_run_with_auth_failed_and_a_report() {
         .as_string()
         .unwrap()
         .contains("ffffffff"));
+}
+
+/// The record-crossing contract (`Format::JsonRows` in `src/input/mod.rs`): what JS values of
+/// plain-object records become, checked through `preview`'s samples, rejects and warnings.
+#[wasm_bindgen_test]
+fn plain_objects_cross_as_the_contract_says() {
+    let records: Array = js_sys::eval(
+        r#"(() => {
+          const cyclic = { a: 1 }; cyclic.self = cyclic;
+          const proto = { email: 'inherited@example.com' };
+          return [
+            { email: 'big@example.com', orders: 12345678901234567890n },
+            { email: 'date@example.com', first: new Date(Date.UTC(2024, 4, 1)) },
+            { email: 'nested@example.com', orders: { n: 1 } },
+            { email: 'cycle@example.com', orders: cyclic },
+            { email: 'undef@example.com', first: undefined, orders: () => 1 },
+            Object.create(proto),
+            42,
+            null,
+            ['array@example.com'],
+          ];
+        })()"#,
+    )
+    .unwrap()
+    .unchecked_into();
+    let j = job("R ", "[]", "");
+    let segs: Array = get(&j, "segments").unchecked_into();
+    Reflect::set(&segs.get(0), &"profiles".into(), &records).unwrap();
+    let s = preview(j, js(r#"{"sample": 10}"#)).expect("preview works");
+    let seg = Array::from(&get(&s, "segments")).get(0);
+    // BigInt: its digits (too large for an integer field: not coercible, warned).
+    // Date: its ISO string as FirstName. Nested and cyclic values: left out with VALUE_NESTED.
+    let sample = JSON::stringify(&get(&seg, "sample"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(
+        sample.contains(r#""FirstName":"2024-05-01T00:00:00.000Z""#),
+        "{sample}"
+    );
+    assert!(
+        !sample.contains("undef@example.com\",\"FirstName"),
+        "{sample}"
+    );
+    assert_eq!(
+        num(&seg, "memberships"),
+        5.0,
+        "five records are objects with an email"
+    );
+    assert_eq!(
+        num(&seg, "invalidByReason.NOT_AN_OBJECT"),
+        3.0,
+        "42, null and an array"
+    );
+    assert_eq!(
+        num(&seg, "invalidByReason.EMAIL_MISSING"),
+        1.0,
+        "an inherited property is not the record's own"
+    );
+    let warnings = JSON::stringify(&get(&s, "warnings"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(warnings.contains("VALUE_NESTED"), "{warnings}");
+    assert!(warnings.contains("VALUE_NOT_COERCIBLE"), "{warnings}");
 }

@@ -1,6 +1,7 @@
 // Unit tests of www/worker/src/config.mjs with the built package (Node entry): the host keys
-// are checked by the worker, everything about the export by the package; secrets are named,
-// never stored, never echoed; the platform's ceilings apply to the run options.
+// are checked by the worker, everything about the export (URL sources and run options
+// included) by the package; secrets are named, never stored, never echoed; the platform's
+// ceilings apply to the run options.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { join } from 'node:path';
@@ -49,10 +50,13 @@ test('host keys: secrets must be named, set, and not the admin token; the key ne
   cfg.segments[0].profiles.mirror = true;
   cfg.schedule = { every: '1h' };
   cfg.segments[1].profiles.url = 'http://files.example.com/b.csv';
+  cfg.segments[0].profiles.headers = { 'X-Token': SECRETS.SEGMENTS_AUTH };
   const { issues } = checkConfig(cfg, SECRETS, core);
   const got = issues.map((i) => `${i.path} ${i.code}`);
+  // The worker's own: secrets, literal header values, schedule. The package's: the URL source
+  // (an unknown key, the scheme rule), with its codes.
   for (const want of ['apiKeySecret SECRET_NOT_SET', 'connection.apiKey SECRET_IN_CONFIG', 'segments[1].profiles.headerSecrets.Authorization SECRET_NOT_ALLOWED',
-    'segments[0].profiles.mirror UNKNOWN_FIELD', 'schedule TYPE_MISMATCH', 'segments[1].profiles.url URL_NOT_HTTPS']) {
+    'segments[0].profiles.headers SECRET_IN_CONFIG', 'segments[0].profiles.mirror UNKNOWN_FIELD', 'schedule TYPE_MISMATCH', 'segments[1].profiles.url SOURCE_URL_INVALID']) {
     assert.ok(got.includes(want), `${want} in ${got.join('; ')}`);
   }
   noSecrets(issues);
@@ -69,6 +73,42 @@ test('run options: at most 6 in flight and the plan\'s subrequests per slice', (
   assert.deepEqual(checkConfig(cfg, { ...SECRETS, SUBREQUEST_LIMIT: '1000' }, core).issues, []);
 });
 
+test('download descriptions are the package\'s URL sources: its codes, paths in the configuration\'s terms', () => {
+  const cfg = good();
+  cfg.segments[0].profiles.format = 'xlsx';
+  cfg.segments.push({ name: 'C', profiles: { url: 'https://files.example.com/c.csv', format: 'csv', delimiter: 'x' } });
+  cfg.segments[1].profiles.url = 'ftp://files.example.com/b.csv';
+  cfg.segments[1].profiles.headerSecrets = { 'Bad Header': 'SEGMENTS_AUTH' };
+  const got = checkConfig(cfg, SECRETS, core).issues.map((i) => `${i.path} ${i.code}`);
+  assert.deepEqual(got.sort(), [
+    'segments[0].profiles.format SOURCE_FORMAT_UNKNOWN',
+    'segments[1].profiles.headerSecrets.Bad Header SOURCE_URL_INVALID',
+    'segments[1].profiles.url SOURCE_URL_INVALID',
+    'segments[2].profiles.delimiter DELIMITER_INVALID',
+  ]);
+  // Plain http is the package's to allow on loopback hosts.
+  const local = good();
+  local.segments[0].profiles.url = 'http://127.0.0.1:8080/a.csv';
+  assert.deepEqual(checkConfig(local, SECRETS, core).issues, []);
+  // A segment that is not a download (the package would take bytes or rows) is the worker's.
+  const rows = good();
+  rows.segments[0].profiles = { format: 'csv' };
+  assert.deepEqual(checkConfig(rows, SECRETS, core).issues.map((i) => `${i.path} ${i.code}`), ['segments[0].profiles SOURCE_REQUIRED']);
+});
+
+test('run options are checked by the package: its issues under run.<name>', () => {
+  const cfg = good();
+  cfg.run = { ratePerSecond: 0, maxAttempts: 'x', retries: 3, requestTimeoutMs: 2.5 };
+  const got = checkConfig(cfg, SECRETS, core).issues;
+  const expected = core.validateRunOptions(cfg.run).map(({ path, code, message }) => ({ path: path.replace(/^options\./, 'run.'), code, message }));
+  assert.deepEqual(new Set(expected.map((i) => i.code)), new Set(['OPTION_OUT_OF_RANGE', 'TYPE_MISMATCH', 'UNKNOWN_FIELD']));
+  assert.deepEqual(got, expected);
+  assert.deepEqual(checkConfig({ ...good(), run: 5 }, SECRETS, core).issues.map((i) => `${i.path} ${i.code}`), ['run TYPE_MISMATCH']);
+  // What the worker sets per slice cannot be configured.
+  assert.deepEqual(checkConfig({ ...good(), run: { fullResync: true, checkpoint: {} } }, SECRETS, core).issues.map((i) => `${i.path} ${i.code}`),
+    ['run.checkpoint SET_BY_WORKER', 'run.fullResync SET_BY_WORKER']);
+});
+
 test('slice options default to 45 requests and 6 connections and never exceed 6', () => {
   assert.deepEqual(sliceOptions({}), { maxRequests: 45, maxInFlight: 6 });
   assert.deepEqual(sliceOptions({ run: { maxRequests: 20, maxInFlight: 2, ratePerSecond: 10 } }), { maxRequests: 20, maxInFlight: 2, ratePerSecond: 10 });
@@ -83,22 +123,22 @@ test('a slice job takes the key from its secret and the stored bytes as sources'
   assert.deepEqual(cfg.connection.apiKey, undefined, 'the stored configuration is not changed');
 });
 
-test('run option bounds come from the package\'s metadata, whatever they are', () => {
-  // A stand-in package whose metadata says something else than any real default: the worker
-  // must follow it (it keeps no bound of its own besides the platform's).
+test('run option bounds are the package\'s, whatever they are', () => {
+  // A stand-in package with other bounds than any real one: the worker reports what it says
+  // (paths mapped) and keeps no bound of its own besides the platform's.
+  const seen = [];
   const stub = {
     validateExportConfig: () => [],
-    metadata: () => ({ options: [
-      { name: 'ratePerSecond', min: 0, minExclusive: true, max: 7, integer: false },
-      { name: 'maxRequests', min: 3, minExclusive: false, max: 40, integer: true },
-    ] }),
+    validateRunOptions: (options) => {
+      seen.push(options);
+      return 'maxRequests' in options && options.maxRequests > 40
+        ? [{ path: 'options.maxRequests', code: 'OPTION_OUT_OF_RANGE', message: 'at most 40' }]
+        : [];
+    },
   };
   const check = (run) => checkConfig({ ...good(), run }, SECRETS, stub).issues.map((i) => `${i.path} ${i.code}`);
-  assert.deepEqual(check({ ratePerSecond: 7, maxRequests: 3 }), []);
-  assert.deepEqual(check({ ratePerSecond: 0 }), ['run.ratePerSecond OPTION_OUT_OF_RANGE']);
-  assert.deepEqual(check({ ratePerSecond: 7.5 }), ['run.ratePerSecond OPTION_OUT_OF_RANGE']);
-  assert.deepEqual(check({ maxRequests: 2.5 }), ['run.maxRequests OPTION_OUT_OF_RANGE']);
+  assert.deepEqual(check({ ratePerSecond: 0, maxRequests: 3 }), []);
   assert.deepEqual(check({ maxRequests: 41 }), ['run.maxRequests OPTION_OUT_OF_RANGE']);
-  assert.deepEqual(check({ maxRequests: '10' }), ['run.maxRequests OPTION_OUT_OF_RANGE']);
-  assert.deepEqual(check({ retries: 3 }), ['run.retries UNKNOWN_FIELD']);
+  assert.deepEqual(check({ retries: 3 }), []);
+  assert.deepEqual(seen, [{ ratePerSecond: 0, maxRequests: 3 }, { maxRequests: 41 }, { retries: 3 }], 'the options go to the package as given');
 });

@@ -32,16 +32,17 @@ after(async () => {
 
 const finished = (id, runs) => waitFor(worker, id, (s) => s.state === 'idle' && s.history.length >= runs, { timeoutMs: 120_000 });
 
-test('a failed or partial download ends the refresh before any request to Autopilot', async () => {
+test('a failed or partial download ends the refresh before any request to Autopilot', async (t) => {
   const segs = makeSegments({ unique: 400 });
   const good = files.put('/ok.csv', toCsv(segs[0].rows));
   const csv = toCsv(segs[1].rows);
   const cases = [
-    ['broken off', files.put('/cut.csv', csv, { failAfterBytes: 5000 }), /broke off|received \d+ of/],
+    // The reasons are the package's (downloadSource); the worker names the segment.
+    ['broken off', files.put('/cut.csv', csv, { failAfterBytes: 5000 }), /download failed: .*(broke|\d+ of \d+ bytes)/],
     ['HTTP 500', files.put('/err.csv', csv, { status: 500 }), /HTTP 500/],
     ['HTTP 404', `${files.origin}/missing.csv`, /HTTP 404/],
     ['no token', files.put('/private.csv', csv, { token: 'x' }), /HTTP 401/],
-    ['a redirect', files.put('/moved.csv', csv, { redirectTo: '/cut.csv' }), /HTTP 302 \(redirects are not followed/],
+    ['a redirect', files.put('/moved.csv', csv, { redirectTo: '/cut.csv?sig=secret-signature' }), /redirect.*not followed/],
   ];
   for (const [i, [what, url, message]] of cases.entries()) {
     const id = `dl${i}`;
@@ -54,6 +55,9 @@ test('a failed or partial download ends the refresh before any request to Autopi
     assert.match(s.lastRun.error.message, message, what);
     assert.match(s.lastRun.error.message, /segment "B"/);
     assert.match(s.lastRun.error.message, /nothing was sent/);
+    assert.equal(s.lastRun.error.packageCode, 'INPUT_INVALID', what);
+    assert.ok(!s.lastRun.error.message.includes('secret-signature'), `no query string in ${s.lastRun.error.message}`);
+    t.diagnostic(`${what}: ${s.lastRun.error.message}`);
     assert.equal(s.lastRun.report, null);
     assert.equal(s.lastRun.slices.slices, 0, 'no slice ran');
   }

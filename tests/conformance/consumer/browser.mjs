@@ -1,6 +1,6 @@
 // Chromium runner: the page's import map maps the bare name 'autopilot-export' to the
 // package's "browser" entry (read from pkg/package.json "exports" by the driver).
-// Parameters come from the page URL: ?origin=...&key=...&tag=...
+// Parameters come from the page URL: ?origin=...&key=...&tag=...&redirect=...
 // The outcome is left in window.__conformance = {done, result?, error?}.
 const state = (window.__conformance = { done: false });
 try {
@@ -11,6 +11,7 @@ try {
     emulatorOrigin: q.get('origin'),
     apiKey: q.get('key'),
     tag: q.get('tag'),
+    redirectTarget: q.get('redirect') ?? undefined,
     log: (line) => console.log(`[chromium] ${line}`),
   });
   result.runtime = 'chromium';

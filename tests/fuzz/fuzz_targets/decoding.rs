@@ -54,16 +54,22 @@ impl RowSink for Recorder {
     }
     fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
         // Decoded text is always valid UTF-8 here (it is a &str); keep it.
-        self.0
-            .push(Event::Row(row, cells.iter().map(|c| format!("{c:?}")).collect()));
+        self.0.push(Event::Row(
+            row,
+            cells.iter().map(|c| format!("{c:?}")).collect(),
+        ));
     }
     fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
-        self.0.push(Event::Reject(row, reason, detail.map(str::to_string)));
+        self.0
+            .push(Event::Reject(row, reason, detail.map(str::to_string)));
     }
 }
 
 fn fields() -> Vec<String> {
-    ["email", "name", "é"].iter().map(|s| s.to_string()).collect()
+    ["email", "name", "é"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 type Outcome = (Vec<Event>, Result<(), String>, String, String);
@@ -119,7 +125,9 @@ fuzz_target!(|data: &[u8]| {
     let mut chunks = Vec::new();
     let (mut i, mut k) = (0, 0);
     while i < input.len() {
-        let size = sizes.get(k % sizes.len().max(1)).map_or(1, |&s| s as usize + 1);
+        let size = sizes
+            .get(k % sizes.len().max(1))
+            .map_or(1, |&s| s as usize + 1);
         let end = (i + size).min(input.len());
         chunks.push(&input[i..end]);
         i = end;
@@ -129,7 +137,10 @@ fuzz_target!(|data: &[u8]| {
     let split = run(format, &options, &chunks);
     assert_eq!(whole.is_some(), split.is_some());
     if let (Some(whole), Some(split)) = (whole, split) {
-        assert_eq!(whole.0, split.0, "events differ between whole and chunked input");
+        assert_eq!(
+            whole.0, split.0,
+            "events differ between whole and chunked input"
+        );
         assert_eq!(whole.1, split.1, "results differ");
         assert_eq!(whole.2, split.2, "encoding or BOM differs");
         assert_eq!(whole.3, split.3, "dialect differs");

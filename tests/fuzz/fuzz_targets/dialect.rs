@@ -33,11 +33,14 @@ impl RowSink for Recorder {
         Ok(())
     }
     fn row(&mut self, row: u64, cells: &[Cell<'_>]) {
-        self.0
-            .push(Event::Row(row, cells.iter().map(|c| format!("{c:?}")).collect()));
+        self.0.push(Event::Row(
+            row,
+            cells.iter().map(|c| format!("{c:?}")).collect(),
+        ));
     }
     fn reject(&mut self, row: u64, reason: RejectReason, detail: Option<&str>) {
-        self.0.push(Event::Reject(row, reason, detail.map(str::to_string)));
+        self.0
+            .push(Event::Reject(row, reason, detail.map(str::to_string)));
     }
 }
 
@@ -49,7 +52,8 @@ fn run(fields: &[&str], delimiter: Option<&str>, chunks: &[&[u8]]) -> Outcome {
         encoding: None,
     };
     let fields = fields.iter().map(|s| s.to_string()).collect();
-    let mut parser = Parser::with_options(Format::Csv, fields, &options, "").expect("valid options");
+    let mut parser =
+        Parser::with_options(Format::Csv, fields, &options, "").expect("valid options");
     let mut sink = Recorder::default();
     let mut result = Ok(());
     for chunk in chunks {
@@ -63,9 +67,7 @@ fn run(fields: &[&str], delimiter: Option<&str>, chunks: &[&[u8]]) -> Outcome {
             .finish(&mut sink)
             .map_err(|e| format!("{:?}: {}", e.code, e.message));
     }
-    let dialect = parser
-        .dialect()
-        .map(|d| (d.delimiter.clone(), d.detected));
+    let dialect = parser.dialect().map(|d| (d.delimiter.clone(), d.detected));
     (sink.0, result, dialect)
 }
 
@@ -85,7 +87,9 @@ fuzz_target!(|data: &[u8]| {
     let mut chunks = Vec::new();
     let (mut i, mut k) = (0, 0);
     while i < input.len() {
-        let size = sizes.get(k % sizes.len().max(1)).map_or(1, |&s| s as usize + 1);
+        let size = sizes
+            .get(k % sizes.len().max(1))
+            .map_or(1, |&s| s as usize + 1);
         let end = (i + size).min(input.len());
         chunks.push(&input[i..end]);
         i = end;
@@ -101,7 +105,10 @@ fuzz_target!(|data: &[u8]| {
             None => {
                 assert!(detected);
                 let declared = run(fields, Some(shown), &[input]);
-                assert_eq!(whole.0, declared.0, "detection must read like declaring {shown:?}");
+                assert_eq!(
+                    whole.0, declared.0,
+                    "detection must read like declaring {shown:?}"
+                );
                 assert_eq!(whole.1, declared.1);
             }
         }

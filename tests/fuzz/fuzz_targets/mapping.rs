@@ -162,7 +162,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = mapper.email(&cells);
     let mut out = String::new();
     let mut warnings = 0;
-    mapper.write_fields(&cells, &mut out, &mut |_, _| warnings += 1);
+    mapper.write_fields(&cells, &mut out, &mut |_, _, _| warnings += 1);
     let doc = if out.is_empty() {
         "{\"Email\":\"x@y.z\"}".to_string()
     } else {

@@ -145,7 +145,9 @@ fuzz_target!(|data: &[u8]| {
             *per_contact.entry(x.contact).or_default() += 1;
         }
         total += batch.len();
-        let body = plan.body(batch, &vec![Some("contactlist_1".to_string()); segments]);
+        let body = plan
+            .body(batch, &vec![Some("contactlist_1".to_string()); segments])
+            .expect("a non-empty batch of planned contacts has a body");
         let v: serde_json::Value = serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}"));
         assert_eq!(v["contacts"].as_array().map(Vec::len), Some(batch.len()));

@@ -4,20 +4,24 @@
 // The configuration is the package's ExportConfig with three differences, all host matters:
 // - `connection` has no `apiKey`; `apiKeySecret` names the Worker secret that holds it. The key
 //   is read from the environment when a slice runs and is never stored or returned.
-// - each segment's `profiles` is a download, `{url, format, headerSecrets?, delimiter?,
-//   encoding?}`, where `headerSecrets` maps a request header to the secret holding its value;
+// - each segment's `profiles` is a download: the package's URL source `{url, format,
+//   delimiter?, encoding?}` whose `headers` are given as `headerSecrets`, a map from a request
+//   header to the secret holding its value;
 // - `schedule` (`{cron}`: one of the Worker's Cron Triggers, or null) and `run` (the package's
-//   RunOptions numbers; `maxRequests` is the slice budget).
-// Everything about the export itself is validated by the package (`validateExportConfig`);
-// numeric bounds come from its `metadata()`. This file checks only the host keys above and
-// the platform's ceilings (6 connections, the plan's subrequests).
+//   RunOptions; `maxRequests` is the slice budget).
+// Everything about the export itself, the URL sources included, is validated by the package
+// (`validateExportConfig`), and the run options by its `validateRunOptions`. This file checks
+// only the host keys above and the platform's ceilings (6 connections, the plan's subrequests).
 
 import { DEFAULT_SLICE_REQUESTS, MAX_CONNECTIONS, subrequestLimit } from './limits.mjs';
 
 /** Top-level keys that belong to the worker, not to the package's ExportConfig. */
 const HOST_KEYS = ['apiKeySecret', 'schedule', 'run'];
-/** Keys of a segment's download description. */
-const SOURCE_KEYS = ['url', 'format', 'headerSecrets', 'delimiter', 'encoding'];
+/**
+ * Run options the worker sets itself for every slice (from the stored checkpoint and sync
+ * state, its abort signal and progress, and `POST /run {"fullResync": true}`).
+ */
+const SLICE_KEYS = ['checkpoint', 'syncState', 'signal', 'onProgress', 'onCheckpoint', 'fullResync'];
 /** The secret that guards the endpoints; never usable as a value source. */
 const ADMIN_SECRET = 'ADMIN_TOKEN';
 
@@ -30,7 +34,7 @@ const issue = (path, code, message) => ({ path, code, message });
  * key taken from its secret (never echoed in an issue).
  * @param {any} body parsed JSON
  * @param {Record<string, unknown>} env Worker bindings (secrets and variables)
- * @param {{validateExportConfig: Function, metadata?: Function}} core the package
+ * @param {{validateExportConfig: Function, validateRunOptions: Function}} core the package
  * @returns {{issues: {path: string, code: string, message: string}[], config?: object}}
  */
 export function checkConfig(body, env, core) {
@@ -43,12 +47,14 @@ export function checkConfig(body, env, core) {
   checkSchedule(body.schedule, issues);
   checkRunOptions(body.run, env, core, issues);
   const segments = Array.isArray(body.segments) ? body.segments : [];
-  segments.forEach((s, i) => checkSource(s?.profiles, `segments[${i}].profiles`, env, core, issues));
+  segments.forEach((s, i) => checkSource(s?.profiles, `segments[${i}].profiles`, env, issues));
   const keyIssue = issues.some((x) => x.path === 'apiKeySecret');
-  // The package sees the download descriptions as URL sources; its issues keep their paths.
+  // The package sees the download descriptions as its URL sources (url, format, delimiter,
+  // encoding, header names) and checks them; its issues keep their paths, except that a
+  // header's is the configuration's: `headerSecrets.<name>`.
   for (const x of core.validateExportConfig(coreConfig(body, env, { resolveHeaders: true }))) {
     if (keyIssue && x.path === 'connection.apiKey') continue; // already said, about the secret
-    issues.push({ path: x.path, code: x.code, message: x.message });
+    issues.push({ path: x.path.replace(/^(segments\[\d+\]\.profiles\.)headers\b/, '$1headerSecrets'), code: x.code, message: x.message });
   }
   if (issues.length > 0) return { issues };
   return { issues, config: structuredClone(body) };
@@ -68,11 +74,7 @@ export function coreConfig(config, env, { resolveHeaders = false } = {}) {
   if (Array.isArray(config.segments)) {
     out.segments = config.segments.map((s) => {
       if (!isObject(s) || !isObject(s.profiles)) return s;
-      const { headerSecrets, ...source } = s.profiles;
-      if (resolveHeaders && isObject(headerSecrets)) {
-        source.headers = Object.fromEntries(Object.entries(headerSecrets).map(([h, name]) => [h, secretValue(env, name)]));
-      }
-      return { ...s, profiles: source };
+      return { ...s, profiles: urlSource(s.profiles, env, { resolveHeaders }) };
     });
   }
   return out;
@@ -113,15 +115,20 @@ export function sliceOptions(config) {
 }
 
 /**
- * Request headers of a segment download, with values from their secrets.
- * @param {object} source a segment's `profiles`
+ * The package's URL source of a segment download (for `validateExportConfig` and
+ * `downloadSource`): the stored description without `headerSecrets` (and without any literal
+ * `headers`, which a configuration may not hold), with `headers` read from their secrets.
+ * @param {object} profiles a segment's `profiles`
  * @param {Record<string, unknown>} env
- * @returns {Record<string, string>}
+ * @param {{resolveHeaders?: boolean}} [opts]
+ * @returns {{url: string, format: string, headers?: Record<string, string>, delimiter?: string, encoding?: string}}
  */
-export function sourceHeaders(source, env) {
-  const out = {};
-  if (isObject(source.headerSecrets)) for (const [h, name] of Object.entries(source.headerSecrets)) out[h] = secretValue(env, name);
-  return out;
+export function urlSource(profiles, env, { resolveHeaders = true } = {}) {
+  const { headerSecrets, headers, ...source } = profiles;
+  if (resolveHeaders && isObject(headerSecrets)) {
+    source.headers = Object.fromEntries(Object.entries(headerSecrets).map(([h, name]) => [h, secretValue(env, name)]));
+  }
+  return source;
 }
 
 /**
@@ -155,22 +162,19 @@ function checkSchedule(schedule, issues) {
   }
 }
 
-function checkSource(source, path, env, core, issues) {
-  if (!isObject(source)) {
-    issues.push(issue(path, 'SOURCE_REQUIRED', 'each segment needs profiles: {"url": "...", "format": "csv" | "ndjson" | "json"}'));
+/**
+ * The worker's part of a segment's `profiles`: it is a download (the package also accepts
+ * bytes and rows, which a stored configuration cannot carry), and its header values come from
+ * named secrets. Everything else about it is the package's (see checkConfig).
+ */
+function checkSource(source, path, env, issues) {
+  if (!isObject(source) || !('url' in source)) {
+    issues.push(issue(path, 'SOURCE_REQUIRED', 'each segment\'s profiles is a download: {"url": "https://...", "format": "..."} (the package\'s URL source)'));
     return;
   }
-  for (const k of Object.keys(source)) {
-    if (!SOURCE_KEYS.includes(k)) issues.push(issue(`${path}.${k}`, 'UNKNOWN_FIELD', `unknown key; a download has ${SOURCE_KEYS.join(', ')}`));
+  if ('headers' in source) {
+    issues.push(issue(`${path}.headers`, 'SECRET_IN_CONFIG', 'header values are never part of the configuration: store each as a Worker secret and name it in headerSecrets'));
   }
-  if (typeof source.url !== 'string') issues.push(issue(`${path}.url`, 'TYPE_MISMATCH', 'url must be a string'));
-  else if (!URL.canParse(source.url)) issues.push(issue(`${path}.url`, 'URL_INVALID', 'url is not an absolute URL'));
-  // A download may carry a secret header: https, or plain http to the package's loopback hosts
-  // only (the same rule as the API base URL; the package's isLoopbackUrl decides).
-  else if (new URL(source.url).protocol !== 'https:' && !core.isLoopbackUrl?.(source.url)) {
-    issues.push(issue(`${path}.url`, 'URL_NOT_HTTPS', 'a download URL must be https:// (http:// only for loopback hosts)'));
-  }
-  if (typeof source.format !== 'string') issues.push(issue(`${path}.format`, 'TYPE_MISMATCH', 'format must be a string'));
   if (source.headerSecrets !== undefined) {
     if (!isObject(source.headerSecrets)) issues.push(issue(`${path}.headerSecrets`, 'TYPE_MISMATCH', 'headerSecrets maps a header name to a secret name'));
     else for (const [h, name] of Object.entries(source.headerSecrets)) secretName(name, `${path}.headerSecrets.${h}`, env, issues);
@@ -178,8 +182,8 @@ function checkSource(source, path, env, core, issues) {
 }
 
 /**
- * Run options: the package's bounds (metadata().options, where the package has it) and the
- * platform's ceilings. Keys the package does not list are left to the package to refuse.
+ * Run options: the package's `validateRunOptions` (its paths `options.<name>` become
+ * `run.<name>`), the keys the worker sets per slice, and the platform's ceilings.
  */
 function checkRunOptions(run, env, core, issues) {
   if (run === undefined || run === null) return;
@@ -187,16 +191,15 @@ function checkRunOptions(run, env, core, issues) {
     issues.push(issue('run', 'TYPE_MISMATCH', 'run holds the export options: {"maxRequests": 45, "maxInFlight": 6, ...}'));
     return;
   }
-  const described = typeof core.metadata === 'function' ? (core.metadata()?.numbers ?? core.metadata()?.options) : undefined;
-  for (const [k, v] of Object.entries(run)) {
-    const o = described?.find((d) => d.name === k);
-    if (!o) {
-      if (described) issues.push(issue(`run.${k}`, 'UNKNOWN_FIELD', `unknown option; the package's options are ${described.map((d) => d.name).join(', ')}`));
-      continue;
-    }
-    const low = o.minExclusive ? v > o.min : v >= o.min;
-    const bad = typeof v !== 'number' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || !low || v > o.max;
-    if (bad) issues.push(issue(`run.${k}`, 'OPTION_OUT_OF_RANGE', `${k} must be ${o.integer ? 'a whole number' : 'a number'} ${o.minExclusive ? 'above' : 'from'} ${o.min} to ${o.max}`));
+  const own = SLICE_KEYS.filter((k) => k in run);
+  for (const k of own) {
+    issues.push(issue(`run.${k}`, 'SET_BY_WORKER', k === 'fullResync'
+      ? 'a full resync is asked per run: POST /destinations/{id}/run with {"fullResync": true}'
+      : `the worker sets ${k} for every slice`));
+  }
+  const rest = Object.fromEntries(Object.entries(run).filter(([k]) => !own.includes(k)));
+  for (const x of core.validateRunOptions(rest)) {
+    issues.push({ path: x.path.replace(/^options(?=\.|$)/, 'run'), code: x.code, message: x.message });
   }
   const limit = subrequestLimit(env);
   if (typeof run.maxRequests === 'number' && run.maxRequests > limit) {

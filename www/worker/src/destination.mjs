@@ -3,7 +3,8 @@
 //
 // A refresh is a chain of alarm invocations. `start` stores a run record and sets an alarm;
 // each alarm does one step and sets the next alarm at once:
-//   download step k  -> fetch segment k into storage (one subrequest);
+//   download step k  -> segment k with the package's downloadSource, stored in chunks (one
+//                       subrequest);
 //   slice n          -> one exportSegments call with maxRequests = the budget, continuing from
 //                       the checkpoint and sync state stored by slice n-1; stores them again.
 // The last slice stores the report; its sync state is the base of the next refresh.
@@ -30,7 +31,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import * as core from 'autopilot-export';
 import { Blobs } from './blobs.mjs';
-import { checkConfig, secretValue, sliceJob, sliceOptions, sourceHeaders } from './config.mjs';
+import { checkConfig, secretValue, sliceJob, sliceOptions, urlSource } from './config.mjs';
 import { HISTORY_LENGTH, MAX_STEP_FAULTS, SLICE_LOG_LENGTH, chunkBytes } from './limits.mjs';
 import { runSlice } from './slice.mjs';
 import { SourceError, download } from './sources.mjs';
@@ -188,16 +189,15 @@ export class Destination extends DurableObject {
     const k = run.downloaded.length;
     const segment = run.config.segments[k];
     try {
-      const bytes = await download({
-        url: segment.profiles.url,
-        headers: sourceHeaders(segment.profiles, this.env),
+      const bytes = await download(core, {
+        source: urlSource(segment.profiles, this.env),
         segment: segment.name,
-        writer: this.blobs.writer(srcBlob(run.id, k)),
         signal: this.active.controller.signal,
       });
       const next = this.#current(run.id);
       if (!next) return;
-      next.downloaded = [...next.downloaded, bytes];
+      this.blobs.put(srcBlob(run.id, k), bytes);
+      next.downloaded = [...next.downloaded, bytes.length];
       if (next.downloaded.length === run.config.segments.length) next.phase = 'export';
       next.faults = 0;
       this.kv.put(RUN, next);
@@ -207,7 +207,7 @@ export class Destination extends DurableObject {
       const current = this.#current(run.id);
       if (!current) return;
       if (current.cancelRequested) this.#finish(current, { status: 'cancelled' });
-      else this.#finish(current, { status: 'failed', error: { code: e.code, message: `${e.message}; nothing was sent` } });
+      else this.#finish(current, { status: 'failed', error: { code: e.code, message: `${e.message}; nothing was sent`, packageCode: e.packageCode } });
       await this.ctx.storage.deleteAlarm();
     }
   }

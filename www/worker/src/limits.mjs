@@ -24,9 +24,6 @@ export const CHUNK_BYTES = 1024 * 1024;
 /** Destinations the registry starts per invocation (each start is one subrequest). */
 export const SCHEDULE_FANOUT = 40;
 
-/** Longest time one segment download may take (alarm handlers get 15 minutes of wall time). */
-export const DOWNLOAD_TIMEOUT_MS = 10 * 60 * 1000;
-
 /** Finished runs kept in a destination's history. */
 export const HISTORY_LENGTH = 10;
 

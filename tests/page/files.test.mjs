@@ -1,0 +1,96 @@
+// Hostile and broken input on the admin page, in Chromium against the local emulator:
+// an .xlsx workbook and a file with NUL bytes are refused with a "save as CSV" message (the
+// package's inspect decides), a truncated JSON file is refused with the package's reason,
+// the rejected-rows CSV the page writes neutralises formula cells (the package's toCsv; the
+// test reads the downloaded file), and a key revoked before the export stops the run once.
+//
+//   node --test tests/page/          (needs pkg/ built: pkg-template/build.sh)
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
+import { connect, downloadText, num, openPage, setFile } from './helpers.mjs';
+
+/** A minimal ZIP archive with one stored file: the first bytes of every .xlsx. */
+function zipWith(name, body) {
+  const data = Buffer.from(body);
+  const fname = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  const packed = deflateRawSync(data);
+  local.writeUInt32LE(packed.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(fname.length, 26);
+  return Buffer.concat([local, fname, packed, Buffer.from('PK\u0005\u0006'), Buffer.alloc(18)]);
+}
+
+test('admin page: binary files refused, formula cells neutralised in the CSV, a revoked key', { timeout: 90_000 }, async (t) => {
+  const { page, emu, tmp, errors, snap } = await openPage(t, { prefix: 'files-' });
+  const text = (sel) => page.locator(sel).innerText();
+  await connect(page, emu);
+
+  // ---------------------------------------------------------------- binary files: refused, "save as CSV"
+  await setFile(page, '#files', 'customers.xlsx', zipWith('xl/workbook.xml', '<workbook/>'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  await page.waitForSelector('#files-error:not([hidden])');
+  assert.match(await text('#files-error'), /customers\.xlsx/);
+  assert.match(await text('#files-error'), /save .*as CSV/i, 'suggests saving as CSV');
+  assert.equal(await page.locator('#segment-list li').count(), 0, 'not added as a segment');
+  await snap('xlsx-refused', '#segments');
+  await setFile(page, '#files', 'export.csv', Buffer.from('email,name\na@example.com,\u0000\u0000\u0000A\n'), 'text/csv');
+  await page.waitForFunction(() => /export\.csv/.test(document.querySelector('#files-error').textContent));
+  assert.match(await text('#files-error'), /save .*as CSV/i);
+  assert.equal(await page.locator('#segment-list li').count(), 0);
+
+  // A truncated JSON file: refused with the package's reason.
+  await setFile(page, '#files', 'broken.json', '[{"email": "a@example.com"', 'application/json');
+  await page.waitForFunction(() => /broken\.json/.test(document.querySelector('#files-error').textContent));
+  assert.equal(await page.locator('#segment-list li').count(), 0);
+
+  // ---------------------------------------------------------------- formula cells in the rejected rows' CSV
+  const rows = ['id,E-mail,first_name'];
+  for (let i = 0; i < 20; i += 1) rows.push(`P${i},person${i}@example.com,P${i}`);
+  const hostile = ['=HYPERLINK("http://evil.example")', '+SUM(1)', '-2+3', '@cmd', '\tTAB', '\rCR'];
+  hostile.forEach((id, i) => rows.push(`"${id.replace(/"/g, '""')}",not-an-email-${i},X`));
+  await setFile(page, '#files', 'people.csv', `${rows.join('\n')}\n`, 'text/csv');
+  await page.waitForSelector('#segment-list li');
+  assert.equal(await page.inputValue('#map-email'), 'E-mail', 'the core suggests the email column');
+  await page.selectOption('#idField', 'id');
+  await page.click('#preview-btn');
+  await page.waitForSelector('#preview-result:not([hidden])');
+  assert.equal(num(await text('#preview-stats [data-stat="invalid"] dd')), hostile.length);
+  await page.click('#preview-rejects summary');
+  const csv = await downloadText(page, '#preview-rejects [data-download="rejects"]', tmp);
+  assert.equal(csv.name, 'rejected-rows.csv');
+  const lines = csv.text.split(/\r\n/).filter(Boolean);
+  assert.equal(lines[0], 'segment,row,id,reason,detail');
+  assert.equal(lines.length, 1 + hostile.length, csv.text);
+  for (const line of lines.slice(1)) {
+    // The id cell (third) must not start with a formula trigger once unquoted.
+    const cells = [];
+    let cur = '';
+    let q = false;
+    for (let i = 0; i < line.length; i += 1) {
+      const c = line[i];
+      if (q) { if (c === '"' && line[i + 1] === '"') { cur += '"'; i += 1; } else if (c === '"') q = false; else cur += c; } else if (c === '"') q = true; else if (c === ',') { cells.push(cur); cur = ''; } else cur += c;
+    }
+    cells.push(cur);
+    assert.doesNotMatch(cells[2], /^[=+\-@\t\r]/, `formula cell neutralised: ${JSON.stringify(cells[2])}`);
+    assert.ok(hostile.some((h) => cells[2].includes(h.trim().replace(/^[\t\r]/, ''))), `value kept readable: ${JSON.stringify(cells[2])}`);
+    assert.ok(!cells.join(',').includes('@example.com'), 'no email in the CSV');
+  }
+
+  // ---------------------------------------------------------------- a key revoked before the export
+  emu.configure({ apiKey: 'fedcba9876543210fedcba9876543210' });
+  await page.click('#export-btn');
+  await page.waitForSelector('#export-error:not([hidden])', { timeout: 30_000 });
+  const said = await text('#export-error');
+  assert.match(said, /Wrong API key/);
+  assert.equal((said.match(/rejected/gi) ?? []).length, 1, `said once: ${said}`);
+  await page.waitForSelector('#report [data-status="failed"]');
+  assert.match(await text('#history-table tbody tr'), /Failed/);
+  assert.equal(emu.state().contactCount, 0);
+  await snap('auth-failed', '#export');
+  assert.deepEqual(errors, [], 'no errors in the page console');
+});

@@ -1,0 +1,59 @@
+// Connections as the service worker keeps them: verified with the core's checkConnection,
+// stored in IndexedDB without the key, the key in the area the user chose (secrets.js).
+// A connection is identified by its base URL and display name.
+
+import { loadCore } from './core.js';
+import { emitChange } from './events.js';
+import * as idb from './idb.js';
+import { connectionId, withoutKey } from './ids.js';
+import { apiKeyArea, forgetApiKey, moveSecrets, setApiKey } from './secrets.js';
+
+/**
+ * Verifies a connection with Autopilot and, when Autopilot accepts the key, stores the
+ * connection and the key (in `keyArea`). A rejected key is not stored anywhere.
+ * @param {object} conn  the package's Connection, with apiKey
+ * @param {{signal?: AbortSignal, keyArea?: 'session'|'local',
+ *   check?: (conn: object, opts: {signal?: AbortSignal}) => Promise<object>}} opts
+ *   check: how to ask Autopilot (the page's exporter's checkConnection; default the core's)
+ * @returns {Promise<object>} the account object
+ */
+export async function verify(conn, { signal, keyArea = 'session', check } = {}) {
+  const core = await loadCore();
+  const account = await (check ?? core.checkConnection)(conn, signal ? { signal } : {});
+  const id = connectionId(conn);
+  await setApiKey(id, conn.apiKey, keyArea);
+  await idb.put('connections', {
+    ...withoutKey(conn), id, keyArea, verifiedAt: new Date().toISOString(),
+    instanceId: typeof account?.instanceId === 'string' ? account.instanceId : undefined,
+  });
+  emitChange();
+  return account;
+}
+
+/**
+ * Moves a connection's secrets (key and its destinations' source tokens) to another area.
+ * @param {string} id
+ * @param {'session'|'local'} keyArea
+ */
+export async function setKeyArea(id, keyArea) {
+  const conn = await idb.get('connections', id);
+  if (!conn) return false;
+  const dests = (await idb.all('destinations')).filter((d) => d.connectionId === id);
+  await moveSecrets(id, keyArea, dests);
+  await idb.put('connections', { ...conn, keyArea });
+  emitChange();
+  return true;
+}
+
+/** Forgets a connection's key (both areas); the connection and its destinations stay. */
+export async function forgetKey(id) {
+  await forgetApiKey(id);
+  emitChange();
+}
+
+/** Every stored connection with where its key is now ('session', 'local' or null). */
+export async function list() {
+  const out = [];
+  for (const c of await idb.all('connections')) out.push({ ...c, keyStored: await apiKeyArea(c.id) });
+  return out;
+}

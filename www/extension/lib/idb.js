@@ -1,0 +1,100 @@
+// The extension's IndexedDB database, shared by its page and its service worker (same
+// origin). It holds everything that is not a secret: connections (without key),
+// destinations, sync states, unfinished runs, results, reports and run history. API keys and
+// source tokens never go here (see secrets.js).
+
+export const DB_NAME = 'autopilot-export-extension';
+const VERSION = 1;
+
+/** Object stores and their key paths. */
+export const STORES = Object.freeze({
+  connections: 'id', // {id, displayName, exportUser, baseUrl?, consent, keyArea, verifiedAt, instanceId?}
+  destinations: 'id', // see destinations.js
+  states: 'id', // {id: 'dest:<id>' | 'conn:<id>', bytes: Uint8Array, lists: string[], updatedAt}
+  runs: 'id', // unfinished runs, see runner.js
+  results: 'id', // finished runs by run id: {id, report?, error?, finishedAt}
+  reports: 'id', // last report of a destination: {id: destinationId, report}
+  history: 'seq', // entries of history.js's entryFrom plus destinationId, trigger, changes
+});
+
+let opening = null;
+
+/** @returns {Promise<IDBDatabase>} */
+export function db() {
+  if (!opening) {
+    opening = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, VERSION);
+      req.onupgradeneeded = () => {
+        const d = req.result;
+        for (const [name, keyPath] of Object.entries(STORES)) {
+          if (d.objectStoreNames.contains(name)) continue;
+          const s = d.createObjectStore(name, keyPath === 'seq' ? { keyPath, autoIncrement: true } : { keyPath });
+          if (name === 'history') s.createIndex('destinationId', 'destinationId');
+        }
+      };
+      req.onsuccess = () => {
+        req.result.onversionchange = () => { req.result.close(); opening = null; };
+        resolve(req.result);
+      };
+      req.onerror = () => { opening = null; reject(req.error); };
+    });
+  }
+  return opening;
+}
+
+function done(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function tx(store, mode, fn) {
+  const d = await db();
+  const t = d.transaction(store, mode);
+  const result = fn(t.objectStore(store));
+  await new Promise((resolve, reject) => {
+    t.oncomplete = resolve;
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error ?? new Error('transaction aborted'));
+  });
+  return result instanceof IDBRequest ? result.result : result;
+}
+
+/** One record by key, or undefined. */
+export function get(store, key) {
+  return tx(store, 'readonly', (s) => s.get(key));
+}
+
+/** Every record of a store (optionally of one index value). */
+export function all(store, index, value) {
+  return tx(store, 'readonly', (s) => (index ? s.index(index).getAll(value) : s.getAll()));
+}
+
+/** Writes a record (structured clone: Uint8Array stays binary). */
+export function put(store, value) {
+  return tx(store, 'readwrite', (s) => s.put(value));
+}
+
+/** Deletes a record by key. */
+export function del(store, key) {
+  return tx(store, 'readwrite', (s) => s.delete(key));
+}
+
+/** Deletes every record of `store` whose `index` equals `value`. */
+export async function delWhere(store, index, value) {
+  const d = await db();
+  const t = d.transaction(store, 'readwrite');
+  const keys = await done(t.objectStore(store).index(index).getAllKeys(value));
+  for (const k of keys) t.objectStore(store).delete(k);
+  await new Promise((resolve, reject) => { t.oncomplete = resolve; t.onerror = () => reject(t.error); });
+}
+
+/** Keeps the newest `limit` records of `store` (by key order) for one index value. */
+export async function trim(store, index, value, limit) {
+  const d = await db();
+  const t = d.transaction(store, 'readwrite');
+  const keys = await done(t.objectStore(store).index(index).getAllKeys(value));
+  for (const k of keys.slice(0, Math.max(0, keys.length - limit))) t.objectStore(store).delete(k);
+  await new Promise((resolve, reject) => { t.oncomplete = resolve; t.onerror = () => reject(t.error); });
+}

@@ -1,0 +1,255 @@
+// Runs exports inside the service worker and makes them survive the worker being stopped.
+//
+// A run is a record in IndexedDB ("runs") from its start to its end: what to run (the page's
+// job without the API key, or a destination id), its options, the sync state the core call
+// started from and the newest checkpoint, stored after every finished batch (the core's
+// `onCheckpoint`). A run stopped with the worker continues from there when the worker starts
+// again (`resumeUnfinished`, called on every start): the core re-sends at most what was in
+// flight. When the run ends its record is replaced by a result ("results") that a
+// page can still collect after reconnecting. Kinds of run ('page', 'destination') register
+// how their job is built and what happens with the outcome.
+
+import { loadCore } from './core.js';
+import { emitChange } from './events.js';
+import * as idb from './idb.js';
+import { hold } from './keepalive.js';
+import { getApiKey } from './secrets.js';
+import { errorToWire, extensionError } from './wire.js';
+
+/** A run that keeps being interrupted is given up after this many restarts. */
+export const MAX_RESTARTS = 20;
+/** Results kept for pages that reconnect. */
+const RESULTS_KEPT = 20;
+
+/**
+ * @typedef {object} RunRecord
+ * @property {string} id
+ * @property {'page'|'destination'} kind
+ * @property {string} connectionId
+ * @property {string} [destinationId]
+ * @property {object} [job]           page runs: the job without `connection.apiKey`
+ * @property {object} options         run options (no signal, no callback)
+ * @property {object} [checkpoint]    newest checkpoint (from onCheckpoint)
+ * @property {Uint8Array} [syncState] the sync state the run started from (what the checkpoint resumes with)
+ * @property {string} startedAt
+ * @property {string} updatedAt
+ * @property {number} restarts
+ * @property {string} [trigger]       destination runs: 'schedule' | 'manual' | 'retry'
+ *
+ * @typedef {object} Kind
+ * @property {(record: RunRecord, apiKey: string) => Promise<object>} job
+ * @property {(record: RunRecord, result: object) => Promise<void>} finish
+ * @property {(record: RunRecord) => Promise<void>} [waiting]  the key is missing: keep the run
+ *   stored until it is back (without it, such a run ends with KEY_MISSING)
+ */
+
+/** @type {Record<string, Kind>} */
+const kinds = {};
+/** Runs of this worker instance: id -> {controller, listeners, record, progress}. */
+const live = new Map();
+
+/**
+ * Registers how runs of one kind are built and finished.
+ * @param {string} name
+ * @param {Kind} kind
+ */
+export function registerKind(name, kind) {
+  kinds[name] = kind;
+}
+
+
+/** Ids and progress of the runs alive in this worker. */
+export function liveRuns() {
+  return [...live.values()].map((e) => ({
+    id: e.record.id, kind: e.record.kind, destinationId: e.record.destinationId, startedAt: e.record.startedAt, progress: e.progress,
+  }));
+}
+
+/**
+ * Whether an export is running in this worker. (Stored runs are resumed when the worker
+ * starts, before any alarm or page message is handled; those still stored wait for a key.)
+ */
+export function busy() {
+  return live.size > 0;
+}
+
+/** Stored runs of a destination that are not running (waiting for a key). */
+export async function waitingRuns(destinationId) {
+  return (await idb.all('runs')).filter((r) => r.destinationId === destinationId && !live.has(r.id));
+}
+
+/**
+ * Stores and starts a run. Resolves when the run has been stored (not when it ends).
+ * @param {RunRecord} record
+ * @param {string} apiKey
+ */
+export async function start(record, apiKey) {
+  if (!kinds[record.kind]) throw extensionError('INTERNAL', `unknown run kind ${record.kind}`);
+  await idb.put('runs', record);
+  execute(record, apiKey);
+  emitChange();
+}
+
+/**
+ * Subscribes to one run: `fn({type: 'progress', progress})`, `fn({type: 'checkpoint',
+ * checkpoint})` (after every batch) and finally `fn({type: 'done', result})`. A run that already ended delivers its stored result; one
+ * stored but not alive (the worker was stopped) is resumed first.
+ * @param {string} runId
+ * @param {(event: object) => void} fn
+ * @returns {Promise<() => void>} unsubscribe
+ */
+export async function attach(runId, fn) {
+  let entry = live.get(runId);
+  if (!entry) {
+    const result = await idb.get('results', runId);
+    if (result) { fn({ type: 'done', result }); return () => {}; }
+    await resumeUnfinished();
+    entry = live.get(runId);
+    if (!entry) {
+      const again = await idb.get('results', runId);
+      fn(again ? { type: 'done', result: again } : { type: 'done', result: { id: runId, error: errorToWire(extensionError('RUN_UNKNOWN', 'this export is no longer known to the extension (it may be waiting for the API key)')) } });
+      return () => {};
+    }
+  }
+  entry.listeners.add(fn);
+  if (entry.progress) fn({ type: 'progress', progress: entry.progress });
+  return () => entry.listeners.delete(fn);
+}
+
+/** Cancels a run of this worker (the core aborts in-flight requests and reports 'cancelled'). */
+export function cancel(runId) {
+  const entry = live.get(runId);
+  if (!entry) return false;
+  entry.controller.abort();
+  return true;
+}
+
+/**
+ * Starts every stored run that is not alive in this worker (after a restart of the worker).
+ * Runs whose API key is no longer stored stay stored and wait (`kind.waiting`).
+ */
+export function resumeUnfinished() {
+  // Serialised: the worker's start-up, a reconnecting page and the watchdog alarm may ask at
+  // the same time, and a run must not be started twice.
+  resuming = resuming.then(resumeNow, resumeNow);
+  return resuming;
+}
+let resuming = Promise.resolve();
+
+async function resumeNow() {
+  for (const record of await idb.all('runs')) {
+    if (live.has(record.id)) continue;
+    const kind = kinds[record.kind];
+    if (!kind) continue;
+    if (record.restarts >= MAX_RESTARTS) {
+      await end(record, { error: extensionError('RESTARTS_EXCEEDED', `the export was interrupted ${record.restarts} times and was given up`) });
+      continue;
+    }
+    const apiKey = await getApiKey(record.connectionId);
+    if (!apiKey) {
+      // A kind that can wait for the key keeps its run stored; others end it.
+      if (kind.waiting) await kind.waiting(record);
+      else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
+      continue;
+    }
+    const next = { ...record, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
+    await idb.put('runs', next);
+    execute(next, apiKey);
+  }
+  emitChange();
+}
+
+/** Removes a stored run that waits (e.g. for a key) without running it. */
+export async function discard(runId) {
+  if (live.has(runId)) return false;
+  const record = await idb.get('runs', runId);
+  if (record) await end(record, { error: extensionError('DISCARDED', 'the unfinished export was discarded') }, { finish: false });
+  return Boolean(record);
+}
+
+function coreOptions(options) {
+  const o = { ...options };
+  delete o.signal;
+  delete o.onProgress;
+  return o;
+}
+
+async function execute(record, apiKey) {
+  const entry = { controller: new AbortController(), listeners: new Set(), record, progress: null, saving: Promise.resolve() };
+  live.set(record.id, entry);
+  const release = hold();
+  const emit = (ev) => { for (const fn of entry.listeners) { try { fn(ev); } catch { /* closed port */ } } };
+  let outcome;
+  try {
+    const core = await loadCore();
+    const job = await kinds[record.kind].job(record, apiKey);
+    // An interim checkpoint resumes with the sync state its call started from: both are kept
+    // as they were when the run (or the page's resume) began.
+    const checkpoint = record.checkpoint ?? record.options.checkpoint;
+    const syncState = record.syncState ?? record.options.syncState;
+    const options = {
+      ...coreOptions(record.options),
+      signal: entry.controller.signal,
+      onProgress: (p) => {
+        entry.progress = p;
+        emit({ type: 'progress', progress: p });
+        emitChange();
+      },
+      onCheckpoint: (cp) => {
+        record = { ...record, checkpoint: cp, syncState, updatedAt: new Date().toISOString() };
+        entry.record = record;
+        const snapshot = record;
+        entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
+        emit({ type: 'checkpoint', checkpoint: cp });
+      },
+    };
+    delete options.checkpoint;
+    delete options.syncState;
+    if (checkpoint) options.checkpoint = checkpoint;
+    if (syncState) options.syncState = syncState;
+    let report;
+    try {
+      report = await core.exportSegments(job, options);
+    } catch (e) {
+      // An interim checkpoint the core refuses: start again from the run's own resume point
+      // (the page's checkpoint, or none), with the same sync state. Upserts are keyed by
+      // email, so what is sent twice changes nothing.
+      if (/** @type {any} */ (e)?.code !== 'CHECKPOINT_MISMATCH' || !record.checkpoint || options.checkpoint !== record.checkpoint) throw e;
+      delete options.checkpoint;
+      if (record.options.checkpoint) options.checkpoint = record.options.checkpoint;
+      report = await core.exportSegments(job, options);
+    }
+    await entry.saving;
+    outcome = { report };
+  } catch (e) {
+    await entry.saving;
+    outcome = { error: e };
+  } finally {
+    release();
+  }
+  live.delete(record.id);
+  const result = await end(record, outcome);
+  emit({ type: 'done', result });
+}
+
+/** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */
+async function end(record, outcome, { finish = true } = {}) {
+  const report = outcome.report ?? outcome.error?.report;
+  const result = { id: record.id, kind: record.kind, destinationId: record.destinationId, finishedAt: new Date().toISOString() };
+  if (report) result.report = report;
+  if (outcome.error) {
+    result.error = errorToWire(outcome.error);
+    delete result.error.report; // the report is result.report
+  }
+  try {
+    if (finish) await kinds[record.kind]?.finish(record, result);
+  } finally {
+    await idb.del('runs', record.id);
+    await idb.put('results', result);
+    const results = await idb.all('results');
+    results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
+    for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
+    emitChange();
+  }
+  return result;
+}
