@@ -83,8 +83,13 @@ impl Plan {
     /// A contact's JSON members after `Email` (comma-separated, no braces; empty when none).
     pub fn fields(&self, c: &PlannedContact) -> String {
         let mut out = String::new();
-        self.mapper.render(&c.values, &mut out);
+        self.push_fields(c, &mut out);
         out
+    }
+
+    /// Appends [`Plan::fields`] of `c` to `out`.
+    pub fn push_fields(&self, c: &PlannedContact, out: &mut String) {
+        self.mapper.render(&c.values, out);
     }
 
     /// Appends `{"Email":…,<fields>[,"_autopilot_list":…]}`.
@@ -749,17 +754,21 @@ pub fn assign_batches(memberships: &mut Vec<Membership>) -> Vec<u32> {
 /// returns the batch start offsets (plus the end).
 ///
 /// With `M` items and a contact in at most `k` of them, it makes `B = max(ceil(M / 100), k)`
-/// batches — the minimum, since one batch never carries the same email twice. Items are
-/// grouped by contact and dealt round-robin: item `j` of that order goes to batch `j mod B`,
-/// so a contact's items (consecutive, at most `k ≤ B`) land in distinct batches, and every
-/// batch gets `floor(M/B)` or `ceil(M/B) ≤ 100`.
+/// batches — the minimum, since one batch never carries the same email twice — of
+/// `floor(M/B)` or `ceil(M/B) ≤ 100` items each:
+///
+/// - **in order** when that puts no contact twice in one batch: items come segment by
+///   segment, so the first batches hold only the first segment's memberships and can leave
+///   as soon as that segment's list is known (the other lists are created meanwhile);
+/// - otherwise **round-robin**: items grouped by contact and dealt so that item `j` of that
+///   order goes to batch `j mod B`; a contact's items (consecutive, at most `k ≤ B`) land in
+///   distinct batches.
 pub fn assign_by_contact<T: Copy>(items: &mut Vec<T>, contact_of: impl Fn(&T) -> u32) -> Vec<u32> {
     let m = items.len();
     if m == 0 {
         return vec![0];
     }
-    // Group by contact with a counting sort on the contact index (items arrive in segment
-    // order, so each group stays in segment order): O(m).
+    // Items per contact (k is the largest count): O(m).
     let contacts = items
         .iter()
         .map(|x| contact_of(x) as usize + 1)
@@ -772,6 +781,32 @@ pub fn assign_by_contact<T: Copy>(items: &mut Vec<T>, contact_of: impl Fn(&T) ->
         }
     }
     let k = start.iter().copied().max().unwrap_or(1).max(1);
+    let b = m.div_ceil(MAX_BATCH).max(k);
+    // In order: batch `i` takes the next `floor(m/b)` items, one more for the first `m % b`.
+    let size = |i: usize| m / b + usize::from(i < m % b);
+    let mut in_order = Vec::with_capacity(b + 1);
+    let mut last_batch = vec![u32::MAX; contacts];
+    let mut at = 0;
+    'chunks: for i in 0..b {
+        in_order.push(at as u32);
+        for x in items.get(at..at + size(i)).unwrap_or(&[]) {
+            match last_batch.get_mut(contact_of(x) as usize) {
+                Some(last) if *last != i as u32 => *last = i as u32,
+                _ => {
+                    in_order.clear();
+                    break 'chunks;
+                }
+            }
+        }
+        at += size(i);
+    }
+    drop(last_batch);
+    if !in_order.is_empty() {
+        in_order.push(m as u32);
+        return in_order;
+    }
+    // Round-robin. Group by contact with a counting sort on the contact index (items arrive
+    // in segment order, so each group stays in segment order): O(m).
     let mut acc = 0;
     for c in start.iter_mut() {
         acc += *c;
@@ -786,7 +821,6 @@ pub fn assign_by_contact<T: Copy>(items: &mut Vec<T>, contact_of: impl Fn(&T) ->
             *pos += 1;
         }
     }
-    let b = m.div_ceil(MAX_BATCH).max(k);
     let mut out = Vec::with_capacity(m);
     let mut starts = Vec::with_capacity(b + 1);
     for batch in 0..b {

@@ -170,11 +170,12 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
         opts.state,
         0,
         &lists,
-        &DiffOptions {
+        DiffOptions {
             mirror,
             full_resync: opts.full_resync,
             exclude: None,
             keep_hashes: false,
+            hashes: None,
         },
     );
     let names: Vec<String> = plan.segments.iter().map(|s| s.name.clone()).collect();

@@ -133,3 +133,49 @@ fn faulty_run_confirms_every_contact_with_exact_counts() {
     // Exactly three lists, each created once.
     assert_eq!(server.lists.len(), 3);
 }
+
+#[test]
+fn the_first_upsert_leaves_after_the_lists_phase_only() {
+    // Without a sync state, nothing waits for the account read (one pacing interval after
+    // the lists read), and the first batches hold only the first segment's memberships: the
+    // first upsert goes as soon as GET /lists and the first POST /list have answered.
+    let ds = sim::synth(10_000, 3, 0.4, 21, &|_| None);
+    let mut run = sim::start(&ds, ListMode::PerSegment, |o| {
+        o.seed = 5;
+        o.rate_per_second = 100.0;
+        o.max_in_flight = 64;
+    });
+    let latency = 250.0;
+    let mut server = Sim::new(SimConfig {
+        latency_ms: latency,
+        jitter_ms: 0.0,
+        rate_per_second: 100.0,
+        burst: 1.0,
+        seed: 6,
+        ..SimConfig::default()
+    });
+    server.drive(&mut run, None);
+    let report = run.report(server.now);
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.error);
+    let first_upsert = server
+        .contact_posts()
+        .map(|e| e.sent_at)
+        .fold(f64::MAX, f64::min);
+    let t0 = server
+        .log
+        .iter()
+        .map(|e| e.sent_at)
+        .fold(f64::MAX, f64::min);
+    assert!(
+        first_upsert - t0 <= 2.0 * latency + 1.0,
+        "first upsert {} ms after the first request (the lists phase is {} ms)",
+        first_upsert - t0,
+        2.0 * latency
+    );
+    // The state still names the account (it answered before the end).
+    let state = autopilot_export::sync::SyncState::decode(&report.sync_state).expect("a state");
+    assert_eq!(
+        state.account_kind,
+        autopilot_export::sync::AccountKind::Instance
+    );
+}

@@ -32,10 +32,12 @@
 //!
 //! # What it does
 //!
-//! 1. **Reads** (before or while the input is read): `GET /account` (which account the key
-//!    belongs to: the sync state is bound to it) and, with per-segment lists, `GET /lists`.
-//!    A resumed run takes both from its checkpoint and sync state.
-//! 2. **Prepare** (once the plan is attached and the reads answered): the sync state is
+//! 1. **Reads** (while the input is read; for a resume, once its checkpoint matched the
+//!    plan): with per-segment lists `GET /lists` (first: it is on the way to the first
+//!    upsert), and `GET /account` (which account the key belongs to: the sync state is bound
+//!    to it). A resumed run takes both from its checkpoint and sync state.
+//! 2. **Prepare** (once the plan is attached and the reads answered — without a sync state,
+//!    the account is not awaited here, only before the run ends): the sync state is
 //!    checked against the account (`STATE_MISMATCH`), each segment's state list is matched to
 //!    its Autopilot list (a list that no longer exists makes all its memberships new again),
 //!    the refresh diff is computed ([`crate::sync::diff`]), the mirror guard checked
@@ -96,7 +98,9 @@ use crate::config::{ExportConfig, ListMode, Membership};
 use crate::error::{Error, ErrorCode};
 use crate::plan::{Batches, Plan};
 use crate::report::{Checkpoint, Phase, RejectReason, Warning};
-use crate::sync::{self, AccountKind, Diff, DiffOptions, Hashes, Identity, SyncState};
+use crate::sync::{
+    self, AccountKind, ContactHashes, Diff, DiffOptions, Hashes, Identity, SyncState,
+};
 use classify::{Class, Parsed};
 use ledger::{Carried, Ledger};
 use lists::{Lists, Slot};
@@ -183,6 +187,8 @@ pub struct Run {
     per_segment: bool,
     base: Option<SyncState>,
     identity: Option<Identity>,
+    /// The contacts' hashes, computed when the plan is attached (taken by `prepare`).
+    hashes: Option<ContactHashes>,
     checkpoint: Option<Checkpoint>,
     resume: Resume,
     base_hash: String,
@@ -280,15 +286,17 @@ impl Run {
                 }
             }
         }
+        // The lists read first: it is on the way to the first upsert (`GET /lists`, then
+        // `POST /list`), while the account is only awaited alongside it.
+        if per_segment && !lists.settled() {
+            sched.push(Task::new(Work::FetchLists, now));
+        }
         let account = if base.is_some() && resume != Resume::Fresh {
             Account::Skipped
         } else {
             sched.push(Task::new(Work::Account, now));
             Account::Pending
         };
-        if per_segment && !lists.settled() {
-            sched.push(Task::new(Work::FetchLists, now));
-        }
         let identity = match (&base, account == Account::Skipped) {
             (Some(b), true) => Some(Identity {
                 salt: b.salt,
@@ -309,6 +317,7 @@ impl Run {
             per_segment,
             base,
             identity,
+            hashes: None,
             checkpoint,
             resume,
             base_hash: given,
@@ -358,8 +367,22 @@ impl Run {
             }
         }
         self.fingerprint = fingerprint;
+        if self.stage == Stage::Reading {
+            // Hashed now, while the reads are out, rather than after they answer: on the way
+            // to the first upsert (see `complete`).
+            self.hashes = Some(ContactHashes::of(&plan, &Hashes::new(self.salt())));
+        }
         self.plan = Some(plan);
+        // Prepares now if the reads have answered.
+        self.advance(now);
         Ok(())
+    }
+
+    /// The salt of the state this run writes: the base state's, or a new one from the seed.
+    fn salt(&self) -> u64 {
+        self.base
+            .as_ref()
+            .map_or(self.settings.seed ^ 0xA5A5_5A5A_C3C3_3C3C, |b| b.salt)
     }
 
     /// The wall-clock time (epoch ms) at monotonic `now`.
@@ -367,46 +390,58 @@ impl Run {
         self.wall0 + (now - self.mono0)
     }
 
-    /// Whether the reads the preparation needs have answered.
+    /// Whether the reads the preparation needs have answered: the lists, and the account
+    /// when there is a sync state to check against it. Without one, the account only names
+    /// the state this run writes: it is awaited before the run ends, not before the first
+    /// write (it is read alongside the lists, one pacing interval after them).
     fn reads_done(&self) -> bool {
-        self.account != Account::Pending
+        (self.account != Account::Pending || self.base.is_none())
             && (!self.per_segment || self.lists.found.is_some() || self.lists.settled())
+    }
+
+    /// Sets the identity of the state this run writes from the account (checked against the
+    /// base), once the account has answered.
+    fn settle_identity(&mut self) -> Result<(), Error> {
+        if self.identity.is_some() || self.account == Account::Pending {
+            return Ok(());
+        }
+        let instance = match &self.account {
+            Account::Known(i) => i.clone(),
+            _ => None,
+        };
+        let key = self.config.connection.api_key.expose().to_string();
+        if let Some(b) = &self.base {
+            if b.memberships() > 0 {
+                b.check_account(instance.as_deref(), &key)?;
+            }
+        }
+        let salt = self.salt();
+        let h = Hashes::new(salt);
+        let (kind, identity) = match &instance {
+            Some(i) => (AccountKind::Instance, i.as_str()),
+            None => (AccountKind::Key, key.as_str()),
+        };
+        self.identity = Some(Identity {
+            salt,
+            base: h.base(&self.config.connection.api_base()),
+            account_kind: kind,
+            account: h.account(kind, identity),
+        });
+        Ok(())
     }
 
     /// Computes what to write (see the module documentation, step 2).
     fn prepare(&mut self, now: f64) -> Result<(), Error> {
+        if self.plan.is_none() {
+            return Ok(());
+        }
+        // Identity of the state this run writes, checked against the base (later, when the
+        // account answers, if there is no base).
+        self.settle_identity()?;
         let Some(plan) = self.plan.as_ref() else {
             return Ok(());
         };
-        // Identity of the state this run writes, checked against the base.
-        if self.identity.is_none() {
-            let instance = match &self.account {
-                Account::Known(i) => i.clone(),
-                _ => None,
-            };
-            let key = self.config.connection.api_key.expose().to_string();
-            if let Some(b) = &self.base {
-                if b.memberships() > 0 {
-                    b.check_account(instance.as_deref(), &key)?;
-                }
-            }
-            let salt = self
-                .base
-                .as_ref()
-                .map_or(self.settings.seed ^ 0xA5A5_5A5A_C3C3_3C3C, |b| b.salt);
-            let h = Hashes::new(salt);
-            let (kind, identity) = match &instance {
-                Some(i) => (AccountKind::Instance, i.as_str()),
-                None => (AccountKind::Key, key.as_str()),
-            };
-            self.identity = Some(Identity {
-                salt,
-                base: h.base(&self.config.connection.api_base()),
-                account_kind: kind,
-                account: h.account(kind, identity),
-            });
-        }
-        let salt = self.identity.map_or(0, |i| i.salt);
+        let salt = self.salt();
         // Each segment's base list: the state's list of that title, if it still exists.
         let base_lists: Vec<Option<usize>> = self
             .lists
@@ -447,11 +482,12 @@ impl Run {
             self.base.as_ref(),
             salt,
             &base_lists,
-            &DiffOptions {
+            DiffOptions {
                 mirror,
                 full_resync: self.settings.full_resync,
                 exclude: Some(&exclude),
                 keep_hashes: true,
+                hashes: self.hashes.take().filter(|_| salt == self.salt()),
             },
         );
         if mirror {
@@ -543,7 +579,8 @@ impl Run {
         }
         if self.stage == Stage::Writing {
             let complete = self.writes.as_ref().is_some_and(|w| w.ledger.complete());
-            if complete && self.sched.in_flight.is_empty() {
+            // The account read may still be out (see `reads_done`): it names the state.
+            if complete && self.sched.in_flight.is_empty() && self.account != Account::Pending {
                 self.finish(now);
             }
         }
@@ -569,9 +606,12 @@ impl Run {
         let writing = self.stage == Stage::Writing;
         let lists_ready =
             |s: &Lists, seg: u32| -> bool { !self.per_segment || s.id(seg as usize).is_some() };
-        // A queued task (retries, reads, creates, split parts, removals retried).
+        // A queued task (retries, reads, creates, split parts, removals retried). The reads
+        // go while the input is read, except for a resume: its checkpoint is checked against
+        // the plan first (a checkpoint of another job sends nothing at all).
+        let reads = self.plan.is_some() || self.checkpoint.is_none();
         let queued = self.sched.pick(now, |w| {
-            writing || matches!(w, Work::Account | Work::FetchLists)
+            writing || (reads && matches!(w, Work::Account | Work::FetchLists))
         });
         let queued_ready = queued.filter(|(_, at)| *at <= now);
         let (task, ready_at) = if let Some((i, at)) = queued_ready {
@@ -772,7 +812,15 @@ impl Run {
             Work::Remove(r) => self.on_remove(r, task, class, sent_at, now).map(|()| false),
         };
         match result {
-            Ok(finished) => finished,
+            Ok(finished) => {
+                if self.stage == Stage::Reading {
+                    // Prepares as soon as the last read answers, here rather than in the
+                    // next `next`: preparing takes time (the diff of every contact), and the
+                    // driver asks for the first writes with a clock read after it.
+                    self.advance(now);
+                }
+                finished
+            }
             Err(e) => {
                 self.fail(e, now);
                 false
@@ -793,6 +841,10 @@ impl Run {
             Class::Ok(Parsed::Account(info)) => {
                 self.sched.pacer.succeeded();
                 self.account = Account::Known(info.instance_id().map(str::to_string));
+                if self.stage != Stage::Reading {
+                    // Prepared without it (no base state): it names the state now.
+                    self.settle_identity()?;
+                }
             }
             Class::Ok(Parsed::Lists(lists)) => {
                 self.sched.pacer.succeeded();

@@ -48,12 +48,12 @@ impl Work {
         }
     }
 
-    /// Order among ready tasks: reads, then list creation, then upserts by batch, then
-    /// removals.
+    /// Order among ready tasks: reads (the lists first: they are on the way to the first
+    /// upsert), then list creation, then upserts by batch, then removals.
     pub fn order(&self) -> (u8, u32, u32) {
         match *self {
-            Work::Account => (0, 0, 0),
-            Work::FetchLists => (0, 1, 0),
+            Work::FetchLists => (0, 0, 0),
+            Work::Account => (0, 1, 0),
             Work::CreateList(s) => (1, s.0, 0),
             Work::Upsert { batch, lo, .. } => (2, batch.0, lo),
             Work::Remove(r) => (3, r.0, 0),

@@ -9,7 +9,7 @@
 //! The guard refuses a run that would remove more than `max(10, ratio × placed)` members
 //! from one list, `placed` being the memberships the state holds on it.
 
-use super::state::{ContactId, SyncState};
+use super::state::{ContactId, Hashes, SyncState};
 use crate::meta::MIN_REMOVAL_LIMIT;
 use crate::plan::Plan;
 use serde::Serialize;
@@ -68,6 +68,34 @@ pub struct GuardHit {
     pub limit: u64,
 }
 
+/// The salted hashes of every planned contact: what a sync state keeps of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactHashes {
+    /// Email hash (of the dedupe key) of each contact.
+    pub email: Vec<u64>,
+    /// Contact hash (of the contact as sent) of each contact.
+    pub contact: Vec<u64>,
+}
+
+impl ContactHashes {
+    /// The hashes of every contact of `plan` with `hashes` (a run computes them while its
+    /// reads are out, so that preparing after they answer is quick).
+    pub fn of(plan: &Plan, hashes: &Hashes) -> ContactHashes {
+        let mut fields = String::new();
+        let mut out = ContactHashes {
+            email: Vec::with_capacity(plan.contacts.len()),
+            contact: Vec::with_capacity(plan.contacts.len()),
+        };
+        for c in &plan.contacts {
+            out.email.push(hashes.email_folding(&c.email));
+            fields.clear();
+            plan.push_fields(c, &mut fields);
+            out.contact.push(hashes.contact(&c.email, &fields));
+        }
+        out
+    }
+}
+
 /// How to diff.
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions<'a> {
@@ -81,6 +109,9 @@ pub struct DiffOptions<'a> {
     /// build the next one). Without a state and without this, they stay empty: a preview
     /// needs only the counts, and hashing every contact is a good part of its time.
     pub keep_hashes: bool,
+    /// The contacts' hashes, computed beforehand with the salt of the state (or with
+    /// `hashes_salt` without one): used instead of hashing again.
+    pub hashes: Option<ContactHashes>,
 }
 
 /// The diff of a plan against a state.
@@ -170,23 +201,18 @@ pub fn diff(
     state: Option<&SyncState>,
     hashes_salt: u64,
     lists: &[Option<usize>],
-    opts: &DiffOptions<'_>,
+    opts: DiffOptions<'_>,
 ) -> Diff {
-    let hashes = state.map_or_else(|| super::state::Hashes::new(hashes_salt), SyncState::hashes);
+    let hashes = state.map_or_else(|| Hashes::new(hashes_salt), SyncState::hashes);
     let hashed = state.is_some() || opts.keep_hashes;
-    let contacts = if hashed {
-        plan.contacts.as_slice()
-    } else {
-        &[]
+    let ContactHashes {
+        email: email_hashes,
+        contact: contact_hashes,
+    } = match opts.hashes {
+        Some(h) if h.email.len() == plan.contacts.len() => h,
+        _ if hashed => ContactHashes::of(plan, &hashes),
+        _ => ContactHashes::default(),
     };
-    let email_hashes: Vec<u64> = contacts
-        .iter()
-        .map(|c| hashes.email(&c.email.to_ascii_lowercase()))
-        .collect();
-    let contact_hashes: Vec<u64> = contacts
-        .iter()
-        .map(|c| hashes.contact(&c.email, &plan.fields(c)))
-        .collect();
     let segments = plan.segments.len();
     let base = |s: usize| -> Option<&super::state::ListState> {
         let i = (*lists.get(s)?)?;

@@ -10,5 +10,5 @@ pub mod diff;
 pub mod state;
 
 pub use builder::{lists_by_title, Identity, SegmentList, StateBuilder};
-pub use diff::{diff, removal_limit, Changes, Diff, DiffOptions, GuardHit, Removal};
+pub use diff::{diff, removal_limit, Changes, ContactHashes, Diff, DiffOptions, GuardHit, Removal};
 pub use state::{AccountKind, ContactId, Entry, Hashes, ListState, SyncState, STATE_VERSION};

@@ -207,6 +207,20 @@ impl Hashes {
         self.sip(1, &[lower_email.as_bytes()])
     }
 
+    /// [`Hashes::email`] of `email` lower-cased (ASCII), without a lower-cased copy.
+    pub fn email_folding(&self, email: &str) -> u64 {
+        let mut h = SipHasher24::new_with_keys(self.salt, 1);
+        let mut buf = [0u8; 64];
+        for chunk in email.as_bytes().chunks(buf.len()) {
+            let part = buf.get_mut(..chunk.len()).unwrap_or_default();
+            part.copy_from_slice(chunk);
+            part.make_ascii_lowercase();
+            h.write(part);
+        }
+        h.write_u8(0xFF);
+        h.finish()
+    }
+
     /// 48-bit hash of a contact as sent: the email as sent and the other JSON members.
     pub fn contact(&self, email: &str, fields: &str) -> u64 {
         self.sip(2, &[email.as_bytes(), fields.as_bytes()]) & 0xFFFF_FFFF_FFFF
@@ -521,6 +535,15 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_folding_is_the_email_hash_of_the_lower_cased_address() {
+        let h = Hashes::new(0x1234_5678_9ABC_DEF0);
+        let long = format!("{}@Example.COM", "Ab".repeat(70));
+        for e in ["", "a@b.co", "Ada.Lovelace@EXAMPLE.com", long.as_str()] {
+            assert_eq!(h.email_folding(e), h.email(&e.to_ascii_lowercase()), "{e}");
+        }
+    }
 
     fn sample() -> SyncState {
         let mut s = SyncState::new(

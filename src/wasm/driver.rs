@@ -77,6 +77,11 @@ impl Driver {
         self.signal.as_ref()
     }
 
+    /// Whether requests are out.
+    pub fn in_flight(&self) -> bool {
+        !self.controllers.is_empty()
+    }
+
     /// Whether the caller aborted.
     pub fn aborted(&self) -> bool {
         self.signal.as_ref().is_some_and(AbortSignal::aborted)
@@ -128,9 +133,12 @@ impl Driver {
                         .map_err(|_| internal("AbortController is not available"))?;
                     self.controllers.push((req.id, controller.clone()));
                     let shared = self.shared.clone();
+                    // Handed to `fetch` now; only the answer is awaited in the background.
+                    let started = fetch::start(&req, &controller);
+                    let id = req.id;
                     spawn_local(async move {
-                        let ended = fetch::send(&req, &controller).await;
-                        shared.done.borrow_mut().push((req.id, ended));
+                        let ended = started.finish().await;
+                        shared.done.borrow_mut().push((id, ended));
                         shared.wake();
                     });
                 }

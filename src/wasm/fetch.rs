@@ -31,31 +31,77 @@ const TIMEOUT_REASON: &str = "autopilot-export: request timed out";
 
 /// Sends `req`; `controller` lets the caller abort it (cancel).
 pub async fn send(req: &Request, controller: &AbortController) -> Ended {
+    start(req, controller).finish().await
+}
+
+/// An exchange whose request has been handed to `fetch`.
+pub struct Started {
+    response: Result<Promise, JsValue>,
+    response_headers: &'static [&'static str],
+    controller: AbortController,
+    timer: Option<Timer>,
+}
+
+/// Hands `req` to the global `fetch` now (not at the next turn of the event loop, so that a
+/// request goes out while the caller keeps working, e.g. reading the profiles), with its
+/// timeout running; [`Started::finish`] awaits the outcome.
+pub fn start(req: &Request, controller: &AbortController) -> Started {
     let abort = Reflect::get(controller, &JsValue::from_str("abort"))
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
         .map(|f| JsValue::from(f.bind1(controller, &JsValue::from_str(TIMEOUT_REASON))));
-    let Some(abort) = abort else {
-        return Ended::Outcome(Outcome::Network("AbortController.abort is missing".into()));
+    let (response, timer) = match abort {
+        Some(abort) => (
+            request(req, controller),
+            Some(Timer::call_after(&abort, req.timeout_ms)),
+        ),
+        None => (
+            Err(JsValue::from_str("AbortController.abort is missing")),
+            None,
+        ),
     };
-    let timer = Timer::call_after(&abort, req.timeout_ms);
-    let result = exchange(req, controller).await;
-    drop(timer);
-    let signal = controller.signal();
-    match result {
-        Ok(outcome) => Ended::Outcome(outcome),
-        Err(_)
-            if signal.aborted()
-                && signal.reason().as_string().as_deref() == Some(TIMEOUT_REASON) =>
-        {
-            Ended::Outcome(Outcome::Timeout)
-        }
-        Err(_) if signal.aborted() => Ended::Aborted,
-        Err(e) => Ended::Outcome(Outcome::Network(describe(&e))),
+    Started {
+        response,
+        response_headers: req.response_headers,
+        controller: controller.clone(),
+        timer,
     }
 }
 
-async fn exchange(req: &Request, controller: &AbortController) -> Result<Outcome, JsValue> {
+impl Started {
+    /// How the exchange ended.
+    pub async fn finish(self) -> Ended {
+        let Started {
+            response,
+            response_headers,
+            controller,
+            timer,
+        } = self;
+        if timer.is_none() {
+            return Ended::Outcome(Outcome::Network("AbortController.abort is missing".into()));
+        }
+        let result = match response {
+            Ok(p) => exchange(p, response_headers).await,
+            Err(e) => Err(e),
+        };
+        drop(timer);
+        let signal = controller.signal();
+        match result {
+            Ok(outcome) => Ended::Outcome(outcome),
+            Err(_)
+                if signal.aborted()
+                    && signal.reason().as_string().as_deref() == Some(TIMEOUT_REASON) =>
+            {
+                Ended::Outcome(Outcome::Timeout)
+            }
+            Err(_) if signal.aborted() => Ended::Aborted,
+            Err(e) => Ended::Outcome(Outcome::Network(describe(&e))),
+        }
+    }
+}
+
+/// Calls `fetch` with the request exactly as described.
+fn request(req: &Request, controller: &AbortController) -> Result<Promise, JsValue> {
     let headers = Headers::new()?;
     for (name, value) in &req.headers {
         headers.set(name, value.expose())?;
@@ -68,11 +114,15 @@ async fn exchange(req: &Request, controller: &AbortController) -> Result<Outcome
     if let Some(body) = &req.body {
         init.set_body(&JsValue::from_str(body));
     }
-    let response: Response = JsFuture::from(global_fetch(&req.url, &init)?)
-        .await?
-        .dyn_into()?;
+    global_fetch(&req.url, &init)
+}
+
+/// The outcome of a `fetch` call: the status, the response headers the core asked for, the
+/// body text.
+async fn exchange(response: Promise, response_headers: &[&str]) -> Result<Outcome, JsValue> {
+    let response: Response = JsFuture::from(response).await?.dyn_into()?;
     let mut wanted = Vec::new();
-    for name in req.response_headers {
+    for name in response_headers {
         if let Ok(Some(v)) = response.headers().get(name) {
             wanted.push((name.to_string(), v));
         }

@@ -233,7 +233,7 @@ pub fn preview(
         let ((rate, bytes, sample, full), cfg, profiles) = preview_setup(&job, &options)?;
         let mut planner = Planner::new_unchecked_connection(&cfg)?;
         for (i, p) in profiles.iter().enumerate() {
-            source::feed_sync(&mut planner, i, p)?;
+            source::feed_sync(&mut planner, &mut || false, i, p)?;
         }
         summary_js(&planner.finish(), rate, bytes, sample, full)
     };
@@ -258,7 +258,7 @@ async fn preview_inner(job: JsValue, options: JsValue) -> Result<JsValue, Error>
     let ((rate, bytes, sample, full), cfg, profiles) = preview_setup(&job, &options)?;
     let mut planner = Planner::new_unchecked_connection(&cfg)?;
     for (i, p) in profiles.iter().enumerate() {
-        source::feed_async(&mut planner, i, p, None).await?;
+        source::feed_async(&mut planner, &mut || false, i, p, None).await?;
     }
     summary_js(&planner.finish(), rate, bytes, sample, full)
 }
@@ -380,6 +380,10 @@ pub fn export_segments(
     future_to_promise(dispatch(Op::Export, job, options))
 }
 
+/// While reading the profiles of an export with requests out, the event loop gets a turn
+/// at least this often (ms of reading).
+const TURN_EVERY_MS: f64 = 20.0;
+
 async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error, Option<JsValue>)> {
     let plain = |e: Error| (e, None);
     let signal = signal_of(&options).map_err(plain)?;
@@ -434,8 +438,23 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     // The reads go out while the profiles are read.
     let read_all = async {
         driver.pump(&mut run)?;
+        let signal = driver.signal_ref().cloned();
+        let mut turned = timer::mono_ms() - TURN_EVERY_MS;
         for (i, p) in profiles.iter().enumerate() {
-            source::feed_async(&mut planner, i, p, driver.signal_ref()).await?;
+            // Between slices of input: send what is due (the second read waits a pacing
+            // interval; the input may take longer to read), and while requests are out let
+            // the event loop run now and then, so that they really leave and their answers
+            // are taken (most hosts do network I/O on the thread that runs this).
+            let mut tick = || {
+                let _ = driver.pump(&mut run);
+                let now = timer::mono_ms();
+                let due = driver.in_flight() && now - turned >= TURN_EVERY_MS;
+                if due {
+                    turned = now;
+                }
+                due
+            };
+            source::feed_async(&mut planner, &mut tick, i, p, signal.as_ref()).await?;
             if driver.aborted() {
                 return Err(Error::new(
                     ErrorCode::Aborted,

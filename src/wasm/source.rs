@@ -77,6 +77,11 @@ impl RowSink for Offset<'_> {
 /// Feeds one segment's chunks into the planner.
 struct Feeder<'a> {
     planner: &'a mut Planner,
+    /// Called between slices of input (the export sends its reads meanwhile); `true` asks
+    /// for a turn of the event loop (taken where the feeding can await, see `feed_async`).
+    tick: &'a mut dyn FnMut() -> bool,
+    /// A turn of the event loop was asked for.
+    pause_wanted: bool,
     segment: usize,
     /// Plain-object records are projected in JS into positional rows, one JSON text per
     /// slice; `next_row` numbers them across slices. Bytes go through `parser`.
@@ -92,6 +97,7 @@ struct Feeder<'a> {
 impl<'a> Feeder<'a> {
     fn new(
         planner: &'a mut Planner,
+        tick: &'a mut dyn FnMut() -> bool,
         segment: usize,
         format: Option<Format>,
         options: &SourceOptions,
@@ -106,6 +112,8 @@ impl<'a> Feeder<'a> {
         )?;
         Ok(Feeder {
             planner,
+            tick,
+            pause_wanted: false,
             segment,
             records: format.is_none(),
             next_row: 0,
@@ -134,22 +142,7 @@ impl<'a> Feeder<'a> {
         if let Some(s) = v.as_string() {
             return self.bytes(s.as_bytes());
         }
-        let view = if let Some(u8a) = v.dyn_ref::<Uint8Array>() {
-            u8a.clone()
-        } else if let Some(ab) = v.dyn_ref::<ArrayBuffer>() {
-            Uint8Array::new(ab)
-        } else if ArrayBuffer::is_view(v) {
-            let buf = Reflect::get(v, &"buffer".into()).unwrap_or(JsValue::UNDEFINED);
-            let off = Reflect::get(v, &"byteOffset".into())
-                .ok()
-                .and_then(|x| x.as_f64())
-                .unwrap_or(0.0);
-            let len = Reflect::get(v, &"byteLength".into())
-                .ok()
-                .and_then(|x| x.as_f64())
-                .unwrap_or(0.0);
-            Uint8Array::new_with_byte_offset_and_length(&buf, off as u32, len as u32)
-        } else {
+        let Some(view) = self.view(v) else {
             return Err(input_error(
                 self.segment,
                 "a chunk must be a Uint8Array, an ArrayBuffer or a string",
@@ -165,14 +158,92 @@ impl<'a> Feeder<'a> {
             let r = self.bytes(&buf);
             self.buf = buf;
             r?;
+            self.tick();
             start = end;
         }
         Ok(())
     }
 
+    /// Between slices of input.
+    fn tick(&mut self) {
+        if (self.tick)() {
+            self.pause_wanted = true;
+        }
+    }
+
+    /// Takes a turn of the event loop if one was asked for.
+    async fn pause_if_wanted(&mut self) {
+        if std::mem::take(&mut self.pause_wanted) {
+            super::timer::pause().await;
+        }
+    }
+
+    /// Feeds a whole source piece by piece (record groups, byte slices), taking the turns of
+    /// the event loop asked for in between.
+    async fn whole(&mut self, v: &JsValue) -> Result<(), Error> {
+        if self.records && Array::is_array(v) {
+            let records: &Array = v.unchecked_ref();
+            let len = records.length();
+            let mut start = 0;
+            while start < len {
+                let end = (start + RECORD_GROUP).min(len);
+                self.item(&records.slice(start, end))?;
+                self.pause_if_wanted().await;
+                start = end;
+            }
+            return Ok(());
+        }
+        if !self.records {
+            if let Some(s) = v.as_string() {
+                for chunk in s.as_bytes().chunks(SLICE as usize) {
+                    self.bytes(chunk)?;
+                    self.tick();
+                    self.pause_if_wanted().await;
+                }
+                return Ok(());
+            }
+            if let Some(view) = self.view(v) {
+                let len = view.length();
+                let mut start = 0;
+                while start < len {
+                    let end = (start + SLICE).min(len);
+                    self.item(&view.subarray(start, end).into())?;
+                    self.pause_if_wanted().await;
+                    start = end;
+                }
+                return Ok(());
+            }
+        }
+        self.item(v)
+    }
+
     fn bytes(&mut self, data: &[u8]) -> Result<(), Error> {
         let r = self.parser.feed(data, self.planner);
         r.map_err(|e| self.context(e))
+    }
+
+    /// The bytes of a `Uint8Array`, an `ArrayBuffer` or another view, as a `Uint8Array`.
+    fn view(&self, v: &JsValue) -> Option<Uint8Array> {
+        if let Some(u8a) = v.dyn_ref::<Uint8Array>() {
+            Some(u8a.clone())
+        } else if let Some(ab) = v.dyn_ref::<ArrayBuffer>() {
+            Some(Uint8Array::new(ab))
+        } else if ArrayBuffer::is_view(v) {
+            let buf = Reflect::get(v, &"buffer".into()).unwrap_or(JsValue::UNDEFINED);
+            let off = Reflect::get(v, &"byteOffset".into())
+                .ok()
+                .and_then(|x| x.as_f64())
+                .unwrap_or(0.0);
+            let len = Reflect::get(v, &"byteLength".into())
+                .ok()
+                .and_then(|x| x.as_f64())
+                .unwrap_or(0.0);
+            Some(Uint8Array::new_with_byte_offset_and_length(
+                &buf, off as u32, len as u32,
+            ))
+        } else {
+            None
+        }
     }
 
     fn context(&self, mut e: Error) -> Error {
@@ -216,6 +287,7 @@ impl<'a> Feeder<'a> {
             self.buf = buf;
             r?;
             self.next_row += rows.rows_seen();
+            self.tick();
             start = end;
         }
         Ok(())
@@ -349,19 +421,24 @@ fn step(result: &JsValue) -> Option<JsValue> {
     (!done).then(|| Reflect::get(result, &"value".into()).unwrap_or(JsValue::UNDEFINED))
 }
 
-/// Feeds segment `index` synchronously. Async iterables and URLs are refused (use the async
-/// variant).
-pub fn feed_sync(planner: &mut Planner, index: usize, profiles: &JsValue) -> Result<(), Error> {
+/// Feeds segment `index` synchronously, calling `tick` between slices of input. Async
+/// iterables and URLs are refused (use the async variant).
+pub fn feed_sync(
+    planner: &mut Planner,
+    tick: &mut dyn FnMut() -> bool,
+    index: usize,
+    profiles: &JsValue,
+) -> Result<(), Error> {
     planner.begin_segment(index)?;
     let (shape, options) = shape(index, profiles)?;
     match shape {
         Shape::Whole(v, format) => {
-            let mut f = Feeder::new(planner, index, format, &options)?;
+            let mut f = Feeder::new(planner, tick, index, format, &options)?;
             f.item(&v)?;
             f.finish()
         }
         Shape::Iter(v, format) => {
-            let mut f = Feeder::new(planner, index, format, &options)?;
+            let mut f = Feeder::new(planner, tick, index, format, &options)?;
             let (it, next) = iterator_of(&v, Symbol::iterator())
                 .map_err(|e| input_error(index, crate::wasm::fetch::describe(&e)))?;
             loop {
@@ -383,9 +460,10 @@ pub fn feed_sync(planner: &mut Planner, index: usize, profiles: &JsValue) -> Res
 }
 
 /// Feeds segment `index`, awaiting async iterables chunk by chunk and streaming URLs
-/// (aborted with `signal`).
+/// (aborted with `signal`), calling `tick` between slices of input.
 pub async fn feed_async(
     planner: &mut Planner,
+    tick: &mut dyn FnMut() -> bool,
     index: usize,
     profiles: &JsValue,
     signal: Option<&web_sys::AbortSignal>,
@@ -395,14 +473,20 @@ pub async fn feed_async(
         Shape::AsyncIter(v, format) => (v, format),
         Shape::Url(src) => {
             planner.begin_segment(index)?;
-            let mut f = Feeder::new(planner, index, src.parsed_format(), &options)?;
+            let mut f = Feeder::new(planner, tick, index, src.parsed_format(), &options)?;
             super::download::stream(index, &src, signal, |chunk| f.item(chunk)).await?;
             return f.finish();
         }
-        _ => return feed_sync(planner, index, profiles),
+        Shape::Whole(v, format) => {
+            planner.begin_segment(index)?;
+            let mut f = Feeder::new(planner, tick, index, format, &options)?;
+            f.whole(&v).await?;
+            return f.finish();
+        }
+        Shape::Iter(..) => return feed_sync(planner, tick, index, profiles),
     };
     planner.begin_segment(index)?;
-    let mut f = Feeder::new(planner, index, format, &options)?;
+    let mut f = Feeder::new(planner, tick, index, format, &options)?;
     let (it, next) = iterator_of(&v, Symbol::async_iterator())
         .map_err(|e| input_error(index, crate::wasm::fetch::describe(&e)))?;
     loop {
@@ -416,6 +500,7 @@ pub async fn feed_async(
             Some(chunk) => f.item(&chunk)?,
             None => break,
         }
+        f.pause_if_wanted().await;
     }
     f.finish()
 }

@@ -15,6 +15,29 @@ extern "C" {
     fn performance_now() -> f64;
 }
 
+// A turn of the event loop without a timer's clamp (browsers wait 4 ms for nested
+// timeouts): a message to oneself where `MessageChannel` exists (every supported runtime),
+// else `setTimeout(0)`.
+#[wasm_bindgen(inline_js = r#"
+export function turn() {
+  if (typeof MessageChannel !== 'function') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((r) => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => { c.port1.close(); r(); };
+    c.port2.postMessage(0);
+  });
+}
+"#)]
+extern "C" {
+    fn turn() -> Promise;
+}
+
+/// Lets the host's event loop run once (network I/O, answers of requests in flight) before
+/// the caller goes on.
+pub async fn pause() {
+    let _ = wasm_bindgen_futures::JsFuture::from(turn()).await;
+}
+
 /// Monotonic milliseconds (the host's `performance.now()`).
 pub fn mono_ms() -> f64 {
     performance_now()
