@@ -15,7 +15,9 @@ if [ "${KEEP_NAMES:-0}" = 1 ]; then names=(); opt_g=(-g); fi
 wasm-bindgen --target web --out-dir "$tmp" --out-name autopilot_export \
   "${names[@]}" --remove-producers-section \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/autopilot_export.wasm"
-tests/node_modules/.bin/wasm-opt -Oz "${opt_g[@]}" "$tmp/autopilot_export_bg.wasm" -o "$tmp/autopilot_export_bg.wasm"
+tests/node_modules/.bin/wasm-opt -O3 "${opt_g[@]}" --strip-target-features "$tmp/autopilot_export_bg.wasm" -o "$tmp/autopilot_export_bg.wasm"
+errors_js=$(cd "$tmp" && grep -rl 'class AutopilotExportError' snippets | head -n 1)
+printf "export { AutopilotExportError, isAutopilotExportError } from './%s';\n" "$errors_js" > "$tmp/errors.js"
 for f in pkg-template/*; do
   case "$(basename "$f")" in build.sh) ;; *) cp -R "$f" "$tmp/" ;; esac
 done
