@@ -29,21 +29,47 @@ pub fn normalize(raw: &str) -> Result<String, RejectReason> {
     if !s.is_ascii() {
         return Err(RejectReason::EmailNonAscii);
     }
-    let (local, domain) = s.split_once('@').ok_or(RejectReason::EmailInvalid)?;
-    if local.is_empty() || !local.bytes().all(is_local_byte) {
+    // One pass over the bytes (this runs for every row): the local part up to the first
+    // `@`, then the domain's labels.
+    let bytes = s.as_bytes();
+    let at = bytes
+        .iter()
+        .position(|&b| b == b'@')
+        .ok_or(RejectReason::EmailInvalid)?;
+    let (local, domain) = (
+        bytes.get(..at).unwrap_or(&[]),
+        bytes.get(at + 1..).unwrap_or(&[]),
+    );
+    if local.is_empty() || !local.iter().copied().all(is_local_byte) {
         return Err(RejectReason::EmailInvalid);
     }
-    if !domain.contains('.') || !domain.split('.').all(is_label) {
+    if !domain_ok(domain) {
         return Err(RejectReason::EmailInvalid);
     }
     if s.len() > MAX_LEN || local.len() > MAX_LOCAL_LEN {
         return Err(RejectReason::EmailTooLong);
     }
     let mut out = s.to_string();
-    if let Some(d) = out.get_mut(local.len() + 1..) {
+    if let Some(d) = out.get_mut(at + 1..) {
         d.make_ascii_lowercase();
     }
     Ok(out)
+}
+
+/// A domain with at least one dot whose labels all pass [`is_label`] (one pass).
+fn domain_ok(domain: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut start = 0;
+    for (i, &b) in domain.iter().enumerate() {
+        if b == b'.' {
+            if !is_label(domain.get(start..i).unwrap_or(&[])) {
+                return false;
+            }
+            labels += 1;
+            start = i + 1;
+        }
+    }
+    labels > 0 && is_label(domain.get(start..).unwrap_or(&[]))
 }
 
 /// The dedupe key of a normalised address: the whole address lower-cased.
@@ -60,8 +86,7 @@ fn is_local_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
 }
 
-fn is_label(l: &str) -> bool {
-    let b = l.as_bytes();
+fn is_label(b: &[u8]) -> bool {
     !b.is_empty()
         && b.len() <= 63
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
@@ -146,5 +171,38 @@ mod tests {
         assert_eq!(dedupe_key(&a), dedupe_key(&b));
         assert!(same_contact(&a, &b));
         assert!(!same_contact(&a, "ada@example.org"));
+    }
+
+    /// The rules as first written (split on `@` and `.`): the one-pass version must agree.
+    fn reference(raw: &str) -> Result<String, RejectReason> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(EmailMissing);
+        }
+        if !s.is_ascii() {
+            return Err(EmailNonAscii);
+        }
+        let (local, domain) = s.split_once('@').ok_or(EmailInvalid)?;
+        if local.is_empty() || !local.bytes().all(is_local_byte) {
+            return Err(EmailInvalid);
+        }
+        if !domain.contains('.') || !domain.split('.').all(|l| is_label(l.as_bytes())) {
+            return Err(EmailInvalid);
+        }
+        if s.len() > MAX_LEN || local.len() > MAX_LOCAL_LEN {
+            return Err(EmailTooLong);
+        }
+        let mut out = s.to_string();
+        if let Some(d) = out.get_mut(local.len() + 1..) {
+            d.make_ascii_lowercase();
+        }
+        Ok(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_agrees_with_the_reference(s in "[ a-zA-Z0-9.@_+-]{0,24}|.{0,12}") {
+            proptest::prop_assert_eq!(normalize(&s), reference(&s));
+        }
     }
 }

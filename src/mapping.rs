@@ -30,7 +30,6 @@ use crate::util::time::{
     numeric_date, parse_day_month_year, parse_iso_basic, parse_iso_date, push_iso, DateFormat,
     MAX_PLAUSIBLE_MS, MIN_PLAUSIBLE_MS,
 };
-use std::fmt::Write as _;
 
 /// Warning code: a value could not be coerced to its field's type.
 pub const WARN_NOT_COERCIBLE: WarningCode = WarningCode::ValueNotCoercible;
@@ -524,11 +523,10 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// Appends `f` as JSON: serde_json's shortest text that reads back to the same `f64`
 /// (`f` is finite: the parsers refuse the rest; `0` otherwise, as before).
 fn push_float(out: &mut String, f: f64) {
-    match serde_json::Number::from_f64(f) {
-        Some(n) => {
-            let _ = write!(out, "{n}");
-        }
-        None => out.push('0'),
+    if f.is_finite() {
+        out.push_str(zmij::Buffer::new().format_finite(f));
+    } else {
+        out.push('0');
     }
 }
 

@@ -216,6 +216,14 @@ impl Plan {
     /// A stable hash of the configuration that shapes requests (not the key, not consent) and of
     /// every planned contact and batch: equal for the same job, different otherwise.
     pub fn fingerprint(&self) -> String {
+        let mut f = self.fingerprinter();
+        while !self.fingerprint_step(&mut f, usize::MAX) {}
+        f.finish()
+    }
+
+    /// [`Plan::fingerprint`] in steps (a run hashes while it waits): the configuration and
+    /// the batches now, the memberships with [`Plan::fingerprint_step`].
+    pub fn fingerprinter(&self) -> Fingerprinter {
         let mut h = StableHasher::new();
         let c = &self.config;
         h.write_str(&c.connection.api_base());
@@ -236,17 +244,42 @@ impl Plan {
         for (i, start) in self.batch_starts.iter().enumerate() {
             h.write_u64(i as u64 ^ u64::from(*start) << 32);
         }
-        let mut fields = String::new();
-        for m in &self.memberships {
-            h.write_u64(u64::from(m.segment) << 48 ^ m.row);
-            if let Some(ct) = self.contacts.get(m.contact as usize) {
-                h.write_str(&ct.email);
-                fields.clear();
-                self.mapper.render(&ct.values, &mut fields);
-                h.write_str(&fields);
-            }
+        Fingerprinter {
+            hasher: h,
+            next: 0,
+            fields: String::new(),
         }
-        h.finish_hex()
+    }
+
+    /// Hashes up to `n` more memberships into `f`; `true` once all are.
+    pub fn fingerprint_step(&self, f: &mut Fingerprinter, n: usize) -> bool {
+        let rest = self.memberships.get(f.next..).unwrap_or(&[]);
+        for m in rest.iter().take(n) {
+            f.hasher.write_u64(u64::from(m.segment) << 48 ^ m.row);
+            if let Some(ct) = self.contacts.get(m.contact as usize) {
+                f.hasher.write_str(&ct.email);
+                f.fields.clear();
+                self.mapper.render(&ct.values, &mut f.fields);
+                f.hasher.write_str(&f.fields);
+            }
+            f.next += 1;
+        }
+        f.next >= self.memberships.len()
+    }
+}
+
+/// A [`Plan::fingerprint`] under way (see [`Plan::fingerprinter`]).
+#[derive(Debug)]
+pub struct Fingerprinter {
+    hasher: StableHasher,
+    next: usize,
+    fields: String,
+}
+
+impl Fingerprinter {
+    /// The fingerprint (of what was hashed).
+    pub fn finish(self) -> String {
+        self.hasher.finish_hex()
     }
 }
 

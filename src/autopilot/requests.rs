@@ -5,7 +5,6 @@
 use crate::config::{ApiKey, Connection};
 use crate::http::{HeaderValue, Method, Request};
 use crate::util::json::push_json_str;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// The request header carrying the API key (raw key, no scheme) [APIARY-2015], [N8N].
 pub const API_KEY_HEADER: &str = "autopilotapikey";
@@ -22,13 +21,29 @@ pub const PATH_CONTACTS: &str = "/contacts";
 /// the error message only; redirects are never followed).
 pub const RESPONSE_HEADERS: &[&str] = &["retry-after", "location"];
 
-/// Characters left as they are in a path segment: RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`).
-/// Ids are always encoded: a client mock shows `contactlist_Sunset Contacts` (§1.8).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+/// `s` as a path segment: RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) as they
+/// are, every other byte of its UTF-8 as `%XX`. Ids are always encoded: a client mock shows
+/// `contactlist_Sunset Contacts` (§1.8).
+///
+/// Written here rather than with `percent-encoding` (the test's oracle): its 768-byte table
+/// and iterator machinery weigh more in the wasm module than these lines.
+fn segment(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            for nibble in [b >> 4, b & 15] {
+                out.push(char::from(
+                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                ));
+            }
+        }
+    }
+    out
+}
 
 /// Builds requests against one API base with one key.
 #[derive(Debug, Clone)]
@@ -115,8 +130,8 @@ impl Api {
     pub fn remove(&self, id: u64, list_id: &str, contact_id: &str) -> Request {
         let path = format!(
             "{PATH_LIST}/{}/contact/{}",
-            utf8_percent_encode(list_id, SEGMENT),
-            utf8_percent_encode(contact_id, SEGMENT)
+            segment(list_id),
+            segment(contact_id)
         );
         self.request(id, Method::Delete, &path, None)
     }
@@ -125,6 +140,29 @@ impl Api {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_are_encoded_like_percent_encoding() {
+        use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+        const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        for s in [
+            "",
+            "contactlist_Sunset Contacts",
+            "person_9EAF39E4-9AEC-4134-964A-D9D8D54162E7",
+            "a/b?c#d%e~f.g_h",
+            "caf\u{e9} \u{1F600}\u{0}\u{7f}",
+        ] {
+            assert_eq!(
+                segment(s),
+                utf8_percent_encode(s, SEGMENT).to_string(),
+                "{s}"
+            );
+        }
+    }
 
     fn api() -> Api {
         let conn = Connection {

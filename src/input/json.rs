@@ -11,7 +11,7 @@ use super::{recycle, Cell, RowSink};
 use crate::error::{Error, ErrorCode};
 use crate::report::RejectReason;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 /// A projected value as read from one record; `Num` and `Owned` live in the scratch string
 /// of their key.
@@ -262,9 +262,27 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
 }
 
 impl ValueSeed<'_> {
-    fn number<'de>(self, n: serde_json::Number) -> Val<'de> {
+    /// An integer in plain decimal (what `serde_json::Number` writes, without `fmt`).
+    fn integer<'de>(self, negative: bool, magnitude: u64) -> Val<'de> {
         self.scratch.clear();
-        let _ = write!(self.scratch, "{n}");
+        if negative {
+            self.scratch.push('-');
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut v = magnitude;
+        loop {
+            at -= 1;
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+            if v == 0 || at == 0 {
+                break;
+            }
+        }
+        self.scratch
+            .push_str(std::str::from_utf8(digits.get(at..).unwrap_or(&[])).unwrap_or(""));
         Val::Num
     }
 }
@@ -280,17 +298,20 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         Ok(Val::Bool(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Val<'de>, E> {
-        Ok(self.number(v.into()))
+        Ok(self.integer(v < 0, v.unsigned_abs()))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Val<'de>, E> {
-        Ok(self.number(v.into()))
+        Ok(self.integer(false, v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Val<'de>, E> {
-        match serde_json::Number::from_f64(v) {
-            Some(n) => Ok(self.number(n)),
-            // JSON has no NaN or infinity; be safe anyway.
-            None => Ok(Val::Null),
+        // JSON has no NaN or infinity; be safe anyway.
+        if !v.is_finite() {
+            return Ok(Val::Null);
         }
+        // serde_json's own text of a float (what its `Number` writes).
+        self.scratch.clear();
+        self.scratch.push_str(zmij::Buffer::new().format_finite(v));
+        Ok(Val::Num)
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<'de>, E> {
         Ok(Val::Borrowed(v))

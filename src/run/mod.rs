@@ -96,7 +96,7 @@ pub use work::{BatchId, RemovalId, SegmentId, Work};
 use crate::autopilot::{self, Api};
 use crate::config::{ExportConfig, ListMode, Membership};
 use crate::error::{Error, ErrorCode};
-use crate::plan::{Batches, Plan};
+use crate::plan::{Batches, Fingerprinter, Plan};
 use crate::report::{Checkpoint, Phase, RejectReason, Warning};
 use crate::sync::{
     self, AccountKind, ContactHashes, Diff, DiffOptions, Hashes, Identity, SyncState,
@@ -189,6 +189,8 @@ pub struct Run {
     identity: Option<Identity>,
     /// The contacts' hashes, computed when the plan is attached (taken by `prepare`).
     hashes: Option<ContactHashes>,
+    /// The fingerprint under way (see `background`).
+    fingerprinting: Option<Fingerprinter>,
     checkpoint: Option<Checkpoint>,
     resume: Resume,
     base_hash: String,
@@ -205,6 +207,9 @@ pub struct Run {
     error: Option<Error>,
     finished_at: Option<f64>,
 }
+
+/// Background work (see `Run::background`) is done only in waits at least this long (ms).
+const BACKGROUND_GAP_MS: f64 = 8.0;
 
 fn mismatch(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::CheckpointMismatch, message)
@@ -318,6 +323,7 @@ impl Run {
             base,
             identity,
             hashes: None,
+            fingerprinting: None,
             checkpoint,
             resume,
             base_hash: given,
@@ -347,7 +353,14 @@ impl Run {
             self.fail(e.clone(), now);
             return Err(e);
         }
-        let fingerprint = plan.fingerprint();
+        // With a checkpoint the fingerprint is compared now; else it is hashed while the run
+        // waits between sends (see `background`).
+        let fingerprint = if self.checkpoint.is_some() {
+            plan.fingerprint()
+        } else {
+            self.fingerprinting = Some(plan.fingerprinter());
+            String::new()
+        };
         if let Some(cp) = &self.checkpoint {
             let problem = if cp.fingerprint != fingerprint {
                 Some("the checkpoint was made for a different export job (configuration or profiles differ)".to_string())
@@ -367,9 +380,10 @@ impl Run {
             }
         }
         self.fingerprint = fingerprint;
-        if self.stage == Stage::Reading {
-            // Hashed now, while the reads are out, rather than after they answer: on the way
-            // to the first upsert (see `complete`).
+        if self.stage == Stage::Reading && self.base.is_some() {
+            // The diff against the base needs them: hashed now, while the reads are out,
+            // rather than after they answer. Without a base they are only written into the
+            // next state: hashed while the run waits between sends (see `background`).
             self.hashes = Some(ContactHashes::of(&plan, &Hashes::new(self.salt())));
         }
         self.plan = Some(plan);
@@ -486,7 +500,7 @@ impl Run {
                 mirror,
                 full_resync: self.settings.full_resync,
                 exclude: Some(&exclude),
-                keep_hashes: true,
+                keep_hashes: false,
                 hashes: self.hashes.take().filter(|_| salt == self.salt()),
             },
         );
@@ -589,6 +603,60 @@ impl Run {
     /// What to do next at monotonic `now`. Call repeatedly until it returns something other
     /// than [`Step::Send`].
     pub fn next(&mut self, now: f64) -> Step {
+        let step = self.step(now);
+        if let Step::Wait { until } = step {
+            // Only when the next send is not due soon: a slice takes a millisecond or two.
+            if self.stage == Stage::Writing && until.is_none_or(|u| u - now >= BACKGROUND_GAP_MS) {
+                self.background();
+            }
+        }
+        step
+    }
+
+    /// Work the run does while it waits between sends, a slice at a time (a few ms), so
+    /// that neither the first writes nor the end of the run wait for it: the fingerprint
+    /// (when no checkpoint needed it at once), then the contacts' hashes for the next sync
+    /// state (when no base state needed them for the diff). Whatever is left when it is
+    /// needed is done then.
+    fn background(&mut self) {
+        const SLICE: usize = 1_000;
+        let Some(plan) = self.plan.as_ref() else {
+            return;
+        };
+        if let Some(f) = self.fingerprinting.as_mut() {
+            if plan.fingerprint_step(f, SLICE) {
+                if let Some(f) = self.fingerprinting.take() {
+                    self.fingerprint = f.finish();
+                }
+            }
+            return;
+        }
+        let salt = self.salt();
+        if let Some(w) = self.writes.as_mut() {
+            let d = &mut w.diff;
+            let done = d.email_hashes.len().min(d.contact_hashes.len());
+            if done < plan.contacts.len() && d.email_hashes.len() == d.contact_hashes.len() {
+                let h = Hashes::new(salt);
+                let mut fields = String::new();
+                for c in plan.contacts.iter().skip(done).take(SLICE) {
+                    d.email_hashes.push(h.email_folding(&c.email));
+                    fields.clear();
+                    plan.push_fields(c, &mut fields);
+                    d.contact_hashes.push(h.contact(&c.email, &fields));
+                }
+            }
+        }
+    }
+
+    /// The job's fingerprint (finished now if it was still being hashed).
+    fn fingerprint(&self) -> String {
+        match (&self.fingerprinting, &self.plan) {
+            (Some(_), Some(plan)) => plan.fingerprint(),
+            _ => self.fingerprint.clone(),
+        }
+    }
+
+    fn step(&mut self, now: f64) -> Step {
         self.advance(now);
         if self.stage == Stage::Done {
             return Step::Done;

@@ -246,7 +246,7 @@ impl Run {
         let base = self.base_hash.clone();
         Checkpoint {
             version: CHECKPOINT_VERSION,
-            fingerprint: self.fingerprint.clone(),
+            fingerprint: self.fingerprint(),
             base,
             state: super::state_hash(Some(state_bytes)),
             lists: (0..segments)

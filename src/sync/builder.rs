@@ -4,7 +4,7 @@
 //! Lists of the base that this run did not touch are carried over unchanged.
 
 use super::diff::Diff;
-use super::state::{AccountKind, ContactId, Entry, ListState, SyncState};
+use super::state::{AccountKind, ContactId, Entry, Hashes, ListState, SyncState};
 use crate::plan::Plan;
 
 /// One segment's list in the new state.
@@ -102,15 +102,27 @@ impl StateBuilder {
                 entries.retain(|e| g.binary_search(&e.email).is_err());
             }
         }
+        let hashes = Hashes::new(identity.salt);
+        let mut fields = String::new();
         for (m, id) in &self.upserts {
             let Some(ms) = plan.memberships.get(*m as usize) else {
                 continue;
             };
             let c = ms.contact as usize;
-            let (Some(&email), Some(&contact)) =
-                (diff.email_hashes.get(c), diff.contact_hashes.get(c))
-            else {
-                continue;
+            let (email, contact) = match (diff.email_hashes.get(c), diff.contact_hashes.get(c)) {
+                (Some(&email), Some(&contact)) => (email, contact),
+                // Not hashed yet (a run without a base state hashes while it waits): now.
+                _ => {
+                    let Some(pc) = plan.contacts.get(c) else {
+                        continue;
+                    };
+                    fields.clear();
+                    plan.push_fields(pc, &mut fields);
+                    (
+                        hashes.email_folding(&pc.email),
+                        hashes.contact(&pc.email, &fields),
+                    )
+                }
             };
             if let Some((_, v)) = slot(ms.segment).and_then(|i| slots.get_mut(i)) {
                 v.push(Entry {

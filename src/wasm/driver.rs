@@ -50,6 +50,7 @@ pub struct Driver {
     abort_promise: Option<Promise>,
     progress: Option<Function>,
     checkpoints: Option<Function>,
+    started: u64,
 }
 
 impl Driver {
@@ -69,6 +70,7 @@ impl Driver {
             abort_promise,
             progress,
             checkpoints,
+            started: 0,
         }
     }
 
@@ -77,9 +79,9 @@ impl Driver {
         self.signal.as_ref()
     }
 
-    /// Whether requests are out.
-    pub fn in_flight(&self) -> bool {
-        !self.controllers.is_empty()
+    /// Requests handed to `fetch` so far.
+    pub fn started(&self) -> u64 {
+        self.started
     }
 
     /// Whether the caller aborted.
@@ -135,6 +137,7 @@ impl Driver {
                     let shared = self.shared.clone();
                     // Handed to `fetch` now; only the answer is awaited in the background.
                     let started = fetch::start(&req, &controller);
+                    self.started += 1;
                     let id = req.id;
                     spawn_local(async move {
                         let ended = started.finish().await;

@@ -380,9 +380,9 @@ pub fn export_segments(
     future_to_promise(dispatch(Op::Export, job, options))
 }
 
-/// While reading the profiles of an export with requests out, the event loop gets a turn
-/// at least this often (ms of reading).
-const TURN_EVERY_MS: f64 = 20.0;
+/// Turns of the event loop taken after a request was handed to `fetch` while the profiles
+/// are read: enough for it to leave (connect, write); its answer waits for the plan anyway.
+const TURNS_PER_SEND: u32 = 2;
 
 async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error, Option<JsValue>)> {
     let plain = |e: Error| (e, None);
@@ -439,20 +439,22 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     let read_all = async {
         driver.pump(&mut run)?;
         let signal = driver.signal_ref().cloned();
-        let mut turned = timer::mono_ms() - TURN_EVERY_MS;
+        let mut seen = 0;
+        let mut owed = 0;
         for (i, p) in profiles.iter().enumerate() {
             // Between slices of input: send what is due (the second read waits a pacing
-            // interval; the input may take longer to read), and while requests are out let
-            // the event loop run now and then, so that they really leave and their answers
-            // are taken (most hosts do network I/O on the thread that runs this).
+            // interval; the input may take longer to read), and after a send let the event
+            // loop run a little, so that the request really leaves (most hosts do network
+            // I/O on the thread that runs this).
             let mut tick = || {
                 let _ = driver.pump(&mut run);
-                let now = timer::mono_ms();
-                let due = driver.in_flight() && now - turned >= TURN_EVERY_MS;
-                if due {
-                    turned = now;
+                if driver.started() != seen {
+                    seen = driver.started();
+                    owed = TURNS_PER_SEND;
                 }
-                due
+                let turn = owed > 0;
+                owed = owed.saturating_sub(1);
+                turn
             };
             source::feed_async(&mut planner, &mut tick, i, p, signal.as_ref()).await?;
             if driver.aborted() {

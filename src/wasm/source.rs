@@ -275,17 +275,14 @@ impl<'a> Feeder<'a> {
                     format!("the records could not be read ({why})"),
                 )
             })?;
-            let mut buf = std::mem::take(&mut self.buf);
-            buf.resize(text.length() as usize, 0);
-            text.copy_to(&mut buf);
+            // Copied into wasm memory as it is (no zero-filled buffer first).
+            let text = text.to_vec();
             let mut rows = Parser::new(Format::JsonRows, self.names.clone());
             let mut sink = Offset {
                 inner: self.planner,
                 offset: self.next_row,
             };
-            let r = rows.feed_document(&buf, &mut sink);
-            self.buf = buf;
-            r?;
+            rows.feed_document(&text, &mut sink)?;
             self.next_row += rows.rows_seen();
             self.tick();
             start = end;
