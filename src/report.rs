@@ -278,6 +278,9 @@ pub struct Checkpoint {
     /// A hash of what the call's diff sends; a resume in batches mode checks it (empty
     /// before the writes were planned).
     pub sends: String,
+    /// The job's tag (chosen by its first call, kept by every call that continues it): the
+    /// sync state marks the members this job confirmed without an id with it.
+    pub job: String,
     /// Request counters so far.
     pub requests: RequestCounts,
 }

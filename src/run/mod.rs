@@ -188,6 +188,8 @@ pub struct Run {
     base_hash: String,
     /// What this call took over from the calls before the state it started from.
     carried: Carried,
+    /// The job's tag (see [`Checkpoint::job`]).
+    job: String,
     plan: Option<Plan>,
     fingerprint: String,
     writes: Option<Writes>,
@@ -298,6 +300,16 @@ impl Run {
             }),
             _ => None,
         };
+        // The job's tag: a job's first call chooses it, the calls that continue it keep it.
+        let job = match &checkpoint {
+            Some(cp) if !cp.job.is_empty() => cp.job.clone(),
+            _ => {
+                let mut h = crate::util::hash::StableHasher::new();
+                h.write_u64(settings.seed);
+                h.write_u64(wall_now.to_bits());
+                h.finish_hex().chars().take(8).collect()
+            }
+        };
         Ok(Run {
             api: Api::new(&config.connection, settings.request_timeout_ms),
             config,
@@ -313,6 +325,7 @@ impl Run {
             resume,
             base_hash: given,
             carried: Carried::default(),
+            job,
             plan: None,
             fingerprint: String::new(),
             writes: None,
@@ -429,7 +442,7 @@ impl Run {
             .collect();
         // What earlier calls of this job did that the state given already holds: their
         // confirmed memberships are unchanged in this diff, their failed ones are left out.
-        let mut carried = match (&self.checkpoint, self.resume) {
+        let carried = match (&self.checkpoint, self.resume) {
             (Some(cp), Resume::State) => Carried::all_of(cp),
             (Some(cp), Resume::Batches) => Carried::before_base(cp)?,
             _ => Carried::none(plan.segments.len()),
@@ -451,6 +464,7 @@ impl Run {
                 mirror,
                 full_resync: self.settings.full_resync,
                 exclude: Some(&exclude),
+                job: Some(&self.job),
             },
         );
         if mirror {
@@ -464,19 +478,23 @@ impl Run {
             }
         }
         let batches = Batches::of(plan, diff.upserts.clone());
-        let mut ledger = Ledger::new(plan, batches, diff.removals.len());
+        let mut ledger = Ledger::new(
+            plan,
+            batches,
+            diff.removals.len(),
+            &self.job,
+            diff.relearn.clone(),
+        );
         let mut unchanged: Vec<u64> = diff.segments.iter().map(|c| c.unchanged).collect();
-        if self.resume == Resume::State {
-            // Members an earlier call confirmed from a checkpoint (their ids unknown) are
-            // sent again now, to learn the ids: they are counted when confirmed again.
-            for (c, u) in carried.exported.iter_mut().zip(&diff.unknown_ids) {
-                *c = c.saturating_sub(*u);
-            }
-        }
-        // Memberships confirmed by earlier calls are unchanged now; they count as exported,
-        // not as unchanged.
-        for (u, e) in unchanged.iter_mut().zip(&carried.exported) {
-            *u = u.saturating_sub(*e);
+        // Memberships confirmed by earlier calls are unchanged now — except those confirmed
+        // without an id, which go out again to learn it —; they count as exported, not as
+        // unchanged.
+        for ((u, e), again) in unchanged
+            .iter_mut()
+            .zip(&carried.exported)
+            .zip(&diff.unknown_ids)
+        {
+            *u = u.saturating_sub(e.saturating_sub(*again));
         }
         ledger.carry(&carried.exported, &carried.removed, carried_failed.to_vec());
         if let (Some(cp), Resume::Batches) = (&self.checkpoint, self.resume) {
@@ -1093,15 +1111,7 @@ fn next_removal(w: &mut Writes) -> Option<RemovalId> {
         if !rm.id.is_unknown() {
             return Some(r);
         }
-        let segment = rm.segment;
-        w.ledger.removal(
-            r,
-            segment,
-            false,
-            Some(
-                "its Autopilot contact id is unknown (it was confirmed by a run resumed from an interim checkpoint and has left the segment since): remove it from the list by hand".to_string(),
-            ),
-        );
+        w.ledger.untrack(r);
     }
 }
 

@@ -27,7 +27,7 @@ impl Run {
             Some(w) => (
                 w.ledger.done_count,
                 w.ledger.batch_count() as u32,
-                w.ledger.batches.items.len() as u64,
+                (w.ledger.batches.items.len() - w.ledger.relearn_count()) as u64,
                 w.ledger.finished_this_call,
                 w.ledger.exported.iter().sum(),
                 w.ledger.failed_count.iter().sum(),
@@ -98,7 +98,7 @@ impl Run {
             Some(w) => (
                 w.ledger.exported.iter().sum::<u64>(),
                 w.ledger.failed_count.iter().sum::<u64>(),
-                w.ledger.removal_failures.0,
+                w.ledger.removal_failures.0 + w.ledger.untracked,
                 w.ledger.complete(),
             ),
             None => (0, 0, 0, false),
@@ -267,6 +267,7 @@ impl Run {
             carried_removed: carried.removed,
             carried_failed: carried.failed,
             sends,
+            job: self.job.clone(),
             requests: self.sched.requests.clone(),
         }
     }
@@ -357,6 +358,25 @@ impl Run {
             .map(|p| p.warnings.clone())
             .unwrap_or_default();
         warnings.extend(self.warnings.iter().cloned());
+        if let (Some(w), Some(plan)) = (&self.writes, &self.plan) {
+            warnings.extend(w.diff.held_warning(plan));
+        }
+        if let Some(n) = self
+            .writes
+            .as_ref()
+            .map(|w| w.ledger.untracked)
+            .filter(|n| *n > 0)
+        {
+            warnings.push(Warning {
+                code: crate::error::WarningCode::RemovalFailed,
+                field: "membership".into(),
+                label: "Removals".into(),
+                source: None,
+                hint: Some("members who left their segment could not be removed: their Autopilot contact ids are unknown (they were confirmed by a run resumed from an interim checkpoint and left before a refresh learnt the ids). Remove them from their lists by hand: they are no longer tracked, and no later run removes them".into()),
+                count: n,
+                examples: Vec::new(),
+            });
+        }
         if let Some(w) = &self.writes {
             let (n, why) = &w.ledger.removal_failures;
             if *n > 0 {
