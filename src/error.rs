@@ -138,7 +138,8 @@ codes! {
         ValueNotCoercible = "VALUE_NOT_COERCIBLE",
         /// An array or object where a single value belongs; it was left out.
         ValueNested = "VALUE_NESTED",
-        /// The `onProgress` callback threw; the export went on.
+        /// A host callback (`onProgress`, `onCheckpoint`: the warning's `field`) threw; the
+        /// export went on.
         ProgressCallbackFailed = "PROGRESS_CALLBACK_FAILED",
         /// A CSV header names a column more than once (ignoring case); the column is not mapped.
         DuplicateColumn = "DUPLICATE_COLUMN",

@@ -172,7 +172,7 @@ function readingFields(c, i, base) {
   }
   if (c.type === 'integer' || c.type === 'float' || c.decimal !== undefined) {
     const sel = /** @type {HTMLSelectElement} */ (h('select', { id: `cf-decimal-${i}`, 'data-path': `${base}.decimal` },
-      h('option', { value: '' }, 'Point: 1234.5'), h('option', { value: ',' }, 'Comma: 1234,5')));
+      h('option', { value: '' }, 'Point (1.5)'), h('option', { value: ',' }, 'Comma (1,5)')));
     choose(sel, c.decimal);
     bind(sel, 'decimal');
     out.push(h('div', { class: 'field' }, h('label', { for: sel.id }, 'Decimal mark'), sel));

@@ -1014,23 +1014,21 @@ impl Run {
         self.finish(now);
     }
 
-    /// Records that the host's progress callback threw (`message`, redacted and cut): the
-    /// report carries a `PROGRESS_CALLBACK_FAILED` warning; the run goes on.
-    pub fn progress_failed(&mut self, message: &str) {
+    /// Records that host callback `callback` (`onProgress`, `onCheckpoint`) threw `message`
+    /// (redacted): one `PROGRESS_CALLBACK_FAILED` warning per callback, counted.
+    pub fn callback_failed(&mut self, callback: &str, message: &str) {
         let msg = autopilot::truncate_chars(&autopilot::redact(message, None), 200);
         let msg = msg.replace(self.api.key().expose(), "[redacted]");
-        match self
-            .warnings
-            .iter_mut()
-            .find(|w| w.code == crate::error::WarningCode::ProgressCallbackFailed)
-        {
+        match self.warnings.iter_mut().find(|w| {
+            w.code == crate::error::WarningCode::ProgressCallbackFailed && w.field == callback
+        }) {
             Some(w) => w.count += 1,
             None => self.warnings.push(Warning {
                 code: crate::error::WarningCode::ProgressCallbackFailed,
-                field: "onProgress".into(),
-                label: "onProgress".into(),
+                field: callback.into(),
+                label: callback.into(),
                 source: None,
-                hint: Some(format!("the progress callback threw: {msg}")),
+                hint: Some(format!("the {callback} callback threw: {msg}")),
                 count: 1,
                 examples: Vec::new(),
             }),

@@ -116,6 +116,7 @@ test('admin page: binary files refused, formula cells neutralised in the CSV, a 
   const left = page.locator('#config-warning li');
   assert.deepEqual(await left.evaluateAll((lis) => lis.map((li) => li.dataset.ignored)), ['mapping.custom[0].zz', 'frobnicate']);
   assert.match(await page.locator('#config-warning li[data-ignored="frobnicate"]').innerText(), /not a setting this library knows/, 'the package says why');
+  await snap('config-imported', '#config');
   // The custom fields show how their values are read: formats from the package's metadata.
   assert.deepEqual(await page.locator('#cf-format-0 option').evaluateAll((os) => os.map((o) => o.value)), ['', ...dateFormats]);
   assert.equal(await page.inputValue('#cf-format-0'), dateFormats[1]);
@@ -124,6 +125,7 @@ test('admin page: binary files refused, formula cells neutralised in the CSV, a 
   // The loaded file is read again with the configuration's encoding; the other waits, read as it says.
   await page.waitForFunction(() => /windows-1252/.test(document.querySelector('#segment-list li:not(.pending) .seg-encoding')?.textContent ?? ''));
   assert.match(await text('#segment-list li.pending'), /semi\.txt \(read as “;”-separated\)/);
+  await snap('config-segments', '#segments');
   await setFile(page, '#files', 'semi.txt', 'E-mail;first_name;id\nsemi@example.com;01/02/2024;1,5\n', 'text/plain');
   await page.waitForFunction(() => document.querySelectorAll('#segment-list li.pending').length === 0);
   assert.match(await text('#segment-list li:nth-child(2)'), /“;”-separated/);
