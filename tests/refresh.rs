@@ -489,6 +489,145 @@ fn unreadable_rows_hold_a_segments_removals_back() {
     assert_eq!(server.removal_requests().count(), 20);
 }
 
+/// A checkpoint resumed with other refresh options (here `fullResync`) would skip other
+/// batches than it finished: refused with `CHECKPOINT_MISMATCH`, nothing written, and no
+/// report (its checkpoint must not replace the stored one).
+#[test]
+fn a_checkpoint_resumed_with_other_options_is_refused_without_a_report() {
+    let k = 1;
+    let people = population(1_500, k, 0.0, 31);
+    let cfg = config(k, false);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let mut next = people.clone();
+    for p in next.iter_mut().step_by(4) {
+        p.first.push('!');
+    }
+    let ds = dataset(&next, k);
+    let mut run = Run::new(
+        cfg.clone(),
+        Settings::default(),
+        None,
+        Some(&r1.sync_state),
+        T0,
+        server.now,
+    )
+    .expect("starts");
+    run.attach(sim::plan(&cfg, &ds), server.now)
+        .expect("attaches");
+    server.drive(&mut run, Some(server.now + 1_500.0));
+    let interim = run.interim_checkpoint();
+    assert!(!interim.done.is_empty(), "a batch finished before the cut");
+    server.flush();
+    let writes = server.writes().count();
+    let mut resumed = Run::new(
+        cfg.clone(),
+        Settings {
+            full_resync: true,
+            ..Settings::default()
+        },
+        Some(interim),
+        Some(&r1.sync_state),
+        T0,
+        server.now,
+    )
+    .expect("the checkpoint reads");
+    resumed
+        .attach(sim::plan(&cfg, &ds), server.now)
+        .expect("attaches");
+    server.drive(&mut resumed, None);
+    let e = resumed.error().expect("refused");
+    assert_eq!(e.code, ErrorCode::CheckpointMismatch);
+    assert!(e.message.contains("fullResync"), "{}", e.message);
+    assert_eq!(server.writes().count(), writes, "nothing written");
+    assert!(resumed.error_report(server.now).is_none());
+}
+
+/// A resumed call skips reading the account only with the key the checkpoint's call used:
+/// resumed with another key (another account's), it reads the account and refuses the
+/// state of the first one before any write.
+#[test]
+fn a_resume_with_another_key_reads_the_account_again() {
+    let k = 1;
+    let people = population(2_000, k, 0.0, 41);
+    let cfg = config(k, false);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let mut next = people.clone();
+    for p in next.iter_mut().step_by(3) {
+        p.first.push('!');
+    }
+    let ds = dataset(&next, k);
+    let mut run = Run::new(
+        cfg.clone(),
+        Settings::default(),
+        None,
+        Some(&r1.sync_state),
+        T0,
+        server.now,
+    )
+    .expect("starts");
+    run.attach(sim::plan(&cfg, &ds), server.now)
+        .expect("attaches");
+    server.drive(&mut run, Some(server.now + 1_500.0));
+    let cut = run.report(server.now);
+    assert_eq!(cut.status, RunStatus::Cancelled);
+    assert!(!cut.checkpoint.key.is_empty());
+    assert!(!cut.checkpoint.key.contains(sim::KEY));
+    server.flush();
+    let account_reads = |s: &Sim| {
+        s.log
+            .iter()
+            .filter(|e| e.path.ends_with("/account"))
+            .count()
+    };
+
+    // Another account behind another key.
+    let mut other = cfg.clone();
+    other.connection.api_key =
+        autopilot_export::config::ApiKey::new("fedcba9876543210fedcba9876543210");
+    server.cfg.instance_id = "instance_OTHER".into();
+    let (reads, writes) = (account_reads(&server), server.writes().count());
+    let mut resumed = Run::new(
+        other.clone(),
+        Settings::default(),
+        Some(cut.checkpoint.clone()),
+        Some(&cut.sync_state),
+        T0,
+        server.now,
+    )
+    .expect("the checkpoint reads");
+    resumed
+        .attach(sim::plan(&other, &ds), server.now)
+        .expect("attaches");
+    server.drive(&mut resumed, None);
+    assert_eq!(
+        resumed.error().map(|e| e.code),
+        Some(ErrorCode::StateMismatch)
+    );
+    assert_eq!(account_reads(&server), reads + 1);
+    assert_eq!(server.writes().count(), writes, "nothing written");
+
+    // The same key: no account read, and the refresh completes.
+    server.cfg.instance_id = SimConfig::default().instance_id;
+    let reads = account_reads(&server);
+    let mut resumed = Run::new(
+        cfg.clone(),
+        Settings::default(),
+        Some(cut.checkpoint),
+        Some(&cut.sync_state),
+        T0,
+        server.now,
+    )
+    .expect("the checkpoint reads");
+    resumed
+        .attach(sim::plan(&cfg, &ds), server.now)
+        .expect("attaches");
+    server.drive(&mut resumed, None);
+    assert_eq!(resumed.report(server.now).status, RunStatus::Succeeded);
+    assert_eq!(account_reads(&server), reads);
+}
+
 #[test]
 fn a_state_of_another_account_or_base_url_is_refused_before_any_write() {
     let k = 1;

@@ -202,6 +202,11 @@ pub struct Run {
     finished_at: Option<f64>,
 }
 
+/// The checkpoint's `key`: a salted hash of the API key (see [`Checkpoint::key`]).
+fn key_hash(salt: u64, key: &str) -> String {
+    format!("{:016x}", Hashes::new(salt).account(AccountKind::Key, key))
+}
+
 fn mismatch(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::CheckpointMismatch, message)
 }
@@ -282,7 +287,15 @@ impl Run {
                 }
             }
         }
-        let account = if base.is_some() && resume != Resume::Fresh {
+        // A resumed call skips reading the account again when the key is the one the
+        // checkpoint's call used (the state says which account that was).
+        let same_key = match (&base, &checkpoint) {
+            (Some(b), Some(cp)) => {
+                !cp.key.is_empty() && cp.key == key_hash(b.salt, config.connection.api_key.expose())
+            }
+            _ => false,
+        };
+        let account = if same_key && resume != Resume::Fresh {
             Account::Skipped
         } else {
             sched.push(Task::new(Work::Account, now));

@@ -185,6 +185,17 @@ impl Run {
         }
     }
 
+    /// The report an error carries (`AutopilotExportError.report`): what was read and done —
+    /// but none for `CHECKPOINT_MISMATCH`, whose checkpoint must not replace the one the
+    /// host stored.
+    pub fn error_report(&self, now: f64) -> Option<ExportReport> {
+        let foreign = self
+            .error
+            .as_ref()
+            .is_some_and(|e| e.code == crate::error::ErrorCode::CheckpointMismatch);
+        (!foreign).then(|| self.report(now))
+    }
+
     /// A checkpoint taken while the run goes on (after a finished batch), cheap to make:
     /// without the new sync state (`state` is empty). It resumes with the sync state this run
     /// *started* from (the batches it marks finished are skipped), so a host that stores it
@@ -268,6 +279,9 @@ impl Run {
             carried_failed: carried.failed,
             sends,
             job: self.job.clone(),
+            key: self.identity.map_or_else(String::new, |i| {
+                super::key_hash(i.salt, self.config.connection.api_key.expose())
+            }),
             requests: self.sched.requests.clone(),
         }
     }
