@@ -124,7 +124,15 @@ async function leftOut(read) {
   const { connection: _a, ...wrote } = toConfigFile({ ...read, segments: read.segments.map((s) => segmentFromFile(s, state.meta?.formats ?? [])), formats: state.meta?.formats ?? [] });
   const { connection: _b, ...holds } = currentConfig();
   const lost = notCarried(wrote, holds).filter((p) => !paths.has(p)).map((path) => ({ path, note: 'the page’s control cannot hold this value as written' }));
-  return importNotes([...read.ignored, ...lost], issues);
+  // Run options are kept as written; the package says now which an export would refuse.
+  let runIssues = [];
+  try {
+    runIssues = await /** @type {NonNullable<typeof app.api>} */ (app.api).validateRunOptions(read.settings?.run ?? {});
+  } catch (e) {
+    runIssues = e?.issues ?? [];
+  }
+  const refused = runIssues.map((i) => ({ path: i.path.replace(/^options\./, 'run.'), message: `kept as written, but an export refuses it: ${i.message}` }));
+  return [...importNotes([...read.ignored, ...lost], issues), ...refused];
 }
 
 export async function onExportConfig() {
