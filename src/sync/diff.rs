@@ -271,7 +271,9 @@ pub fn diff(
             let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
             let e = l.entries.get(at)?;
             let this_job = opts.job.is_some_and(|j| e.id.is_unknown_of(j));
-            Some((at, e.contact == ch, e.id.is_unknown(), this_job))
+            // Only a mirror needs the ids (to remove): an unknown one is learnt then.
+            let unknown = opts.mirror && e.id.is_unknown();
+            Some((at, e.contact == ch, unknown, this_job))
         });
         if let Some((at, ..)) = held {
             if let Some(k) = kept.get_mut(s).and_then(|v| v.get_mut(at)) {

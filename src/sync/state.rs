@@ -72,8 +72,9 @@ impl ContactId {
     /// The id of a membership job `job` confirmed without an answer to read it from: a
     /// call resumed from an interim checkpoint skips the batches finished before, whose
     /// answers it never saw. Stored as the other id `?<job>` (no Autopilot id starts with
-    /// `?`); the job's next call from a full state, or else the next refresh, sends the
-    /// membership again to learn it, and it cannot be removed from its list before that.
+    /// `?`). Only removals need ids: in mirror mode the job's next call from a full state,
+    /// or else the next refresh, sends the membership again to learn it, and it cannot be
+    /// removed from its list before that.
     pub fn unknown(job: &str) -> ContactId {
         ContactId::Other(format!("?{job}"))
     }
