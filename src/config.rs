@@ -773,14 +773,11 @@ impl ExportConfig {
                 }
             }
         }
-        if let Some(c) = self.cap {
-            if !(c.is_finite() && c.fract() == 0.0 && (1.0..=MAX_PROFILES as f64).contains(&c)) {
-                issues.push(Issue::new(
-                    "cap",
-                    IssueCode::CapOutOfRange,
-                    format!("cap must be a whole number from 1 to {MAX_PROFILES}"),
-                ));
-            }
+        if let Some(i) = self.cap.and_then(|c| crate::meta::CAP.check(c, "cap")) {
+            issues.push(Issue {
+                code: IssueCode::CapOutOfRange,
+                ..i
+            });
         }
         if self.list_prefix.chars().any(char::is_control) {
             issues.push(Issue::new(
@@ -796,14 +793,18 @@ impl ExportConfig {
                 "membership 'mirror' needs per-segment lists (lists: 'per-segment'): without lists there is nothing to remove anyone from",
             ));
         }
-        if let Some(r) = self.max_removal_ratio {
-            if !(r.is_finite() && (0.0..=1.0).contains(&r)) {
-                issues.push(Issue::new(
-                    "maxRemovalRatio",
-                    IssueCode::OptionOutOfRange,
-                    "maxRemovalRatio must be a number from 0 to 1 (a fraction of the members this exporter placed on a list)",
-                ));
-            }
+        if let Some(i) = self
+            .max_removal_ratio
+            .and_then(|r| crate::meta::MAX_REMOVAL_RATIO.check(r, "maxRemovalRatio"))
+        {
+            issues.push(i);
+        }
+        if self.membership() == Membership::Mirror && self.over_cap() == OverCap::Truncate {
+            issues.push(Issue::new(
+                "overCap",
+                IssueCode::MirrorWithTruncate,
+                "membership 'mirror' needs overCap: 'refuse': with 'truncate', the members beyond the cap would be taken for people who left and removed from their lists",
+            ));
         }
         if let Some(id) = &self.id_field {
             if id.trim().is_empty() {

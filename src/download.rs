@@ -107,11 +107,26 @@ impl UrlSource {
                 .collect(),
             body: None,
             timeout_ms: DOWNLOAD_TIMEOUT_MS,
-            response_headers: &["content-length", "location"],
+            response_headers: &[CONTENT_LENGTH, CONTENT_ENCODING, LOCATION],
             attempt: 1,
             batch: None,
         }
     }
+}
+
+/// Response headers the checks read (`Request::response_headers` of a download).
+pub const CONTENT_LENGTH: &str = "content-length";
+/// See [`CONTENT_LENGTH`].
+pub const CONTENT_ENCODING: &str = "content-encoding";
+/// See [`CONTENT_LENGTH`].
+pub const LOCATION: &str = "location";
+
+/// The value of response header `name` among `headers` (as the runtime gave them).
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn failed(segment: usize, why: impl std::fmt::Display) -> Error {
@@ -121,8 +136,14 @@ fn failed(segment: usize, why: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Checks the status of a download's response (`content_length` from its header).
-pub fn check_status(segment: usize, status: u16, location: Option<&str>) -> Result<(), Error> {
+/// Checks the status of a download's response (`headers`: those of
+/// `Request::response_headers` the response had).
+pub fn check_status(
+    segment: usize,
+    status: u16,
+    headers: &[(String, String)],
+) -> Result<(), Error> {
+    let location = header(headers, LOCATION);
     match status {
         200..=299 => Ok(()),
         0 | 300..=399 => Err(failed(
@@ -140,9 +161,20 @@ pub fn check_status(segment: usize, status: u16, location: Option<&str>) -> Resu
     }
 }
 
-/// Checks that a download is complete: `received` bytes against the announced length.
-pub fn check_complete(segment: usize, announced: Option<&str>, received: u64) -> Result<(), Error> {
-    match announced.and_then(|a| a.trim().parse::<u64>().ok()) {
+/// Checks that a download is complete: `received` bytes against the announced length. A
+/// body sent with a `Content-Encoding` (gzip, br) reaches the caller decoded, while its
+/// `Content-Length` counts the encoded bytes (RFC 9110 §8.6): it is not compared then.
+pub fn check_complete(
+    segment: usize,
+    headers: &[(String, String)],
+    received: u64,
+) -> Result<(), Error> {
+    let encoded = header(headers, CONTENT_ENCODING)
+        .is_some_and(|e| !e.trim().is_empty() && !e.trim().eq_ignore_ascii_case("identity"));
+    if encoded {
+        return Ok(());
+    }
+    match header(headers, CONTENT_LENGTH).and_then(|a| a.trim().parse::<u64>().ok()) {
         Some(n) if n != received => Err(failed(
             segment,
             format!("{received} of {n} bytes arrived (the connection ended early)"),
@@ -157,4 +189,45 @@ pub fn broken(segment: usize, received: u64, why: &str) -> Error {
         segment,
         format!("the connection broke after {received} bytes ({why})"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn status_and_completeness() {
+        assert!(check_status(0, 200, &[]).is_ok());
+        let e = check_status(1, 302, &head(&[("location", "https://elsewhere/x")])).unwrap_err(); // ok: test
+        assert_eq!(e.code, ErrorCode::InputInvalid);
+        assert!(
+            e.message.contains("redirect to https://elsewhere/x"),
+            "{}",
+            e.message
+        );
+        assert!(check_status(0, 403, &[])
+            .unwrap_err()
+            .message
+            .contains("authorization")); // ok: test
+        assert!(check_complete(0, &head(&[("content-length", "10")]), 10).is_ok());
+        let e = check_complete(2, &head(&[("Content-Length", "10")]), 7).unwrap_err(); // ok: test
+        assert!(e.message.contains("7 of 10 bytes"), "{}", e.message);
+        assert!(check_complete(0, &[], 7).is_ok());
+    }
+
+    #[test]
+    fn an_encoded_body_is_not_held_to_its_encoded_length() {
+        // fetch hands the body over decoded; Content-Length counts the gzip bytes.
+        let gz = head(&[("content-length", "1000"), ("content-encoding", "gzip")]);
+        assert!(check_complete(0, &gz, 15_000).is_ok());
+        let identity = head(&[("content-length", "1000"), ("content-encoding", "identity")]);
+        assert!(check_complete(0, &identity, 15_000).is_err());
+    }
 }

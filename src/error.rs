@@ -99,6 +99,9 @@ codes! {
         IdFieldIsEmail = "ID_FIELD_IS_EMAIL",
         /// `membership: 'mirror'` with `lists: 'none'` (there is no list to mirror).
         MirrorWithoutLists = "MIRROR_WITHOUT_LISTS",
+        /// `membership: 'mirror'` with `overCap: 'truncate'` (the members beyond the cap
+        /// would be taken for leavers and removed).
+        MirrorWithTruncate = "MIRROR_WITH_TRUNCATE",
         /// `delimiter` is given for a source that is not CSV.
         DelimiterNotCsv = "DELIMITER_NOT_CSV",
         /// `delimiter` is not one of `,` `;` tab `|`.
@@ -135,7 +138,8 @@ codes! {
         ValueNotCoercible = "VALUE_NOT_COERCIBLE",
         /// An array or object where a single value belongs; it was left out.
         ValueNested = "VALUE_NESTED",
-        /// The `onProgress` callback threw; the export went on.
+        /// A host callback (`onProgress`, `onCheckpoint`: the warning's `field`) threw; the
+        /// export went on.
         ProgressCallbackFailed = "PROGRESS_CALLBACK_FAILED",
         /// A CSV header names a column more than once (ignoring case); the column is not mapped.
         DuplicateColumn = "DUPLICATE_COLUMN",
@@ -144,6 +148,10 @@ codes! {
         /// Removals (mirror) that failed after every attempt; the members stay on the list
         /// and the next refresh tries again.
         RemovalFailed = "REMOVAL_FAILED",
+        /// Mirror: a segment had rows that could not be read (`INVALID_UTF8`,
+        /// `MALFORMED_ROW`, `NOT_AN_OBJECT`), so who left it cannot be told: its removals
+        /// are held back this run.
+        RemovalsHeld = "REMOVALS_HELD",
     }
 }
 

@@ -278,6 +278,13 @@ pub struct Checkpoint {
     /// A hash of what the call's diff sends; a resume in batches mode checks it (empty
     /// before the writes were planned).
     pub sends: String,
+    /// The job's tag (chosen by its first call, kept by every call that continues it): the
+    /// sync state marks the members this job confirmed without an id with it.
+    pub job: String,
+    /// A salted hash of the API key the call used (keyed with the sync state's salt; never
+    /// the key): a call resumed with the same key skips reading the account again, one
+    /// with another key reads it and checks it against the state.
+    pub key: String,
     /// Request counters so far.
     pub requests: RequestCounts,
 }

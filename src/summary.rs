@@ -176,6 +176,7 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
             exclude: None,
             keep_hashes: false,
             hashes: None,
+            job: None,
         },
     );
     let names: Vec<String> = plan.segments.iter().map(|s| s.name.clone()).collect();
@@ -293,7 +294,12 @@ pub fn summarize(plan: &Plan, opts: &SummaryOptions<'_>) -> PlanSummary {
         estimated_duration_ms: (total as f64 / rate * 1000.0).round(),
         rejects: plan.rejects.clone(),
         rejects_omitted: plan.rejects_omitted,
-        warnings: plan.warnings.clone(),
+        warnings: plan
+            .warnings
+            .iter()
+            .cloned()
+            .chain(d.held_warning(plan))
+            .collect(),
     }
 }
 

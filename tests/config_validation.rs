@@ -387,3 +387,41 @@ fn type_errors_leave_out_numbers_too() {
         err.issues[0].message
     );
 }
+
+#[test]
+fn mirror_needs_lists_and_refuse_and_a_ratio_within_bounds() {
+    let mut v = valid();
+    v["membership"] = json!("mirror");
+    assert_eq!(codes(&config(v.clone())), vec![]);
+    // Truncating would take the members beyond the cap for leavers.
+    v["overCap"] = json!("truncate");
+    v["maxRemovalRatio"] = json!(1.5);
+    let got = codes(&config(v.clone()));
+    assert!(
+        got.contains(&("overCap".into(), "MIRROR_WITH_TRUNCATE")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("maxRemovalRatio".into(), "OPTION_OUT_OF_RANGE")),
+        "{got:?}"
+    );
+    v["overCap"] = json!("refuse");
+    v["maxRemovalRatio"] = json!(0.5);
+    v["lists"] = json!("none");
+    assert_eq!(
+        codes(&config(v.clone())),
+        vec![("membership".to_string(), "MIRROR_WITHOUT_LISTS")]
+    );
+    // The cap's bounds are those metadata() publishes.
+    let mut v = valid();
+    v["cap"] = json!(100_001);
+    let issues = config(v).validate();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].code.as_str(), "CAP_OUT_OF_RANGE");
+    let spec = autopilot_export::meta::CAP;
+    assert!(
+        issues[0].message.contains(&format!("{}", spec.max as u64)),
+        "{}",
+        issues[0].message
+    );
+}

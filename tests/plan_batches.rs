@@ -5,7 +5,7 @@
 use autopilot_export::config::{from_json_str, ExportConfig};
 use autopilot_export::error::ErrorCode;
 use autopilot_export::input::{Cell, Format, Parser, RowSink};
-use autopilot_export::plan::{Plan, Planner, MAX_BATCH};
+use autopilot_export::plan::{assign_by_contact, Plan, Planner, MAX_BATCH};
 use autopilot_export::report::RejectReason;
 use proptest::prelude::*;
 use serde_json::json;
@@ -266,11 +266,31 @@ fn batches_are_minimal_for_100k_over_3_segments() {
     assert_eq!(p.contacts.len(), 100_000);
     assert_eq!(p.memberships.len(), 200_000);
     assert_eq!(p.batch_count(), 2_000);
+    // In segment order: the first batches need only the first segment's list.
+    let segments: Vec<u32> = (0..p.batch_count())
+        .map(|b| p.batch(b).iter().map(|m| m.segment).max().unwrap_or(0))
+        .collect();
+    assert!(p.batch(0).iter().all(|m| m.segment == 0));
+    assert!(segments.windows(2).all(|w| w[0] <= w[1]));
     let s = p.summary(5.0);
     // GET /account, GET /lists, 3 × POST /list, 2,000 × POST /contacts.
     assert_eq!(s.requests.lists, 5);
     assert_eq!(s.requests.total, 2_005);
     assert_eq!(s.estimated_duration_ms, 401_000.0);
+}
+
+#[test]
+fn batches_in_order_unless_a_contact_would_be_twice_in_one() {
+    // (contact, segment): in order, batch 0 holds 0@0 and 1@0, batch 1 holds 0@1.
+    let mut items = vec![(0u32, 0u32), (1, 0), (0, 1)];
+    let starts = assign_by_contact(&mut items, |x| x.0);
+    assert_eq!(starts, [0, 2, 3]);
+    assert_eq!(items, [(0, 0), (1, 0), (0, 1)]);
+    // In order, batch 0 would hold contact 0 twice: dealt round-robin by contact instead.
+    let mut items = vec![(0u32, 0u32), (0, 1), (1, 1)];
+    let starts = assign_by_contact(&mut items, |x| x.0);
+    assert_eq!(starts, [0, 2, 3]);
+    assert_eq!(items, [(0, 0), (1, 1), (0, 1)]);
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //   init(): Metadata                                   loads the package; call once first
 //   validateConnection(conn): Issue[]                  no network
 //   validateJob(job): Issue[]                          no network
+//   validateRunOptions(options): Issue[]               no network
 //   checkConnection(conn, {signal?}): AccountInfo
 //   inspect(bytes, format, {delimiter?, encoding?}?): Inspection
 //   suggestMapping(inspection): {email?, firstName?, lastName?, fields, idField?, custom}
@@ -59,6 +60,11 @@ export async function validateConnection(conn) {
 /** Every problem of a job's configuration (connection, mapping, segments, options). @returns {Promise<Issue[]>} */
 export async function validateJob(job) {
   return call(() => pkg.validateExportConfig(job));
+}
+
+/** Every problem of run options (the configuration file's "run"). @returns {Promise<Issue[]>} */
+export async function validateRunOptions(options) {
+  return call(() => pkg.validateRunOptions(options));
 }
 
 /**

@@ -3,7 +3,7 @@
 // Pure functions (no DOM, no package call), tested in Node. Values are moved, never
 // judged: the package validates them and the page shows its issues.
 
-import { needsFormat } from './segments.js';
+import { formatFromName, needsFormat } from './segments.js';
 
 /**
  * @typedef {object} ConnectionForm
@@ -16,7 +16,10 @@ import { needsFormat } from './segments.js';
  * @property {string} firstName
  * @property {string} lastName
  * @property {Record<string, string>} fields  standard field -> profile field ('' = not mapped)
- * @property {{source: string, name: string, type: string}[]} custom
+ * @property {CustomField[]} custom
+ *
+ * @typedef {{source: string, name: string, type: string, format?: unknown, decimal?: unknown}} CustomField
+ *   `format` (dates) and `decimal` (numbers) as the user chose or the file held them (the package judges them)
  *
  * @typedef {object} Settings
  * @property {number|string} cap  '' = the package's default
@@ -28,12 +31,18 @@ import { needsFormat } from './segments.js';
  * @property {number|string} [maxRemovalRatio]  '' = the package's default
  * @property {Record<string, number>} run  run options of the configuration file (ratePerSecond…)
  *
- * @typedef {{name: string, fileName: string, format: string, bytes?: Uint8Array, options?: {delimiter?: string, encoding?: string}}} Segment
- *   `options`: how to read a CSV file when the user chose it (the package detects both otherwise)
+ * @typedef {{name: string, fileName: string, format: string, formatSet?: boolean, bytes?: Uint8Array, options?: {delimiter?: unknown, encoding?: unknown}}} Segment
+ *   `options`: how to read the file when the configuration says (the package detects both otherwise);
+ *   `formatSet`: the configuration named the format (it is then written back even when the extension says the same)
  */
 
 /** Members of `o` that hold a value ('' and undefined left out). */
 const present = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+/** Members of `o` that were given (only undefined left out): values moved as they are, for the package to judge. */
+const given = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** Keys of a configuration file that are the file's (as the CLI reads it), not the job's. */
+export const FILE_KEYS = ['segments', 'run', '$comment'];
 
 /** A number typed in a form, or the text itself when it is not one (the package then says why). */
 export function numberOrText(v) {
@@ -66,9 +75,18 @@ export function toMapping(m) {
   if (m.lastName) out.lastName = m.lastName;
   const fields = present(m.fields ?? {});
   if (Object.keys(fields).length) out.fields = fields;
-  if (m.custom?.length) out.custom = m.custom.map((c) => ({ source: c.source, name: c.name, type: c.type }));
+  if (m.custom?.length) out.custom = m.custom.map(toCustom);
   return out;
 }
+
+/** A custom field as the package and the file take it: every member the page holds, moved as it is. @param {CustomField} c */
+export function toCustom(c) {
+  return { source: c.source, name: c.name, type: c.type, ...given({ format: c.format, decimal: c.decimal }) };
+}
+
+/** How to read a segment's bytes, as the configuration gave it (delimiter, encoding). @param {Segment} seg */
+const readOptions = (seg) => given({ delimiter: seg.options?.delimiter, encoding: seg.options?.encoding });
+
 
 /** Job-level settings as the package and the configuration file take them. @param {Settings} s */
 function jobSettings(s) {
@@ -94,7 +112,7 @@ export function toJob({ connection, mapping, segments, settings }) {
     mapping: toMapping(mapping),
     segments: segments.map((seg) => ({
       name: seg.name,
-      profiles: { [seg.format]: seg.bytes ?? new Uint8Array(0), ...(seg.format === 'csv' ? present({ delimiter: seg.options?.delimiter, encoding: seg.options?.encoding }) : {}) },
+      profiles: { [seg.format]: seg.bytes ?? new Uint8Array(0), ...readOptions(seg) },
     })),
     ...jobSettings(settings),
   };
@@ -107,12 +125,14 @@ export function runOptions(settings) {
 
 /**
  * The job configuration file, exactly as the CLI reads it (`autopilot-export export
- * --config FILE`): never the API key; segments by file name.
- * @param {{form: ConnectionForm, consent: boolean, mapping: Mapping, segments: Segment[], settings: Settings}} s
+ * --config FILE`): never the API key; segments by file name, with how to read them.
+ * @param {{form: ConnectionForm, consent: boolean, mapping: Mapping, segments: Segment[], settings: Settings, formats: object[], comment?: unknown}} s
+ *   `comment`: the imported file's "$comment", written back as it was
  */
-export function toConfigFile({ form, consent, mapping, segments, settings, formats }) {
+export function toConfigFile({ form, consent, mapping, segments, settings, formats, comment }) {
   const run = runOptions(settings);
   return {
+    ...(comment !== undefined ? { $comment: comment } : {}),
     connection: {
       displayName: String(form.displayName ?? '').trim(),
       exportUser: String(form.exportUser ?? '').trim(),
@@ -120,14 +140,17 @@ export function toConfigFile({ form, consent, mapping, segments, settings, forma
       ...present({ baseUrl: String(form.baseUrl ?? '').trim() }),
     },
     mapping: toMapping(mapping),
-    segments: segments.map((seg) => ({ name: seg.name, file: seg.fileName, ...(needsFormat(seg.fileName, seg.format, formats) ? { format: seg.format } : {}) })),
+    segments: segments.map((seg) => fileSegment(seg, formats)),
     ...jobSettings(settings),
     ...(Object.keys(run).length ? { run } : {}),
   };
 }
 
-/** Top-level keys of a configuration file. */
-const KNOWN = ['connection', 'mapping', 'segments', 'cap', 'overCap', 'lists', 'listPrefix', 'idField', 'membership', 'maxRemovalRatio', 'run', '$comment'];
+/** A segment of the configuration file: {name, file, format?, delimiter?, encoding?}. @param {Segment} seg */
+function fileSegment(seg, formats) {
+  const format = seg.formatSet || needsFormat(seg.fileName, seg.format, formats) ? { format: seg.format } : {};
+  return { name: seg.name, file: seg.fileName, ...format, ...readOptions(seg) };
+}
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
@@ -139,9 +162,16 @@ export class ConfigFileError extends Error {}
  * Reads a job configuration file (the CLI's JSON). Throws ConfigFileError when it is not
  * one (not JSON, not an object, or holding an API key, which is never imported). Values are
  * taken as they are; the package's validation judges them once they are in the form.
+ *
+ * `job` is the file's job (every key but the file's own, FILE_KEYS), for the package to
+ * validate as the CLI does. `ignored` lists every member of the file the page does not
+ * carry as it was written (found by comparing the file with what the page writes back, so
+ * no list of the job's keys is kept here), each with the page's reason when it has one;
+ * `importNotes` adds the package's word on each.
  * @param {string} text
- * @returns {{form: ConnectionForm, consent: boolean, mapping: Mapping, segments: {name: string, file: string, format?: string}[],
- *   settings: Partial<Settings>, ignored: string[]}}
+ * @returns {{form: ConnectionForm, consent: boolean, mapping: Mapping,
+ *   segments: {name: string, file: string, format?: unknown, delimiter?: unknown, encoding?: unknown}[],
+ *   settings: Partial<Settings>, comment?: unknown, job: object, ignored: {path: string, note?: string}[]}}
  */
 export function fromConfigFile(text) {
   let cfg;
@@ -156,25 +186,36 @@ export function fromConfigFile(text) {
   if (keys.length) {
     throw new ConfigFileError(`${keys[0]}: the file holds an API key, which is never imported nor stored. Remove it from the file (the CLI reads the key from AUTOPILOT_API_KEY) and import it again`);
   }
-  const ignored = Object.keys(cfg).filter((k) => !KNOWN.includes(k));
+  /** The page's own reasons for what it cannot take, by path. */
+  const notes = new Map();
   const conn = isObject(cfg.connection) ? cfg.connection : {};
   const m = isObject(cfg.mapping) ? cfg.mapping : {};
-  if (cfg.connection !== undefined && !isObject(cfg.connection)) ignored.push('connection (not an object)');
-  if (cfg.mapping !== undefined && !isObject(cfg.mapping)) ignored.push('mapping (not an object)');
-  const segments = [];
-  if (Array.isArray(cfg.segments)) {
-    for (const [i, s] of cfg.segments.entries()) {
-      if (isObject(s) && typeof s.file === 'string') segments.push({ name: str(s.name), file: s.file, ...(typeof s.format === 'string' ? { format: s.format } : {}) });
-      else ignored.push(`segments[${i}] (expected {"name", "file"})`);
+  if (cfg.connection !== undefined && !isObject(cfg.connection)) notes.set('connection', 'not an object');
+  if (cfg.mapping !== undefined && !isObject(cfg.mapping)) notes.set('mapping', 'not an object');
+  if (m.fields !== undefined && !isObject(m.fields)) notes.set('mapping.fields', 'not an object');
+  if (m.custom !== undefined && !Array.isArray(m.custom)) notes.set('mapping.custom', 'not an array');
+  // Custom fields and segments keep their place in the file (undefined where one is not taken),
+  // so that what is left out is named by its index in the file.
+  const custom = (Array.isArray(m.custom) ? m.custom : []).map((c, i) => {
+    if (isObject(c)) return { source: str(c.source), name: str(c.name), type: str(c.type), ...given({ format: c.format, decimal: c.decimal }) };
+    notes.set(`mapping.custom[${i}]`, 'not an object');
+    return undefined;
+  });
+  const segs = (Array.isArray(cfg.segments) ? cfg.segments : []).map((s, i) => {
+    if (isObject(s) && typeof s.file === 'string') {
+      return { name: str(s.name), file: s.file, ...given({ format: s.format ?? undefined, delimiter: s.delimiter, encoding: s.encoding }) };
     }
-  } else if (cfg.segments !== undefined) {
-    ignored.push('segments (not an array)');
-  }
+    notes.set(`segments[${i}]`, isObject(s) && s.url !== undefined
+      ? 'a segment read from a URL is for the command-line tool: this page reads segment files'
+      : 'expected {"name", "file"}');
+    return undefined;
+  });
+  if (cfg.segments !== undefined && !Array.isArray(cfg.segments)) notes.set('segments', 'not an array');
   const settings = {};
   for (const k of ['cap', 'overCap', 'lists', 'listPrefix', 'idField', 'membership', 'maxRemovalRatio']) if (k in cfg) settings[k] = cfg[k];
   if (isObject(cfg.run)) settings.run = { ...cfg.run };
-  else if (cfg.run !== undefined) ignored.push('run (not an object)');
-  return {
+  else if (cfg.run !== undefined) notes.set('run', 'not an object');
+  const read = {
     form: { displayName: str(conn.displayName), exportUser: str(conn.exportUser), baseUrl: str(conn.baseUrl) },
     consent: conn.consent === true,
     mapping: {
@@ -182,19 +223,82 @@ export function fromConfigFile(text) {
       firstName: str(m.firstName),
       lastName: str(m.lastName),
       fields: isObject(m.fields) ? Object.fromEntries(Object.entries(m.fields).map(([k, v]) => [k, str(v)])) : {},
-      custom: Array.isArray(m.custom) ? m.custom.filter(isObject).map((c) => ({ source: str(c.source), name: str(c.name), type: str(c.type) })) : [],
+      custom: custom.filter((c) => c !== undefined),
     },
-    segments,
+    segments: segs.filter((s) => s !== undefined),
     settings,
-    ignored,
+    ...(cfg.$comment !== undefined ? { comment: cfg.$comment } : {}),
   };
+  // What the page writes back, with custom fields and segments in their places in the file.
+  const back = toConfigFile({ ...read, mapping: { ...read.mapping, custom: [] }, segments: [], formats: [] });
+  if (Array.isArray(m.custom)) back.mapping.custom = custom.map((c) => c && toCustom(c));
+  back.segments = segs.map((s) => s && fileSegment(segmentFromFile(s, []), []));
+  const ignored = notCarried(cfg, back).map((path) => ({ path, ...(notes.has(path) ? { note: notes.get(path) } : {}) }));
+  const job = Object.fromEntries(Object.entries(cfg).filter(([k]) => !FILE_KEYS.includes(k)));
+  return { ...read, job, ignored };
 }
 
 /**
- * What identifies a job for resuming: its configuration (without run options) and the
- * files' names and sizes. The package's checkpoint fingerprint checks the contents.
+ * A segment of the page from one of a configuration file's segments (its file not read yet).
+ * @param {{name: string, file: string, format?: unknown, delimiter?: unknown, encoding?: unknown}} s
+ * @param {{name: string, extensions: string[]}[]} formats `metadata().formats`
+ */
+export function segmentFromFile(s, formats) {
+  const formatSet = s.format !== undefined && s.format !== null;
+  return {
+    name: s.name,
+    fileName: s.file,
+    format: /** @type {string} */ (formatSet ? s.format : formatFromName(s.file, formats)),
+    formatSet,
+    options: given({ delimiter: s.delimiter, encoding: s.encoding }),
+  };
+}
+
+/** Nothing to lose: an absent, null or empty value, or an empty object or array. */
+const blank = (v) => v === undefined || v === null || v === '' || (typeof v === 'object' && Object.keys(v).length === 0);
+
+/**
+ * Paths of the members of `from` that `to` does not hold as they are (`cap`,
+ * `mapping.custom[1].format`, `segments[0].url`): objects and arrays are compared member by
+ * member, other values as text (a number typed as "5" is still 5, spaces around a name are
+ * trimmed), and an empty value is nothing to lose.
+ */
+export function notCarried(from, to, path = '', out = []) {
+  if (blank(from)) return out;
+  if (typeof from === 'object') {
+    if (typeof to !== 'object' || to === null || Array.isArray(from) !== Array.isArray(to)) {
+      out.push(path);
+      return out;
+    }
+    for (const [k, v] of Object.entries(from)) {
+      notCarried(v, Object.hasOwn(to, k) ? to[k] : undefined, Array.isArray(from) ? `${path}[${k}]` : path ? `${path}.${k}` : k, out);
+    }
+    return out;
+  }
+  if (to === undefined || to === null || typeof to === 'object' || String(from).trim() !== String(to).trim()) out.push(path);
+  return out;
+}
+
+/**
+ * What the user is told about the members of an imported file the page did not take: the
+ * package's issue at that path (its validation of the file's job: an unknown key, a value
+ * of the wrong type), else the page's reason, else that the page does not use it.
+ * @param {{path: string, note?: string}[]} ignored
+ * @param {{path: string, message: string}[]} issues  the package's issues of the file's `job`
+ * @returns {{path: string, message: string}[]}
+ */
+export function importNotes(ignored, issues) {
+  return ignored.map(({ path, note }) => ({
+    path,
+    message: issues.find((i) => i.path === path)?.message ?? note ?? 'not used by this page',
+  }));
+}
+
+/**
+ * What identifies a job for resuming: its configuration (without run options and comment)
+ * and the files' names and sizes. The package's checkpoint fingerprint checks the contents.
  */
 export function configKey(config, segments) {
-  const { run, ...rest } = config;
+  const { run, $comment, ...rest } = config;
   return JSON.stringify({ config: rest, files: segments.map((s) => [s.fileName, s.bytes?.length ?? s.size ?? 0]) });
 }

@@ -1,6 +1,7 @@
 // Step 3, data matching: one select per Autopilot field (from the package's metadata),
 // the package's suggestions for untouched fields, custom fields suggested with guessed
-// types for confirmation, and the custom field rows.
+// types for confirmation, and the custom field rows (with a date format from the package's
+// metadata().dateFormats for dates, a decimal mark for numbers).
 
 import * as fmt from './format.js';
 import { $, $$, h, show } from './dom.js';
@@ -143,6 +144,42 @@ export function acceptCustomSuggestions() {
   ($('#custom-list li:last-child input') ?? $('#add-custom')).focus();
 }
 
+/** Selects `value` in `select`, adding it as an option when the select has none for it (a value from a file). */
+function choose(select, value) {
+  const v = value === undefined || value === null ? '' : String(value);
+  if (v && ![...select.options].some((o) => o.value === v)) select.append(h('option', { value: v }, `“${v}”`));
+  select.value = v;
+}
+
+/**
+ * How a custom field's values are read: the date format of a date field (the package's
+ * metadata().dateFormats) and the decimal mark of a number field; either is shown whenever
+ * the field holds one, so a value from a file is never hidden (the package says when it
+ * does not apply). "Not set" leaves the member out.
+ */
+function readingFields(c, i, base) {
+  const out = [];
+  const bind = (select, key) => select.addEventListener('change', () => {
+    if (select.value === '') delete c[key]; else c[key] = select.value;
+    changed();
+  });
+  if (c.type === 'date' || c.format !== undefined) {
+    const sel = /** @type {HTMLSelectElement} */ (h('select', { id: `cf-format-${i}`, 'data-path': `${base}.format` },
+      h('option', { value: '' }, '— Not set —'), (state.meta?.dateFormats ?? []).map((f) => h('option', { value: f }, f))));
+    choose(sel, c.format);
+    bind(sel, 'format');
+    out.push(h('div', { class: 'field' }, h('label', { for: sel.id }, 'Date format'), sel));
+  }
+  if (c.type === 'integer' || c.type === 'float' || c.decimal !== undefined) {
+    const sel = /** @type {HTMLSelectElement} */ (h('select', { id: `cf-decimal-${i}`, 'data-path': `${base}.decimal` },
+      h('option', { value: '' }, 'Point (1.5)'), h('option', { value: ',' }, 'Comma (1,5)')));
+    choose(sel, c.decimal);
+    bind(sel, 'decimal');
+    out.push(h('div', { class: 'field' }, h('label', { for: sel.id }, 'Decimal mark'), sel));
+  }
+  return out;
+}
+
 export function renderCustom() {
   const list = $('#custom-list');
   const focusedId = document.activeElement?.id;
@@ -162,11 +199,12 @@ export function renderCustom() {
     const type = /** @type {HTMLSelectElement} */ (h('select', { id: `cf-type-${i}`, 'data-path': `${base}.type` }, types.map((t) => h('option', { value: t.name }, t.label ?? t.name))));
     if (c.type && !types.some((t) => t.name === c.type)) type.append(h('option', { value: c.type }, c.type));
     type.value = c.type;
-    type.addEventListener('change', () => { c.type = type.value; changed(); });
+    type.addEventListener('change', () => { c.type = type.value; renderCustom(); changed(); });
     list.append(h('li', { class: 'custom-row' },
       h('div', { class: 'field' }, h('label', { for: src.id }, 'Profile field'), src),
       h('div', { class: 'field' }, h('label', { for: nameInput.id }, 'Autopilot field name'), nameInput),
       h('div', { class: 'field' }, h('label', { for: type.id }, 'Type'), type),
+      h('div', { class: 'custom-extra' }, readingFields(c, i, base)),
       h('button', {
         type: 'button', class: 'btn btn-small remove', 'aria-label': `Remove custom field ${i + 1}`,
         onclick: () => {

@@ -26,7 +26,7 @@ export const state = {
   /** Storage id of the connection and its record ({config, syncState, resume}). */
   connId: null,
   record: null,
-  /** @type {{id: number, name: string, fileName: string, size: number, format: string, bytes?: Uint8Array, inspection?: object, suggestion?: object, dialect?: object, pending?: boolean}[]} */
+  /** @type {{id: number, name: string, fileName: string, size: number, format: string, formatSet?: boolean, options?: {delimiter?: unknown, encoding?: unknown}, bytes?: Uint8Array, inspection?: object, suggestion?: object, dialect?: object, pending?: boolean}[]} */
   segments: [],
   nextSegmentId: 1,
   mapping: { email: '', firstName: '', lastName: '', fields: {}, custom: [] },
@@ -37,6 +37,8 @@ export const state = {
   /** Custom-field suggestions the user declined. */
   declined: new Set(),
   settings: { cap: '', overCap: '', lists: '', listPrefix: '', idField: '', membership: '', maxRemovalRatio: '', run: {} },
+  /** The imported configuration file's "$comment", written back as it was. */
+  comment: undefined,
   /** Choices set by the user or a configuration (radios show the package's default otherwise, which is not written). */
   explicit: new Set(),
   /** Last preview: {summary, key}. */

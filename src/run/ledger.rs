@@ -115,13 +115,28 @@ pub struct Ledger {
     pub removed: Vec<u64>,
     /// Removals that failed, and the last reason.
     pub removal_failures: (u64, Option<String>),
+    /// Leavers that could not be removed because their Autopilot id is unknown; they are
+    /// no longer tracked (dropped from the next state).
+    pub untracked: u64,
     /// What this call confirmed, for the next state.
     pub confirmed: StateBuilder,
+    /// The job's tag, for the ids of memberships confirmed without one.
+    job: String,
+    /// Memberships sent again only to learn their ids (ascending): an earlier call of the
+    /// job counted them, so their outcome counts nothing (a failure leaves them as they
+    /// were: on the list, id unknown).
+    relearn: Vec<u32>,
 }
 
 impl Ledger {
     /// A ledger for `batches` of `plan`, with `removals` removals.
-    pub fn new(plan: &Plan, batches: Batches, removals: usize) -> Self {
+    pub fn new(
+        plan: &Plan,
+        batches: Batches,
+        removals: usize,
+        job: &str,
+        relearn: Vec<u32>,
+    ) -> Self {
         let segments = plan.segments.len();
         let n = batches.count();
         Ledger {
@@ -138,7 +153,10 @@ impl Ledger {
             next_removal: 0,
             removed: vec![0; segments],
             removal_failures: (0, None),
+            untracked: 0,
             confirmed: StateBuilder::new(),
+            job: job.to_string(),
+            relearn,
             batches,
         }
     }
@@ -146,6 +164,11 @@ impl Ledger {
     /// Number of batches.
     pub fn batch_count(&self) -> usize {
         self.done.len()
+    }
+
+    /// Memberships sent only to learn their ids (not counted as contacts of this run).
+    pub fn relearn_count(&self) -> usize {
+        self.relearn.len()
     }
 
     /// Number of removals.
@@ -255,15 +278,25 @@ impl Ledger {
         let Some((segment, _)) = self.close(plan, m, Mark::Done) else {
             return;
         };
+        if self.relearn.binary_search(&m).is_ok() {
+            if let Some(id) = id {
+                self.confirmed.upserted(m, id);
+            }
+            return;
+        }
         if let Some(e) = self.exported.get_mut(segment as usize) {
             *e += 1;
         }
         self.confirmed
-            .upserted(m, id.unwrap_or_else(ContactId::unknown));
+            .upserted(m, id.unwrap_or_else(|| ContactId::unknown(&self.job)));
     }
 
     /// Membership `m` failed.
     pub fn fail(&mut self, plan: &Plan, m: u32, reason: RejectReason, detail: Option<String>) {
+        if self.relearn.binary_search(&m).is_ok() {
+            self.close(plan, m, Mark::Done);
+            return;
+        }
         let Some((segment, row)) = self.close(plan, m, Mark::Failed) else {
             return;
         };
@@ -319,11 +352,27 @@ impl Ledger {
         }
     }
 
+    /// Removal `r` cannot be made (the member's Autopilot id is unknown): it fails, and the
+    /// member is dropped from the next state — no later run could remove it either.
+    pub fn untrack(&mut self, r: RemovalId) {
+        let Some(mark) = self.removal_marks.get_mut(r.0 as usize) else {
+            return;
+        };
+        if *mark != Mark::Open {
+            return;
+        }
+        *mark = Mark::Failed;
+        self.untracked += 1;
+        self.confirmed.removed(r.0);
+    }
+
     /// Memberships of `selected` (the run's upserts) still open, per segment.
     pub fn open_per_segment(&self, plan: &Plan) -> Vec<u64> {
         let mut out = vec![0u64; plan.segments.len()];
         for m in &self.batches.items {
-            if self.marks.get(*m as usize) == Some(&Mark::Open) {
+            if self.marks.get(*m as usize) == Some(&Mark::Open)
+                && self.relearn.binary_search(m).is_err()
+            {
                 if let Some(c) = plan
                     .memberships
                     .get(*m as usize)

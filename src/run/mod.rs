@@ -196,6 +196,8 @@ pub struct Run {
     base_hash: String,
     /// What this call took over from the calls before the state it started from.
     carried: Carried,
+    /// The job's tag (see [`Checkpoint::job`]).
+    job: String,
     plan: Option<Plan>,
     fingerprint: String,
     writes: Option<Writes>,
@@ -210,6 +212,11 @@ pub struct Run {
 
 /// Background work (see `Run::background`) is done only in waits at least this long (ms).
 const BACKGROUND_GAP_MS: f64 = 8.0;
+
+/// The checkpoint's `key`: a salted hash of the API key (see [`Checkpoint::key`]).
+fn key_hash(salt: u64, key: &str) -> String {
+    format!("{:016x}", Hashes::new(salt).account(AccountKind::Key, key))
+}
 
 fn mismatch(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::CheckpointMismatch, message)
@@ -296,7 +303,15 @@ impl Run {
         if per_segment && !lists.settled() {
             sched.push(Task::new(Work::FetchLists, now));
         }
-        let account = if base.is_some() && resume != Resume::Fresh {
+        // A resumed call skips reading the account again when the key is the one the
+        // checkpoint's call used (the state says which account that was).
+        let same_key = match (&base, &checkpoint) {
+            (Some(b), Some(cp)) => {
+                !cp.key.is_empty() && cp.key == key_hash(b.salt, config.connection.api_key.expose())
+            }
+            _ => false,
+        };
+        let account = if same_key && resume != Resume::Fresh {
             Account::Skipped
         } else {
             sched.push(Task::new(Work::Account, now));
@@ -310,6 +325,16 @@ impl Run {
                 account: b.account,
             }),
             _ => None,
+        };
+        // The job's tag: a job's first call chooses it, the calls that continue it keep it.
+        let job = match &checkpoint {
+            Some(cp) if !cp.job.is_empty() => cp.job.clone(),
+            _ => {
+                let mut h = crate::util::hash::StableHasher::new();
+                h.write_u64(settings.seed);
+                h.write_u64(wall_now.to_bits());
+                h.finish_hex().chars().take(8).collect()
+            }
         };
         Ok(Run {
             api: Api::new(&config.connection, settings.request_timeout_ms),
@@ -328,6 +353,7 @@ impl Run {
             resume,
             base_hash: given,
             carried: Carried::default(),
+            job,
             plan: None,
             fingerprint: String::new(),
             writes: None,
@@ -478,7 +504,7 @@ impl Run {
             .collect();
         // What earlier calls of this job did that the state given already holds: their
         // confirmed memberships are unchanged in this diff, their failed ones are left out.
-        let mut carried = match (&self.checkpoint, self.resume) {
+        let carried = match (&self.checkpoint, self.resume) {
             (Some(cp), Resume::State) => Carried::all_of(cp),
             (Some(cp), Resume::Batches) => Carried::before_base(cp)?,
             _ => Carried::none(plan.segments.len()),
@@ -502,6 +528,7 @@ impl Run {
                 exclude: Some(&exclude),
                 keep_hashes: false,
                 hashes: self.hashes.take().filter(|_| salt == self.salt()),
+                job: Some(&self.job),
             },
         );
         if mirror {
@@ -515,19 +542,23 @@ impl Run {
             }
         }
         let batches = Batches::of(plan, diff.upserts.clone());
-        let mut ledger = Ledger::new(plan, batches, diff.removals.len());
+        let mut ledger = Ledger::new(
+            plan,
+            batches,
+            diff.removals.len(),
+            &self.job,
+            diff.relearn.clone(),
+        );
         let mut unchanged: Vec<u64> = diff.segments.iter().map(|c| c.unchanged).collect();
-        if self.resume == Resume::State {
-            // Members an earlier call confirmed from a checkpoint (their ids unknown) are
-            // sent again now, to learn the ids: they are counted when confirmed again.
-            for (c, u) in carried.exported.iter_mut().zip(&diff.unknown_ids) {
-                *c = c.saturating_sub(*u);
-            }
-        }
-        // Memberships confirmed by earlier calls are unchanged now; they count as exported,
-        // not as unchanged.
-        for (u, e) in unchanged.iter_mut().zip(&carried.exported) {
-            *u = u.saturating_sub(*e);
+        // Memberships confirmed by earlier calls are unchanged now — except those confirmed
+        // without an id, which go out again to learn it —; they count as exported, not as
+        // unchanged.
+        for ((u, e), again) in unchanged
+            .iter_mut()
+            .zip(&carried.exported)
+            .zip(&diff.unknown_ids)
+        {
+            *u = u.saturating_sub(e.saturating_sub(*again));
         }
         ledger.carry(&carried.exported, &carried.removed, carried_failed.to_vec());
         if let (Some(cp), Resume::Batches) = (&self.checkpoint, self.resume) {
@@ -1117,23 +1148,21 @@ impl Run {
         self.finish(now);
     }
 
-    /// Records that the host's progress callback threw (`message`, redacted and cut): the
-    /// report carries a `PROGRESS_CALLBACK_FAILED` warning; the run goes on.
-    pub fn progress_failed(&mut self, message: &str) {
+    /// Records that host callback `callback` (`onProgress`, `onCheckpoint`) threw `message`
+    /// (redacted): one `PROGRESS_CALLBACK_FAILED` warning per callback, counted.
+    pub fn callback_failed(&mut self, callback: &str, message: &str) {
         let msg = autopilot::truncate_chars(&autopilot::redact(message, None), 200);
         let msg = msg.replace(self.api.key().expose(), "[redacted]");
-        match self
-            .warnings
-            .iter_mut()
-            .find(|w| w.code == crate::error::WarningCode::ProgressCallbackFailed)
-        {
+        match self.warnings.iter_mut().find(|w| {
+            w.code == crate::error::WarningCode::ProgressCallbackFailed && w.field == callback
+        }) {
             Some(w) => w.count += 1,
             None => self.warnings.push(Warning {
                 code: crate::error::WarningCode::ProgressCallbackFailed,
-                field: "onProgress".into(),
-                label: "onProgress".into(),
+                field: callback.into(),
+                label: callback.into(),
                 source: None,
-                hint: Some(format!("the progress callback threw: {msg}")),
+                hint: Some(format!("the {callback} callback threw: {msg}")),
                 count: 1,
                 examples: Vec::new(),
             }),
@@ -1214,15 +1243,7 @@ fn next_removal(w: &mut Writes) -> Option<RemovalId> {
         if !rm.id.is_unknown() {
             return Some(r);
         }
-        let segment = rm.segment;
-        w.ledger.removal(
-            r,
-            segment,
-            false,
-            Some(
-                "its Autopilot contact id is unknown (it was confirmed by a run resumed from an interim checkpoint and has left the segment since): remove it from the list by hand".to_string(),
-            ),
-        );
+        w.ledger.untrack(r);
     }
 }
 

@@ -27,7 +27,7 @@ impl Run {
             Some(w) => (
                 w.ledger.done_count,
                 w.ledger.batch_count() as u32,
-                w.ledger.batches.items.len() as u64,
+                (w.ledger.batches.items.len() - w.ledger.relearn_count()) as u64,
                 w.ledger.finished_this_call,
                 w.ledger.exported.iter().sum(),
                 w.ledger.failed_count.iter().sum(),
@@ -98,7 +98,7 @@ impl Run {
             Some(w) => (
                 w.ledger.exported.iter().sum::<u64>(),
                 w.ledger.failed_count.iter().sum::<u64>(),
-                w.ledger.removal_failures.0,
+                w.ledger.removal_failures.0 + w.ledger.untracked,
                 w.ledger.complete(),
             ),
             None => (0, 0, 0, false),
@@ -185,6 +185,17 @@ impl Run {
         }
     }
 
+    /// The report an error carries (`AutopilotExportError.report`): what was read and done —
+    /// but none for `CHECKPOINT_MISMATCH`, whose checkpoint must not replace the one the
+    /// host stored.
+    pub fn error_report(&self, now: f64) -> Option<ExportReport> {
+        let foreign = self
+            .error
+            .as_ref()
+            .is_some_and(|e| e.code == crate::error::ErrorCode::CheckpointMismatch);
+        (!foreign).then(|| self.report(now))
+    }
+
     /// A checkpoint taken while the run goes on (after a finished batch), cheap to make:
     /// without the new sync state (`state` is empty). It resumes with the sync state this run
     /// *started* from (the batches it marks finished are skipped), so a host that stores it
@@ -267,6 +278,10 @@ impl Run {
             carried_removed: carried.removed,
             carried_failed: carried.failed,
             sends,
+            job: self.job.clone(),
+            key: self.identity.map_or_else(String::new, |i| {
+                super::key_hash(i.salt, self.config.connection.api_key.expose())
+            }),
             requests: self.sched.requests.clone(),
         }
     }
@@ -357,6 +372,25 @@ impl Run {
             .map(|p| p.warnings.clone())
             .unwrap_or_default();
         warnings.extend(self.warnings.iter().cloned());
+        if let (Some(w), Some(plan)) = (&self.writes, &self.plan) {
+            warnings.extend(w.diff.held_warning(plan));
+        }
+        if let Some(n) = self
+            .writes
+            .as_ref()
+            .map(|w| w.ledger.untracked)
+            .filter(|n| *n > 0)
+        {
+            warnings.push(Warning {
+                code: crate::error::WarningCode::RemovalFailed,
+                field: "membership".into(),
+                label: "Removals".into(),
+                source: None,
+                hint: Some("members who left their segment could not be removed: their Autopilot contact ids are unknown (they were confirmed by a run resumed from an interim checkpoint and left before a refresh learnt the ids). Remove them from their lists by hand: they are no longer tracked, and no later run removes them".into()),
+                count: n,
+                examples: Vec::new(),
+            });
+        }
         if let Some(w) = &self.writes {
             let (n, why) = &w.ledger.removal_failures;
             if *n > 0 {

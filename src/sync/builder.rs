@@ -139,6 +139,13 @@ impl StateBuilder {
             let mut dedup: Vec<Entry> = Vec::with_capacity(entries.len());
             for e in entries {
                 match dedup.last_mut() {
+                    // Autopilot's id of a contact is stable per email: a membership confirmed
+                    // without an answer keeps the id the base knew.
+                    Some(last)
+                        if last.email == e.email && e.id.is_unknown() && !last.id.is_unknown() =>
+                    {
+                        last.contact = e.contact;
+                    }
                     Some(last) if last.email == e.email => *last = e,
                     _ => dedup.push(e),
                 }

@@ -10,8 +10,10 @@
 //! from one list, `placed` being the memberships the state holds on it.
 
 use super::state::{ContactId, Hashes, SyncState};
+use crate::error::WarningCode;
 use crate::meta::MIN_REMOVAL_LIMIT;
 use crate::plan::Plan;
+use crate::report::{RejectReason, Warning};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -112,6 +114,8 @@ pub struct DiffOptions<'a> {
     /// The contacts' hashes, computed beforehand with the salt of the state (or with
     /// `hashes_salt` without one): used instead of hashing again.
     pub hashes: Option<ContactHashes>,
+    /// The job this diff is for: [`Diff::unknown_ids`] counts the unknown ids it left.
+    pub job: Option<&'a str>,
 }
 
 /// The diff of a plan against a state.
@@ -124,10 +128,17 @@ pub struct Diff {
     /// Memberships excluded by [`DiffOptions::exclude`], per segment.
     pub excluded: Vec<u64>,
     /// Of the `updated`, per segment: unchanged members sent again only because their
-    /// Autopilot id is unknown.
+    /// Autopilot id is unknown, and left so by [`DiffOptions::job`] (earlier calls of the
+    /// same job counted them as exported already).
     pub unknown_ids: Vec<u64>,
+    /// The same memberships (indexes into `plan.memberships`, ascending): sent to learn
+    /// their ids, not counted again.
+    pub relearn: Vec<u32>,
     /// Leavers to remove (mirror mode), by segment then state order.
     pub removals: Vec<Removal>,
+    /// Mirror: per segment, the removals held back because rows of the segment could not
+    /// be read ([`UNREADABLE`]): a member in such a row would look like a leaver.
+    pub held: Vec<u64>,
     /// Memberships the state holds on each segment's list.
     pub placed: Vec<u64>,
     /// Salted email hash of every planned contact (empty without a state unless
@@ -137,7 +148,60 @@ pub struct Diff {
     pub contact_hashes: Vec<u64>,
 }
 
+/// Reject reasons of rows that could not be read at all: their email is unknown, so a
+/// member in such a row cannot be told from one who left.
+pub const UNREADABLE: [RejectReason; 3] = [
+    RejectReason::InvalidUtf8,
+    RejectReason::MalformedRow,
+    RejectReason::NotAnObject,
+];
+
+/// Rows of segment `s` that could not be read ([`UNREADABLE`]).
+pub fn unreadable_rows(plan: &Plan, s: usize) -> u64 {
+    plan.invalid_by_reason
+        .get(s)
+        .map_or(0, |c| UNREADABLE.iter().map(|r| c.get(*r)).sum())
+}
+
 impl Diff {
+    /// The `REMOVALS_HELD` warning when removals were held back (see [`Diff::held`]).
+    pub fn held_warning(&self, plan: &Plan) -> Option<Warning> {
+        let total: u64 = self.held.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let segments: Vec<String> = self
+            .held
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, n)| {
+                let name = plan.segments.get(s).map_or("", |x| x.name.as_str());
+                format!(
+                    "{n} from '{name}' ({} unreadable row{})",
+                    unreadable_rows(plan, s),
+                    if unreadable_rows(plan, s) == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                )
+            })
+            .collect();
+        Some(Warning {
+            code: WarningCode::RemovalsHeld,
+            field: "membership".into(),
+            label: "Removals".into(),
+            source: None,
+            count: total,
+            examples: Vec::new(),
+            hint: Some(format!(
+                "removals held back: {}. A member in a row that could not be read (INVALID_UTF8, MALFORMED_ROW, NOT_AN_OBJECT) would look like someone who left; fix the file (or its encoding) and the next refresh removes those who really left",
+                segments.join(", ")
+            )),
+        })
+    }
+
     /// A hash of what this diff sends (the upserts' memberships, the removals): a call
     /// resumed in batches mode must find the same to skip the same batches.
     pub fn sends_hash(&self) -> String {
@@ -222,6 +286,7 @@ pub fn diff(
         segments: vec![Changes::default(); segments],
         excluded: vec![0; segments],
         unknown_ids: vec![0; segments],
+        held: vec![0; segments],
         placed: (0..segments)
             .map(|s| base(s).map_or(0, |l| l.entries.len() as u64))
             .collect(),
@@ -239,7 +304,10 @@ pub fn diff(
             (Some(&eh), Some(&ch)) => base(s).and_then(|l| {
                 let at = l.entries.binary_search_by_key(&eh, |e| e.email).ok()?;
                 let e = l.entries.get(at)?;
-                Some((at, e.contact == ch, e.id.is_unknown()))
+                let this_job = opts.job.is_some_and(|j| e.id.is_unknown_of(j));
+                // Only a mirror needs the ids (to remove): an unknown one is learnt then.
+                let unknown = opts.mirror && e.id.is_unknown();
+                Some((at, e.contact == ch, unknown, this_job))
             }),
             _ => None,
         };
@@ -261,13 +329,16 @@ pub fn diff(
             continue;
         }
         match held {
-            Some((_, true, false)) if !opts.full_resync => counts.unchanged += 1,
+            Some((_, true, false, _)) if !opts.full_resync => counts.unchanged += 1,
             // Unchanged, but its Autopilot id is unknown (see `ContactId::unknown`): sent
             // again to learn it, counted as updated.
-            Some((_, true, true)) if !opts.full_resync => {
+            Some((_, true, true, this_job)) if !opts.full_resync => {
                 counts.updated += 1;
-                if let Some(u) = out.unknown_ids.get_mut(s) {
-                    *u += 1;
+                if this_job {
+                    if let Some(u) = out.unknown_ids.get_mut(s) {
+                        *u += 1;
+                    }
+                    out.relearn.push(i as u32);
                 }
                 out.upserts.push(i as u32);
             }
@@ -285,6 +356,12 @@ pub fn diff(
     if opts.mirror {
         for (s, flags) in kept.iter().enumerate() {
             let Some(list) = base(s) else { continue };
+            if unreadable_rows(plan, s) > 0 {
+                if let Some(h) = out.held.get_mut(s) {
+                    *h = flags.iter().filter(|k| !**k).count() as u64;
+                }
+                continue;
+            }
             for (e, _) in list.entries.iter().zip(flags).filter(|(_, k)| !**k) {
                 out.removals.push(Removal {
                     segment: s as u32,

@@ -69,17 +69,24 @@ pub enum ContactId {
 }
 
 impl ContactId {
-    /// The id of a membership confirmed without an answer to read it from: a run resumed
-    /// from an interim checkpoint skips the batches finished before, whose answers it never
-    /// saw. Stored as an empty other id; the next refresh sends the membership again to
-    /// learn it, and cannot remove it from its list before that.
-    pub fn unknown() -> ContactId {
-        ContactId::Other(String::new())
+    /// The id of a membership job `job` confirmed without an answer to read it from: a
+    /// call resumed from an interim checkpoint skips the batches finished before, whose
+    /// answers it never saw. Stored as the other id `?<job>` (no Autopilot id starts with
+    /// `?`). Only removals need ids: in mirror mode the job's next call from a full state,
+    /// or else the next refresh, sends the membership again to learn it, and it cannot be
+    /// removed from its list before that.
+    pub fn unknown(job: &str) -> ContactId {
+        ContactId::Other(format!("?{job}"))
     }
 
-    /// Whether this is [`ContactId::unknown`].
+    /// Whether this is an unknown id ([`ContactId::unknown`]; an empty one too).
     pub fn is_unknown(&self) -> bool {
-        matches!(self, ContactId::Other(s) if s.is_empty())
+        matches!(self, ContactId::Other(s) if s.is_empty() || s.starts_with('?'))
+    }
+
+    /// Whether this is an unknown id of job `job`.
+    pub fn is_unknown_of(&self, job: &str) -> bool {
+        matches!(self, ContactId::Other(s) if s.strip_prefix('?') == Some(job))
     }
 
     /// Parses an id as Autopilot sent it.

@@ -22,6 +22,17 @@ extern "C" {
     fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 }
 
+/// `ABORTED` when `signal` was aborted before the download started (its abort event has
+/// fired already: listening for it would wait for ever).
+fn aborted_before(signal: Option<&AbortSignal>) -> Option<Error> {
+    signal.is_some_and(AbortSignal::aborted).then(|| {
+        Error::new(
+            ErrorCode::Aborted,
+            "the export was aborted before the profiles were downloaded; nothing was written",
+        )
+    })
+}
+
 /// Downloads `src` (segment `segment`), calling `sink` with each chunk. Errors: `INPUT_INVALID`
 /// for a failed or partial download, `ABORTED` when `signal` aborted; `sink`'s errors.
 pub async fn stream(
@@ -45,6 +56,9 @@ pub async fn stream(
         .and_then(|f| f.dyn_into::<Function>().ok())
         .map(|f| f.bind0(&controller).into())
         .unwrap_or(JsValue::UNDEFINED);
+    if let Some(e) = aborted_before(signal) {
+        return Err(e);
+    }
     let _timer = Timer::call_after(&abort, req.timeout_ms);
     let aborted = || {
         signal.is_some_and(AbortSignal::aborted).then(|| {
@@ -71,11 +85,17 @@ pub async fn stream(
         .await
         .and_then(|r| r.dyn_into())
         .map_err(|e| fail(0, e))?;
-    let location = response.headers().get("location").ok().flatten();
-    download::check_status(segment, response.status(), location.as_deref())?;
-    let announced = response.headers().get("content-length").ok().flatten();
+    let head: Vec<(String, String)> = req
+        .response_headers
+        .iter()
+        .filter_map(|name| {
+            let value = response.headers().get(name).ok().flatten()?;
+            Some((name.to_string(), value))
+        })
+        .collect();
+    download::check_status(segment, response.status(), &head)?;
     let Some(body) = response.body() else {
-        return download::check_complete(segment, announced.as_deref(), 0);
+        return download::check_complete(segment, &head, 0);
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut received: u64 = 0;
@@ -95,5 +115,5 @@ pub async fn stream(
         }
         sink(&chunk)?;
     }
-    download::check_complete(segment, announced.as_deref(), received)
+    download::check_complete(segment, &head, received)
 }

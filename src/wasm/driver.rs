@@ -7,7 +7,7 @@ use super::convert::{internal, to_js};
 use super::fetch::{self, Ended};
 use super::timer;
 use crate::error::{Error, ErrorCode};
-use crate::run::{Run, Step};
+use crate::run::{Run, Step, HOST_KEYS};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -101,7 +101,7 @@ impl Driver {
         if let Some(f) = &self.progress {
             let p = to_js(&run.progress(timer::mono_ms()));
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &p) {
-                run.progress_failed(&fetch::describe(&e));
+                run.callback_failed(HOST_KEYS[1], &fetch::describe(&e));
             }
         }
     }
@@ -117,7 +117,7 @@ impl Driver {
                     if let Some(f) = &self.checkpoints {
                         let cp = to_js(&run.interim_checkpoint());
                         if let Err(e) = f.call1(&JsValue::UNDEFINED, &cp) {
-                            run.progress_failed(&fetch::describe(&e));
+                            run.callback_failed(HOST_KEYS[3], &fetch::describe(&e));
                         }
                     }
                 }

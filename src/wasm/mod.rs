@@ -472,19 +472,16 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     }
     if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
         driver.abort_all();
-        // A refusal after the reads carries the report of what was read (counts, rejects)
-        // when the core kept the plan for it; a foreign checkpoint carries none.
-        let report = run
-            .plan()
-            .is_some()
-            .then(|| to_js(&run.report(timer::mono_ms())));
+        let report = run.error_report(timer::mono_ms()).map(|r| to_js(&r));
         return Err((e, report));
     }
     driver.drive(&mut run).await.map_err(plain)?;
-    let report = to_js(&run.report(timer::mono_ms()));
     match run.error() {
-        Some(e) => Err((e.clone(), Some(report))),
-        None => Ok(report),
+        Some(e) => Err((
+            e.clone(),
+            run.error_report(timer::mono_ms()).map(|r| to_js(&r)),
+        )),
+        None => Ok(to_js(&run.report(timer::mono_ms()))),
     }
 }
 

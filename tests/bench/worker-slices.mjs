@@ -2,7 +2,8 @@
 // The edge deployment's sliced export vs the rate-limit floor: the Worker (www/worker/) in the
 // real workerd binary exports N unique profiles over 2 overlapping segments (downloaded from a
 // local file server) to the emulator (its own process, 250 ms ± 100 ms latency) at rate R, in
-// slices of at most B requests, one alarm invocation each. The floor is the requests one run
+// slices of at most B requests, one alarm invocation each (storing an interim checkpoint after
+// every finished batch). The floor is the requests one run
 // needs (account and lists reads, list creations, minimum batches) / R. Reports the run's wall time (POST /run to the
 // stored report), the slices, their overhead (time between slices, downloads), requests sent
 // beyond the minimum, and, for reference, the planning each slice repeats (preview in Node)
@@ -69,6 +70,7 @@ console.log(`worker-slices: ${profiles.toLocaleString('en')} profiles, ${members
       ['in slices', `${fmtMs(sliceMs)} (mean ${fmtMs(sliceMs / run.slices.slices)} per slice, from its first step to its report)`],
       ['outside', `${fmtMs(wallMs - sliceMs)} (trigger, ${segments.length} downloads, storage, alarms between slices, polling)`],
       ['most in flight', `${state.counters.maxInFlight}`],
+      ['interim cps', `${run.sliceLog.reduce((a, x) => a + (x.interimCheckpoints ?? 0), 0)} stored (one small put after every finished batch; a resumed slice starts from the newest)`],
     ];
     for (const [k, v] of rows) console.log(`  ${k.padEnd(15)} ${v}`);
   } catch (e) {

@@ -46,7 +46,6 @@ describe('Ctrl-C, then --resume', () => {
     const r = await run.done;
     outputs.push(r.stdout, r.stderr);
     assert.equal(r.code, 130, r.stderr);
-    assert.ok(Date.now() - t0 < 15_000, 'stopped promptly');
 
     const report = JSON.parse(r.stdout);
     assert.equal(report.status, 'cancelled');

@@ -44,6 +44,17 @@ after(async () => {
 });
 
 describe('--segment NAME=URL', () => {
+  it('a gzip-served source (Content-Length of the compressed bytes) is read whole', async () => {
+    const a = files.put('/exports/vip.csv', vipCsv, { gzip: true });
+    const r = await cli(['export', '--config', SAMPLE_CONFIG, '--segment', `VIP customers=${a}`, ...FAST], { env: envFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.segments[0].profilesIn, EXPECTED.segments[VIP].rows);
+    assert.equal(report.segments[0].exported, EXPECTED.segments[VIP].memberships);
+    assert.deepEqual(files.requests().map((q) => [q.path, q.status]), [['/exports/vip.csv', 200]]);
+  });
+
   it('exports from URLs: format from the path, or from --format; counts as from the files', async () => {
     const a = files.put('/exports/vip.csv', vipCsv);
     const b = files.put('/exports/churn', churn, { contentType: 'application/octet-stream' });

@@ -10,6 +10,7 @@
 //   … await files.stop();
 
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { LOOPBACK, closeServer, listenLoopback, readBody } from './loopback.mjs';
 
 /** At most this many requests are kept in the log. */
@@ -31,6 +32,7 @@ const TYPES = {
  * @property {number} [failAfterBytes]  send the full Content-Length, then destroy the socket after this many body bytes
  * @property {number} [status]          answer this error status (400–599) instead of the bytes
  * @property {string} [redirectTo]      answer 302 with this Location (absolute URL or a path on this server)
+ * @property {boolean} [gzip]           send the bytes gzip-compressed (`Content-Encoding: gzip`, `Content-Length` of the compressed bytes, as object stores do)
  */
 
 /**
@@ -66,9 +68,11 @@ function checkPut(path, data, opts) {
   else if (data instanceof Uint8Array) bytes = Buffer.from(data);
   else if (data instanceof ArrayBuffer) bytes = Buffer.from(new Uint8Array(data));
   else fail('data must be a string, Uint8Array or ArrayBuffer');
-  const known = new Set(['contentType', 'token', 'failAfterBytes', 'status', 'redirectTo']);
+  const known = new Set(['contentType', 'token', 'failAfterBytes', 'status', 'redirectTo', 'gzip']);
   for (const k of Object.keys(opts)) if (!known.has(k)) fail(`unknown option ${k}`);
-  const { contentType, token, failAfterBytes, status, redirectTo } = opts;
+  const { contentType, token, failAfterBytes, status, redirectTo, gzip } = opts;
+  if (gzip !== undefined && typeof gzip !== 'boolean') fail('gzip must be a boolean');
+  if (gzip && failAfterBytes !== undefined) fail('gzip and failAfterBytes exclude each other');
   if (contentType !== undefined && (typeof contentType !== 'string' || contentType === '')) fail('contentType must be a non-empty string');
   if (token !== undefined && (typeof token !== 'string' || token === '')) fail('token must be a non-empty string');
   if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) fail('status must be an integer 400–599');
@@ -82,7 +86,7 @@ function checkPut(path, data, opts) {
     fail('status, redirectTo and failAfterBytes exclude each other');
   }
   const ext = /\.[a-z0-9]+$/i.exec(path)?.[0].toLowerCase() ?? '';
-  return { bytes, contentType: contentType ?? TYPES[ext] ?? 'application/octet-stream', token, failAfterBytes, status, redirectTo };
+  return { bytes: gzip ? gzipSync(bytes) : bytes, gzip: Boolean(gzip), contentType: contentType ?? TYPES[ext] ?? 'application/octet-stream', token, failAfterBytes, status, redirectTo };
 }
 
 /**
@@ -108,7 +112,7 @@ export async function startFileServer(options = {}) {
 
     const cors = {
       'Access-Control-Allow-Origin': '*',
-      'Access-Control-Expose-Headers': 'Content-Length, Content-Type, Location, WWW-Authenticate',
+      'Access-Control-Expose-Headers': 'Content-Length, Content-Encoding, Content-Type, Location, WWW-Authenticate',
     };
     const answer = (status, extra = {}, body = '') => {
       entry.status = status;
@@ -142,7 +146,7 @@ export async function startFileServer(options = {}) {
     if (file.redirectTo !== undefined) { answer(302, { Location: file.redirectTo }); return; }
 
     entry.status = 200;
-    res.writeHead(200, { ...cors, 'Content-Type': file.contentType, 'Content-Length': String(file.bytes.length) });
+    res.writeHead(200, { ...cors, 'Content-Type': file.contentType, 'Content-Length': String(file.bytes.length), ...(file.gzip ? { 'Content-Encoding': 'gzip' } : {}) });
     if (method === 'HEAD') { res.end(); return; }
     if (file.failAfterBytes === undefined) { res.end(file.bytes); return; }
     // A download cut short: headers promise every byte; the socket dies after n.

@@ -2,7 +2,9 @@
 // an .xlsx workbook and a file with NUL bytes are refused with a "save as CSV" message (the
 // package's inspect decides), a truncated JSON file is refused with the package's reason,
 // the rejected-rows CSV the page writes neutralises formula cells (the package's toCsv; the
-// test reads the downloaded file), and a key revoked before the export stops the run once.
+// test reads the downloaded file), a key revoked before the export stops the run once, and a
+// configuration file keeps its reading options (date formats, decimal marks, delimiters,
+// encodings) through import, the page's controls and export, with unknown keys listed.
 //
 //   node --test tests/page/          (needs pkg/ built: pkg-template/build.sh)
 
@@ -10,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { connect, downloadText, num, openPage, setFile } from './helpers.mjs';
+import { metadata } from '../../pkg/node.js';
 
 /** A minimal ZIP archive with one stored file: the first bytes of every .xlsx. */
 function zipWith(name, body) {
@@ -92,5 +95,52 @@ test('admin page: binary files refused, formula cells neutralised in the CSV, a 
   assert.match(await text('#history-table tbody tr'), /Failed/);
   assert.equal(emu.state().contactCount, 0);
   await snap('auth-failed', '#export');
+
+  // ---------------------------------------------------------------- a configuration file: reading options kept, unknown keys listed
+  const { dateFormats } = metadata();
+  const config = {
+    connection: { displayName: 'Ops', exportUser: 'ops@example.com', consent: true },
+    mapping: {
+      email: 'E-mail',
+      custom: [
+        { source: 'first_name', name: 'Since', type: 'date', format: dateFormats[1], zz: 1 },
+        { source: 'id', name: 'Amount', type: 'float', decimal: ',' },
+      ],
+    },
+    segments: [{ name: 'People', file: 'people.csv', encoding: 'windows-1252' }, { name: 'Semi', file: 'semi.txt', delimiter: ';' }],
+    frobnicate: 1,
+  };
+  await setFile(page, '#config-file', 'job.json', JSON.stringify(config), 'application/json');
+  await page.waitForFunction(() => /Imported/.test(document.querySelector('#config-status').textContent));
+  assert.match(await text('#config-status'), /2 settings were not imported/);
+  const left = page.locator('#config-warning li');
+  assert.deepEqual(await left.evaluateAll((lis) => lis.map((li) => li.dataset.ignored)), ['mapping.custom[0].zz', 'frobnicate']);
+  assert.match(await page.locator('#config-warning li[data-ignored="frobnicate"]').innerText(), /not a setting this library knows/, 'the package says why');
+  await snap('config-imported', '#config');
+  // The custom fields show how their values are read: formats from the package's metadata.
+  assert.deepEqual(await page.locator('#cf-format-0 option').evaluateAll((os) => os.map((o) => o.value)), ['', ...dateFormats]);
+  assert.equal(await page.inputValue('#cf-format-0'), dateFormats[1]);
+  assert.equal(await page.inputValue('#cf-decimal-1'), ',');
+  assert.equal(await page.locator('#cf-decimal-0').count(), 0, 'no decimal mark for a date');
+  // The loaded file is read again with the configuration's encoding; the other waits, read as it says.
+  await page.waitForFunction(() => /windows-1252/.test(document.querySelector('#segment-list li:not(.pending) .seg-encoding')?.textContent ?? ''));
+  assert.match(await text('#segment-list li.pending'), /semi\.txt \(read as “;”-separated\)/);
+  await snap('config-segments', '#segments');
+  await setFile(page, '#files', 'semi.txt', 'E-mail;first_name;id\nsemi@example.com;01/02/2024;1,5\n', 'text/plain');
+  await page.waitForFunction(() => document.querySelectorAll('#segment-list li.pending').length === 0);
+  assert.match(await text('#segment-list li:nth-child(2)'), /“;”-separated/);
+  assert.equal(await page.getAttribute('#cf-format-0', 'aria-invalid'), null, 'the package takes the format');
+  // Changed on the page and exported: every reading option is in the file, nothing unknown.
+  await page.selectOption('#cf-format-0', dateFormats[0]);
+  await page.selectOption('#cf-type-1', 'integer');
+  assert.equal(await page.inputValue('#cf-decimal-1'), ',', 'the decimal mark stays with a number type');
+  const exported = JSON.parse((await downloadText(page, '#config-export', tmp)).text);
+  assert.deepEqual(exported.mapping.custom, [
+    { source: 'first_name', name: 'Since', type: 'date', format: dateFormats[0] },
+    { source: 'id', name: 'Amount', type: 'integer', decimal: ',' },
+  ]);
+  assert.deepEqual(exported.segments, config.segments);
+  assert.ok(!('frobnicate' in exported));
+  await snap('config-reading-options', '#matching');
   assert.deepEqual(errors, [], 'no errors in the page console');
 });

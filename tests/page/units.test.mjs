@@ -17,12 +17,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mergeSuggestions, targets, unionHeaders } from '../../www/mapping.js';
 import * as fmt from '../../www/format.js';
 import { entryFrom } from '../../www/history.js';
-import { configKey, ConfigFileError, fromConfigFile, numberOrText, toConfigFile, toConnection, toJob } from '../../www/job.js';
+import {
+  configKey, ConfigFileError, FILE_KEYS, fromConfigFile, importNotes, notCarried, numberOrText, segmentFromFile, toConfigFile, toConnection, toJob,
+} from '../../www/job.js';
 import { dedupe, describeError, statusOf } from '../../www/messages.js';
 import { defaultSegmentName, formatFromName, needsFormat, uniqueName } from '../../www/segments.js';
 import { assertNoSecret, connectionId } from '../../www/storage.js';
 import { whyNoResponse } from '../../www/reach.js';
-import { metadata } from '../../pkg/node.js';
+import { metadata, validateExportConfig } from '../../pkg/node.js';
 
 const FORMATS = metadata().formats;
 
@@ -207,9 +209,8 @@ test('configuration file: the sample reads and writes back as the CLI takes it, 
   assert.equal(read.consent, true);
   assert.equal(read.segments[0].file, 'vip.csv');
   const segments = read.segments.map((s) => ({ name: s.name, fileName: s.file, format: formatFromName(s.file, FORMATS) }));
-  const written = toConfigFile({ form: read.form, consent: read.consent, mapping: read.mapping, segments, settings: read.settings, formats: FORMATS });
-  const { $comment, ...want } = SAMPLE_CONFIG;
-  assert.deepEqual(written, want, 'same JSON as the sample, less the comment');
+  const written = toConfigFile({ form: read.form, consent: read.consent, mapping: read.mapping, segments, settings: read.settings, formats: FORMATS, comment: read.comment });
+  assert.deepEqual(written, SAMPLE_CONFIG, 'same JSON as the sample, comment included');
   assert.ok(!JSON.stringify(written).toLowerCase().includes('apikey'));
 
   for (const bad of ['{"connection": {"apiKey": "k"}}', '{"apiKey": "k"}', '{"connection": {"API_KEY": "k"}}']) {
@@ -218,7 +219,7 @@ test('configuration file: the sample reads and writes back as the CLI takes it, 
   assert.throws(() => fromConfigFile('[1]'), ConfigFileError);
   assert.throws(() => fromConfigFile('{"a":'), /not valid JSON/);
   const odd = fromConfigFile('{"frobnicate": 1, "segments": [{"name": "x"}], "mapping": 3}');
-  assert.deepEqual(odd.ignored, ['frobnicate', 'mapping (not an object)', 'segments[0] (expected {"name", "file"})']);
+  assert.deepEqual(odd.ignored, [{ path: 'frobnicate' }, { path: 'segments[0]', note: 'expected {"name", "file"}' }, { path: 'mapping', note: 'not an object' }]);
   const segs = (fileName, format) => toConfigFile({ form: {}, consent: false, mapping: {}, segments: [{ name: 'T', fileName, format }], settings: { cap: '', run: {} }, formats: FORMATS }).segments;
   assert.deepEqual(segs('t.tsv', 'csv'), [{ name: 'T', file: 't.tsv' }], 'the CLI reads .tsv as CSV by itself');
   assert.deepEqual(segs('t.dat', 'csv'), [{ name: 'T', file: 't.dat', format: 'csv' }]);
@@ -247,6 +248,107 @@ test('job: the package shapes from the page state, values moved as typed', () =>
   const k1 = configKey({ a: 1, run: { ratePerSecond: 1 } }, [{ fileName: 'a', bytes }]);
   assert.equal(k1, configKey({ a: 1, run: { ratePerSecond: 9 } }, [{ fileName: 'a', size: 1 }]), 'the rate does not change the job');
   assert.notEqual(k1, configKey({ a: 2 }, [{ fileName: 'a', bytes }]));
+});
+
+/** The page's state from a read configuration file, as config-step.js applyConfig puts it (files loaded). */
+const pageOf = (read) => ({
+  form: read.form, consent: read.consent, mapping: read.mapping, settings: read.settings, comment: read.comment, formats: FORMATS,
+  segments: read.segments.map((s) => ({ ...segmentFromFile(s, FORMATS), bytes: enc('Email\na@example.com\n') })),
+});
+
+const FULL_CONFIG = {
+  $comment: 'every reading option of the job and of its segment files',
+  connection: { displayName: 'Ops', exportUser: 'ops@example.com', consent: true, baseUrl: 'http://127.0.0.1:4010/v1' },
+  mapping: {
+    email: 'Email',
+    custom: [
+      { source: 'Since', name: 'Customer Since', type: 'date', format: metadata().dateFormats[1] },
+      { source: 'Born', name: 'Birthday', type: 'date', format: metadata().dateFormats.at(-1) },
+      { source: 'Spent', name: 'Spent', type: 'float', decimal: ',' },
+      { source: 'Orders', name: 'Orders', type: 'integer', decimal: '.' },
+      { source: 'Tier', name: 'Tier', type: 'string' },
+    ],
+  },
+  segments: [
+    { name: 'VIP', file: 'vip.csv', delimiter: ';', encoding: 'windows-1252' },
+    { name: 'Tabbed', file: 'tabbed.txt', format: 'csv', delimiter: '\t' },
+    { name: 'Churn', file: 'churn.data', format: 'ndjson', encoding: 'utf-16le' },
+  ],
+  cap: 500,
+  membership: 'mirror',
+  maxRemovalRatio: 0.25,
+  run: { ratePerSecond: 2, maxInFlight: 3 },
+};
+
+test('configuration file: custom formats and decimal marks, segment delimiters and encodings survive import, export and the job', () => {
+  const read = fromConfigFile(JSON.stringify(FULL_CONFIG));
+  assert.deepEqual(read.ignored, [], 'nothing left out');
+  assert.deepEqual(read.mapping.custom, FULL_CONFIG.mapping.custom);
+  const page = pageOf(read);
+  assert.deepEqual(page.segments.map((s) => [s.format, s.options]), [['csv', { delimiter: ';', encoding: 'windows-1252' }], ['csv', { delimiter: '\t' }], ['ndjson', { encoding: 'utf-16le' }]]);
+  // Export: the same file.
+  const written = toConfigFile(page);
+  assert.deepEqual(written, FULL_CONFIG);
+  assert.deepEqual(notCarried(FULL_CONFIG, written), []);
+  // Export, import, export: unchanged.
+  assert.deepEqual(toConfigFile(pageOf(fromConfigFile(JSON.stringify(written)))), FULL_CONFIG);
+  // The job the page sends to the package: the same options, and the package takes it as it is.
+  const job = toJob({ connection: toConnection(read.form, { apiKey: '0123456789abcdef0123456789abcdef', consent: true }), ...page });
+  assert.deepEqual(job.mapping.custom, FULL_CONFIG.mapping.custom);
+  assert.deepEqual(job.segments.map((s) => Object.keys(s.profiles)), [['csv', 'delimiter', 'encoding'], ['csv', 'delimiter'], ['ndjson', 'encoding']]);
+  assert.equal(job.segments[0].profiles.delimiter, ';');
+  assert.equal(job.segments[2].profiles.encoding, 'utf-16le');
+  assert.deepEqual(validateExportConfig(job), []);
+  // The file's job (what the package validates on import) is the file less its own keys.
+  assert.deepEqual(Object.keys(read.job).sort(), Object.keys(FULL_CONFIG).filter((k) => !FILE_KEYS.includes(k)).sort());
+  assert.deepEqual(validateExportConfig(read.job).map((i) => i.code), ['API_KEY_MISSING', 'SEGMENTS_EMPTY'], 'only what a file never holds');
+  // The comment is the file's, not the job's: it does not change what a checkpoint resumes.
+  assert.equal(configKey(written, page.segments), configKey({ ...written, $comment: 'other' }, page.segments));
+});
+
+test('configuration file: every member the page does not take is listed, with the package\'s reason', () => {
+  const cfg = structuredClone(FULL_CONFIG);
+  cfg.frobnicate = true;
+  cfg.connection.timezone = 'UTC';
+  cfg.mapping.custom[0].trim = true;
+  cfg.mapping.custom.splice(1, 0, 'Loyalty');
+  cfg.mapping.fields = { Company: 'company', Fax: { column: 'fax' } };
+  cfg.segments[0].tokenEnv = 'TOKEN';
+  cfg.segments.unshift({ name: 'Remote', url: 'https://cdp.example.com/x.csv' });
+  cfg.overCap = 'bogus';
+  const read = fromConfigFile(JSON.stringify(cfg));
+  // Still taken: everything else, in the file's order.
+  assert.deepEqual(read.segments.map((s) => s.name), ['VIP', 'Tabbed', 'Churn']);
+  assert.deepEqual(read.mapping.custom.map((c) => c.source), ['Since', 'Born', 'Spent', 'Orders', 'Tier']);
+  assert.equal(read.mapping.custom[0].format, FULL_CONFIG.mapping.custom[0].format);
+  assert.ok(!('trim' in read.mapping.custom[0]));
+  const notes = importNotes(read.ignored, validateExportConfig(read.job));
+  const by = Object.fromEntries(notes.map((n) => [n.path, n.message]));
+  assert.deepEqual(Object.keys(by).sort(), [
+    'connection.timezone', 'frobnicate', 'mapping.custom[0].trim', 'mapping.custom[1]', 'mapping.fields.Fax', 'segments[0]', 'segments[1].tokenEnv',
+  ]);
+  for (const p of ['frobnicate', 'connection.timezone', 'mapping.custom[0].trim']) assert.match(by[p], /not a setting this library knows/, `${p}: the package's UNKNOWN_FIELD`);
+  assert.match(by['mapping.custom[1]'], /invalid type/, 'the package says why');
+  assert.match(by['segments[0]'], /URL/, 'the page says why');
+  assert.equal(by['segments[1].tokenEnv'], 'not used by this page');
+  // overCap is taken as it is: the page's form holds it and the package judges it there.
+  assert.equal(read.settings.overCap, 'bogus');
+  // Every member of the file is either written back or listed.
+  const written = toConfigFile(pageOf(read));
+  const listed = new Set(notes.map((n) => n.path));
+  for (const [k, v] of Object.entries(cfg)) {
+    if (!['mapping', 'segments', 'connection'].includes(k)) assert.ok(listed.has(k) || JSON.stringify(written[k]) === JSON.stringify(v), k);
+  }
+});
+
+test('configuration file: what the page does not carry, compared member by member', () => {
+  assert.deepEqual(notCarried({ a: { b: 1, c: 2 }, d: [1, { e: 'x' }] }, { a: { b: 1 }, d: [1, {}] }), ['a.c', 'd[1].e']);
+  assert.deepEqual(notCarried({ cap: '5', name: ' Ops ', empty: '', none: null, o: {}, l: [] }, { cap: 5, name: 'Ops' }), [], 'same values, nothing to lose');
+  assert.deepEqual(notCarried({ consent: 'yes' }, { consent: false }), ['consent']);
+  assert.deepEqual(notCarried({ m: 'x' }, { m: {} }), ['m']);
+  assert.deepEqual(notCarried({ m: { a: 1 } }, { m: 'x' }), ['m']);
+  assert.deepEqual(notCarried({ l: [1] }, { l: { 0: 1 } }), ['l']);
+  assert.deepEqual(importNotes([{ path: 'x', note: 'page' }, { path: 'y' }], [{ path: 'x', message: 'package' }]), [{ path: 'x', message: 'package' }, { path: 'y', message: 'not used by this page' }]);
 });
 
 // ------------------------------------------------------------------ messages.js

@@ -62,7 +62,9 @@ function freePort() {
 
 /**
  * Test-only main modules wrapping the Worker (never shipped): the Destination class with
- * every alarm delivered twice, or with one injected storage fault at the commit of slice 2.
+ * every alarm delivered twice, or with one injected storage fault at the commit of slice 2
+ * (and, for 'refuse-interim', the interim checkpoints of slice 2 altered so the package
+ * refuses them).
  */
 const TEST_ENTRIES = {
   twice: `export { default, Registry } from './index.mjs';
@@ -88,6 +90,39 @@ export class Destination extends Real {
         throw new Error('injected storage fault');
       }
       return putJson(name, value);
+    };
+  }
+}
+`,
+  // throw-once, and every interim checkpoint stored during slice 2 is made one the package
+  // refuses (another base state): the retried slice falls back to the committed checkpoint.
+  'refuse-interim': `export { default, Registry } from './index.mjs';
+import { Destination as Real } from './destination.mjs';
+let thrown = false;
+export class Destination extends Real {
+  constructor(ctx, env) {
+    super(ctx, env);
+    const putJson = this.blobs.putJson.bind(this.blobs);
+    this.blobs.putJson = (name, value) => {
+      if (!thrown && name.startsWith('cp/') && this.kv.get('run')?.slice === 2) {
+        thrown = true;
+        throw new Error('injected storage fault');
+      }
+      return putJson(name, value);
+    };
+    const kv = this.kv;
+    this.kv = {
+      get: (k) => kv.get(k),
+      delete: (k) => kv.delete(k),
+      list: (o) => kv.list(o),
+      put: (k, v) => {
+        if (k === 'interim' && v?.slice === 2 && typeof v.checkpoint === 'string') {
+          const cp = JSON.parse(v.checkpoint);
+          cp.base = cp.base ? (cp.base[0] === '0' ? '1' : '0') + cp.base.slice(1) : 'tampered';
+          v = { ...v, checkpoint: JSON.stringify(cp) };
+        }
+        return kv.put(k, v);
+      },
     };
   }
 }

@@ -43,6 +43,11 @@ export function validateJob(job) {
   return forward('validateJob', [job]);
 }
 
+/** Every problem of run options (the configuration file's "run"). @returns {Promise<Issue[]>} */
+export function validateRunOptions(options) {
+  return forward('validateRunOptions', [options]);
+}
+
 /**
  * Verifies the key with Autopilot from the worker, which then stores it (session storage by
  * default, local storage after "remember on this device"). A rejected key is stored nowhere.

@@ -28,7 +28,7 @@ import { errorToWire, extensionError, pack, unpack } from './wire.js';
 import * as pageExporter from './page-exporter.sw.js';
 
 /** Functions of the page's exporter the page may call through 'page' (the network ones have their own methods). */
-const PAGE_FUNCTIONS = new Set(['init', 'validateConnection', 'validateJob', 'inspect', 'suggestMapping', 'preview', 'toCsv', 'isLoopbackUrl']);
+const PAGE_FUNCTIONS = new Set(['init', 'validateConnection', 'validateJob', 'validateRunOptions', 'inspect', 'suggestMapping', 'preview', 'toCsv', 'isLoopbackUrl']);
 import { updateBadge } from './badge.js';
 
 /** History entries sent with each destination in 'status'. */

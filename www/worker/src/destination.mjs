@@ -7,19 +7,26 @@
 //                       subrequest);
 //   slice n          -> one exportSegments call with maxRequests = the budget, continuing from
 //                       the checkpoint and sync state stored by slice n-1; stores them again.
+//                       After every finished batch it stores the package's interim checkpoint
+//                       (one put, no sync state).
 // The last slice stores the report; its sync state is the base of the next refresh.
 //
 // Idempotence (alarms are delivered at least once; a handler may die at any point):
 // - Before a slice sends anything, the run record gets a durable marker `inProgress =
 //   {slice: n, attempt}`; committing slice n stores checkpoint, sync state, `slice = n + 1`
-//   and clears the marker in ONE transaction, together with the next alarm.
+//   and clears the marker and the interim checkpoint in ONE transaction, together with the
+//   next alarm.
 // - Every slice starts from the last committed checkpoint, so a delivery that finds slice n
 //   already committed runs slice n + 1 (or nothing, once the run is over): nothing committed
 //   is ever sent again.
 // - A delivery that finds the marker of slice n set, while no slice runs in this instance,
-//   means the earlier attempt died before its commit: the run continues from the committed
-//   checkpoint and sync state, so what that attempt had sent is sent again (at most one slice
-//   budget; upserts are keyed by email); the interruption is recorded in the run.
+//   means the earlier attempt died before its commit (eviction, restart, an exception): the
+//   slice resumes from the newest interim checkpoint of slice n together with the sync state
+//   slice n started from (the one committed by slice n-1, unchanged), so the package skips
+//   the batches finished before and sends again only what was in flight (upserts are keyed
+//   by email). Without an interim checkpoint (none finished yet) it starts from the committed
+//   checkpoint; one the package refuses (CHECKPOINT_MISMATCH) is dropped and the slice runs
+//   again from the committed checkpoint in the next alarm. The interruption is recorded.
 // - A delivery while a step runs in this instance (same object, concurrent event) does
 //   nothing: `this.active` is set for the whole step.
 // - A run id guards the commit: a slice whose run was cancelled or replaced meanwhile stores
@@ -46,6 +53,12 @@ const BASE_STATE = 'state/base';
 const srcBlob = (runId, i) => `src/${runId}/${i}`;
 const cpBlob = (runId) => `cp/${runId}`;
 const stateBlob = (runId) => `state/${runId}`;
+/** The newest interim checkpoint of the slice in progress: {runId, slice, attempt, sent, checkpoint}. */
+const INTERIM = 'interim';
+const interimBlob = (runId) => `icp/${runId}`;
+/** An interim checkpoint up to this size (JSON characters) is one value; a larger one is chunked. */
+const INTERIM_INLINE_CHARS = 128 * 1024;
+const encoder = new TextEncoder();
 
 /** One export destination (Durable Object class; one object per destination id). */
 export class Destination extends DurableObject {
@@ -217,9 +230,19 @@ export class Destination extends DurableObject {
     // Work stored before this slice: contacts finished and requests sent (both cumulative).
     const contactsBefore = run.progress?.contactsDone ?? 0;
     const sentBefore = run.totals.sent;
+    const committed = this.blobs.getJson(cpBlob(run.id));
+    // An earlier attempt at this slice that died left its newest interim checkpoint: resume
+    // from it (with the state this slice started from, below) rather than from the slice start.
+    const interim = this.#interim(run.id, n);
+    const sentAtStart = committed?.requests?.sent ?? 0;
+    // Requests of the earlier attempts that the interim checkpoint accounts for.
+    const resumedSent = interim ? Math.max(0, (interim.checkpoint.requests?.sent ?? sentAtStart) - sentAtStart) : 0;
     // The "slice in progress" marker, durable before the first request.
     if (run.inProgress?.slice === n) {
-      run.interruptions = [...run.interruptions, { ...run.inProgress, contactsBefore, sentBefore }].slice(-SLICE_LOG_LENGTH);
+      const resumed = interim
+        ? { from: 'interim', interimAttempt: interim.attempt, requests: resumedSent, batchesDone: doneBatches(interim.checkpoint) }
+        : { from: 'slice start' };
+      run.interruptions = [...run.interruptions, { ...run.inProgress, contactsBefore, sentBefore, resumed }].slice(-SLICE_LOG_LENGTH);
     }
     const attempt = run.inProgress?.slice === n ? run.inProgress.attempt + 1 : 1;
     run.inProgress = { slice: n, attempt, startedAt: new Date().toISOString() };
@@ -231,13 +254,19 @@ export class Destination extends DurableObject {
     const options = sliceOptions(run.config);
     if (run.trigger.fullResync) options.fullResync = true;
     const began = Date.now();
+    let interimWrites = 0;
     const outcome = await runSlice(core, job, {
       options,
-      checkpoint: this.blobs.getJson(cpBlob(run.id)),
+      checkpoint: interim?.checkpoint ?? committed,
+      // The state this slice started from (committed by slice n-1): the one both the committed
+      // and every interim checkpoint of slice n resume with.
       syncState: this.blobs.get(stateBlob(run.id)) ?? this.blobs.get(BASE_STATE),
       signal: this.active.controller.signal,
       onProgress: (p) => {
         if (this.active) this.active.progress = p;
+      },
+      onCheckpoint: (cp) => {
+        if (this.#storeInterim(run.id, n, attempt, cp)) interimWrites += 1;
       },
     });
 
@@ -248,6 +277,8 @@ export class Destination extends DurableObject {
       slice: n,
       attempt,
       sent: outcome.sent,
+      ...(interim ? { resumedSent } : {}),
+      interimCheckpoints: interimWrites,
       contactsBefore,
       contactsAfter: progress?.contactsDone ?? contactsBefore,
       ms: Date.now() - began,
@@ -259,14 +290,29 @@ export class Destination extends DurableObject {
       maxSent: Math.max(current.totals.maxSent, outcome.sent),
     };
     current.progress = progress ? publicProgress(progress) : null;
-    current.inProgress = null;
     current.faults = 0;
-    console.log(`destination ${run.destination}: run ${run.id} slice ${n}: ${outcome.kind}, ${outcome.sent} requests, contacts ${entry.contactsBefore} -> ${entry.contactsAfter} of ${progress?.contactsTotal ?? '?'}`);
+    console.log(`destination ${run.destination}: run ${run.id} slice ${n}: ${outcome.kind}, ${outcome.sent} requests${interim ? ` (resumed after ${resumedSent} kept)` : ''}, contacts ${entry.contactsBefore} -> ${entry.contactsAfter} of ${progress?.contactsTotal ?? '?'}`);
+
+    if (interim && outcome.kind === 'failed' && outcome.error?.code === 'CHECKPOINT_MISMATCH' && !current.cancelRequested) {
+      // The package refused the interim checkpoint: drop it and run the slice again from the
+      // committed checkpoint, in an alarm of its own (a fresh subrequest budget). The marker
+      // stays, so that attempt is recorded as the next one.
+      console.log(`destination ${run.destination}: run ${run.id} slice ${n}: interim checkpoint refused (${outcome.error.message.slice(0, 200)}); again from the slice start`);
+      this.ctx.storage.transactionSync(() => {
+        this.#dropInterim(run.id);
+        current.inProgress = { ...current.inProgress, interimRefused: true };
+        this.kv.put(RUN, current);
+      });
+      await this.ctx.storage.setAlarm(Date.now());
+      return;
+    }
+    current.inProgress = null;
 
     if (outcome.kind === 'paused' && !current.cancelRequested) {
       this.ctx.storage.transactionSync(() => {
         this.blobs.putJson(cpBlob(run.id), outcome.report.checkpoint);
         if (outcome.report.syncState instanceof Uint8Array) this.blobs.put(stateBlob(run.id), outcome.report.syncState);
+        this.#dropInterim(run.id);
         current.slice = n + 1;
         this.kv.put(RUN, current);
       });
@@ -304,6 +350,7 @@ export class Destination extends DurableObject {
       this.blobs.deletePrefix(`src/${run.id}/`);
       this.blobs.delete(cpBlob(run.id));
       this.blobs.delete(stateBlob(run.id));
+      this.#dropInterim(run.id);
       this.kv.delete(RUN);
     });
     console.log(`destination ${run.destination}: run ${run.id} ${status}${record.error ? ` (${record.error.code})` : ''}`);
@@ -328,6 +375,41 @@ export class Destination extends DurableObject {
     await this.ctx.storage.setAlarm(Date.now() + 1000 * 2 ** run.faults);
   }
 
+  /**
+   * Stores the package's interim checkpoint of slice `slice` (called after every finished
+   * batch): one put of a small value; a large one (many failed contacts) goes to a blob.
+   * Writes only while this instance runs that step. Durable before the next request leaves:
+   * the object's output gate holds outgoing fetches until the write is confirmed.
+   * @returns {boolean} whether it was stored
+   */
+  #storeInterim(runId, slice, attempt, checkpoint) {
+    if (this.active?.runId !== runId) return false;
+    const json = JSON.stringify(checkpoint);
+    const record = { runId, slice, attempt, sent: checkpoint?.requests?.sent ?? null };
+    if (json.length <= INTERIM_INLINE_CHARS) {
+      this.kv.put(INTERIM, { ...record, checkpoint: json });
+    } else {
+      this.ctx.storage.transactionSync(() => {
+        this.blobs.put(interimBlob(runId), encoder.encode(json));
+        this.kv.put(INTERIM, { ...record, blob: true });
+      });
+    }
+    return true;
+  }
+
+  /** The stored interim checkpoint of slice `slice` of run `runId`, parsed; or undefined. */
+  #interim(runId, slice) {
+    const x = this.kv.get(INTERIM);
+    if (!x || x.runId !== runId || x.slice !== slice) return undefined;
+    const checkpoint = x.blob ? this.blobs.getJson(interimBlob(runId)) : JSON.parse(x.checkpoint);
+    return checkpoint ? { ...x, checkpoint } : undefined;
+  }
+
+  #dropInterim(runId) {
+    this.kv.delete(INTERIM);
+    this.blobs.delete(interimBlob(runId));
+  }
+
   /** The stored run if it is still `runId`. */
   #current(runId) {
     const run = this.kv.get(RUN);
@@ -339,6 +421,11 @@ export class Destination extends DurableObject {
     if (this.active) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
+}
+
+/** Batches a checkpoint marks finished (its `done` ranges are inclusive). */
+function doneBatches(cp) {
+  return (cp?.done ?? []).reduce((a, [first, last]) => a + (last - first + 1), 0);
 }
 
 function missing(i, n) {

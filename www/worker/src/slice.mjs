@@ -1,8 +1,10 @@
 // One slice of a sliced export: exactly one `exportSegments` call that makes at most
 // `maxRequests` requests (the package stops sending there, lets the requests in flight
 // finish and reports `paused`), continuing from the previous slice's checkpoint and sync
-// state. It classifies the outcome for the Durable Object (paused / finished / cancelled /
-// failed) and performs no storage itself.
+// state, or from an interim checkpoint of an interrupted attempt at the same slice with the
+// sync state that slice started from. It hands the package's interim checkpoints (one after
+// every finished batch) to `onCheckpoint`, classifies the outcome for the Durable Object
+// (paused / finished / cancelled / failed) and performs no storage itself.
 
 /**
  * @typedef {object} SliceOutcome
@@ -17,11 +19,12 @@
  * Runs one slice.
  * @param {{exportSegments: Function}} core the package
  * @param {object} job the package's ExportJob (stored bytes as sources)
- * @param {{options: Record<string, number|boolean>, checkpoint?: object, syncState?: Uint8Array, signal: AbortSignal, onProgress?: (p: any) => void}} args
- *   `options` holds the RunOptions, `maxRequests` (the slice budget) among them
+ * @param {{options: Record<string, number|boolean>, checkpoint?: object, syncState?: Uint8Array, signal: AbortSignal, onProgress?: (p: any) => void, onCheckpoint?: (cp: any) => void}} args
+ *   `options` holds the RunOptions, `maxRequests` (the slice budget) among them; `onCheckpoint`
+ *   receives the package's interim checkpoints (resume them with this call's `syncState`)
  * @returns {Promise<SliceOutcome>}
  */
-export async function runSlice(core, job, { options, checkpoint, syncState, signal, onProgress }) {
+export async function runSlice(core, job, { options, checkpoint, syncState, signal, onProgress, onCheckpoint }) {
   let last;
   const opts = {
     ...options,
@@ -31,6 +34,7 @@ export async function runSlice(core, job, { options, checkpoint, syncState, sign
       onProgress?.(p);
     },
   };
+  if (onCheckpoint) opts.onCheckpoint = onCheckpoint;
   if (checkpoint) opts.checkpoint = checkpoint;
   if (syncState) opts.syncState = syncState;
   // The report's counters continue the checkpoint's: this slice's requests are the difference.
