@@ -14,7 +14,7 @@ use super::dialect::Dialect;
 
 /// Whether two names match: equal, or equal in Unicode lower case.
 pub(super) fn same_name(a: &str, b: &str) -> bool {
-    a == b || a.to_lowercase() == b.to_lowercase()
+    a == b || a.eq_ignore_ascii_case(b)
 }
 
 /// What the header row told the parser, passed to [`super::RowSink::header`].
@@ -68,7 +68,7 @@ pub(super) fn match_header(
         .map(|n| {
             n.as_deref()
                 .filter(|n| !n.is_empty())
-                .map(str::to_lowercase)
+                .map(str::to_ascii_lowercase)
         })
         .collect();
     let columns: Vec<Option<usize>> = if all_columns {
@@ -81,7 +81,7 @@ pub(super) fn match_header(
                     .iter()
                     .position(|n| n.as_deref() == Some(f.as_str()))
                     .or_else(|| {
-                        let wanted = f.to_lowercase();
+                        let wanted = f.to_ascii_lowercase();
                         folded.iter().position(|n| n.as_deref() == Some(&wanted))
                     })
             })

@@ -3,7 +3,7 @@
 //!
 //! - [`codes`]: the macro of the crate's code enums.
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
-//! - [`json`]: JSON string literals.
+//! - [`json`]: JSON string literals; numbers as text.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
 
 pub mod codes;
