@@ -78,6 +78,9 @@ struct ValueDe<'a> {
 }
 
 impl<'a> ValueDe<'a> {
+    // The helpers below are not generic and kept out of line, so that the code instantiated
+    // for each configuration type's visitor stays small (the wasm module's size).
+    #[inline(never)]
     fn at(&self, value: &'a Value, step: &str) -> ValueDe<'a> {
         let path = if step.starts_with('[') || self.path.is_empty() {
             format!("{}{step}", self.path)
@@ -101,9 +104,23 @@ impl<'a> ValueDe<'a> {
         r.map_err(|e| attach(e, &self.path))
     }
 
+    /// The error for a value of the wrong type where `exp` was expected, at this path.
+    #[inline(never)]
+    fn mismatch(&self, exp: &dyn de::Expected) -> ReadError {
+        let e: ReadError = de::Error::invalid_type(unexpected(self.value), exp);
+        attach(e, &self.path)
+    }
+
+    /// The element `i` of an array (its path ends with `[i]`).
+    #[inline(never)]
+    fn item(&self, value: &'a Value, i: usize) -> ValueDe<'a> {
+        self.at(value, &format!("[{i}]"))
+    }
+
     /// The members of `obj` to read (all, or those in `only`), noting the others as
     /// unknown. Not generic, so that it is compiled once.
     /// With `only` (a struct's fields), the known members left out are given as absent.
+    #[inline(never)]
     fn members(
         &self,
         obj: Option<&'a Map<String, Value>>,
@@ -143,7 +160,21 @@ impl<'a> ValueDe<'a> {
     }
 }
 
+/// What a value is, for a type mismatch message (never the value itself).
+fn unexpected(v: &Value) -> de::Unexpected<'static> {
+    match v {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(_) => de::Unexpected::Bool(false),
+        Value::Number(n) if n.is_f64() => de::Unexpected::Float(0.0),
+        Value::Number(_) => de::Unexpected::Unsigned(0),
+        Value::String(_) => de::Unexpected::Str(""),
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
+    }
+}
+
 /// Gives an error without a path the path `at` (not generic: compiled once).
+#[inline(never)]
 fn attach(mut e: ReadError, at: &str) -> ReadError {
     if e.path.is_none() {
         e.path = Some(at.to_string());
@@ -200,7 +231,7 @@ impl<'a> de::SeqAccess<'a> for Items<'a, '_> {
     ) -> Result<Option<T::Value>, ReadError> {
         match self.items.next() {
             Some((i, v)) => {
-                let sub = self.de.at(v, &format!("[{i}]"));
+                let sub = self.de.item(v, i);
                 let path = sub.path.clone();
                 seed.deserialize(sub)
                     .map(Some)
@@ -281,7 +312,9 @@ impl<'a> de::Deserializer<'a> for ValueDe<'a> {
         match self.value {
             _ if self.absent() => self.map(None, Some(fields), v),
             Value::Object(o) => self.map(Some(o), Some(fields), v),
-            _ => Err(self.wrong(&v)),
+            // Not `deserialize_any`: a struct is never read from an array by position, and
+            // the derived sequence readers of every configuration type are left out.
+            _ => Err(self.mismatch(&v)),
         }
     }
 
@@ -549,8 +582,21 @@ fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
         path: prefix.to_string(),
         unknown: &unknown,
     });
+    let (value, error) = match result {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(e)),
+    };
+    Read {
+        value,
+        issues: issues_of(unknown.into_inner(), error, prefix),
+    }
+}
+
+/// The issues of a reading: the unknown keys, then the type mismatch (not generic: compiled
+/// once for every document type).
+#[inline(never)]
+fn issues_of(unknown: Vec<String>, error: Option<ReadError>, prefix: &str) -> Vec<Issue> {
     let mut issues: Vec<Issue> = unknown
-        .into_inner()
         .into_iter()
         .map(|path| {
             let key = path.rsplit(['.', '[']).next().unwrap_or(&path).to_string();
@@ -561,23 +607,14 @@ fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
             )
         })
         .collect();
-    match result {
-        Ok(v) => Read {
-            value: Some(v),
-            issues,
-        },
-        Err(e) => {
-            issues.push(Issue::new(
-                e.path.unwrap_or_else(|| prefix.to_string()),
-                IssueCode::TypeMismatch,
-                e.message,
-            ));
-            Read {
-                value: None,
-                issues,
-            }
-        }
+    if let Some(e) = error {
+        issues.push(Issue::new(
+            e.path.unwrap_or_else(|| prefix.to_string()),
+            IssueCode::TypeMismatch,
+            e.message,
+        ));
     }
+    issues
 }
 
 /// Reads a `T` from JSON text (tests, tools and the CLI's files; the package reads JS

@@ -164,29 +164,36 @@ pub fn read_options<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
 /// Reads a document of type `T` from `v`, which must be an object (paths in issues start
 /// with `prefix`).
 pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
-    if !v.is_object() || js_sys::Array::is_array(v) {
-        return Read {
+    match document(v, prefix) {
+        Ok(value) => crate::read::read(&value, prefix),
+        Err(issue) => Read {
             value: None,
-            issues: vec![crate::error::Issue::new(
-                prefix,
-                crate::error::IssueCode::TypeMismatch,
-                "expected an object",
-            )],
-        };
+            issues: vec![issue],
+        },
+    }
+}
+
+/// `v` as a JSON document without its `null` members, or the issue why it cannot be one
+/// (not generic: compiled once for every document type).
+#[inline(never)]
+fn document(v: &JsValue, prefix: &str) -> Result<serde_json::Value, crate::error::Issue> {
+    if !v.is_object() || js_sys::Array::is_array(v) {
+        return Err(crate::error::Issue::new(
+            prefix,
+            crate::error::IssueCode::TypeMismatch,
+            "expected an object",
+        ));
     }
     match value_of(v, 0) {
         Ok(mut value) => {
             strip_nulls(&mut value);
-            crate::read::read(&value, prefix)
+            Ok(value)
         }
-        Err(why) => Read {
-            value: None,
-            issues: vec![crate::error::Issue::new(
-                prefix,
-                crate::error::IssueCode::TypeMismatch,
-                format!("the value cannot be read: it holds {why}; use plain objects, strings, numbers and booleans"),
-            )],
-        },
+        Err(why) => Err(crate::error::Issue::new(
+            prefix,
+            crate::error::IssueCode::TypeMismatch,
+            format!("the value cannot be read: it holds {why}; use plain objects, strings, numbers and booleans"),
+        )),
     }
 }
 
