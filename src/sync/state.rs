@@ -352,7 +352,7 @@ impl SyncState {
         for s in others {
             push_text(&mut out, s);
         }
-        let crc = crc32fast::hash(&out);
+        let crc = crate::util::hash::crc32(&out);
         out.extend_from_slice(&crc.to_le_bytes());
         out
     }
@@ -378,7 +378,7 @@ impl SyncState {
             .ok_or_else(|| mismatch("it is truncated"))?;
         let (body, crc) = bytes.split_at(body_len);
         let crc = u32::from_le_bytes(crc.try_into().map_err(|_| mismatch("it is truncated"))?);
-        if crc32fast::hash(body) != crc {
+        if crate::util::hash::crc32(body) != crc {
             return Err(mismatch(
                 "its checksum does not match (the stored bytes are damaged)",
             ));

@@ -1,6 +1,6 @@
 //! Hashing (below everything else): the crate's one hash map type for keys that are hashes
-//! already, an ASCII-case-folding 64-bit hash of emails, and a stable 128-bit hash for job
-//! fingerprints. None of these is cryptographic.
+//! already, an ASCII-case-folding 64-bit hash of emails, a stable 128-bit hash for job
+//! fingerprints, and the CRC-32 of stored sync states. None of these is cryptographic.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -53,6 +53,43 @@ pub fn fold_hash(bytes: &[u8]) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
     h ^ (h >> 33)
+}
+
+/// The CRC-32 table (IEEE 802.3, reflected polynomial `0xEDB88320`), built at compile time
+/// (the index is a constant `0..256` loop: nothing here sees input).
+#[allow(clippy::indexing_slicing)]
+const CRC_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// The CRC-32 (IEEE, as in zip and PNG) of `bytes`: the checksum of a stored sync state.
+///
+/// Written here rather than with `crc32fast`: its slice-by-16 table is 16 KB of the wasm
+/// module, this byte-wise one 1 KB, and a sync state (a few MB at most) is checked once per
+/// run, where byte-wise speed (hundreds of MB/s) does not show.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in bytes {
+        let i = usize::from((c as u8) ^ b);
+        c = CRC_TABLE.get(i).copied().unwrap_or(0) ^ (c >> 8);
+    }
+    !c
 }
 
 /// A stable, fast 128-bit hash (two multiply-rotate lanes over 8-byte words). Not
@@ -134,5 +171,27 @@ impl StableHasher {
         a ^= b.rotate_left(13);
         b ^= a.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
         format!("{a:016x}{b:016x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_is_the_ieee_crc() {
+        assert_eq!(crc32(b""), 0);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        // The reference: crc32fast (a dev-dependency only).
+        let mut bytes = Vec::new();
+        let mut x: u32 = 1;
+        for n in 0..5000usize {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            bytes.push((x >> 24) as u8);
+            if n % 97 == 0 {
+                assert_eq!(crc32(&bytes), crc32fast::hash(&bytes), "{n} bytes");
+            }
+        }
+        assert_eq!(crc32(&bytes), crc32fast::hash(&bytes));
     }
 }
