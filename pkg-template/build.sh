@@ -42,7 +42,7 @@ wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
   --remove-name-section --remove-producers-section \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/autopilot_export.wasm"
 # wasm-bindgen has read the target_features section by now; the runtimes do not need it.
-tests/node_modules/.bin/wasm-opt -Oz --strip-target-features "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
+tests/node_modules/.bin/wasm-opt -Oz --converge --strip-target-features "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
 
 # The error class lives in a wasm-bindgen snippet (src/wasm/convert.rs); the entries re-export
 # it from a fixed path, so that `instanceof AutopilotExportError` works on the package's export.
