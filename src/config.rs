@@ -761,7 +761,7 @@ impl ExportConfig {
                 ));
             }
             // Unicode lower case: `ÉTÉ` and `été` are the same list.
-            let folded = name.to_lowercase();
+            let folded = crate::util::text::to_lower(name);
             match seen.iter().find(|(n, _)| *n == folded).map(|(_, i)| *i) {
                 Some(first) => issues.push(Issue::new(
                     path,

@@ -22,6 +22,34 @@ pub enum CsvCell {
     Empty(()),
 }
 
+/// The rows of a JSON document (what JS passes to `toCsv`): arrays of strings, numbers,
+/// booleans or `null`. Errors: where the document is not that (`rows[2][0]`).
+pub fn rows_of(value: &serde_json::Value) -> Result<Vec<Vec<CsvCell>>, String> {
+    use serde_json::Value;
+    let Value::Array(rows) = value else {
+        return Err("rows is not an array".into());
+    };
+    rows.iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let Value::Array(cells) = row else {
+                return Err(format!("rows[{r}] is not an array"));
+            };
+            cells
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| match cell {
+                    Value::String(s) => Ok(CsvCell::Text(s.clone())),
+                    Value::Number(n) => Ok(CsvCell::Number(n.as_f64().unwrap_or(f64::NAN))),
+                    Value::Bool(b) => Ok(CsvCell::Bool(*b)),
+                    Value::Null => Ok(CsvCell::Empty(())),
+                    _ => Err(format!("rows[{r}][{c}] is an array or an object")),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Whether a spreadsheet would read `text` as a formula (OWASP CSV Injection).
 pub fn looks_like_formula(text: &str) -> bool {
     text.starts_with(['=', '+', '-', '@', '\t', '\r'])
@@ -31,11 +59,7 @@ fn cell_text(cell: &CsvCell) -> String {
     match cell {
         CsvCell::Text(t) if looks_like_formula(t) => format!("'{t}"),
         CsvCell::Text(t) => t.clone(),
-        CsvCell::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 9e15 => {
-            format!("{}", *n as i64)
-        }
-        CsvCell::Number(n) if n.is_finite() => n.to_string(),
-        CsvCell::Number(_) => String::new(),
+        CsvCell::Number(n) => crate::util::json::number_text(*n),
         CsvCell::Bool(b) => b.to_string(),
         CsvCell::Empty(()) => String::new(),
     }

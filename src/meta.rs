@@ -100,11 +100,7 @@ impl NumberSpec {
 
 /// `5` rather than `5.0`, `0.1` as it is.
 fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
+    crate::util::json::number_text(v)
 }
 
 /// `RunOptions.ratePerSecond`.

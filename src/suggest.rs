@@ -58,8 +58,8 @@ pub struct Suggestion {
 /// `Email Address` → `emailaddress`.
 fn norm(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 
@@ -120,7 +120,9 @@ fn custom_name(column: &str) -> String {
         .map(|w| {
             let mut cs = w.chars();
             match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs).collect::<String>(),
+                Some(f) => std::iter::once(f.to_ascii_uppercase())
+                    .chain(cs)
+                    .collect::<String>(),
                 None => String::new(),
             }
         })

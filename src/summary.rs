@@ -317,7 +317,8 @@ pub fn guard_error(hits: &[GuardHit], ratio: f64) -> Error {
     Error::new(
         ErrorCode::RemovalsExceeded,
         format!(
-            "this mirror run would remove more members than allowed (maxRemovalRatio {ratio}, at least 10 per list): {}; nothing was written. If the segments really shrank that much, raise maxRemovalRatio for this run.",
+            "this mirror run would remove more members than allowed (maxRemovalRatio {}, at least 10 per list): {}; nothing was written. If the segments really shrank that much, raise maxRemovalRatio for this run.",
+            crate::util::json::number_text(ratio),
             lists.join("; ")
         ),
     )

@@ -3,7 +3,7 @@
 //!
 //! Names are trimmed. Trailing empty names (a header ending with a separator) are not
 //! columns. A projected field matches the column with exactly its name, or else the column
-//! whose name is equal in Unicode lower case (`str::to_lowercase`: `Straße` = `STRASSE` is
+//! whose name is equal in Unicode lower case (`util::text::to_lower`: `Straße` = `STRASSE` is
 //! not matched, `ÉMAIL` = `émail` is). Two columns whose names are equal in lower case are
 //! duplicates: reading one of them is ambiguous, so a projected field that names a
 //! duplicated column stops the parse (`INPUT_INVALID`); duplicates nobody reads are only
@@ -14,7 +14,7 @@ use super::dialect::Dialect;
 
 /// Whether two names match: equal, or equal in Unicode lower case.
 pub(super) fn same_name(a: &str, b: &str) -> bool {
-    a == b || a.to_lowercase() == b.to_lowercase()
+    a == b || crate::util::text::to_lower(a) == crate::util::text::to_lower(b)
 }
 
 /// What the header row told the parser, passed to [`super::RowSink::header`].
@@ -68,7 +68,7 @@ pub(super) fn match_header(
         .map(|n| {
             n.as_deref()
                 .filter(|n| !n.is_empty())
-                .map(str::to_lowercase)
+                .map(crate::util::text::to_lower)
         })
         .collect();
     let columns: Vec<Option<usize>> = if all_columns {
@@ -81,7 +81,7 @@ pub(super) fn match_header(
                     .iter()
                     .position(|n| n.as_deref() == Some(f.as_str()))
                     .or_else(|| {
-                        let wanted = f.to_lowercase();
+                        let wanted = crate::util::text::to_lower(f);
                         folded.iter().position(|n| n.as_deref() == Some(&wanted))
                     })
             })

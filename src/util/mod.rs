@@ -3,10 +3,12 @@
 //!
 //! - [`codes`]: the macro of the crate's code enums.
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
-//! - [`json`]: JSON string literals.
+//! - [`json`]: JSON string literals; numbers as text.
+//! - [`text`]: Unicode lower case without the case tables in wasm.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
 
 pub mod codes;
 pub mod hash;
 pub mod json;
+pub mod text;
 pub mod time;

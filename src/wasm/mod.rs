@@ -472,16 +472,16 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     }
     if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
         driver.abort_all();
-        let report = run.error_report(timer::mono_ms()).map(|r| to_js(&r));
+        let report = run.error_report(timer::mono_ms()).map(convert::report_js);
         return Err((e, report));
     }
     driver.drive(&mut run).await.map_err(plain)?;
     match run.error() {
         Some(e) => Err((
             e.clone(),
-            run.error_report(timer::mono_ms()).map(|r| to_js(&r)),
+            run.error_report(timer::mono_ms()).map(convert::report_js),
         )),
-        None => Ok(to_js(&run.report(timer::mono_ms()))),
+        None => Ok(convert::report_js(run.report(timer::mono_ms()))),
     }
 }
 
@@ -522,7 +522,7 @@ pub fn to_csv(
     #[wasm_bindgen(unchecked_param_type = "(string | number | boolean | null)[][]")] rows: JsValue,
 ) -> Result<String, JsValue> {
     let value = convert::value_of(&rows, 0).unwrap_or(serde_json::Value::Null);
-    let rows: Vec<Vec<crate::csv_out::CsvCell>> = serde_json::from_value(value).map_err(|e| {
+    let rows = crate::csv_out::rows_of(&value).map_err(|e| {
         js_error(
             &Error::from_issues(vec![Issue::new(
                 "",
@@ -590,15 +590,21 @@ pub fn suggest_mapping(
     #[wasm_bindgen(unchecked_param_type = "string[]")] headers: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string[][]")] samples: JsValue,
 ) -> Result<JsValue, JsValue> {
-    fn list<T: serde::de::DeserializeOwned>(v: &JsValue) -> Option<T> {
-        convert::value_of(v, 0)
-            .ok()
-            .and_then(|x| serde_json::from_value(x).ok())
-    }
-    let (Some(h), Some(s)) = (
-        list::<Vec<String>>(&headers),
-        list::<Vec<Vec<String>>>(&samples),
-    ) else {
+    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    let value = |v: &JsValue| convert::value_of(v, 0).ok();
+    let h = value(&headers).and_then(|v| strings(&v));
+    let s = value(&samples).and_then(|v| {
+        v.as_array()?
+            .iter()
+            .map(strings)
+            .collect::<Option<Vec<Vec<String>>>>()
+    });
+    let (Some(h), Some(s)) = (h, s) else {
         return Err(js_error(
             &not_an_object("headers (string[]) and samples (string[][])"),
             None,
