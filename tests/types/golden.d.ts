@@ -1089,6 +1089,17 @@ export interface Checkpoint {
      */
     sends: string;
     /**
+     * The job's tag (chosen by its first call, kept by every call that continues it): the
+     * sync state marks the members this job confirmed without an id with it.
+     */
+    job: string;
+    /**
+     * A salted hash of the API key the call used (keyed with the sync state's salt; never
+     * the key): a call resumed with the same key skips reading the account again, one
+     * with another key reads it and checks it against the state.
+     */
+    key: string;
+    /**
      * Request counters so far.
      */
     requests: RequestCounts;
@@ -1097,12 +1108,12 @@ export interface Checkpoint {
 /**
  * Stable codes of [`crate::report::Warning`]s: counted, non-fatal problems.
  */
-export type WarningCode = "VALUE_NOT_COERCIBLE" | "VALUE_NESTED" | "PROGRESS_CALLBACK_FAILED" | "DUPLICATE_COLUMN" | "INVALID_UTF8_ROWS" | "REMOVAL_FAILED";
+export type WarningCode = "VALUE_NOT_COERCIBLE" | "VALUE_NESTED" | "PROGRESS_CALLBACK_FAILED" | "DUPLICATE_COLUMN" | "INVALID_UTF8_ROWS" | "REMOVAL_FAILED" | "REMOVALS_HELD";
 
 /**
  * Stable codes of validation [`Issue`]s.
  */
-export type IssueCode = "DISPLAY_NAME_MISSING" | "API_KEY_MISSING" | "API_KEY_IMPLAUSIBLE" | "CONSENT_REQUIRED" | "EXPORT_USER_MISSING" | "BASE_URL_INVALID" | "BASE_URL_NOT_HTTPS" | "EMAIL_MAPPING_MISSING" | "SOURCE_FIELD_EMPTY" | "FIELD_MAPPED_TWICE" | "UNKNOWN_STANDARD_FIELD" | "CUSTOM_NAME_EMPTY" | "CUSTOM_NAME_INVALID" | "CUSTOM_TYPE_UNKNOWN" | "CUSTOM_NAME_COLLISION" | "SEGMENTS_EMPTY" | "SEGMENT_NAME_EMPTY" | "SEGMENT_NAME_INVALID" | "SEGMENT_NAME_DUPLICATE" | "CAP_OUT_OF_RANGE" | "LIST_PREFIX_INVALID" | "ID_FIELD_IS_EMAIL" | "MIRROR_WITHOUT_LISTS" | "DELIMITER_NOT_CSV" | "DELIMITER_INVALID" | "ENCODING_UNKNOWN" | "ENCODING_UNSUPPORTED" | "CUSTOM_FORMAT_NOT_DATE" | "CUSTOM_FORMAT_UNKNOWN" | "CUSTOM_DECIMAL_NOT_NUMBER" | "CUSTOM_DECIMAL_INVALID" | "SOURCE_URL_INVALID" | "SOURCE_FORMAT_UNKNOWN" | "OPTION_OUT_OF_RANGE" | "TYPE_MISMATCH" | "UNKNOWN_FIELD";
+export type IssueCode = "DISPLAY_NAME_MISSING" | "API_KEY_MISSING" | "API_KEY_IMPLAUSIBLE" | "CONSENT_REQUIRED" | "EXPORT_USER_MISSING" | "BASE_URL_INVALID" | "BASE_URL_NOT_HTTPS" | "EMAIL_MAPPING_MISSING" | "SOURCE_FIELD_EMPTY" | "FIELD_MAPPED_TWICE" | "UNKNOWN_STANDARD_FIELD" | "CUSTOM_NAME_EMPTY" | "CUSTOM_NAME_INVALID" | "CUSTOM_TYPE_UNKNOWN" | "CUSTOM_NAME_COLLISION" | "SEGMENTS_EMPTY" | "SEGMENT_NAME_EMPTY" | "SEGMENT_NAME_INVALID" | "SEGMENT_NAME_DUPLICATE" | "CAP_OUT_OF_RANGE" | "LIST_PREFIX_INVALID" | "ID_FIELD_IS_EMAIL" | "MIRROR_WITHOUT_LISTS" | "MIRROR_WITH_TRUNCATE" | "DELIMITER_NOT_CSV" | "DELIMITER_INVALID" | "ENCODING_UNKNOWN" | "ENCODING_UNSUPPORTED" | "CUSTOM_FORMAT_NOT_DATE" | "CUSTOM_FORMAT_UNKNOWN" | "CUSTOM_DECIMAL_NOT_NUMBER" | "CUSTOM_DECIMAL_INVALID" | "SOURCE_URL_INVALID" | "SOURCE_FORMAT_UNKNOWN" | "OPTION_OUT_OF_RANGE" | "TYPE_MISMATCH" | "UNKNOWN_FIELD";
 
 /**
  * Stable, machine-readable error codes. The JS API exposes them as `error.code`.
@@ -1651,6 +1662,22 @@ export function validateConnection(conn: Connection): Issue[];
  */
 export function validateExportConfig(cfg: ExportConfig): Issue[];
 
+/**
+ * Checks the options of `exportSegments` (and of `preview`, which accepts the same) without
+ * running anything and returns every problem found: unknown keys (`UNKNOWN_FIELD`), wrong
+ * types (`TYPE_MISMATCH`), numbers out of the bounds of `metadata().numbers`
+ * (`OPTION_OUT_OF_RANGE`), a checkpoint this library did not write. `signal`, `onProgress`,
+ * `onCheckpoint` and `syncState` are the host's and not looked at. For hosts that store
+ * options to use later (a scheduled destination).
+ *
+ * ```js
+ * import { validateRunOptions } from 'autopilot-export';
+ * const issues = validateRunOptions({ maxRequests: 45, maxInFlight: 6 }); // []
+ * validateRunOptions({ ratePerSecond: 0 }); // [{ path: 'options.ratePerSecond', code: 'OPTION_OUT_OF_RANGE', ... }]
+ * ```
+ */
+export function validateRunOptions(options: RunOptions): Issue[];
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -1667,8 +1694,7 @@ export interface InitOutput {
     readonly toCsv: (a: any) => [number, number, number, number];
     readonly validateConnection: (a: any) => any;
     readonly validateExportConfig: (a: any) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__h60702a48838d1764: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__hb98d63cc49481475: (a: number, b: number, c: any, d: any) => void;
+    readonly validateRunOptions: (a: any) => any;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
