@@ -489,18 +489,21 @@ fn unreadable_rows_hold_a_segments_removals_back() {
     assert_eq!(server.removal_requests().count(), 20);
 }
 
-/// A checkpoint resumed with other refresh options (here `fullResync`) would skip other
-/// batches than it finished: refused with `CHECKPOINT_MISMATCH`, nothing written, and no
-/// report (its checkpoint must not replace the stored one).
-#[test]
-fn a_checkpoint_resumed_with_other_options_is_refused_without_a_report() {
+/// A refresh of `n` people (1 segment) whose every `step`-th person changed, after a first
+/// full export: the server, the configuration, the changed dataset, the first report, and the
+/// refresh's run cut 1.5 simulated seconds in (some batches finished, others not).
+fn a_cut_refresh(
+    n: usize,
+    seed: u64,
+    step: usize,
+) -> (Sim, ExportConfig, Dataset, ExportReport, Run) {
     let k = 1;
-    let people = population(1_500, k, 0.0, 31);
+    let people = population(n, k, 0.0, seed);
     let cfg = config(k, false);
     let mut server = Sim::new(SimConfig::default());
     let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
     let mut next = people.clone();
-    for p in next.iter_mut().step_by(4) {
+    for p in next.iter_mut().step_by(step) {
         p.first.push('!');
     }
     let ds = dataset(&next, k);
@@ -516,26 +519,49 @@ fn a_checkpoint_resumed_with_other_options_is_refused_without_a_report() {
     run.attach(sim::plan(&cfg, &ds), server.now)
         .expect("attaches");
     server.drive(&mut run, Some(server.now + 1_500.0));
-    let interim = run.interim_checkpoint();
-    assert!(!interim.done.is_empty(), "a batch finished before the cut");
-    server.flush();
-    let writes = server.writes().count();
+    (server, cfg, ds, r1, run)
+}
+
+/// Resumes `checkpoint` against `state` with `cfg` and `settings`, driven to its end.
+fn resume(
+    server: &mut Sim,
+    cfg: &ExportConfig,
+    ds: &Dataset,
+    settings: Settings,
+    checkpoint: Checkpoint,
+    state: &[u8],
+) -> Run {
     let mut resumed = Run::new(
         cfg.clone(),
-        Settings {
-            full_resync: true,
-            ..Settings::default()
-        },
-        Some(interim),
-        Some(&r1.sync_state),
+        settings,
+        Some(checkpoint),
+        Some(state),
         T0,
         server.now,
     )
     .expect("the checkpoint reads");
     resumed
-        .attach(sim::plan(&cfg, &ds), server.now)
+        .attach(sim::plan(cfg, ds), server.now)
         .expect("attaches");
     server.drive(&mut resumed, None);
+    resumed
+}
+
+/// A checkpoint resumed with other refresh options (here `fullResync`) would skip other
+/// batches than it finished: refused with `CHECKPOINT_MISMATCH`, nothing written, and no
+/// report (its checkpoint must not replace the stored one).
+#[test]
+fn a_checkpoint_resumed_with_other_options_is_refused_without_a_report() {
+    let (mut server, cfg, ds, r1, run) = a_cut_refresh(1_500, 31, 4);
+    let interim = run.interim_checkpoint();
+    assert!(!interim.done.is_empty(), "a batch finished before the cut");
+    server.flush();
+    let writes = server.writes().count();
+    let settings = Settings {
+        full_resync: true,
+        ..Settings::default()
+    };
+    let resumed = resume(&mut server, &cfg, &ds, settings, interim, &r1.sync_state);
     let e = resumed.error().expect("refused");
     assert_eq!(e.code, ErrorCode::CheckpointMismatch);
     assert!(e.message.contains("fullResync"), "{}", e.message);
@@ -548,28 +574,7 @@ fn a_checkpoint_resumed_with_other_options_is_refused_without_a_report() {
 /// state of the first one before any write.
 #[test]
 fn a_resume_with_another_key_reads_the_account_again() {
-    let k = 1;
-    let people = population(2_000, k, 0.0, 41);
-    let cfg = config(k, false);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
-    let mut next = people.clone();
-    for p in next.iter_mut().step_by(3) {
-        p.first.push('!');
-    }
-    let ds = dataset(&next, k);
-    let mut run = Run::new(
-        cfg.clone(),
-        Settings::default(),
-        None,
-        Some(&r1.sync_state),
-        T0,
-        server.now,
-    )
-    .expect("starts");
-    run.attach(sim::plan(&cfg, &ds), server.now)
-        .expect("attaches");
-    server.drive(&mut run, Some(server.now + 1_500.0));
+    let (mut server, cfg, ds, _, run) = a_cut_refresh(2_000, 41, 3);
     let cut = run.report(server.now);
     assert_eq!(cut.status, RunStatus::Cancelled);
     assert!(!cut.checkpoint.key.is_empty());
@@ -588,19 +593,15 @@ fn a_resume_with_another_key_reads_the_account_again() {
         autopilot_export::config::ApiKey::new("fedcba9876543210fedcba9876543210");
     server.cfg.instance_id = "instance_OTHER".into();
     let (reads, writes) = (account_reads(&server), server.writes().count());
-    let mut resumed = Run::new(
-        other.clone(),
-        Settings::default(),
-        Some(cut.checkpoint.clone()),
-        Some(&cut.sync_state),
-        T0,
-        server.now,
-    )
-    .expect("the checkpoint reads");
-    resumed
-        .attach(sim::plan(&other, &ds), server.now)
-        .expect("attaches");
-    server.drive(&mut resumed, None);
+    let settings = Settings::default();
+    let resumed = resume(
+        &mut server,
+        &other,
+        &ds,
+        settings,
+        cut.checkpoint.clone(),
+        &cut.sync_state,
+    );
     assert_eq!(
         resumed.error().map(|e| e.code),
         Some(ErrorCode::StateMismatch)
@@ -611,19 +612,14 @@ fn a_resume_with_another_key_reads_the_account_again() {
     // The same key: no account read, and the refresh completes.
     server.cfg.instance_id = SimConfig::default().instance_id;
     let reads = account_reads(&server);
-    let mut resumed = Run::new(
-        cfg.clone(),
+    let resumed = resume(
+        &mut server,
+        &cfg,
+        &ds,
         Settings::default(),
-        Some(cut.checkpoint),
-        Some(&cut.sync_state),
-        T0,
-        server.now,
-    )
-    .expect("the checkpoint reads");
-    resumed
-        .attach(sim::plan(&cfg, &ds), server.now)
-        .expect("attaches");
-    server.drive(&mut resumed, None);
+        cut.checkpoint,
+        &cut.sync_state,
+    );
     assert_eq!(resumed.report(server.now).status, RunStatus::Succeeded);
     assert_eq!(account_reads(&server), reads);
 }

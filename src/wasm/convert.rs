@@ -1,8 +1,7 @@
-//! Values across the boundary (DESIGN.md §2): Rust → JS as JSON text that the engine parses
-//! (plain objects and numbers; `None` is `undefined`, as a JS caller expects; the one byte
-//! field, a report's `syncState`, set apart as a `Uint8Array`) — one serializer for every
-//! type instead of a second one per type, measured 6 KB gzip smaller than
-//! serde-wasm-bindgen —, JS → Rust through [`crate::read`] so that an
+//! Values across the boundary (DESIGN.md §2, issue 10): Rust → JS with serde-wasm-bindgen
+//! (plain objects, numbers, `Uint8Array` for bytes; no JSON text round trip — a JSON text
+//! parsed by the engine measured 6 KB gzip smaller, and was not kept: the boundary's contract
+//! is serde-wasm-bindgen), JS → Rust through [`crate::read`] so that an
 //! unknown key or a wrong type is an issue with a path, and the core's errors as thrown
 //! `AutopilotExportError`s.
 //!
@@ -34,9 +33,6 @@ export class AutopilotExportError extends Error {
     if (report !== undefined) this.report = report;
   }
 }
-export function parseOutput(text) {
-  return JSON.parse(text, (k, v) => (v === null ? undefined : v));
-}
 export function isAutopilotExportError(e) {
   return e instanceof AutopilotExportError || (e instanceof Error && e.name === 'AutopilotExportError' && typeof e.code === 'string');
 }
@@ -46,29 +42,12 @@ extern "C" {
     type JsExportError;
     #[wasm_bindgen(constructor, js_class = "AutopilotExportError")]
     fn new(code: &str, message: &str, issues: &JsValue, report: &JsValue) -> JsExportError;
-    #[wasm_bindgen(js_name = parseOutput)]
-    fn parse_output(text: &str) -> JsValue;
 }
 
-/// `value` as a plain JS value: objects, numbers, strings; `None` members left out. Not for
-/// bytes (see [`report_js`]).
+/// `value` as a plain JS value (objects, not `Map`s; bytes as `Uint8Array`).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    match serde_json::to_string(value) {
-        Ok(text) => parse_output(&text),
-        Err(_) => JsValue::NULL,
-    }
-}
-
-/// A report as a JS value, its `syncState` a `Uint8Array`.
-pub fn report_js(mut report: crate::report::ExportReport) -> JsValue {
-    let bytes = std::mem::take(&mut report.sync_state);
-    let v = to_js(&report);
-    let _ = Reflect::set(
-        &v,
-        &"syncState".into(),
-        &js_sys::Uint8Array::from(&bytes[..]),
-    );
-    v
+    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value.serialize(&s).unwrap_or(JsValue::NULL)
 }
 
 /// The thrown error for `e`, with the report of a run that had started.

@@ -472,16 +472,16 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
     }
     if let Err(e) = run.attach(planner.finish(), timer::mono_ms()) {
         driver.abort_all();
-        let report = run.error_report(timer::mono_ms()).map(convert::report_js);
+        let report = run.error_report(timer::mono_ms()).map(|r| to_js(&r));
         return Err((e, report));
     }
     driver.drive(&mut run).await.map_err(plain)?;
     match run.error() {
         Some(e) => Err((
             e.clone(),
-            run.error_report(timer::mono_ms()).map(convert::report_js),
+            run.error_report(timer::mono_ms()).map(|r| to_js(&r)),
         )),
-        None => Ok(convert::report_js(run.report(timer::mono_ms()))),
+        None => Ok(to_js(&run.report(timer::mono_ms()))),
     }
 }
 
