@@ -49,7 +49,8 @@ process.on('exit', killAll);
 /** Whether the package is built (tests skip with a hint otherwise). */
 export const packageBuilt = () => existsSync(join(PKG, 'workerd.js'));
 
-function freePort() {
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
     s.on('error', rej);
@@ -209,11 +210,14 @@ const cron :Workerd.Worker = (
 }
 
 /**
- * Starts workerd on a laid-out directory and waits until the Worker answers.
- * @param {{dir: string, port: number, cronPort: number}} box from layout()
+ * Starts workerd on a laid-out directory and waits until the Worker answers `GET /` with
+ * `readyStatus` (401 for the Worker without a token).
+ * @param {{dir: string, port: number, cronPort?: number}} box from layout() (or another layout
+ *   with a config.capnp listening on 127.0.0.1:port)
+ * @param {{readyStatus?: number}} [opts]
  * @returns {Promise<{base: string, output: () => string, kill: () => Promise<void>, stop: () => Promise<void>, api: Function, cron: Function}>}
  */
-export async function start(box) {
+export async function start(box, { readyStatus = 401 } = {}) {
   const child = spawn(WORKERD, ['serve', join(box.dir, 'config.capnp'), '--experimental'], {
     cwd: box.dir,
     detached: true,
@@ -247,7 +251,7 @@ export async function start(box) {
     try {
       const r = await fetch(`${base}/`);
       await r.arrayBuffer();
-      if (r.status === 401) break;
+      if (r.status === readyStatus) break;
     } catch {
       /* not listening yet */
     }
