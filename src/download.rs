@@ -80,7 +80,7 @@ impl UrlSource {
                 "the format of a URL source must be 'csv', 'ndjson' or 'json'",
             ));
         }
-        for name in self.headers.keys() {
+        for (name, value) in &self.headers {
             let ok =
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !ok {
@@ -88,6 +88,13 @@ impl UrlSource {
                     format!("{prefix}headers.{name}"),
                     IssueCode::SourceUrlInvalid,
                     "a header name has letters, digits and '-' only",
+                ));
+            } else if !header_value_ok(value) {
+                // The value is never quoted: it is often a token (`authorization`).
+                issues.push(Issue::new(
+                    format!("{prefix}headers.{name}"),
+                    IssueCode::SourceUrlInvalid,
+                    "a header value has visible characters, spaces and tabs only (no line breaks, no control characters, nothing above U+00FF)",
                 ));
             }
         }
@@ -112,6 +119,15 @@ impl UrlSource {
             batch: None,
         }
     }
+}
+
+/// Whether `v` is a header value `fetch` accepts: HTAB, SP, visible ASCII and obs-text
+/// (U+0080–U+00FF, one byte each in a JS `ByteString`) (RFC 9110 §5.5 field-value; the Fetch
+/// standard's header value; leading and trailing whitespace, which it strips, is allowed).
+/// Anything else makes the runtime throw an error that quotes the value.
+fn header_value_ok(v: &str) -> bool {
+    v.chars()
+        .all(|c| matches!(c, '\t' | ' '..='~' | '\u{80}'..='\u{ff}'))
 }
 
 /// Response headers the checks read (`Request::response_headers` of a download).
@@ -150,7 +166,9 @@ pub fn check_status(
             segment,
             format!(
                 "the server answered a redirect{}, which is not followed: use the final URL",
-                location.map(|l| format!(" to {l}")).unwrap_or_default()
+                location
+                    .map(|l| format!(" to {}", url_for_people(l)))
+                    .unwrap_or_default()
             ),
         )),
         401 | 403 => Err(failed(
@@ -183,12 +201,59 @@ pub fn check_complete(
     }
 }
 
-/// The error of a download that broke off (`why` from the runtime).
-pub fn broken(segment: usize, received: u64, why: &str) -> Error {
+/// The error of a download of `request` that broke off (`why`: the runtime's message, which
+/// may quote the URL; shown [`without_secrets`], the request's header values included).
+pub fn broken(segment: usize, received: u64, why: &str, request: &Request) -> Error {
+    let secrets: Vec<&str> = request.headers.iter().map(|(_, v)| v.expose()).collect();
+    let why = without_secrets(why, &secrets);
     failed(
         segment,
         format!("the connection broke after {received} bytes ({why})"),
     )
+}
+
+/// `text` with every http(s) URL in it cut to scheme, host and path (credentials, query and
+/// fragment left out: a redirect's `Location` or a runtime's message may carry a signed
+/// token) and each of `secrets` (a source's header values) replaced by `[secret]`.
+pub fn without_secrets(text: &str, secrets: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let next_url = |t: &str| {
+        [t.find("http://"), t.find("https://")]
+            .into_iter()
+            .flatten()
+            .min()
+    };
+    while let Some(at) = next_url(rest) {
+        let (before, url_on) = rest.split_at(at);
+        out.push_str(before);
+        let end = url_on
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ',' | ';' | ')')
+            })
+            .unwrap_or(url_on.len());
+        let (url, after) = url_on.split_at(end);
+        out.push_str(&url_for_people(url));
+        rest = after;
+    }
+    out.push_str(rest);
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(s, "[secret]");
+    }
+    out
+}
+
+/// One URL (absolute, or a relative `Location`) without credentials, query and fragment.
+fn url_for_people(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let (scheme, rest) = url.split_at(scheme_end);
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}{host}{path}")
 }
 
 #[cfg(test)]
@@ -229,5 +294,59 @@ mod tests {
         assert!(check_complete(0, &gz, 15_000).is_ok());
         let identity = head(&[("content-length", "1000"), ("content-encoding", "identity")]);
         assert!(check_complete(0, &identity, 15_000).is_err());
+    }
+
+    #[test]
+    fn header_values_that_fetch_would_refuse_are_issues_that_never_quote_the_value() {
+        let source = |value: &str| UrlSource {
+            url: "https://example.test/p.csv".into(),
+            format: "csv".into(),
+            headers: [("authorization".to_string(), value.to_string())].into(),
+            delimiter: None,
+            encoding: None,
+        };
+        for ok in ["Bearer abc", " padded\t", "caf\u{e9}", ""] {
+            assert!(source(ok).validate("p.").is_empty(), "{ok:?}");
+        }
+        for bad in [
+            "Bearer SECRET\nx",
+            "SECRET\r",
+            "SECRET\0",
+            "SECRET\u{100}",
+            "SECRET\u{1F600}",
+        ] {
+            let issues = source(bad).validate("p.");
+            assert_eq!(issues.len(), 1, "{bad:?}");
+            assert_eq!(issues[0].path, "p.headers.authorization"); // ok: test
+            assert!(
+                !issues[0].message.contains("SECRET"),
+                "{}",
+                issues[0].message
+            ); // ok: test
+        }
+    }
+
+    #[test]
+    fn messages_carry_no_url_token_credentials_or_header_value() {
+        let text = "error sending request for url (https://user:pw@files.test/p.csv?sig=abc#x): Bearer TOKEN-1 refused; see http://h.test/a?b";
+        let out = without_secrets(text, &["Bearer TOKEN-1", ""]);
+        assert_eq!(
+            out,
+            "error sending request for url (https://files.test/p.csv): [secret] refused; see http://h.test/a"
+        );
+        let e = check_status(
+            0,
+            307,
+            &head(&[("location", "https://cdn.test/f.csv?X-Sig=zz")]),
+        )
+        .unwrap_err(); // ok: test
+        assert!(
+            e.message.contains("redirect to https://cdn.test/f.csv,"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("zz"), "{}", e.message);
+        let e = check_status(0, 302, &head(&[("location", "/cut.csv?sig=zz#f")])).unwrap_err(); // ok: test
+        assert!(e.message.contains("redirect to /cut.csv,"), "{}", e.message);
     }
 }

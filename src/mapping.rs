@@ -530,25 +530,9 @@ fn push_float(out: &mut String, f: f64) {
     }
 }
 
-/// Appends `i` in decimal.
+/// Appends `i` in decimal (itoa: serde_json's integer writer, without `fmt`).
 fn push_i64(out: &mut String, i: i64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut v = i.unsigned_abs();
-    loop {
-        at -= 1;
-        if let Some(d) = buf.get_mut(at) {
-            *d = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || at == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or(""));
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
 /// An error for a mapping that cannot be compiled (used by callers that have no issues list).

@@ -376,6 +376,22 @@ pub struct Defaults {
     pub sample: u32,
 }
 
+/// The label of reject reason `r` for people (the page's tables and preview).
+fn reject_label(r: RejectReason) -> &'static str {
+    match r {
+        RejectReason::EmailMissing => "Email missing",
+        RejectReason::EmailInvalid => "Email not valid",
+        RejectReason::EmailNonAscii => "Email has non-ASCII characters",
+        RejectReason::EmailTooLong => "Email too long",
+        RejectReason::NotAnObject => "Not a profile object",
+        RejectReason::InvalidUtf8 => "Not valid UTF-8 text",
+        RejectReason::MalformedRow => "Malformed row",
+        RejectReason::ServerRejected => "Rejected by Autopilot",
+        RejectReason::NotConfirmed => "Not confirmed by Autopilot",
+        RejectReason::RetriesExhausted => "Failed after retries",
+    }
+}
+
 /// Everything a host reads instead of keeping a copy (JS `metadata()`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -414,6 +430,9 @@ pub struct Metadata {
     pub warning_codes: Vec<WarningCode>,
     /// Every reject reason.
     pub reject_reasons: Vec<RejectReason>,
+    /// Every reject reason with a label for people (`{ name: 'EMAIL_INVALID', label: 'Email
+    /// not valid' }`), in the order of `rejectReasons`.
+    pub reject_reason_labels: Vec<Labeled>,
     /// The reject reasons decided by Autopilot after sending (the others are decided
     /// before sending, from the row itself).
     pub server_reject_reasons: Vec<RejectReason>,
@@ -505,6 +524,10 @@ pub fn metadata() -> Metadata {
         issue_codes: IssueCode::ALL.to_vec(),
         warning_codes: WarningCode::ALL.to_vec(),
         reject_reasons: RejectReason::ALL.to_vec(),
+        reject_reason_labels: RejectReason::ALL
+            .iter()
+            .map(|r| l(r.as_str(), reject_label(*r)))
+            .collect(),
         server_reject_reasons: RejectReason::ALL
             .iter()
             .copied()

@@ -456,6 +456,10 @@ impl<T> Read<T> {
 /// more wrong types than that reports the first ones).
 const MAX_TYPE_ERRORS: usize = 16;
 
+/// Deepest nesting of a document read from the host (a cycle or an absurd document ends
+/// there, with an issue, instead of in a trap).
+pub const MAX_DEPTH: u32 = 64;
+
 /// Reads a `T` from `value`; paths in issues start with `prefix` (`""` for the document
 /// root, `"options"` for run options). After a type mismatch of an object member, reads
 /// again without that member, so that every other problem is reported too: the value is

@@ -144,6 +144,20 @@ fn defaults_and_lists_are_defined_once_in_src_and_copied_nowhere() {
             "{} holds a copy of the standard field list ({names} names)",
             p.display()
         );
+        let reasons = autopilot_export::report::RejectReason::ALL
+            .iter()
+            .filter(|r| text.contains(r.as_str()))
+            .count();
+        assert!(
+            reasons < 4,
+            "{} holds a copy of the reject reasons ({reasons} codes; read metadata().rejectReasonLabels)",
+            p.display()
+        );
+        assert!(
+            !text.contains("100 contacts"),
+            "{} holds a copy of the batch size (read metadata().maxBatch)",
+            p.display()
+        );
         // (The static file server's content types are HTTP's, not the package's formats.)
         assert!(
             p.ends_with("www/serve.mjs") || !text.contains("jsonl"),

@@ -705,3 +705,40 @@ fn json_rows_are_positional_records() {
         ]
     );
 }
+
+/// A record holding a lone surrogate escape (what `JSON.stringify` writes for a JS string
+/// that is not well-formed UTF-16) is rejected `INVALID_UTF8`, and the records after it are
+/// still read: in a JSON file, in the host's record document (`feed_document`, positional)
+/// and on an NDJSON line. A surrogate pair and an escaped backslash are ordinary text.
+#[test]
+fn lone_surrogates_reject_their_record_and_the_rest_is_read() {
+    let want = vec![
+        rej(1, RejectReason::InvalidUtf8),
+        row(2, vec![s("c@d.co"), C::Missing]),
+        rej(3, RejectReason::InvalidUtf8),
+        row(4, vec![s("g@h.co"), s("ok \u{1F600} \\ud83d")]),
+    ];
+    let json = br#"[{"email":"a@b.co","fn":"x\ud83d"}, {"email":"c@d.co"}, {"email":"e@f.co","fn":"\udc00"}, {"email":"g@h.co","fn":"ok \ud83d\ude00 \\ud83d"}]"#;
+    assert_eq!(calls(Format::Json, &["email", "fn"], json), want);
+
+    let rows = br#"[["a@b.co","x\ud83d"],["c@d.co"],["e@f.co","\udc00"],["g@h.co","ok \ud83d\ude00 \\ud83d"]]"#;
+    let mut parser = Parser::new(Format::JsonRows, fields(&["email", "fn"]));
+    let mut sink = Rec::default();
+    assert_eq!(parser.feed_document(rows, &mut sink), Ok(()));
+    assert_eq!(sink.calls, want);
+    assert_eq!(parser.rows_seen(), 4);
+
+    let ndjson = "{\"email\":\"a@b.co\",\"fn\":\"x\\ud83d\"}\n{\"email\":\"c@d.co\"}\n{\"email\":\"e@f.co\",\"fn\":\"\\udc00\"}\n{\"email\":\"g@h.co\",\"fn\":\"ok \\ud83d\\ude00 \\\\ud83d\"}\n";
+    assert_eq!(
+        calls(Format::Ndjson, &["email", "fn"], ndjson.as_bytes()),
+        want
+    );
+
+    // Anything else that breaks a document still refuses it.
+    let (_, result) = run(
+        Format::Json,
+        &["email"],
+        br#"[{"email":"a@b.co"}, {"email": tru}]"#,
+    );
+    assert_eq!(result.map_err(|e| e.code), Err(ErrorCode::InputInvalid));
+}

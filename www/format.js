@@ -90,22 +90,23 @@ export function sentence(s) {
   return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
-/** Human text for the package's reject reasons (unknown codes are shown as they are). */
-export const REASONS = Object.freeze({
-  EMAIL_MISSING: 'Email missing',
-  EMAIL_INVALID: 'Email not valid',
-  EMAIL_NON_ASCII: 'Email has non-ASCII characters',
-  EMAIL_TOO_LONG: 'Email too long',
-  NOT_AN_OBJECT: 'Not a profile object',
-  INVALID_UTF8: 'Not valid UTF-8 text',
-  MALFORMED_ROW: 'Malformed row',
-  SERVER_REJECTED: 'Rejected by Autopilot',
-  NOT_CONFIRMED: 'Not confirmed by Autopilot',
-  RETRIES_EXHAUSTED: 'Failed after retries',
-});
+/** The package's reject reasons with their labels (`metadata().rejectReasonLabels`). */
+let reasonLabels = [];
 
+/** Takes the reject reason labels of the package's metadata (once it is loaded). */
+export function useReasonLabels(labels) {
+  reasonLabels = Array.isArray(labels) ? labels : [];
+}
+
+/** The label of reject reason `code` (as it is when the package does not know it). */
 export function reason(code) {
-  return REASONS[code] ?? code;
+  return reasonLabels.find((r) => r.name === code)?.label ?? code;
+}
+
+/** The package's order of reject reasons: a sort key for `code` (unknown ones last). */
+export function reasonRank(code) {
+  const i = reasonLabels.findIndex((r) => r.name === code);
+  return i < 0 ? reasonLabels.length : i;
 }
 
 /** Human text for run statuses. */

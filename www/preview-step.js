@@ -131,7 +131,7 @@ export async function previewOnce() {
   $('#preview-status').textContent = summary.wouldSend
     ? `Preview ready: ${fmt.plural(summary.totals.uniqueProfiles, 'unique profile')}, ${fmt.plural(summary.batches, 'batch', 'batches')}.`
     : 'Preview ready: nothing would be sent (see below).';
-  renderPreview(summary, { toCsv: app.api.toCsv, syncState: Boolean(state.connection && state.record?.syncState) });
+  renderPreview(summary, { toCsv: app.api.toCsv, syncState: Boolean(state.connection && state.record?.syncState), maxBatch: state.meta?.maxBatch });
   await saveConfig();
 }
 

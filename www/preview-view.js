@@ -22,9 +22,9 @@ export function sends(s) {
 
 /**
  * @param {object} s  ExportPlanSummary
- * @param {{toCsv: (rows: unknown[][]) => Promise<string>, syncState: boolean}} ctx
+ * @param {{toCsv: (rows: unknown[][]) => Promise<string>, syncState: boolean, maxBatch: number}} ctx  maxBatch: `metadata().maxBatch`
  */
-export function renderPreview(s, { toCsv, syncState }) {
+export function renderPreview(s, { toCsv, syncState, maxBatch }) {
   const box = $('#preview-result');
   show(box, true);
   box.classList.remove('stale');
@@ -65,16 +65,15 @@ export function renderPreview(s, { toCsv, syncState }) {
     stat('Over the limit', fmt.num(t.overCap), { id: 'overCap', tone: t.overCap ? 'warn' : undefined }),
     stat('Requests', refused ? none : fmt.num(s.requests.total), {
       id: 'requests',
-      sub: refused ? undefined : `(${fmt.num(s.requests.contacts)} of ≤ 100 contacts${s.requests.lists ? `, ${fmt.num(s.requests.lists)} for lists` : ''}${s.requests.removals ? `, ${fmt.num(s.requests.removals)} removals` : ''})`,
+      sub: refused ? undefined : `(${fmt.num(s.requests.contacts)} of ≤ ${fmt.num(maxBatch)} contacts${s.requests.lists ? `, ${fmt.num(s.requests.lists)} for lists` : ''}${s.requests.removals ? `, ${fmt.num(s.requests.removals)} removals` : ''})`,
     }),
     stat(`Estimated time at ${fmt.rate(s.ratePerSecond, 'requests')}`, refused ? '–' : fmt.duration(s.estimatedDurationMs), { id: 'duration' }),
   );
 
   const tbody = $('#preview-table tbody');
   tbody.replaceChildren();
-  const order = Object.keys(fmt.REASONS);
   s.segments.forEach((seg, i) => {
-    const reasons = Object.entries(seg.invalidByReason ?? {}).sort(([a], [b]) => order.indexOf(a) - order.indexOf(b));
+    const reasons = Object.entries(seg.invalidByReason ?? {}).sort(([a], [b]) => fmt.reasonRank(a) - fmt.reasonRank(b));
     const invalidCell = h('td', { class: 'num', 'data-col': 'invalid' }, fmt.num(seg.invalid));
     if (reasons.length) invalidCell.append(h('ul', { class: 'reasons' }, reasons.map(([r, n]) => h('li', { 'data-reason': r }, `${fmt.reason(r)}: ${fmt.num(n)}`))));
     tbody.append(h('tr', { 'data-segment': i },

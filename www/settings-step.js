@@ -46,6 +46,7 @@ export function writeSettings() {
 
 /** Reads defaults, bounds and lists of the package's metadata into the controls. */
 export function applyMetadata(meta) {
+  fmt.useReasonLabels(meta.rejectReasonLabels);
   const d = meta.defaults ?? {};
   const opt = (name) => (meta.numbers ?? meta.options ?? []).find((o) => o.name === name);
   const rate = opt('ratePerSecond');

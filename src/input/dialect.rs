@@ -9,7 +9,7 @@
 
 use super::decode::{Encoding, LabelError};
 use super::Format;
-use crate::error::{Error, Issue, IssueCode};
+use crate::error::{Error, ErrorCode, Issue, IssueCode};
 use csv_core::{ReadFieldResult, Reader, ReaderBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,23 @@ impl SourceOptions {
             Ok(resolved)
         } else {
             Err(Error::from_issues(issues))
+        }
+    }
+
+    /// For a source given as text (a JS string: already decoded): `INPUT_INVALID` when these
+    /// options declare an encoding other than UTF-8, which cannot apply to text (applied to
+    /// the text's UTF-8 bytes it would turn `Zoë` into `ZoÃ«` without a trace). Unknown or
+    /// unsupported labels are left to [`SourceOptions::validate`].
+    pub fn check_text(&self) -> Result<(), Error> {
+        match self.encoding.as_deref().map(Encoding::for_label) {
+            Some(Ok(e)) if e != Encoding::UTF_8 => Err(Error::new(
+                ErrorCode::InputInvalid,
+                format!(
+                    "the profiles are a string, text that is already decoded, so the encoding '{}' cannot apply: pass the file's bytes (a Uint8Array) with it, or the string without it",
+                    e.name()
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 

@@ -1,13 +1,15 @@
 //! JSON records: the projection visitor shared by NDJSON and JSON, and the JSON-array
-//! parser (which validates the whole document before passing any row on, so a document
-//! refused as `INPUT_INVALID` never produces rows).
+//! parser (a file is validated as a whole before any row is passed on, so a file refused as
+//! `INPUT_INVALID` produces no rows; a host's record document is read in place and may fail
+//! after some rows). A record holding a lone surrogate escape is rejected `INVALID_UTF8`
+//! and the rest of its document still read ([`JsonParser::recover`]).
 //!
 //! A record is read with a [`DeserializeSeed`] that compares each top-level key with the
 //! projection and skips every other value with [`IgnoredAny`], so no `serde_json::Value`
 //! is ever built. Strings without escapes are borrowed from the input; escaped strings and
 //! numbers are written into one reusable scratch string per projected key.
 
-use super::{recycle, Cell, RowSink};
+use super::{json_split, recycle, Cell, RowSink};
 use crate::error::{Error, ErrorCode};
 use crate::report::RejectReason;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -262,27 +264,13 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
 }
 
 impl ValueSeed<'_> {
-    /// An integer in plain decimal (what `serde_json::Number` writes, without `fmt`).
+    /// An integer in plain decimal (what `serde_json::Number` writes, with its writer, itoa).
     fn integer<'de>(self, negative: bool, magnitude: u64) -> Val<'de> {
         self.scratch.clear();
         if negative {
             self.scratch.push('-');
         }
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut v = magnitude;
-        loop {
-            at -= 1;
-            if let Some(d) = digits.get_mut(at) {
-                *d = b'0' + (v % 10) as u8;
-            }
-            v /= 10;
-            if v == 0 || at == 0 {
-                break;
-            }
-        }
-        self.scratch
-            .push_str(std::str::from_utf8(digits.get(at..).unwrap_or(&[])).unwrap_or(""));
+        self.scratch.push_str(itoa::Buffer::new().format(magnitude));
         Val::Num
     }
 }
@@ -370,15 +358,61 @@ impl JsonParser {
 
     pub(super) fn finish(&mut self, sink: &mut dyn RowSink) -> Result<(), Error> {
         let buf = std::mem::take(&mut self.buf);
-        let result = self.parse(&buf, sink, true);
-        result.map_err(|message| Error::new(ErrorCode::InputInvalid, message))
+        self.read(&buf, sink, true)
     }
 
     /// Reads one whole document without buffering it and without the validation pass (see
     /// [`super::Parser::feed_document`]).
     pub(super) fn document(&mut self, doc: &[u8], sink: &mut dyn RowSink) -> Result<(), Error> {
-        let result = self.parse(doc, sink, false);
-        result.map_err(|message| Error::new(ErrorCode::InputInvalid, message))
+        self.read(doc, sink, false)
+    }
+
+    /// [`JsonParser::parse`], then [`JsonParser::recover`] if it failed.
+    fn read(&mut self, buf: &[u8], sink: &mut dyn RowSink, validate: bool) -> Result<(), Error> {
+        let before = self.rows;
+        self.parse(buf, sink, validate)
+            .or_else(|message| self.recover(buf, self.rows - before, sink, message))
+            .map_err(|message| Error::new(ErrorCode::InputInvalid, message))
+    }
+
+    /// After `buf` failed with `message` once `done` of its records were passed on: when the
+    /// record it failed on holds a lone surrogate escape (a JS string that is not well-formed
+    /// UTF-16, which `JSON.stringify` writes escaped and UTF-8 cannot carry), that record is
+    /// rejected `INVALID_UTF8`, as a CSV or NDJSON row that is not UTF-8 is, and the records
+    /// after it are read one at a time, likewise. Any other failure stays `message`.
+    fn recover(
+        &mut self,
+        buf: &[u8],
+        done: u64,
+        sink: &mut dyn RowSink,
+        message: String,
+    ) -> Result<(), String> {
+        let Some(spans) = json_split::element_spans(buf) else {
+            return Err(message);
+        };
+        let rest = usize::try_from(done)
+            .ok()
+            .and_then(|d| spans.get(d..))
+            .unwrap_or_default();
+        let failed = rest.first().and_then(|r| buf.get(r.clone()));
+        if !failed.is_some_and(json_split::has_lone_surrogate) {
+            return Err(message);
+        }
+        let mut one = Vec::new();
+        for span in rest {
+            let element = buf.get(span.clone()).unwrap_or_default();
+            if json_split::has_lone_surrogate(element) {
+                self.rows += 1;
+                sink.reject(self.rows, RejectReason::InvalidUtf8, None);
+                continue;
+            }
+            one.clear();
+            one.push(b'[');
+            one.extend_from_slice(element);
+            one.push(b']');
+            self.parse(&one, sink, true)?;
+        }
+        Ok(())
     }
 
     fn parse(&mut self, buf: &[u8], sink: &mut dyn RowSink, validate: bool) -> Result<(), String> {

@@ -45,6 +45,7 @@ mod encodings;
 mod header;
 mod inspect;
 mod json;
+mod json_split;
 mod ndjson;
 
 pub use decode::{Binary, Encoding, LabelError};

@@ -70,7 +70,12 @@ impl NdjsonParser {
         };
         let mut de = serde_json::Deserializer::from_str(text);
         if let Err(e) = self.projection.record(&mut de, row, true, sink) {
-            sink.reject(row, RejectReason::MalformedRow, Some(&e.to_string()));
+            // A lone surrogate escape has no UTF-8 form: the same reason as invalid bytes.
+            if super::json_split::has_lone_surrogate(line) {
+                sink.reject(row, RejectReason::InvalidUtf8, None);
+            } else {
+                sink.reject(row, RejectReason::MalformedRow, Some(&e.to_string()));
+            }
         }
     }
 }

@@ -141,10 +141,11 @@ pub struct Diff {
     pub held: Vec<u64>,
     /// Memberships the state holds on each segment's list.
     pub placed: Vec<u64>,
-    /// Salted email hash of every planned contact (empty without a state unless
-    /// [`DiffOptions::keep_hashes`]).
+    /// Salted email hash of the planned contacts, in plan order: all of them with a state
+    /// or [`DiffOptions::keep_hashes`]; otherwise empty here, and during an export a prefix
+    /// that the run extends while it waits (the next state's builder hashes the rest).
     pub email_hashes: Vec<u64>,
-    /// Contact hash of every planned contact (empty like [`Diff::email_hashes`]).
+    /// Contact hash of the planned contacts (as many as [`Diff::email_hashes`]).
     pub contact_hashes: Vec<u64>,
 }
 

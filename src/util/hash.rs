@@ -55,41 +55,18 @@ pub fn fold_hash(bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// The CRC-32 table (IEEE 802.3, reflected polynomial `0xEDB88320`), built at compile time
-/// (the index is a constant `0..256` loop: nothing here sees input).
-#[allow(clippy::indexing_slicing)]
-const CRC_TABLE: [u32; 256] = {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-};
+/// CRC-32/ISO-HDLC with the `crc` crate's byte-wise table (`Table<1>`, 1 KB, built at
+/// compile time).
+const CRC32: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 
 /// The CRC-32 (IEEE, as in zip and PNG) of `bytes`: the checksum of a stored sync state.
 ///
-/// Written here rather than with `crc32fast`: its slice-by-16 table is 16 KB of the wasm
-/// module, this byte-wise one 1 KB, and a sync state (a few MB at most) is checked once per
-/// run, where byte-wise speed (hundreds of MB/s) does not show.
+/// Byte-wise (a 1 KB table) rather than `crc32fast`'s slice-by-16 (a 16 KB table, 15 KB gzip
+/// of the wasm module, measured): a sync state (a few MB at most) is checked once per run,
+/// where byte-wise speed (hundreds of MB/s) does not show.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = !0u32;
-    for &b in bytes {
-        let i = usize::from((c as u8) ^ b);
-        c = CRC_TABLE.get(i).copied().unwrap_or(0) ^ (c >> 8);
-    }
-    !c
+    CRC32.checksum(bytes)
 }
 
 /// A stable, fast 128-bit hash (two multiply-rotate lanes over 8-byte words). Not

@@ -309,7 +309,8 @@ pub fn push_iso(out: &mut String, ms: i64) {
     out.push('Z');
 }
 
-/// Appends the last `width` (at most 4) decimal digits of `v` (≥ 0), zero-padded.
+/// Appends the last `width` (at most 4) decimal digits of `v` (≥ 0), zero-padded (dates'
+/// fixed-width fields; itoa writes no padding).
 fn push_digits(out: &mut String, v: i64, width: usize) {
     let mut buf = [b'0'; 4];
     let mut v = v;

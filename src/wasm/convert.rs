@@ -74,13 +74,10 @@ fn strip_nulls(v: &mut serde_json::Value) {
     }
 }
 
-/// Deepest nesting read (a cycle or an absurd document ends there instead of in a trap).
-const MAX_DEPTH: u32 = 64;
-
 /// `v` as a JSON value; `Err` names what cannot be one (a function, a symbol, a cycle).
 pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
     use serde_json::Value;
-    if depth > MAX_DEPTH {
+    if depth > crate::read::MAX_DEPTH {
         return Err("nested too deeply (a cycle?)".into());
     }
     if v.is_undefined() || v.is_null() {
@@ -140,9 +137,20 @@ pub fn read_options<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
     read(v, prefix)
 }
 
+/// Hands the core the engine's Unicode lower case (`String.prototype.toLowerCase`), so that
+/// header and segment names fold in full Unicode without Rust's case tables in the module
+/// (`crate::util::text`). Done where every job and option document is read, which comes
+/// before any folding; after the first call it changes nothing.
+fn hand_over_lower_case() {
+    crate::util::text::set_host_lower_case(|s| {
+        String::from(js_sys::JsString::from(s).to_lower_case())
+    });
+}
+
 /// Reads a document of type `T` from `v`, which must be an object (paths in issues start
 /// with `prefix`).
 pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
+    hand_over_lower_case();
     match document(v, prefix) {
         Ok(value) => crate::read::read(&value, prefix),
         Err(issue) => Read {

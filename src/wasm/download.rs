@@ -69,11 +69,14 @@ pub async fn stream(
         })
     };
     let fail = |received: u64, e: JsValue| {
-        aborted().unwrap_or_else(|| download::broken(segment, received, &describe(&e)))
+        aborted().unwrap_or_else(|| download::broken(segment, received, &describe(&e), &req))
     };
     let headers = Headers::new().map_err(|e| fail(0, e))?;
     for (name, value) in &req.headers {
-        headers.set(name, value.expose()).map_err(|e| fail(0, e))?;
+        // The runtime's message would quote the value (often a token): not passed on.
+        headers
+            .set(name, value.expose())
+            .map_err(|_| fail(0, JsValue::from_str("a header value was refused")))?;
     }
     let init = RequestInit::new();
     init.set_method(req.method.as_str());

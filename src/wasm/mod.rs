@@ -562,6 +562,7 @@ pub fn inspect(
         let opts: crate::input::SourceOptions = read_options(&options, "options").strict()?;
         let mut inspector = crate::input::Inspector::new(format, &opts)?;
         if let Some(s) = bytes.as_string() {
+            opts.check_text()?;
             inspector.feed(s.as_bytes());
         } else if let Some(b) = bytes.dyn_ref::<Uint8Array>() {
             inspector.feed(&b.to_vec());

@@ -88,6 +88,8 @@ struct Feeder<'a> {
     records: bool,
     next_row: u64,
     parser: Parser,
+    /// What a string chunk meets ([`SourceOptions::check_text`]).
+    text: Result<(), Error>,
     names: Vec<String>,
     fields: Array,
     pending: Array,
@@ -116,6 +118,7 @@ impl<'a> Feeder<'a> {
             pause_wanted: false,
             segment,
             records: format.is_none(),
+            text: options.check_text(),
             next_row: 0,
             parser,
             names,
@@ -140,6 +143,7 @@ impl<'a> Feeder<'a> {
             return Ok(());
         }
         if let Some(s) = v.as_string() {
+            self.text.clone().map_err(|e| self.context(e))?;
             return self.bytes(s.as_bytes());
         }
         let Some(view) = self.view(v) else {
@@ -195,6 +199,7 @@ impl<'a> Feeder<'a> {
         }
         if !self.records {
             if let Some(s) = v.as_string() {
+                self.text.clone().map_err(|e| self.context(e))?;
                 for chunk in s.as_bytes().chunks(SLICE as usize) {
                     self.bytes(chunk)?;
                     self.tick();
@@ -282,7 +287,8 @@ impl<'a> Feeder<'a> {
                 inner: self.planner,
                 offset: self.next_row,
             };
-            rows.feed_document(&text, &mut sink)?;
+            let fed = rows.feed_document(&text, &mut sink);
+            fed.map_err(|e| self.context(e))?;
             self.next_row += rows.rows_seen();
             self.tick();
             start = end;

@@ -702,6 +702,11 @@ export interface Metadata {
      */
     rejectReasons: RejectReason[];
     /**
+     * Every reject reason with a label for people (`{ name: 'EMAIL_INVALID', label: 'Email
+     * not valid' }`), in the order of `rejectReasons`.
+     */
+    rejectReasonLabels: Labeled[];
+    /**
      * The reject reasons decided by Autopilot after sending (the others are decided
      * before sending, from the row itself).
      */

@@ -553,3 +553,58 @@ fn plain_objects_cross_as_the_contract_says() {
     assert!(warnings.contains("VALUE_NESTED"), "{warnings}");
     assert!(warnings.contains("VALUE_NOT_COERCIBLE"), "{warnings}");
 }
+
+/// Text at the boundary: names fold in Unicode lower case through the engine's
+/// `toLowerCase` (handed to the core at instantiation); a string source refuses a byte
+/// encoding; a record whose string is not well-formed UTF-16 is rejected alone.
+#[wasm_bindgen_test]
+fn unicode_text_at_the_boundary() {
+    let j = job(
+        "U ",
+        "[]",
+        r#","segments": [{"name": "Été", "profiles": []}, {"name": "ÉTÉ", "profiles": []}]"#,
+    );
+    let codes: Vec<String> = Array::from(&validate_export_config(j))
+        .iter()
+        .map(|i| text(&i, "code"))
+        .collect();
+    assert!(
+        codes.iter().any(|c| c == "SEGMENT_NAME_DUPLICATE"),
+        "{codes:?}"
+    );
+
+    let j = job(
+        "U ",
+        r#"{"csv": "ÉMAIL,first\na@b.co,Al\n"}"#,
+        r#","mapping": {"email": "émail", "firstName": "first"}"#,
+    );
+    let s = preview(j, JsValue::UNDEFINED).expect("the header folds to the mapped name");
+    assert_eq!(num(&s, "totals.uniqueProfiles"), 1.0);
+
+    let j = job(
+        "U ",
+        r#"{"csv": "email,first\na@b.co,Zoë\n", "encoding": "windows-1252"}"#,
+        "",
+    );
+    let e = expect_error(preview(j, JsValue::UNDEFINED).unwrap_err(), "INPUT_INVALID");
+    assert!(
+        text(&e, "message").contains("windows-1252"),
+        "{}",
+        text(&e, "message")
+    );
+    assert!(
+        text(&e, "message").starts_with("segments[0]"),
+        "{}",
+        text(&e, "message")
+    );
+
+    let j = job(
+        "U ",
+        r#"[{"email": "a@b.co", "first": "x\ud83d"}, {"email": "c@d.co", "first": "ok"}]"#,
+        "",
+    );
+    let s = preview(j, JsValue::UNDEFINED).expect("one record is rejected, not the source");
+    assert_eq!(num(&s, "totals.uniqueProfiles"), 1.0);
+    let seg = Array::from(&get(&s, "segments")).get(0);
+    assert_eq!(num(&seg, "invalidByReason.INVALID_UTF8"), 1.0);
+}

@@ -1,6 +1,6 @@
 // Unit tests of www/worker/src/sources.mjs: the download is the package's `downloadSource`
-// (its rules, its reasons); the worker names the segment and keeps header values, query
-// strings and credentials out of the message.
+// (its rules, its reasons, its messages without header values, query strings or
+// credentials); the worker names the segment and the URL's origin and path.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, test } from 'node:test';
@@ -58,20 +58,31 @@ test('a cancel (the worker\'s signal) during a download is the package\'s ABORTE
 });
 
 test('header values, query strings and credentials never reach the message', async () => {
+  // The package leaves them out of its messages; the worker adds the URL's origin and path.
   const secret = 'Bearer s3cr3t-header-value';
-  const stub = {
-    isAutopilotExportError: (e) => e?.name === 'AutopilotExportError',
-    downloadSource: async () => {
-      const e = new Error(`segments[0].profiles: the download failed: redirect to https://user:pw@cdn.example/x.csv?sig=abc#frag, sent ${secret}`);
-      e.name = 'AutopilotExportError';
-      e.code = 'INPUT_INVALID';
-      throw e;
-    },
-  };
-  const e = await download(stub, { source: { url: 'https://u:p@files.example/a.csv?token=q', format: 'csv', headers: { Authorization: secret } }, segment: 'B' }).catch((x) => x);
-  assert.ok(e instanceof SourceError);
-  assert.equal(e.message, 'segment "B" (https://files.example/a.csv): the download failed: redirect to https://cdn.example/x.csv, sent [secret]');
-  // Anything else (a bug, a storage fault) is not a download failure: it is rethrown.
+  const moved = http.createServer((req, res) => {
+    res.writeHead(302, { location: 'https://user:pw@cdn.example/x.csv?sig=abc#frag' });
+    res.end();
+  });
+  await new Promise((r) => moved.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${moved.address().port}/a.csv?token=q`;
+    const e = await download(core, { source: { url, format: 'csv', headers: { Authorization: secret } }, segment: 'B' }).catch((x) => x);
+    assert.ok(e instanceof SourceError, String(e));
+    assert.match(e.message, /^segment "B" \(http:\/\/127\.0\.0\.1:\d+\/a\.csv\): .*redirect to https:\/\/cdn\.example\/x\.csv,/);
+    // A header value fetch would refuse (a line break): refused before any request, unquoted.
+    const bad = await download(core, { source: { url, format: 'csv', headers: { Authorization: `${secret}\nX-Injected: 1` } }, segment: 'B' }).catch((x) => x);
+    assert.ok(bad instanceof SourceError, String(bad));
+    for (const m of [e.message, bad.message]) {
+      for (const s of ['s3cr3t', 'token=q', 'sig=abc', 'user:pw', 'u:p@', 'frag', 'Injected']) assert.ok(!m.includes(s), `${s} in ${m}`);
+    }
+  } finally {
+    moved.closeAllConnections();
+    await new Promise((r) => moved.close(r));
+  }
+  // Anything else (a bug, a storage fault) is not a download failure: it is rethrown. (A
+  // package stand-in: the real package cannot be made to throw a bug on demand.)
   const bug = new TypeError('boom');
-  await assert.rejects(download({ ...stub, downloadSource: async () => { throw bug; } }, { source: { url: 'https://a.example/x', format: 'csv' }, segment: 'B' }), (x) => x === bug);
+  const buggy = { isAutopilotExportError: core.isAutopilotExportError, downloadSource: async () => { throw bug; } };
+  await assert.rejects(download(buggy, { source: { url: 'https://a.example/x', format: 'csv' }, segment: 'B' }), (x) => x === bug);
 });

@@ -40,7 +40,8 @@ export async function download(core, { source, segment, signal }) {
   } catch (e) {
     if (!core.isAutopilotExportError(e)) throw e;
     const reason = String(e.message ?? '').replace(/^segments\[\d+\]\.profiles: /, '');
-    const message = `segment "${segment}" (${describe(source.url)}): ${redact(reason, Object.values(source.headers ?? {}))}`;
+    // The package's message carries no URL token, credential or header value.
+    const message = `segment "${segment}" (${describe(source.url)}): ${reason}`;
     throw new SourceError(message, e.code);
   }
 }
@@ -55,12 +56,3 @@ function describe(url) {
   }
 }
 
-/**
- * `text` without query strings, fragments or credentials of any URL in it (a redirect's
- * Location may carry a signed token) and without any of `secrets` (the header values).
- */
-function redact(text, secrets) {
-  let out = text.replace(/\/\/[^\s/@]+@/g, '//').replace(/[?#][^\s,;)]*/g, '');
-  for (const s of secrets) if (typeof s === 'string' && s !== '') out = out.split(s).join('[secret]');
-  return out;
-}

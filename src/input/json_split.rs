@@ -1,0 +1,142 @@
+//! The byte spans of a JSON array's elements, and whether a JSON text holds a lone UTF-16
+//! surrogate escape: what [`super::json`] needs to go on, record by record, after a document
+//! failed on a record that UTF-8 cannot carry.
+//!
+//! Written here rather than taken from serde_json: serde_json gives no element offsets, and
+//! its skipping reader does not check surrogate pairs (the failure comes from the reading
+//! that builds the string). Both functions are linear scans that never panic.
+
+use std::ops::Range;
+
+/// The spans of the elements of the top-level JSON array `doc` (surrounding whitespace
+/// excluded); `None` when `doc` is not an array whose strings and brackets are balanced.
+/// Values are not checked, only delimited.
+pub(super) fn element_spans(doc: &[u8]) -> Option<Vec<Range<usize>>> {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let open = doc.iter().position(|b| !ws(b))?;
+    if doc.get(open) != Some(&b'[') {
+        return None;
+    }
+    let mut spans = Vec::new();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut start: Option<usize> = None;
+    let mut last = 0usize; // the end of the element's last non-whitespace byte
+    let mut i = open + 1;
+    while let Some(&b) = doc.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            last = i + 1;
+            i += 1;
+            continue;
+        }
+        match b {
+            b',' | b']' if depth == 0 => {
+                match start.take() {
+                    Some(s) => spans.push(s..last),
+                    // `[]` is an empty array; `[,` or `,,` is not JSON.
+                    None if b == b']' && spans.is_empty() => {}
+                    None => return None,
+                }
+                if b == b']' {
+                    return doc
+                        .get(i + 1..)
+                        .is_some_and(|rest| rest.iter().all(ws))
+                        .then_some(spans);
+                }
+            }
+            _ if ws(&b) => {}
+            _ => {
+                start.get_or_insert(i);
+                match b {
+                    b'"' => in_string = true,
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => depth = depth.checked_sub(1)?,
+                    _ => {}
+                }
+                last = i + 1;
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether the JSON text `text` has a `\uD800`–`\uDFFF` escape that is not half of a pair
+/// (a high surrogate followed at once by a low one): the escape `JSON.stringify` writes for a
+/// JS string that is not well-formed UTF-16, which has no UTF-8 form.
+pub(super) fn has_lone_surrogate(text: &[u8]) -> bool {
+    let unit = |at: usize| -> Option<u16> {
+        let hex = text.get(at..at + 6)?;
+        if hex.get(..2)? != b"\\u" {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(hex.get(2..)?).ok()?, 16).ok()
+    };
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        if b != b'\\' {
+            i += 1;
+            continue;
+        }
+        match unit(i) {
+            Some(0xD800..=0xDBFF) => match unit(i + 6) {
+                Some(0xDC00..=0xDFFF) => i += 12,
+                _ => return true,
+            },
+            Some(0xDC00..=0xDFFF) => return true,
+            Some(_) => i += 6,
+            None => i += 2, // another escape (`\\`, `\"`, `\n`, ...)
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(doc: &str) -> Option<Vec<&str>> {
+        element_spans(doc.as_bytes()).map(|v| v.into_iter().map(|r| &doc[r]).collect())
+    }
+
+    #[test]
+    fn elements_are_delimited_whatever_they_hold() {
+        assert_eq!(texts("[]"), Some(vec![]));
+        assert_eq!(texts(" [ ] \n"), Some(vec![]));
+        assert_eq!(
+            texts(r#"[ ["a,]", {"k": [1, 2]}] , 0, "x\"]," ,null]"#),
+            Some(vec![r#"["a,]", {"k": [1, 2]}]"#, "0", r#""x\"],""#, "null"])
+        );
+        for bad in [
+            "", "{}", "[", "[1,", "[1,,2]", "[,1]", "[1]]", "[1] x", "[\"a]", "[}]",
+        ] {
+            assert_eq!(texts(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_are_found_and_pairs_and_other_escapes_are_not() {
+        for lone in [
+            r#""\ud83d""#,
+            r#""x\udc00y""#,
+            r#""\ud83d\u0041""#,
+            r#""\uDBFF""#,
+        ] {
+            assert!(has_lone_surrogate(lone.as_bytes()), "{lone}");
+        }
+        for fine in [
+            r#""\ud83d\ude00""#,
+            r#""\\ud83d""#,
+            r#""\u00e9\n\"""#,
+            "\"😀\"",
+            r#""\u""#,
+        ] {
+            assert!(!has_lone_surrogate(fine.as_bytes()), "{fine}");
+        }
+    }
+}
