@@ -466,16 +466,14 @@ fn unreadable_rows_hold_a_segments_removals_back() {
         "{hint}"
     );
 
-    let mut run = Run::new(
-        cfg.clone(),
+    let mut run = started(
+        &server,
+        &cfg,
+        plan,
         Settings::default(),
         None,
         Some(&r1.sync_state),
-        T0,
-        server.now,
-    )
-    .expect("starts");
-    run.attach(plan, server.now).expect("attaches");
+    );
     server.drive(&mut run, None);
     let r2 = run.report(server.now);
     assert_eq!(r2.totals.removed, 10);
@@ -507,19 +505,33 @@ fn a_cut_refresh(
         p.first.push('!');
     }
     let ds = dataset(&next, k);
-    let mut run = Run::new(
-        cfg.clone(),
+    let plan = sim::plan(&cfg, &ds);
+    let mut run = started(
+        &server,
+        &cfg,
+        plan,
         Settings::default(),
         None,
         Some(&r1.sync_state),
-        T0,
-        server.now,
-    )
-    .expect("starts");
-    run.attach(sim::plan(&cfg, &ds), server.now)
-        .expect("attaches");
+    );
     server.drive(&mut run, Some(server.now + 1_500.0));
     (server, cfg, ds, r1, run)
+}
+
+/// A run of `cfg` over `plan`, started now on `server` with `settings`, from `checkpoint`
+/// and `state`, with its plan attached (not driven).
+fn started(
+    server: &Sim,
+    cfg: &ExportConfig,
+    plan: autopilot_export::plan::Plan,
+    settings: Settings,
+    checkpoint: Option<Checkpoint>,
+    state: Option<&[u8]>,
+) -> Run {
+    let mut run =
+        Run::new(cfg.clone(), settings, checkpoint, state, T0, server.now).expect("the run starts");
+    run.attach(plan, server.now).expect("the plan attaches");
+    run
 }
 
 /// Resumes `checkpoint` against `state` with `cfg` and `settings`, driven to its end.
@@ -531,18 +543,8 @@ fn resume(
     checkpoint: Checkpoint,
     state: &[u8],
 ) -> Run {
-    let mut resumed = Run::new(
-        cfg.clone(),
-        settings,
-        Some(checkpoint),
-        Some(state),
-        T0,
-        server.now,
-    )
-    .expect("the checkpoint reads");
-    resumed
-        .attach(sim::plan(cfg, ds), server.now)
-        .expect("attaches");
+    let plan = sim::plan(cfg, ds);
+    let mut resumed = started(server, cfg, plan, settings, Some(checkpoint), Some(state));
     server.drive(&mut resumed, None);
     resumed
 }
@@ -708,19 +710,19 @@ fn cancel_and_resume_of_a_refresh_ends_exactly_like_an_uninterrupted_one() {
         let mut server = Sim::new(SimConfig::default());
         let (_, base) = refresh(&mut server, &cfg, &people, k, None, seed);
         let ds = dataset(&next, k);
-        let mut first = Run::new(
-            cfg.clone(),
-            Settings {
-                seed,
-                ..Settings::default()
-            },
+        let settings = |seed| Settings {
+            seed,
+            ..Settings::default()
+        };
+        let plan = sim::plan(&cfg, &ds);
+        let mut first = started(
+            &server,
+            &cfg,
+            plan,
+            settings(seed),
             None,
             Some(&base.sync_state),
-            T0,
-            server.now,
-        )
-        .unwrap();
-        first.attach(sim::plan(&cfg, &ds), server.now).unwrap();
+        );
         let cancel_at = server.now + rng.f64() * duration;
         server.drive(&mut first, Some(cancel_at));
         let cut = first.report(server.now);
@@ -728,20 +730,14 @@ fn cancel_and_resume_of_a_refresh_ends_exactly_like_an_uninterrupted_one() {
             cut.status,
             RunStatus::Cancelled | RunStatus::Succeeded
         ));
-        let mut second = Run::new(
-            cfg.clone(),
-            Settings {
-                seed: seed + 1,
-                ..Settings::default()
-            },
-            Some(cut.checkpoint.clone()),
-            Some(&cut.sync_state),
-            T0,
-            server.now,
-        )
-        .unwrap();
-        second.attach(sim::plan(&cfg, &ds), server.now).unwrap();
-        server.drive(&mut second, None);
+        let second = resume(
+            &mut server,
+            &cfg,
+            &ds,
+            settings(seed + 1),
+            cut.checkpoint.clone(),
+            &cut.sync_state,
+        );
         server.flush();
         let end = second.report(server.now);
         assert_eq!(

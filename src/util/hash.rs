@@ -108,20 +108,7 @@ impl StableHasher {
     }
     /// Adds a string (its length is mixed in, so `"ab","c"` differs from `"a","bc"`).
     pub fn write_str(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.word(u64::from_le_bytes(w));
-        }
-        let mut last = [0u8; 8];
-        let rem = chunks.remainder();
-        if let Some(dst) = last.get_mut(..rem.len()) {
-            dst.copy_from_slice(rem);
-        }
-        self.word(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
-        self.len += bytes.len() as u64;
+        self.write_bytes(s.as_bytes());
     }
     /// Adds bytes (their length is mixed in).
     pub fn write_bytes(&mut self, bytes: &[u8]) {
