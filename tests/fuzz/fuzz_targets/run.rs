@@ -311,6 +311,9 @@ impl Server {
 #[derive(Debug, Clone, Copy)]
 struct Reads {
     account: bool,
+    /// The account must be answered before any write (a sync state is checked against it);
+    /// without a state it only has to be answered before the run succeeds.
+    account_first: bool,
     lists: bool,
 }
 
@@ -370,8 +373,8 @@ fn drive(
                     (_, path) => {
                         assert!(plan.is_none(), "a write before the plan was attached");
                         assert!(
-                            account_ok || !reads.account,
-                            "a write before GET /account was answered"
+                            account_ok || !reads.account || !reads.account_first,
+                            "a write before GET /account was answered, with a sync state"
                         );
                         assert!(
                             lists_ok || !reads.lists,
@@ -392,6 +395,12 @@ fn drive(
                     // The host attaches the plan once its input is read, whatever happened.
                     attach(run, &mut plan, *now);
                     continue;
+                }
+                if run.report(*now).status == RunStatus::Succeeded {
+                    assert!(
+                        account_ok || !reads.account,
+                        "succeeded without GET /account answered"
+                    );
                 }
                 out.abandoned = in_flight;
                 return out;
@@ -607,6 +616,7 @@ fuzz_target!(|data: &[u8]| {
             .expect("a valid configuration starts");
         let reads = Reads {
             account: true,
+            account_first: false,
             lists: job.per_segment,
         };
         let d = drive(
@@ -639,6 +649,7 @@ fuzz_target!(|data: &[u8]| {
     .expect("a valid configuration starts");
     let reads = Reads {
         account: true,
+        account_first: base.is_some(),
         lists: job.per_segment,
     };
     let d = drive(
@@ -730,6 +741,7 @@ fuzz_target!(|data: &[u8]| {
         // knew the account).
         let reads = Reads {
             account: state.is_none() || cp.key.is_empty(),
+            account_first: state.is_some(),
             lists: job.per_segment && !cp.lists.iter().all(Option::is_some),
         };
         let sent = drive(
