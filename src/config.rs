@@ -212,11 +212,9 @@ fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
 /// isLoopbackUrl('http://127.0.0.1:8080/v1'); // true
 /// ```
 pub fn is_loopback_url(url: &str) -> bool {
-    let Some((_, rest)) = url.trim().split_once("://") else {
+    let Some(authority) = crate::util::url::host(url.trim()) else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
     let host = if authority.starts_with('[') {
         authority.split(']').next().map(|h| format!("{h}]"))
     } else {

@@ -167,7 +167,7 @@ pub fn check_status(
             format!(
                 "the server answered a redirect{}, which is not followed: use the final URL",
                 location
-                    .map(|l| format!(" to {}", url_for_people(l)))
+                    .map(|l| format!(" to {}", crate::util::url::shown(l)))
                     .unwrap_or_default()
             ),
         )),
@@ -233,7 +233,7 @@ pub fn without_secrets(text: &str, secrets: &[&str]) -> String {
             })
             .unwrap_or(url_on.len());
         let (url, after) = url_on.split_at(end);
-        out.push_str(&url_for_people(url));
+        out.push_str(&crate::util::url::shown(url));
         rest = after;
     }
     out.push_str(rest);
@@ -241,19 +241,6 @@ pub fn without_secrets(text: &str, secrets: &[&str]) -> String {
         out = out.replace(s, "[secret]");
     }
     out
-}
-
-/// One URL (absolute, or a relative `Location`) without credentials, query and fragment.
-fn url_for_people(url: &str) -> String {
-    let url = url.split(['?', '#']).next().unwrap_or_default();
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
-    };
-    let (scheme, rest) = url.split_at(scheme_end);
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    format!("{scheme}{host}{path}")
 }
 
 #[cfg(test)]

@@ -139,6 +139,23 @@ fn refresh(
     (run, report)
 }
 
+/// A first full export of `n` people over `k` segments (`overlap` and `seed` as for
+/// [`population`]), mirroring or not, on a default server: the people, the configuration,
+/// the server after it and its report.
+fn first_export(
+    n: usize,
+    k: usize,
+    overlap: f64,
+    seed: u64,
+    mirror: bool,
+) -> (Vec<Person>, ExportConfig, Sim, ExportReport) {
+    let people = population(n, k, overlap, seed);
+    let cfg = config(k, mirror);
+    let mut server = Sim::new(SimConfig::default());
+    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    (people, cfg, server, r1)
+}
+
 /// Changes 1 % of the people's names, takes 1 % of the memberships away (people who leave
 /// every segment, so that the unique count stays within the cap) and adds as many new people
 /// as left. Returns the new population and (changed memberships, new memberships, leavers).
@@ -298,10 +315,7 @@ fn mirror_never_removes_members_it_did_not_place_and_add_mode_removes_nobody() {
 #[test]
 fn the_guard_refuses_mass_removals_before_any_write() {
     let k = 2;
-    let people = population(3_000, k, 0.0, 5);
-    let cfg = config(k, true);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let (people, cfg, mut server, r1) = first_export(3_000, k, 0.0, 5, true);
     // A broken export: most of segment 0 is missing.
     let mut next = people.clone();
     for p in next.iter_mut().step_by(3) {
@@ -360,10 +374,7 @@ fn the_guard_refuses_mass_removals_before_any_write() {
 #[test]
 fn the_eta_counts_pending_removals() {
     let k = 1;
-    let people = population(1_000, k, 0.0, 8);
-    let cfg = config(k, true);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let (people, cfg, mut server, r1) = first_export(1_000, k, 0.0, 8, true);
     let mut next = people.clone();
     for p in next.iter_mut().take(60) {
         p.segments.clear();
@@ -406,42 +417,21 @@ fn the_eta_counts_pending_removals() {
 /// the leavers in the state; the next clean refresh removes them.
 #[test]
 fn unreadable_rows_hold_a_segments_removals_back() {
-    use autopilot_export::input::{Cell, RowSink};
-    use autopilot_export::plan::Planner;
+    use autopilot_export::input::RowSink;
     use autopilot_export::report::RejectReason;
     let k = 2;
-    let people = population(600, k, 0.0, 21);
-    let cfg = config(k, true);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let (people, cfg, mut server, r1) = first_export(600, k, 0.0, 21, true);
     let mut next = people.clone();
     for p in next.iter_mut().take(20) {
         p.segments.clear(); // 10 leave each segment
     }
     // Segment 0's file now has a row that cannot be read.
     let ds = dataset(&next, k);
-    let mut planner = Planner::new(&cfg).expect("valid");
-    let fields = planner.fields();
-    for (s, rows) in ds.rows.iter().enumerate() {
-        planner.begin_segment(s).expect("in order");
-        for (n, r) in rows.iter().enumerate() {
-            let cells: Vec<Cell<'_>> = fields
-                .iter()
-                .map(|f| match f.as_str() {
-                    "email" => Cell::Str(&r.email),
-                    "first" => Cell::Str(&r.first),
-                    "last" => Cell::Str(&r.last),
-                    "orders" => r.orders.as_deref().map_or(Cell::Missing, Cell::Str),
-                    _ => Cell::Missing,
-                })
-                .collect();
-            planner.row(n as u64 + 1, &cells);
-        }
+    let plan = sim::plan_with(&cfg, &ds, |planner, s, rows| {
         if s == 0 {
             planner.reject(rows.len() as u64 + 1, RejectReason::InvalidUtf8, None);
         }
-    }
-    let plan = planner.finish();
+    });
     let state = SyncState::decode(&r1.sync_state).expect("reads back");
     let summary = summarize(
         &plan,
@@ -496,10 +486,7 @@ fn a_cut_refresh(
     step: usize,
 ) -> (Sim, ExportConfig, Dataset, ExportReport, Run) {
     let k = 1;
-    let people = population(n, k, 0.0, seed);
-    let cfg = config(k, false);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let (people, cfg, mut server, r1) = first_export(n, k, 0.0, seed, false);
     let mut next = people.clone();
     for p in next.iter_mut().step_by(step) {
         p.first.push('!');
@@ -629,10 +616,7 @@ fn a_resume_with_another_key_reads_the_account_again() {
 #[test]
 fn a_state_of_another_account_or_base_url_is_refused_before_any_write() {
     let k = 1;
-    let people = population(500, k, 0.0, 6);
-    let cfg = config(k, true);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let (people, cfg, mut server, r1) = first_export(500, k, 0.0, 6, true);
     // Another account behind the same base URL (another key).
     let mut other = Sim::new(SimConfig {
         instance_id: "instance_OTHER".into(),
@@ -672,10 +656,7 @@ fn a_state_of_another_account_or_base_url_is_refused_before_any_write() {
 #[test]
 fn a_list_deleted_in_autopilot_is_recreated_and_filled_again() {
     let k = 2;
-    let people = population(1_000, k, 0.3, 7);
-    let cfg = config(k, true);
-    let mut server = Sim::new(SimConfig::default());
-    let (_, r1) = refresh(&mut server, &cfg, &people, k, None, 1);
+    let (people, cfg, mut server, r1) = first_export(1_000, k, 0.3, 7, true);
     let members0 = r1.segments[0].counts.memberships;
     server.delete_list(&title(0));
     let (_, r2) = refresh(&mut server, &cfg, &people, k, Some(&r1.sync_state), 2);

@@ -72,7 +72,7 @@ pub fn redirected(what: &str, outcome: &Outcome) -> Error {
         "answered with a redirect (hidden by the browser)".to_string()
     } else {
         let target = to
-            .and_then(origin_of)
+            .and_then(crate::util::url::origin)
             .map(|o| format!(" to {o}"))
             .unwrap_or_default();
         format!("answered HTTP {status}, a redirect{target}")
@@ -84,14 +84,6 @@ pub fn redirected(what: &str, outcome: &Outcome) -> Error {
             crate::meta::DEFAULT_BASE_URL
         ),
     )
-}
-
-/// `scheme://host[:port]` of an absolute URL (only this much of a `Location` is shown).
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit('@').next()?;
-    Some(format!("{scheme}://{host}"))
 }
 
 /// The error for a 403, 404 or 405 on `what`: a wrong base URL or a missing permission.

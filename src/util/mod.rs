@@ -6,9 +6,11 @@
 //! - [`json`]: JSON string literals; numbers as text.
 //! - [`text`]: Unicode lower case without the case tables in wasm.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
+//! - [`url`]: the host and origin of a URL, and a URL as it may be shown.
 
 pub mod codes;
 pub mod hash;
 pub mod json;
 pub mod text;
 pub mod time;
+pub mod url;

@@ -1018,6 +1018,16 @@ pub fn config(ds: &Dataset, lists: ListMode) -> ExportConfig {
 
 /// Feeds the rows through the real [`Planner`].
 pub fn plan(cfg: &ExportConfig, ds: &Dataset) -> Plan {
+    plan_with(cfg, ds, |_, _, _| {})
+}
+
+/// [`plan`], calling `after(planner, segment, rows)` once each segment's rows are fed (to add
+/// rejects, for example).
+pub fn plan_with(
+    cfg: &ExportConfig,
+    ds: &Dataset,
+    mut after: impl FnMut(&mut Planner, usize, &[Row]),
+) -> Plan {
     let mut planner = Planner::new(cfg).expect("valid config");
     let fields = planner.fields();
     for (s, rows) in ds.rows.iter().enumerate() {
@@ -1035,6 +1045,7 @@ pub fn plan(cfg: &ExportConfig, ds: &Dataset) -> Plan {
                 .collect();
             planner.row(n as u64 + 1, &cells);
         }
+        after(&mut planner, s, rows);
     }
     planner.finish()
 }

@@ -61,6 +61,20 @@ export function freePort() {
   });
 }
 
+// Shared by the test entries below: the real module's exports and a storage fault injected
+// once, the first time slice 2 stores its checkpoint (inside the Destination's constructor).
+const HEAD = `export { default, Registry } from './index.mjs';
+import { Destination as Real } from './destination.mjs';
+let thrown = false;`;
+const THROW_ONCE = `    const putJson = this.blobs.putJson.bind(this.blobs);
+    this.blobs.putJson = (name, value) => {
+      if (!thrown && name.startsWith('cp/') && this.kv.get('run')?.slice === 2) {
+        thrown = true;
+        throw new Error('injected storage fault');
+      }
+      return putJson(name, value);
+    };`;
+
 /**
  * Test-only main modules wrapping the Worker (never shipped): the Destination class with
  * every alarm delivered twice, or with one injected storage fault at the commit of slice 2
@@ -78,39 +92,21 @@ export class Destination extends Real {
   }
 }
 `,
-  'throw-once': `export { default, Registry } from './index.mjs';
-import { Destination as Real } from './destination.mjs';
-let thrown = false;
+  'throw-once': `${HEAD}
 export class Destination extends Real {
   constructor(ctx, env) {
     super(ctx, env);
-    const putJson = this.blobs.putJson.bind(this.blobs);
-    this.blobs.putJson = (name, value) => {
-      if (!thrown && name.startsWith('cp/') && this.kv.get('run')?.slice === 2) {
-        thrown = true;
-        throw new Error('injected storage fault');
-      }
-      return putJson(name, value);
-    };
+${THROW_ONCE}
   }
 }
 `,
   // throw-once, and every interim checkpoint stored during slice 2 is made one the package
   // refuses (another base state): the retried slice falls back to the committed checkpoint.
-  'refuse-interim': `export { default, Registry } from './index.mjs';
-import { Destination as Real } from './destination.mjs';
-let thrown = false;
+  'refuse-interim': `${HEAD}
 export class Destination extends Real {
   constructor(ctx, env) {
     super(ctx, env);
-    const putJson = this.blobs.putJson.bind(this.blobs);
-    this.blobs.putJson = (name, value) => {
-      if (!thrown && name.startsWith('cp/') && this.kv.get('run')?.slice === 2) {
-        thrown = true;
-        throw new Error('injected storage fault');
-      }
-      return putJson(name, value);
-    };
+${THROW_ONCE}
     const kv = this.kv;
     this.kv = {
       get: (k) => kv.get(k),

@@ -175,15 +175,24 @@ function attemptsOf(log, run, n) {
   return { failed: log.slice(before, before + lost), retry: log.slice(before + lost, before + lost + retry.sent), lost };
 }
 
-test('a step that throws is retried from the slice\'s interim checkpoint: no batch sent twice', async (t) => {
-  const { segments, budget } = jobs.small;
-  const { emu, proxy, worker } = await setup({ rate: 100, latencyMs: 10, entry: 'throw-once', job: jobs.small });
+/**
+ * Runs the small job once through the test entry `entry` (a storage fault at slice 2's commit)
+ * to its end; asserts it succeeded with the exact state and the one failed step logged.
+ */
+async function faultedRun(entry, segments) {
+  const { emu, proxy, worker } = await setup({ rate: 100, latencyMs: 10, entry, job: jobs.small });
   assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
   const s = await waitFor(worker, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 120_000 });
   const run = s.lastRun;
   assert.equal(run.status, 'succeeded', JSON.stringify(run.error ?? run.report?.error));
   assertExactState(emu.state(), segments);
   assert.match(worker.output(), /step failed \(1\/5\)/);
+  return { proxy, worker, run };
+}
+
+test('a step that throws is retried from the slice\'s interim checkpoint: no batch sent twice', async (t) => {
+  const { segments, budget } = jobs.small;
+  const { proxy, worker, run } = await faultedRun('throw-once', segments);
   assert.equal(run.interruptions.length, 1, 'the failed attempt is recorded');
   const [cut] = run.interruptions;
   assert.equal(cut.slice, 2);
@@ -204,13 +213,7 @@ test('a step that throws is retried from the slice\'s interim checkpoint: no bat
 
 test('an interim checkpoint the package refuses: the slice runs again from its start', async (t) => {
   const { segments, budget } = jobs.small;
-  const { emu, proxy, worker } = await setup({ rate: 100, latencyMs: 10, entry: 'refuse-interim', job: jobs.small });
-  assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
-  const s = await waitFor(worker, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 120_000 });
-  const run = s.lastRun;
-  assert.equal(run.status, 'succeeded', JSON.stringify(run.error ?? run.report?.error));
-  assertExactState(emu.state(), segments);
-  assert.match(worker.output(), /step failed \(1\/5\)/);
+  const { proxy, worker, run } = await faultedRun('refuse-interim', segments);
   assert.match(worker.output(), /interim checkpoint refused/);
   assert.deepEqual(run.interruptions.map((x) => [x.slice, x.attempt, x.resumed.from, x.interimRefused ?? false]),
     [[2, 1, 'interim', false], [2, 2, 'slice start', true]]);

@@ -1,30 +1,10 @@
-// A few DOM helpers for the extension's panel (the page's own helpers live inside app.js).
+// The extension panel's DOM helpers: the page's `$` and `h`, plus an alert box with a list
+// and sentence-casing of messages as the panel shows them.
 
-/** document.querySelector with a root. */
-export const $ = (sel, root = document) => /** @type {HTMLElement|null} */ (root.querySelector(sel));
+// `$` and `h` are the page's (`www/dom.js`, next to `lib/` in the built extension).
+import { h } from '../dom.js';
 
-/**
- * Creates an element: h('p', {class: 'x', onclick: fn}, 'text', child). `false`, null and
- * undefined attributes and children are skipped.
- * @param {string} tag
- * @param {Record<string, any>} [attrs]
- * @param {...any} children
- */
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (v === true) el.setAttribute(k, '');
-    else el.setAttribute(k, String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
+export { $, h } from '../dom.js';
 
 /**
  * Fills an alert box with a title, a detail and optional list items; no title hides it.
