@@ -10,6 +10,8 @@
 //!   reports it as the specific problem it is (`EMAIL_MAPPING_MISSING`, ...) rather than as a
 //!   serde "missing field" error. This is why required members (required in the TypeScript
 //!   types too) need no `#[serde(default)]`; an enum member must be an `Option`.
+//! - A member whose value is `null` is read as left out (JS callers use `null` and
+//!   `undefined` alike); an unknown key with `null` is not reported.
 //! - A value of the wrong type stops reading (serde has no way to go on) and becomes one
 //!   [`IssueCode::TypeMismatch`] issue at its path, together with the unknown keys seen before
 //!   it. The value itself is never quoted in the message: it could be a secret put into the
@@ -70,11 +72,13 @@ impl de::Error for ReadError {
 /// Stands for a member the document leaves out (compared by address).
 static ABSENT: Value = Value::Null;
 
-/// Reads one value at `path`, noting unknown keys in `unknown`.
+/// Reads one value at `path`, noting unknown keys in `unknown`; the object members at the
+/// paths in `skip` (wrong types found by an earlier attempt) are read as left out.
 struct ValueDe<'a> {
     value: &'a Value,
     path: String,
     unknown: &'a RefCell<Vec<String>>,
+    skip: &'a [String],
 }
 
 impl<'a> ValueDe<'a> {
@@ -91,6 +95,7 @@ impl<'a> ValueDe<'a> {
             value,
             path,
             unknown: self.unknown,
+            skip: self.skip,
         }
     }
 
@@ -121,12 +126,21 @@ impl<'a> ValueDe<'a> {
     ) -> Vec<(&'a str, &'a Value)> {
         let mut out = Vec::with_capacity(obj.map_or(0, Map::len));
         for (k, v) in obj.into_iter().flatten() {
-            match only {
-                Some(fields) if !fields.contains(&k.as_str()) => {
-                    let path = self.at(&Value::Null, k).path;
-                    self.unknown.borrow_mut().push(path);
+            let known = only.is_none_or(|fields| fields.contains(&k.as_str()));
+            // `null` means left out (JS callers use `null` and `undefined` alike), and so
+            // does a member a type mismatch put in `skip`: a struct's field is read as left
+            // out, a map's entry and an unknown key with `null` are dropped.
+            if v.is_null() || (!self.skip.is_empty() && self.skip.contains(&self.at(v, k).path)) {
+                if only.is_some() && known {
+                    out.push((k.as_str(), &ABSENT));
                 }
-                _ => out.push((k.as_str(), v)),
+                continue;
+            }
+            if known {
+                out.push((k.as_str(), v));
+            } else {
+                let path = self.at(v, k).path;
+                self.unknown.borrow_mut().push(path);
             }
         }
         for f in only.into_iter().flatten() {
@@ -468,8 +482,8 @@ pub const MAX_DEPTH: u32 = 64;
 /// mismatch.
 pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
     let mut out = None;
-    let issues = retry_without_wrong_members(value, prefix, &mut |doc| {
-        let r = read_once::<T>(doc, prefix);
+    let issues = retry_without_wrong_members(prefix, &mut |skip| {
+        let r = read_once::<T>(value, prefix, skip);
         let ok = r.value.is_some();
         out = r.value;
         (ok, r.issues)
@@ -477,18 +491,20 @@ pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
     Read { value: out, issues }
 }
 
-/// The retry loop of [`read`], not generic (one copy in the module): `attempt` reads a
-/// document and says whether it gave a value, with its issues.
-fn retry_without_wrong_members(
-    value: &Value,
-    prefix: &str,
-    attempt: &mut dyn FnMut(&Value) -> (bool, Vec<Issue>),
-) -> Vec<Issue> {
-    let (ok, mut issues) = attempt(value);
+/// One reading of the document with some members left out: whether it gave a value, and
+/// its issues.
+type Attempt<'a> = dyn FnMut(&[String]) -> (bool, Vec<Issue>) + 'a;
+
+/// The retry loop of [`read`], not generic (one copy in the module): `attempt` reads the
+/// document with the members at the given paths read as left out, and says whether it gave
+/// a value, with its issues. Stops when a mismatch is the document itself or an array
+/// element (leaving one out would shift the indexes of the paths after it).
+fn retry_without_wrong_members(prefix: &str, attempt: &mut Attempt<'_>) -> Vec<Issue> {
+    let (ok, mut issues) = attempt(&[]);
     if ok {
         return issues;
     }
-    let mut doc = value.clone();
+    let mut skip: Vec<String> = Vec::new();
     for _ in 0..MAX_TYPE_ERRORS {
         let Some(path) = issues
             .last()
@@ -497,10 +513,11 @@ fn retry_without_wrong_members(
         else {
             break;
         };
-        if !remove_member(&mut doc, prefix, &path) {
+        if path == prefix || path.ends_with(']') || skip.contains(&path) {
             break;
         }
-        let (ok, next) = attempt(&doc);
+        skip.push(path);
+        let (ok, next) = attempt(&skip);
         for i in next {
             if !issues.iter().any(|x| x.path == i.path && x.code == i.code) {
                 issues.push(i);
@@ -513,57 +530,13 @@ fn retry_without_wrong_members(
     issues
 }
 
-/// Removes the object member at `path` (under `prefix`: `a.b[2].c`) from `doc`; `false` when
-/// the path is the document itself or ends in an array element (removing one would shift
-/// the indexes of the paths after it).
-fn remove_member(doc: &mut Value, prefix: &str, path: &str) -> bool {
-    let rest = path
-        .strip_prefix(prefix)
-        .map(|r| r.strip_prefix('.').unwrap_or(r))
-        .unwrap_or(path);
-    let mut parts: Vec<(&str, Option<usize>)> = Vec::new();
-    for part in rest.split('.') {
-        let (key, mut indexes) = match part.find('[') {
-            Some(at) => (part.get(..at).unwrap_or(""), part.get(at..).unwrap_or("")),
-            None => (part, ""),
-        };
-        parts.push((key, None));
-        while let Some(close) = indexes.find(']') {
-            let Some(i) = indexes.get(1..close).and_then(|n| n.parse().ok()) else {
-                return false;
-            };
-            parts.push(("", Some(i)));
-            indexes = indexes.get(close + 1..).unwrap_or("");
-        }
-    }
-    let Some(((last, None), walk)) = parts.split_last() else {
-        return false;
-    };
-    if last.is_empty() {
-        return false;
-    }
-    let mut at = doc;
-    for (key, index) in walk {
-        let next = match index {
-            Some(i) => at.get_mut(*i),
-            None if key.is_empty() => Some(at),
-            None => at.get_mut(*key),
-        };
-        match next {
-            Some(v) => at = v,
-            None => return false,
-        }
-    }
-    at.as_object_mut()
-        .is_some_and(|o| o.remove(*last).is_some())
-}
-
-fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
+fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str, skip: &[String]) -> Read<T> {
     let unknown = RefCell::new(Vec::new());
     let result = T::deserialize(ValueDe {
         value,
         path: prefix.to_string(),
         unknown: &unknown,
+        skip,
     });
     let (value, error) = match result {
         Ok(v) => (Some(v), None),
@@ -603,7 +576,7 @@ fn issues_of(unknown: Vec<String>, error: Option<ReadError>, prefix: &str) -> Ve
 /// Reads a `T` from JSON text (tests, tools and the CLI's files; the package reads JS
 /// values through [`read`]).
 pub fn from_json_str<T: DeserializeOwned>(text: &str, prefix: &str) -> Read<T> {
-    match serde_json::from_str::<Value>(text) {
+    match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(v) => read(&v, prefix),
         Err(e) => Read {
             value: None,
@@ -638,6 +611,25 @@ mod tests {
         flag: bool,
         #[serde(default)]
         items: Vec<Inner>,
+    }
+
+    #[test]
+    fn null_members_are_read_as_left_out() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct WithMap {
+            name: String,
+            tags: std::collections::BTreeMap<String, String>,
+        }
+        let r: Read<WithMap> =
+            from_json_str(r#"{"name":null,"tags":{"a":"x","b":null},"gone":null}"#, "");
+        let (doc, issues) = r.lenient().unwrap(); // ok: test
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(doc.name, "");
+        assert_eq!(doc.tags.keys().collect::<Vec<_>>(), ["a"]);
+        // `null` inside an array is not a member: still a type mismatch for a string.
+        let r: Read<Vec<String>> = from_json_str(r#"["a",null]"#, "");
+        assert_eq!(r.issues.len(), 1);
+        assert_eq!(r.issues[0].path, "[1]");
     }
 
     #[test]

@@ -7,101 +7,10 @@
 
 use super::redact::{redact, truncate_chars};
 use crate::util::hash::{fold_hash, U64Map};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
+use serde_json::Value;
 
 /// The longest server message kept (after redaction), in characters.
 pub const MAX_MESSAGE_CHARS: usize = 300;
-
-/// A JSON value as far as response parsing needs it: a small stand-in for
-/// `serde_json::Value` (objects keep their order in a vector; no map type is pulled in).
-#[derive(Debug, Clone, PartialEq)]
-enum Value {
-    Str(String),
-    Num(f64),
-    Bool(bool),
-    Object(Vec<(String, Value)>),
-    Array(Vec<Value>),
-    Other,
-}
-
-impl Value {
-    fn get(&self, key: &str) -> Option<&Value> {
-        match self {
-            Value::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-    fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Num(n) => Some(*n),
-            _ => None,
-        }
-    }
-    fn as_array(&self) -> Option<&Vec<Value>> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-    fn is_object(&self) -> bool {
-        matches!(self, Value::Object(_))
-    }
-}
-
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Value;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-                Ok(Value::Str(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-                Ok(Value::Str(v))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-                Ok(Value::Num(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-                Ok(Value::Num(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-                Ok(Value::Num(v as f64))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-                Ok(Value::Bool(v))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-                Ok(Value::Other)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(v) = seq.next_element()? {
-                    out.push(v);
-                }
-                Ok(Value::Array(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(k) = map.next_key::<String>()? {
-                    out.push((k, map.next_value()?));
-                }
-                Ok(Value::Object(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 /// One Autopilot list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +24,7 @@ pub struct ListEntry {
 /// Parses a `GET /v1/lists` body. `None` when it is not `{"lists":[...]}`; entries without a
 /// string `list_id` and `title` are skipped.
 pub fn parse_lists(body: &str) -> Option<Vec<ListEntry>> {
-    let v: Value = serde_json::from_str(body).ok()?;
+    let v: Value = serde_json::from_slice(body.as_bytes()).ok()?;
     let lists = v.get("lists")?.as_array()?;
     Some(
         lists
@@ -142,7 +51,7 @@ pub fn find_list<'a>(lists: &'a [ListEntry], title: &str) -> Option<&'a str> {
 
 /// Parses a `POST /v1/list` success body: the new `list_id` (`None` if absent or empty).
 pub fn parse_created_list(body: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(body).ok()?;
+    let v: Value = serde_json::from_slice(body.as_bytes()).ok()?;
     let id = v.get("list_id")?.as_str()?;
     (!id.is_empty()).then(|| id.to_string())
 }
@@ -190,7 +99,7 @@ impl BulkResponse {
 /// Parses a `POST /v1/contacts` success body. `None` unless it is an object with an
 /// `email_contact_map` object (an empty JSON array is accepted as an empty map).
 pub fn parse_bulk_response(body: &str) -> Option<BulkResponse> {
-    let v: Value = serde_json::from_str(body).ok()?;
+    let v: Value = serde_json::from_slice(body.as_bytes()).ok()?;
     let mut out = BulkResponse::default();
     match v.get("email_contact_map")? {
         Value::Object(map) => {
@@ -228,7 +137,7 @@ pub fn rejected_index(body: &str) -> Option<usize> {
 /// Whether a `DELETE /v1/list/{id}/contact/{id}` answer says the contact was not a member
 /// (`{"not_modified": true}`, [TORCH], [N8N], [PHP]).
 pub fn not_modified(body: &str) -> bool {
-    serde_json::from_str::<Value>(body)
+    serde_json::from_slice::<Value>(body.as_bytes())
         .ok()
         .is_some_and(|v| matches!(v.get("not_modified"), Some(Value::Bool(true))))
 }
@@ -247,7 +156,7 @@ pub struct ErrorBody {
 
 /// Parses an error body leniently (anything unreadable gives an empty [`ErrorBody`]).
 pub fn parse_error_body(body: &str) -> ErrorBody {
-    let Ok(v) = serde_json::from_str::<Value>(body) else {
+    let Ok(v) = serde_json::from_slice::<Value>(body.as_bytes()) else {
         return ErrorBody::default();
     };
     let text = |x: Option<&Value>| x.and_then(Value::as_str).map(str::to_string);

@@ -312,7 +312,7 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
         return;
     };
     let sample = found.rows <= SAMPLE_ROWS as u64;
-    let mut de = serde_json::Deserializer::from_str(text);
+    let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
     let ok = if sample {
         de.deserialize_any(RecordVisitor { found: &mut *found })
             .and_then(|()| de.end())
@@ -406,7 +406,11 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             let text = match &value {
                 serde_json::Value::Null => String::new(),
                 serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
+                other => {
+                    let mut text = String::new();
+                    crate::util::json::push_json_value(&mut text, other);
+                    text
+                }
             };
             self.found.sample(i, &text);
         }

@@ -64,6 +64,53 @@ pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends `v` as compact JSON text: what serde_json's `Display` of a value writes (numbers
+/// through `serde_json::Number`, i.e. itoa and zmij), with strings escaped by
+/// [`push_json_str`]. Written here rather than with `Value::to_string`, whose compact and
+/// pretty writers (and `f64`'s formatting through `fmt`) weigh about 13 KB of wasm (measured,
+/// tests/bench/README.md).
+pub fn push_json_value(out: &mut String, v: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_u64() {
+                out.push_str(itoa::Buffer::new().format(i));
+            } else if let Some(i) = n.as_i64() {
+                out.push_str(itoa::Buffer::new().format(i));
+            } else if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
+                out.push_str(zmij::Buffer::new().format_finite(f));
+            } else {
+                out.push_str("null");
+            }
+        }
+        Value::String(s) => push_json_str(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, key);
+                out.push(':');
+                push_json_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
 /// The length of the longest prefix of `bytes`, in whole 8-byte words, with no byte that
 /// may need an escape (a control character, `"`, `\\`, or 0xE2, the first byte of U+2028
 /// and U+2029): most values are copied without looking at each byte.
@@ -113,6 +160,27 @@ mod tests {
             let back: String = serde_json::from_str(&out).unwrap(); // ok: test
             assert_eq!(back, s, "{out}");
             assert!(!out.contains('\u{2028}') && !out.contains('\u{2029}'));
+        }
+    }
+
+    #[test]
+    fn json_values_read_back_as_serde_json_writes_them() {
+        for text in [
+            "null",
+            "[true,false,0,-7,18446744073709551615,-9223372036854775808]",
+            "[1.5,1e300,-0.000001,2.0,0.1]",
+            r#"{"a":"x\"y","b":[{"c":null}],"d":{}}"#,
+            r#"["caf\u00e9 \u2028","\u0001"]"#,
+        ] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap(); // ok: test
+            let mut out = String::new();
+            push_json_value(&mut out, &v);
+            let back: serde_json::Value = serde_json::from_str(&out).unwrap(); // ok: test
+            assert_eq!(back, v, "{out}");
+            // The same text as serde_json's, but for U+2028/U+2029, which are escaped here.
+            if !text.contains("2028") {
+                assert_eq!(out, v.to_string());
+            }
         }
     }
 

@@ -62,18 +62,6 @@ pub fn js_error(e: &Error, report: Option<&JsValue>) -> JsValue {
     .into()
 }
 
-/// Drops `null` members of objects, recursively (they mean "absent").
-fn strip_nulls(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(strip_nulls);
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
-}
-
 /// `v` as a JSON value; `Err` names what cannot be one (a function, a symbol, a cycle).
 pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
     use serde_json::Value;
@@ -160,7 +148,7 @@ pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
     }
 }
 
-/// `v` as a JSON document without its `null` members, or the issue why it cannot be one
+/// `v` as a JSON document (the reader takes its `null` members for left out), or the issue why it cannot be one
 /// (not generic: compiled once for every document type).
 #[inline(never)]
 fn document(v: &JsValue, prefix: &str) -> Result<serde_json::Value, crate::error::Issue> {
@@ -172,10 +160,7 @@ fn document(v: &JsValue, prefix: &str) -> Result<serde_json::Value, crate::error
         ));
     }
     match value_of(v, 0) {
-        Ok(mut value) => {
-            strip_nulls(&mut value);
-            Ok(value)
-        }
+        Ok(value) => Ok(value),
         Err(why) => Err(crate::error::Issue::new(
             prefix,
             crate::error::IssueCode::TypeMismatch,

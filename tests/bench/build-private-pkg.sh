@@ -16,6 +16,12 @@ wasm-bindgen --target web --out-dir "$tmp" --out-name autopilot_export \
   "${names[@]}" --remove-producers-section \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/autopilot_export.wasm"
 tests/node_modules/.bin/wasm-opt -O3 "${opt_g[@]}" --strip-target-features "$tmp/autopilot_export_bg.wasm" -o "$tmp/autopilot_export_bg.wasm"
+# The glue minified as pkg-template/build.sh does (left readable with KEEP_NAMES=1, for profiles).
+if [ "${KEEP_NAMES:-0}" != 1 ]; then
+  tests/node_modules/.bin/terser "$tmp/autopilot_export.js" --module --compress --mangle \
+    --comments '/@ts-self-types/' -o "$tmp/glue.min.js"
+  mv "$tmp/glue.min.js" "$tmp/autopilot_export.js"
+fi
 errors_js=$(cd "$tmp" && grep -rl 'class AutopilotExportError' snippets | head -n 1)
 printf "export { AutopilotExportError, isAutopilotExportError } from './%s';\n" "$errors_js" > "$tmp/errors.js"
 for f in pkg-template/*; do
