@@ -45,7 +45,7 @@ wasm-bindgen --target web --out-dir "$out" --out-name autopilot_export \
 # wasm-bindgen has read the target_features section by now; the runtimes do not need it.
 tests/node_modules/.bin/wasm-opt -O3 --strip-target-features "$out/autopilot_export_bg.wasm" -o "$out/autopilot_export_bg.wasm"
 
-# The JS glue every runtime loads, minified (terser): 9.2 KB -> 4.8 KB gzip, measured (issue
+# The JS glue every runtime loads, minified (terser): 9,214 -> 4,736 B gzip, measured (issue
 # 15, tests/bench/README.md). Generated code: its API documentation is the .d.ts, which keeps
 # every doc comment. The `@ts-self-types` comment Deno reads is kept.
 tests/node_modules/.bin/terser "$out/autopilot_export.js" --module --compress --mangle \

@@ -355,7 +355,8 @@ pub struct FieldMapping {
     /// Profile field for `LastName`.
     #[serde(default)]
     pub last_name: Option<String>,
-    /// Autopilot standard field → profile field, in the order given.
+    /// Autopilot standard field → profile field (sent in the order of the Autopilot names:
+    /// the document is read as a JSON object, which keeps no order).
     #[serde(default, deserialize_with = "ordered_pairs")]
     #[cfg_attr(
         target_arch = "wasm32",

@@ -130,7 +130,8 @@ impl<'a> ValueDe<'a> {
             // `null` means left out (JS callers use `null` and `undefined` alike), and so
             // does a member a type mismatch put in `skip`: a struct's field is read as left
             // out, a map's entry and an unknown key with `null` are dropped.
-            if v.is_null() || (!self.skip.is_empty() && self.skip.contains(&self.at(v, k).path)) {
+            let skipped = known && !self.skip.is_empty() && self.skip.contains(&self.at(v, k).path);
+            if v.is_null() || skipped {
                 if only.is_some() && known {
                     out.push((k.as_str(), &ABSENT));
                 }
@@ -498,7 +499,7 @@ type Attempt<'a> = dyn FnMut(&[String]) -> (bool, Vec<Issue>) + 'a;
 /// The retry loop of [`read`], not generic (one copy in the module): `attempt` reads the
 /// document with the members at the given paths read as left out, and says whether it gave
 /// a value, with its issues. Stops when a mismatch is the document itself or an array
-/// element (leaving one out would shift the indexes of the paths after it).
+/// element, which reading again finds a second time.
 fn retry_without_wrong_members(prefix: &str, attempt: &mut Attempt<'_>) -> Vec<Issue> {
     let (ok, mut issues) = attempt(&[]);
     if ok {
@@ -513,7 +514,9 @@ fn retry_without_wrong_members(prefix: &str, attempt: &mut Attempt<'_>) -> Vec<I
         else {
             break;
         };
-        if path == prefix || path.ends_with(']') || skip.contains(&path) {
+        // The document itself, or a path left out already: an array element (only object
+        // members can be left out; leaving out an element would shift the indexes after it).
+        if path == prefix || skip.contains(&path) {
             break;
         }
         skip.push(path);
@@ -630,6 +633,42 @@ mod tests {
         let r: Read<Vec<String>> = from_json_str(r#"["a",null]"#, "");
         assert_eq!(r.issues.len(), 1);
         assert_eq!(r.issues[0].path, "[1]");
+        // Members of objects inside arrays too.
+        let r: Read<Doc> = from_json_str(r#"{"flag":null,"items":[{"name":null}]}"#, "");
+        let (doc, issues) = r.lenient().unwrap(); // ok: test
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(
+            doc.items,
+            [Inner {
+                name: String::new()
+            }]
+        );
+    }
+
+    #[test]
+    fn wrong_members_are_found_whatever_their_keys_hold() {
+        #[derive(Debug, Deserialize)]
+        struct Tags {
+            #[allow(dead_code)]
+            tags: std::collections::BTreeMap<String, String>,
+        }
+        // Keys with '.' and '[' are left out by their exact path, each reported once.
+        let r: Read<Tags> = from_json_str(r#"{"tags":{"a.b":5,"c[0]":6,"d":"ok"}}"#, "");
+        let got: Vec<(&str, IssueCode)> =
+            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("tags.a.b", IssueCode::TypeMismatch),
+                ("tags.c[0]", IssueCode::TypeMismatch)
+            ]
+        );
+        assert!(r.value.is_some());
+        // An unknown key spelt like the path of a wrong member is still reported.
+        let r: Read<Doc> = from_json_str(r#"{"flag":1,"flag.x":true}"#, "");
+        let got: Vec<(&str, IssueCode)> =
+            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        assert!(got.contains(&("flag", IssueCode::TypeMismatch)), "{got:?}");
     }
 
     #[test]

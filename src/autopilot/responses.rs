@@ -97,7 +97,10 @@ impl BulkResponse {
 }
 
 /// Parses a `POST /v1/contacts` success body. `None` unless it is an object with an
-/// `email_contact_map` object (an empty JSON array is accepted as an empty map).
+/// `email_contact_map` object (an empty JSON array is accepted as an empty map). Emails are
+/// matched case-insensitively; were two keys of the map the same email in different case
+/// (the exporter sends each email once per request, so Autopilot has no reason to), the id
+/// of the key last in byte order is kept (`serde_json::Map` is ordered by key).
 pub fn parse_bulk_response(body: &str) -> Option<BulkResponse> {
     let v: Value = serde_json::from_slice(body.as_bytes()).ok()?;
     let mut out = BulkResponse::default();
@@ -252,6 +255,11 @@ mod tests {
             .unwrap() // ok: test
             .is_empty());
         assert!(parse_bulk_response("").is_none());
+        let r = parse_bulk_response(
+            r#"{"email_contact_map":{"ada@x.io":"person_2","Ada@x.io":"person_1"}}"#,
+        )
+        .unwrap(); // ok: test
+        assert_eq!(r.contact_id("ADA@x.io"), Some("person_2"));
     }
 
     #[test]

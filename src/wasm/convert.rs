@@ -8,8 +8,9 @@
 //! Documents are read through a `serde_json::Value` made here by walking the JS value (own
 //! enumerable keys, like `JSON.stringify`), so that the core sees every key — serde-wasm-
 //! bindgen's struct reader looks up only the fields a type knows, and unknown keys would pass
-//! unseen. `null` and `undefined` members mean "absent" (what `JSON.stringify` and
-//! `process.env` give callers). Integral numbers become integers.
+//! unseen. `undefined` members become `null`, which the reader ([`crate::read`]) takes for
+//! "absent" (what `JSON.stringify` and `process.env` give callers); NaN and ±Infinity are a
+//! type mismatch at their path. Integral numbers become integers.
 
 use crate::error::{Error, ErrorCode};
 use crate::read::Read;
@@ -62,11 +63,40 @@ pub fn js_error(e: &Error, report: Option<&JsValue>) -> JsValue {
     .into()
 }
 
-/// `v` as a JSON value; `Err` names what cannot be one (a function, a symbol, a cycle).
-pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
+/// What in a JS value has no JSON form: `what` it is, and where (`segments[0].cap`, empty for
+/// the value itself).
+pub struct NotJson {
+    /// What the value is ("a function", "a number that is not finite (NaN or Infinity)").
+    pub what: String,
+    /// Where, below the value given to [`value_of`] (empty for that value itself).
+    pub path: String,
+}
+
+impl NotJson {
+    fn new(what: impl Into<String>) -> Self {
+        NotJson {
+            what: what.into(),
+            path: String::new(),
+        }
+    }
+
+    /// The same problem one level further out, under `step` (`cap` or `[0]`).
+    pub fn under(mut self, step: &str) -> Self {
+        self.path = match (self.path.is_empty(), self.path.starts_with('[')) {
+            (true, _) => step.to_string(),
+            (false, true) => format!("{step}{}", self.path),
+            (false, false) => format!("{step}.{}", self.path),
+        };
+        self
+    }
+}
+
+/// `v` as a JSON value; `Err` names what cannot be one (a function, a symbol, a number that
+/// is not finite, a cycle) and where.
+pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, NotJson> {
     use serde_json::Value;
     if depth > crate::read::MAX_DEPTH {
-        return Err("nested too deeply (a cycle?)".into());
+        return Err(NotJson::new("nested too deeply (a cycle?)"));
     }
     if v.is_undefined() || v.is_null() {
         return Ok(Value::Null);
@@ -78,7 +108,12 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
         return Ok(if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
             Value::from(n as i64)
         } else {
-            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+            // NaN and ±Infinity have no JSON form; read as `null` they would mean "absent"
+            // and silently give the default.
+            Value::Number(
+                serde_json::Number::from_f64(n)
+                    .ok_or_else(|| NotJson::new("a number that is not finite (NaN or Infinity)"))?,
+            )
         });
     }
     if let Some(s) = v.as_string() {
@@ -87,18 +122,19 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
     if v.is_bigint() {
         return i64::try_from(v.clone())
             .map(Value::from)
-            .map_err(|_| "a BigInt out of range".to_string());
+            .map_err(|_| NotJson::new("a BigInt out of range"));
     }
     if v.is_function() || v.is_symbol() {
-        return Err(format!(
+        return Err(NotJson::new(format!(
             "a {}",
             v.js_typeof().as_string().unwrap_or_default()
-        ));
+        )));
     }
     if let Some(a) = v.dyn_ref::<js_sys::Array>() {
         return a
             .iter()
-            .map(|x| value_of(&x, depth + 1))
+            .enumerate()
+            .map(|(i, x)| value_of(&x, depth + 1).map_err(|e| e.under(&format!("[{i}]"))))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
@@ -111,7 +147,8 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, String> {
     for entry in Object::entries(v.unchecked_ref()).iter() {
         let pair: js_sys::Array = entry.unchecked_into();
         if let Some(k) = pair.get(0).as_string() {
-            map.insert(k, value_of(&pair.get(1), depth + 1)?);
+            let value = value_of(&pair.get(1), depth + 1).map_err(|e| e.under(&k))?;
+            map.insert(k, value);
         }
     }
     Ok(Value::Object(map))
@@ -148,8 +185,9 @@ pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
     }
 }
 
-/// `v` as a JSON document (the reader takes its `null` members for left out), or the issue why it cannot be one
-/// (not generic: compiled once for every document type).
+/// `v` as a JSON document (the reader takes its `null` members for left out), or the issue
+/// why it cannot be one, at the path of the offending value (not generic: compiled once for
+/// every document type).
 #[inline(never)]
 fn document(v: &JsValue, prefix: &str) -> Result<serde_json::Value, crate::error::Issue> {
     if !v.is_object() || js_sys::Array::is_array(v) {
@@ -159,14 +197,17 @@ fn document(v: &JsValue, prefix: &str) -> Result<serde_json::Value, crate::error
             "expected an object",
         ));
     }
-    match value_of(v, 0) {
-        Ok(value) => Ok(value),
-        Err(why) => Err(crate::error::Issue::new(
-            prefix,
+    value_of(v, 0).map_err(|e| {
+        let e = if prefix.is_empty() { e } else { e.under(prefix) };
+        crate::error::Issue::new(
+            e.path,
             crate::error::IssueCode::TypeMismatch,
-            format!("the value cannot be read: it holds {why}; use plain objects, strings, numbers and booleans"),
-        )),
-    }
+            format!(
+                "the value cannot be read: it holds {}; use plain objects, strings, finite numbers and booleans",
+                e.what
+            ),
+        )
+    })
 }
 
 /// `obj[key]`, or `undefined`.

@@ -521,17 +521,22 @@ pub fn is_loopback_url(url: &str) -> bool {
 pub fn to_csv(
     #[wasm_bindgen(unchecked_param_type = "(string | number | boolean | null)[][]")] rows: JsValue,
 ) -> Result<String, JsValue> {
-    let value = convert::value_of(&rows, 0).unwrap_or(serde_json::Value::Null);
-    let rows = crate::csv_out::rows_of(&value).map_err(|e| {
-        js_error(
-            &Error::from_issues(vec![Issue::new(
-                "",
-                crate::error::IssueCode::TypeMismatch,
-                format!("rows must be arrays of strings, numbers, booleans or null ({e})"),
-            )]),
-            None,
-        )
-    })?;
+    let value = convert::value_of(&rows, 0).map_err(|e| {
+        let e = e.under("rows");
+        format!("{} is {}", e.path, e.what)
+    });
+    let rows = value
+        .and_then(|v| crate::csv_out::rows_of(&v))
+        .map_err(|e| {
+            js_error(
+                &Error::from_issues(vec![Issue::new(
+                    "",
+                    crate::error::IssueCode::TypeMismatch,
+                    format!("rows must be arrays of strings, numbers, booleans or null ({e})"),
+                )]),
+                None,
+            )
+        })?;
     Ok(crate::csv_out::to_csv(&rows))
 }
 

@@ -8,6 +8,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-/work/target-bench/pkg}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
 cd "$root"
+if [ ! -x tests/node_modules/.bin/terser ]; then
+  (cd tests && npm install --no-audit --no-fund --loglevel=error)
+fi
 cargo build --quiet --release --target wasm32-unknown-unknown --lib
 tmp=$(mktemp -d)
 names=(--remove-name-section); opt_g=()

@@ -503,7 +503,8 @@ export interface FieldMapping {
      */
     lastName?: string | undefined;
     /**
-     * Autopilot standard field → profile field, in the order given.
+     * Autopilot standard field → profile field (sent in the order of the Autopilot names:
+     * the document is read as a JSON object, which keeps no order).
      */
     fields?: Partial<Record<StandardField, string>>;
     /**

@@ -189,6 +189,50 @@ fn validate_export_config_ignores_profiles() {
     assert_eq!(paths, ["mapping.email", "cap"]);
 }
 
+/// `null` and `undefined` members read as left out (the core's rule, `crate::read`); NaN
+/// and Infinity, which JSON cannot hold, are a type mismatch at their path instead of a
+/// silent default.
+#[wasm_bindgen_test]
+fn null_members_are_absent_and_non_finite_numbers_are_refused() {
+    let options =
+        js_sys::eval("({ maxRequests: null, ratePerSecond: undefined, fullResync: null })")
+            .unwrap();
+    let issues = Array::from(&validate_run_options(options));
+    assert_eq!(issues.length(), 0, "null and undefined mean absent");
+    let j = job("N ", &people(2, "n"), r#","cap": null"#);
+    let mapping = get(&j, "mapping");
+    Reflect::set(&mapping, &JsValue::from_str("lastName"), &JsValue::NULL).unwrap();
+    assert_eq!(Array::from(&validate_export_config(j)).length(), 0);
+
+    let options = js_sys::eval("({ ratePerSecond: NaN })").unwrap();
+    let issues = Array::from(&validate_run_options(options));
+    assert_eq!(issues.length(), 1);
+    assert_eq!(text(&issues.get(0), "path"), "options.ratePerSecond");
+    assert_eq!(text(&issues.get(0), "code"), "TYPE_MISMATCH");
+    assert!(text(&issues.get(0), "message").contains("not finite"));
+    let j = job("N ", "[]", "");
+    let segment = Array::from(&get(&j, "segments")).get(0);
+    Reflect::set(
+        &segment,
+        &JsValue::from_str("name"),
+        &JsValue::from_f64(f64::NAN),
+    )
+    .unwrap();
+    let issues = Array::from(&validate_export_config(j));
+    let paths: Vec<String> = issues.iter().map(|i| text(&i, "path")).collect();
+    assert_eq!(paths, ["segments[0].name"]);
+    let j = job("N ", "[]", "");
+    Reflect::set(
+        &j,
+        &JsValue::from_str("cap"),
+        &JsValue::from_f64(f64::INFINITY),
+    )
+    .unwrap();
+    let issues = Array::from(&validate_export_config(j));
+    let paths: Vec<String> = issues.iter().map(|i| text(&i, "path")).collect();
+    assert_eq!(paths, ["cap"]);
+}
+
 #[wasm_bindgen_test]
 fn preview_counts_objects_csv_and_iterables() {
     let j = job("P ", &people(250, "p"), "");
