@@ -210,27 +210,19 @@ fn null_members_are_absent_and_non_finite_numbers_are_refused() {
     assert_eq!(text(&issues.get(0), "path"), "options.ratePerSecond");
     assert_eq!(text(&issues.get(0), "code"), "TYPE_MISMATCH");
     assert!(text(&issues.get(0), "message").contains("not finite"));
-    let j = job("N ", "[]", "");
-    let segment = Array::from(&get(&j, "segments")).get(0);
-    Reflect::set(
-        &segment,
-        &JsValue::from_str("name"),
-        &JsValue::from_f64(f64::NAN),
-    )
-    .unwrap();
-    let issues = Array::from(&validate_export_config(j));
-    let paths: Vec<String> = issues.iter().map(|i| text(&i, "path")).collect();
-    assert_eq!(paths, ["segments[0].name"]);
-    let j = job("N ", "[]", "");
-    Reflect::set(
-        &j,
-        &JsValue::from_str("cap"),
-        &JsValue::from_f64(f64::INFINITY),
-    )
-    .unwrap();
-    let issues = Array::from(&validate_export_config(j));
-    let paths: Vec<String> = issues.iter().map(|i| text(&i, "path")).collect();
-    assert_eq!(paths, ["cap"]);
+    // The issue paths of a job with one value set (`at` picks the object it is set on).
+    let paths_with = |at: &dyn Fn(&JsValue) -> JsValue, key: &str, value: f64| -> Vec<String> {
+        let j = job("N ", "[]", "");
+        Reflect::set(&at(&j), &JsValue::from_str(key), &JsValue::from_f64(value)).unwrap();
+        let issues = Array::from(&validate_export_config(j));
+        issues.iter().map(|i| text(&i, "path")).collect()
+    };
+    let first_segment = |j: &JsValue| Array::from(&get(j, "segments")).get(0);
+    assert_eq!(
+        paths_with(&first_segment, "name", f64::NAN),
+        ["segments[0].name"]
+    );
+    assert_eq!(paths_with(&|j| j.clone(), "cap", f64::INFINITY), ["cap"]);
 }
 
 #[wasm_bindgen_test]
