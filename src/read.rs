@@ -616,6 +616,11 @@ mod tests {
         items: Vec<Inner>,
     }
 
+    /// `(path, code)` of each issue, in order.
+    fn paths_and_codes(issues: &[Issue]) -> Vec<(&str, IssueCode)> {
+        issues.iter().map(|i| (i.path.as_str(), i.code)).collect()
+    }
+
     #[test]
     fn null_members_are_read_as_left_out() {
         #[derive(Debug, Deserialize, PartialEq)]
@@ -654,8 +659,7 @@ mod tests {
         }
         // Keys with '.' and '[' are left out by their exact path, each reported once.
         let r: Read<Tags> = from_json_str(r#"{"tags":{"a.b":5,"c[0]":6,"d":"ok"}}"#, "");
-        let got: Vec<(&str, IssueCode)> =
-            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        let got = paths_and_codes(&r.issues);
         assert_eq!(
             got,
             [
@@ -666,8 +670,7 @@ mod tests {
         assert!(r.value.is_some());
         // An unknown key spelt like the path of a wrong member is still reported.
         let r: Read<Doc> = from_json_str(r#"{"flag":1,"flag.x":true}"#, "");
-        let got: Vec<(&str, IssueCode)> =
-            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        let got = paths_and_codes(&r.issues);
         assert!(got.contains(&("flag", IssueCode::TypeMismatch)), "{got:?}");
     }
 
@@ -680,8 +683,7 @@ mod tests {
         let (doc, issues) = r.lenient().unwrap(); // ok: test
         assert!(doc.flag);
         assert_eq!(doc.items.len(), 2);
-        let got: Vec<(&str, IssueCode)> =
-            issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        let got = paths_and_codes(&issues);
         assert_eq!(
             got,
             [
@@ -712,8 +714,7 @@ mod tests {
 
         // Several wrong members, one inside an array element: each is reported.
         let r: Read<Doc> = from_json_str(r#"{"flag":1,"items":[{"name":5},{"name":"b"}]}"#, "");
-        let got: Vec<(&str, IssueCode)> =
-            r.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        let got = paths_and_codes(&r.issues);
         assert_eq!(
             got,
             [

@@ -4,8 +4,8 @@
 
 /// A finite number as text for people and files: whole numbers below 2^53 without a
 /// fraction (`5`, not `5.0`), others in the shortest form that reads back exactly (`0.1`,
-/// `1e21`), as serde_json writes numbers (with its float writer, zmij) — not `f64`'s `Display`, whose formatting tables
-/// weigh about 14 KB of wasm (measured). Not finite: empty.
+/// `1e21`), as serde_json writes numbers (with its float writer, zmij), not with `f64`'s
+/// `Display`. Not finite: empty.
 pub fn number_text(v: f64) -> String {
     if !v.is_finite() {
         return String::new();

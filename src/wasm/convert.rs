@@ -80,9 +80,11 @@ impl NotJson {
         }
     }
 
-    /// The same problem one level further out, under `step` (`cap` or `[0]`).
+    /// The same problem one level further out, under `step` (`cap` or `[0]`; `""`, the
+    /// document root, changes nothing).
     pub fn under(mut self, step: &str) -> Self {
         self.path = match (self.path.is_empty(), self.path.starts_with('[')) {
+            _ if step.is_empty() => self.path,
             (true, _) => step.to_string(),
             (false, true) => format!("{step}{}", self.path),
             (false, false) => format!("{step}.{}", self.path),
@@ -198,7 +200,7 @@ fn document(v: &JsValue, prefix: &str) -> Result<serde_json::Value, crate::error
         ));
     }
     value_of(v, 0).map_err(|e| {
-        let e = if prefix.is_empty() { e } else { e.under(prefix) };
+        let e = e.under(prefix);
         crate::error::Issue::new(
             e.path,
             crate::error::IssueCode::TypeMismatch,
