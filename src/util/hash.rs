@@ -138,7 +138,8 @@ impl StableHasher {
     }
 }
 
-#[cfg(test)]
+// crc32fast, the reference, is a host-only dev-dependency (Cargo.toml).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -186,6 +186,8 @@ mod tests {
         }
     }
 
+    // proptest is a host-only dev-dependency (Cargo.toml).
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn any_string_round_trips(s in "(?s).{0,40}", pad in 0usize..9) {
