@@ -579,7 +579,7 @@ fn issues_of(unknown: Vec<String>, error: Option<ReadError>, prefix: &str) -> Ve
 /// Reads a `T` from JSON text (tests, tools and the CLI's files; the package reads JS
 /// values through [`read`]).
 pub fn from_json_str<T: DeserializeOwned>(text: &str, prefix: &str) -> Read<T> {
-    match serde_json::from_slice::<Value>(text.as_bytes()) {
+    match crate::util::json_read::parse(text.as_bytes()) {
         Ok(v) => read(&v, prefix),
         Err(e) => Read {
             value: None,

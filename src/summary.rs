@@ -341,6 +341,6 @@ fn sample(plan: &Plan, segment: u32, n: u32, list_id: Option<&str>) -> Vec<serde
         .take(n as usize)
         .filter_map(|(_, i)| plan.memberships.get(*i))
         .filter_map(|m| plan.contact_json(m, list_id))
-        .filter_map(|text| serde_json::from_slice(text.as_bytes()).ok())
+        .filter_map(|text| crate::util::json_read::parse(text.as_bytes()).ok())
         .collect()
 }

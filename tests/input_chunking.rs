@@ -362,14 +362,14 @@ fn model_cells(r: &Rec2, proj: &[String]) -> Option<Vec<C>> {
             .map(|p| match kv.iter().rev().find(|(k, _)| k == p) {
                 None => C::Missing,
                 Some((_, v)) => {
-                    // Numbers: what serde_json reads back from the written text.
-                    let v: Value =
-                        serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
+                    // Numbers: the value written, read back as the nearest double (serde_json
+                    // writes the shortest text that reads back exactly), not as serde_json
+                    // reads it back (one unit in the last place off for some).
                     match v {
                         Value::Null => C::Null,
-                        Value::Bool(b) => C::Bool(b),
+                        Value::Bool(b) => C::Bool(*b),
                         Value::Number(n) => C::Num(n.to_string()),
-                        Value::String(s) => C::Str(s),
+                        Value::String(s) => C::Str(s.clone()),
                         Value::Array(_) | Value::Object(_) => C::Nested,
                     }
                 }

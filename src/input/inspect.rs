@@ -399,7 +399,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            let value: serde_json::Value = map.next_value()?;
+            let raw: &serde_json::value::RawValue = map.next_value()?;
+            let value = crate::util::json_read::parse_raw(raw).map_err(de::Error::custom)?;
             let Some(i) = self.found.column(&key) else {
                 continue;
             };
@@ -497,5 +498,25 @@ mod tests {
         );
         let i = inspect(b"{}", Format::Json, &SourceOptions::default()).unwrap(); // ok: test
         assert!(i.error.is_some());
+    }
+
+    #[test]
+    fn sampled_numbers_are_the_nearest_doubles() {
+        // serde_json's default reading gives 776537718.7986497 and 951956028.4026386.
+        let line = br#"{"n":776537718.798649771,"o":{"m":[951956028.4026387]}}"#;
+        for (format, text) in [
+            (Format::Ndjson, line.to_vec()),
+            (Format::Json, [&b"["[..], line, b"]"].concat()),
+        ] {
+            let i = inspect(&text, format, &SourceOptions::default()).unwrap(); // ok: test
+            assert_eq!(
+                i.samples,
+                vec![
+                    vec!["776537718.7986498"],
+                    vec![r#"{"m":[951956028.4026387]}"#]
+                ],
+                "{format:?}"
+            );
+        }
     }
 }

@@ -13,6 +13,7 @@
 use super::{json_split, recycle, Cell, RowSink};
 use crate::error::{Error, ErrorCode};
 use crate::report::RejectReason;
+use crate::util::json_read::{read_number, JsonNumber};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
@@ -259,11 +260,10 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 /// scratch string as serde_json's `Number` writes them (integers with itoa, other numbers
 /// with zmij).
 ///
-/// Numbers are read from their text here, with `str::parse` (correctly rounded, like the
-/// CSV path and JS's `JSON.parse`), and not by serde_json: its default reading is one unit in
-/// the last place off for some numbers of 16 or more digits (measured: 115,251 of 2,000,000
-/// random decimals of up to 20 digits), and its `float_roundtrip` feature, which fixes that,
-/// measured 14.6 KB gzip more wasm.
+/// Numbers are read from their text by [`read_number`] (the nearest double, like the CSV
+/// path and JS's `JSON.parse`), not by serde_json, whose default reading is one unit in the
+/// last place off for some numbers of 16 or more digits (measured: 115,251 of 2,000,000
+/// random decimals of up to 20 digits; see [`crate::util::json_read`]).
 struct ValueSeed<'p> {
     scratch: &'p mut String,
 }
@@ -298,33 +298,19 @@ impl ValueSeed<'_> {
         })
     }
 
-    /// A JSON number's text as serde_json reads and writes it: an integer within `u64` (or
-    /// a negative one within `i64`, but `-0`) stays an integer; any other number is the
-    /// nearest double, and a number beyond the doubles is refused as serde_json refuses it.
+    /// A JSON number's text as serde_json's `Number` writes it, read by
+    /// [`read_number`]: integers with itoa, other numbers with zmij.
     fn number<'de>(self, text: &str) -> Result<Val<'de>, String> {
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, text),
-        };
-        // (`digits` has no sign left: serde_json checked the number's grammar.)
-        if let Ok(m) = digits.parse::<u64>() {
-            if !negative || (m != 0 && m <= 1 << 63) {
-                self.scratch.clear();
-                if negative {
-                    self.scratch.push('-');
-                }
-                self.scratch.push_str(itoa::Buffer::new().format(m));
-                return Ok(Val::Num);
+        self.scratch.clear();
+        match read_number(text) {
+            Some(JsonNumber::Unsigned(n)) => self.scratch.push_str(itoa::Buffer::new().format(n)),
+            Some(JsonNumber::Negative(n)) => self.scratch.push_str(itoa::Buffer::new().format(n)),
+            Some(JsonNumber::Float(f)) => {
+                self.scratch.push_str(zmij::Buffer::new().format_finite(f))
             }
+            None => return Err("number out of range".to_string()),
         }
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => {
-                self.scratch.clear();
-                self.scratch.push_str(zmij::Buffer::new().format_finite(v));
-                Ok(Val::Num)
-            }
-            _ => Err("number out of range".to_string()),
-        }
+        Ok(Val::Num)
     }
 }
 

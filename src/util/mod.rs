@@ -4,6 +4,7 @@
 //! - [`codes`]: the macro of the crate's code enums.
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
 //! - [`json`]: JSON string literals; numbers as text.
+//! - [`json_read`]: JSON text read with numbers as the nearest double.
 //! - [`text`]: Unicode lower case without the case tables in wasm.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
 //! - [`url`]: the host and origin of a URL, and a URL as it may be shown.
@@ -11,6 +12,7 @@
 pub mod codes;
 pub mod hash;
 pub mod json;
+pub mod json_read;
 pub mod text;
 pub mod time;
 pub mod url;
