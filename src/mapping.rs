@@ -472,7 +472,7 @@ fn parse_decimal_comma(s: &str) -> Option<f64> {
         Some(f) => format!("{sign}{digits}.{f}"),
         None => format!("{sign}{digits}"),
     };
-    text.parse::<f64>().ok().filter(|f| f.is_finite())
+    crate::util::float::parse_f64(&text)
 }
 
 /// Largest integer sent (2^53 - 1: the largest one every JSON reader keeps exactly).
@@ -484,7 +484,7 @@ fn is_integer_text(s: &str) -> bool {
 }
 
 fn parse_number(s: &str) -> Option<f64> {
-    // Rust's float parser also takes "inf"/"NaN"; only plain decimal notation is a number here.
+    // Only plain decimal notation is a number here (never "inf" or "NaN").
     if !s
         .bytes()
         .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
@@ -492,7 +492,7 @@ fn parse_number(s: &str) -> Option<f64> {
     {
         return None;
     }
-    s.parse::<f64>().ok().filter(|f| f.is_finite())
+    crate::util::float::parse_f64(s)
 }
 
 /// An integer from its text (plain digits, kept exact) or from the number it reads as

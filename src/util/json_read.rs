@@ -49,10 +49,7 @@ pub fn read_number(text: &str) -> Option<JsonNumber> {
             }
         }
     }
-    text.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .map(JsonNumber::Float)
+    crate::util::float::parse_f64(text).map(JsonNumber::Float)
 }
 
 /// Parses JSON text (one value, surrounding whitespace allowed) into a value whose numbers

@@ -2,6 +2,7 @@
 //! crate, and every other module may import from here.
 //!
 //! - [`codes`]: the macro of the crate's code enums.
+//! - [`float`]: decimal text to the nearest double.
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
 //! - [`json`]: JSON string literals; numbers as text.
 //! - [`json_read`]: JSON text read with numbers as the nearest double.
@@ -10,6 +11,7 @@
 //! - [`url`]: the host and origin of a URL, and a URL as it may be shown.
 
 pub mod codes;
+pub mod float;
 pub mod hash;
 pub mod json;
 pub mod json_read;

@@ -6,7 +6,7 @@ use autopilot_export::wasm::{
     check_connection, export_segments, preview, validate_connection, validate_export_config,
     validate_run_options,
 };
-use js_sys::{Array, Function, Reflect, JSON};
+use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -523,6 +523,48 @@ async fn bad_key_stops_the_run_with_auth_failed_and_a_report() {
         .as_string()
         .unwrap()
         .contains("ffffffff"));
+}
+
+/// A JS number reaches Autopilot as the same double, from plain objects and from NDJSON
+/// bytes alike (serde_json's default reading had the first two one unit in the last place
+/// off: 951956028.4026386, 776537718.7986497).
+#[wasm_bindgen_test]
+fn numbers_cross_as_the_same_double() {
+    let values = ["951956028.4026387", "776537718.7986498", "0.1", "-2.5e-7"];
+    let records: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!(r#"{{"email": "n{i}@example.com", "score": {v}}}"#))
+        .collect();
+    let ndjson = js_sys::Uint8Array::from(records.join("\n").as_bytes());
+    let objects = js(&format!("[{}]", records.join(",")));
+    let ndjson_source = js("{}");
+    Reflect::set(&ndjson_source, &"ndjson".into(), &ndjson).unwrap();
+    for profiles in [objects, ndjson_source] {
+        let j = js(&format!(
+            r#"{{"connection": {{"displayName": "T", "apiKey": "{KEY}", "consent": true, "exportUser": "ops", "baseUrl": "{url}"}},
+                "mapping": {{"email": "email", "custom": [{{"source": "score", "name": "Score", "type": "float"}}]}},
+                "segments": [{{"name": "N", "profiles": []}}]}}"#,
+            url = emulator()
+        ));
+        let segs: Array = get(&j, "segments").unchecked_into();
+        Reflect::set(&segs.get(0), &"profiles".into(), &profiles).unwrap();
+        let s = preview(j, js(r#"{"sample": 10}"#)).expect("preview works");
+        let sample: Array =
+            get(&Array::from(&get(&s, "segments")).get(0), "sample").unchecked_into();
+        let mut got: Vec<f64> = sample
+            .iter()
+            .map(|c| {
+                let custom = get(&c, "custom");
+                let score = Object::values(custom.unchecked_ref::<Object>()).get(0);
+                score.as_f64().expect("the score is a number")
+            })
+            .collect();
+        let mut want: Vec<f64> = values.iter().map(|v| v.parse().unwrap()).collect();
+        got.sort_by(f64::total_cmp);
+        want.sort_by(f64::total_cmp);
+        assert_eq!(got, want);
+    }
 }
 
 /// The record-crossing contract (`Format::JsonRows` in `src/input/mod.rs`): what JS values of
