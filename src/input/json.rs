@@ -421,13 +421,27 @@ impl JsonParser {
                 return Err(format!("JSON input is not valid: {e}"));
             }
         }
-        let mut de = serde_json::Deserializer::from_slice(buf);
+        match std::str::from_utf8(buf) {
+            // Valid UTF-8 (every document a JS host hands over): read as text, so that
+            // strings are not checked for UTF-8 again, one by one, as they are read.
+            Ok(text) => self.array(&mut serde_json::Deserializer::from_str(text), sink),
+            // Otherwise serde_json's byte reader finds the string that is not UTF-8.
+            Err(_) => self.array(&mut serde_json::Deserializer::from_slice(buf), sink),
+        }
+    }
+
+    /// Streams the top-level array of `de` to the sink.
+    fn array<'de, R: serde_json::de::Read<'de>>(
+        &mut self,
+        de: &mut serde_json::Deserializer<R>,
+        sink: &mut dyn RowSink,
+    ) -> Result<(), String> {
         let visitor = ArrayVisitor {
             projection: &mut self.projection,
             rows: &mut self.rows,
             sink,
         };
-        de::Deserializer::deserialize_any(&mut de, visitor)
+        de::Deserializer::deserialize_any(&mut *de, visitor)
             .and_then(|()| de.end())
             .map_err(|e| format!("JSON input is not valid: {e}"))
     }
