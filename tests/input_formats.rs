@@ -709,6 +709,17 @@ fn json_invalid_document_is_refused_whole() {
         assert!(err.message.contains("line 1 column"), "{}", err.message);
         assert!(!err.message.contains("secret"), "{}", err.message);
     }
+    // Bytes that are not UTF-8 inside a mapped value, nested or not, refuse the document as
+    // they do in a mapped string (RFC 8259 §8.1); in a field that is not mapped they are
+    // never looked at.
+    let nested = b"[{\"email\":\"a@x.io\",\"tags\":[\"caf\xE9\"]}]";
+    let (got, result) = run(Format::Json, &["email", "tags"], nested);
+    assert_eq!(got, vec![]);
+    assert_eq!(result.unwrap_err().code, ErrorCode::InputInvalid);
+    assert_eq!(
+        calls(Format::Json, &["email"], nested),
+        vec![row(1, vec![s("a@x.io")])]
+    );
 }
 
 #[test]

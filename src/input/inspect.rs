@@ -518,5 +518,18 @@ mod tests {
                 "{format:?}"
             );
         }
+        // A number beyond the doubles inside a sampled value: refused where it is in the
+        // document, not at a position inside the value's own text.
+        let i = inspect(
+            b"[\n\n  {\"a\": {\"b\": [1, 1e400]}}]",
+            Format::Json,
+            &SourceOptions::default(),
+        )
+        .unwrap(); // ok: test
+        let error = i.error.unwrap_or_default();
+        assert!(
+            error.contains("number out of range at line 3 column"),
+            "{error}"
+        );
     }
 }

@@ -287,7 +287,8 @@ impl ValueSeed<'_> {
                 }
                 // Fails on a lone surrogate escape only (serde_json checked the rest), which
                 // the caller rejects as `INVALID_UTF8`.
-                *self.scratch = serde_json::from_str(text).map_err(|e| e.to_string())?;
+                *self.scratch = serde_json::from_str(text)
+                    .map_err(|e| crate::util::json_read::bare(&e).to_string())?;
                 Val::Owned
             }
             Some(b't') => Val::Bool(true),
