@@ -60,8 +60,9 @@ pub fn read_number(text: &str) -> Option<JsonNumber> {
 /// Parses JSON text (one value, surrounding whitespace allowed) into a value whose numbers
 /// are read by [`read_number`]; duplicate keys: the last wins, as with serde_json.
 ///
-/// Errors: serde_json's, for text that is not one JSON value (also: a string with a lone
-/// surrogate escape, a number beyond the doubles, nesting deeper than 128).
+/// Errors: serde_json's, for text that is not one JSON value (with its position), and, without
+/// a position, for a string with a lone surrogate escape, a number beyond the doubles or
+/// containers nested 128 levels deep.
 ///
 /// ```
 /// let v = autopilot_export::util::json_read::parse(br#"{"n": 776537718.798649771}"#).unwrap();
