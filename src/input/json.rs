@@ -1,7 +1,9 @@
 //! JSON records: the projection visitor shared by NDJSON and JSON, and the JSON-array
-//! parser (a file is validated as a whole before any row is passed on, so a file refused as
-//! `INPUT_INVALID` produces no rows; a host's record document is read in place and may fail
-//! after some rows). A record holding a lone surrogate escape is rejected `INVALID_UTF8`
+//! parser (a file's syntax is checked as a whole before any row is passed on, so a file that
+//! is not JSON produces no rows; a mapped value that cannot be read — bytes that are not
+//! UTF-8, a number beyond the doubles — is found when its record is read, and refuses the
+//! file `INPUT_INVALID` after the rows before it; a host's record document is read in place
+//! and may fail after some rows). A record holding a lone surrogate escape is rejected `INVALID_UTF8`
 //! and the rest of its document still read ([`JsonParser::recover`]).
 //!
 //! A record is read with a [`DeserializeSeed`] that compares each top-level key with the
