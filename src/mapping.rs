@@ -25,6 +25,7 @@ use crate::email;
 use crate::error::{Error, ErrorCode, WarningCode};
 use crate::input::Cell;
 use crate::report::RejectReason;
+use crate::util::float::parse_f64;
 use crate::util::json::push_json_str;
 use crate::util::time::{
     numeric_date, parse_day_month_year, parse_iso_basic, parse_iso_date, push_iso, DateFormat,
@@ -356,7 +357,7 @@ fn write_value(
         if format.decimal_comma && !is_num {
             parse_decimal_comma(text)
         } else {
-            parse_number(text)
+            parse_f64(text)
         }
     };
     match ty {
@@ -383,10 +384,10 @@ fn write_value(
 /// Epoch milliseconds of a date value (see the module documentation).
 fn date_ms(text: &str, is_num: bool, format: Option<DateFormat>) -> Result<i64, Uncoercible> {
     let not_coercible = Uncoercible::plain(WARN_NOT_COERCIBLE);
-    let numeric = is_num || parse_number(text).is_some();
+    let numeric = is_num || parse_f64(text).is_some();
     match format {
         Some(f) if f.is_numeric() && numeric => {
-            return parse_number(text)
+            return parse_f64(text)
                 .and_then(|v| numeric_date(v, f))
                 .ok_or(not_coercible)
         }
@@ -407,7 +408,7 @@ fn date_ms(text: &str, is_num: bool, format: Option<DateFormat>) -> Result<i64, 
     if is_integer_text(text) && text.len() == 8 {
         return Err(Uncoercible::hinted(HINT_BASIC));
     }
-    let Some(v) = parse_number(text) else {
+    let Some(v) = parse_f64(text) else {
         return Err(not_coercible);
     };
     if v.fract() == 0.0 && (MIN_PLAUSIBLE_MS as f64..MAX_PLAUSIBLE_MS as f64).contains(&v) {
@@ -472,7 +473,7 @@ fn parse_decimal_comma(s: &str) -> Option<f64> {
         Some(f) => format!("{sign}{digits}.{f}"),
         None => format!("{sign}{digits}"),
     };
-    crate::util::float::parse_f64(&text)
+    parse_f64(&text)
 }
 
 /// Largest integer sent (2^53 - 1: the largest one every JSON reader keeps exactly).
@@ -481,18 +482,6 @@ const MAX_SAFE_INT: f64 = 9_007_199_254_740_991.0;
 fn is_integer_text(s: &str) -> bool {
     let d = s.strip_prefix(['-', '+']).unwrap_or(s);
     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn parse_number(s: &str) -> Option<f64> {
-    // Only plain decimal notation is a number here (never "inf" or "NaN").
-    if !s
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-        || !s.bytes().any(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    crate::util::float::parse_f64(s)
 }
 
 /// An integer from its text (plain digits, kept exact) or from the number it reads as

@@ -586,10 +586,7 @@ pub fn from_json_str<T: DeserializeOwned>(text: &str, prefix: &str) -> Read<T> {
             issues: vec![Issue::new(
                 prefix,
                 IssueCode::TypeMismatch,
-                format!(
-                    "not a JSON document ({})",
-                    e.to_string().split(" at line ").next().unwrap_or("")
-                ),
+                format!("not a JSON document ({})", crate::util::json_read::bare(&e)),
             )],
         },
     }

@@ -220,7 +220,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     }
     if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let secs = crate::util::float::parse_f64(v)?;
-        return (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0);
+        return (secs >= 0.0).then_some(secs * 1000.0);
     }
     let at = crate::util::time::parse_http_date(v)?;
     Some((at - now_ms).max(0.0))

@@ -15,7 +15,7 @@
 use super::{json_split, recycle, Cell, RowSink};
 use crate::error::{Error, ErrorCode};
 use crate::report::RejectReason;
-use crate::util::json_read::{read_number, JsonNumber};
+use crate::util::json_read::read_number;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
@@ -301,18 +301,11 @@ impl ValueSeed<'_> {
         })
     }
 
-    /// A JSON number's text as serde_json's `Number` writes it, read by
-    /// [`read_number`]: integers with itoa, other numbers with zmij.
+    /// A JSON number's text, read by [`read_number`], as serde_json's `Number` writes it.
     fn number<'de>(self, text: &str) -> Result<Val<'de>, String> {
+        let n = read_number(text).ok_or("number out of range")?;
         self.scratch.clear();
-        match read_number(text) {
-            Some(JsonNumber::Unsigned(n)) => self.scratch.push_str(itoa::Buffer::new().format(n)),
-            Some(JsonNumber::Negative(n)) => self.scratch.push_str(itoa::Buffer::new().format(n)),
-            Some(JsonNumber::Float(f)) => {
-                self.scratch.push_str(zmij::Buffer::new().format_finite(f))
-            }
-            None => return Err("number out of range".to_string()),
-        }
+        n.push_text(self.scratch);
         Ok(Val::Num)
     }
 }

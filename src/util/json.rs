@@ -76,17 +76,10 @@ pub fn push_json_value(out: &mut String, v: &serde_json::Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_u64() {
-                out.push_str(itoa::Buffer::new().format(i));
-            } else if let Some(i) = n.as_i64() {
-                out.push_str(itoa::Buffer::new().format(i));
-            } else if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
-                out.push_str(zmij::Buffer::new().format_finite(f));
-            } else {
-                out.push_str("null");
-            }
-        }
+        Value::Number(n) => match crate::util::json_read::JsonNumber::of(n) {
+            Some(n) => n.push_text(out),
+            None => out.push_str("null"),
+        },
         Value::String(s) => push_json_str(out, s),
         Value::Array(items) => {
             out.push('[');

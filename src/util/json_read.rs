@@ -22,6 +22,36 @@ pub enum JsonNumber {
     Float(f64),
 }
 
+impl JsonNumber {
+    /// The kind of `n`, a number serde_json holds (`None`: not finite, which JSON has not).
+    pub fn of(n: &Number) -> Option<JsonNumber> {
+        match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Some(JsonNumber::Unsigned(u)),
+            (None, Some(i)) => Some(JsonNumber::Negative(i)),
+            _ => n.as_f64().filter(|f| f.is_finite()).map(JsonNumber::Float),
+        }
+    }
+
+    /// Appends the number's text as serde_json's `Number` writes it: integers with itoa,
+    /// other numbers in the shortest form that reads back exactly, with zmij.
+    pub fn push_text(self, out: &mut String) {
+        match self {
+            JsonNumber::Unsigned(n) => out.push_str(itoa::Buffer::new().format(n)),
+            JsonNumber::Negative(n) => out.push_str(itoa::Buffer::new().format(n)),
+            JsonNumber::Float(f) => out.push_str(zmij::Buffer::new().format_finite(f)),
+        }
+    }
+
+    /// The number as a `serde_json::Value`.
+    pub fn to_value(self) -> Value {
+        match self {
+            JsonNumber::Unsigned(n) => Value::Number(n.into()),
+            JsonNumber::Negative(n) => Value::Number(n.into()),
+            JsonNumber::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        }
+    }
+}
+
 /// Reads the text of one JSON number (already checked against the JSON grammar, RFC 8259 §6)
 /// as serde_json sorts numbers: an integer within `u64`, or a negative one within `i64` but
 /// `-0`, stays an integer; any other number is the nearest double. `None`: beyond the doubles
@@ -65,8 +95,8 @@ pub fn read_number(text: &str) -> Option<JsonNumber> {
 /// containers nested 128 levels deep.
 ///
 /// ```
-/// let v = autopilot_export::util::json_read::parse(br#"{"n": 776537718.798649771}"#).unwrap();
-/// assert_eq!(v["n"].as_f64(), Some(776537718.7986498));
+/// let v = autopilot_export::util::json_read::parse(br#"{"n": 776537718.798649771}"#);
+/// assert_eq!(v.ok().and_then(|v| v["n"].as_f64()), Some(776537718.7986498));
 /// ```
 pub fn parse(text: &[u8]) -> Result<Value, serde_json::Error> {
     let raw: &RawValue = serde_json::from_slice(text)?;
@@ -110,9 +140,7 @@ fn value_of(raw: &RawValue, depth: u32) -> Result<Value, serde_json::Error> {
         Some(b'f') => Value::Bool(false),
         Some(b'n') => Value::Null,
         _ => match read_number(text) {
-            Some(JsonNumber::Unsigned(n)) => Value::Number(n.into()),
-            Some(JsonNumber::Negative(n)) => Value::Number(n.into()),
-            Some(JsonNumber::Float(f)) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Some(n) => n.to_value(),
             None => return Err(de::Error::custom("number out of range")),
         },
     })
