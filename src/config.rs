@@ -72,13 +72,28 @@ pub struct Connection {
     pub base_url: Option<String>,
 }
 
+/// The API base a connection uses, written one way: `base_url` trimmed, without trailing
+/// `/`, scheme and host lower-cased (RFC 3986 §3.1, §3.2.2); [`DEFAULT_BASE_URL`] when
+/// unset or blank. Requests go to it, the sync state and the checkpoint are bound to it, and
+/// hosts file connections under it, so `HTTPS://API.example/v1/` and `https://api.example/v1`
+/// are one connection. It does not validate (see [`Connection::validate`]).
+///
+/// ```js
+/// import { apiBaseUrl } from 'autopilot-export';
+/// apiBaseUrl('HTTP://127.0.0.1:8080/v1/'); // 'http://127.0.0.1:8080/v1'
+/// apiBaseUrl(undefined);                   // the default: metadata().defaults.baseUrl
+/// ```
+pub fn api_base_url(base_url: Option<&str>) -> String {
+    match base_url.map(str::trim) {
+        Some(u) if !u.is_empty() => crate::util::url::lower_case_origin(u.trim_end_matches('/')),
+        _ => DEFAULT_BASE_URL.to_string(),
+    }
+}
+
 impl Connection {
-    /// The API base without a trailing slash (default when unset).
+    /// This connection's API base ([`api_base_url`]).
     pub fn api_base(&self) -> String {
-        match self.base_url.as_deref().map(str::trim) {
-            Some(u) if !u.is_empty() => u.trim_end_matches('/').to_string(),
-            _ => DEFAULT_BASE_URL.to_string(),
-        }
+        api_base_url(self.base_url.as_deref())
     }
 
     /// Every problem of this connection. `prefix` is prepended to paths (`"connection."`
@@ -812,11 +827,12 @@ impl ExportConfig {
                     IssueCode::SourceFieldEmpty,
                     "the id field name is empty",
                 ));
-            } else if id == &self.mapping.email {
+            } else if crate::input::same_name(id.trim(), self.mapping.email.trim()) {
+                // Names equal ignoring case read the same CSV column (input::header).
                 issues.push(Issue::new(
                     "idField",
                     IssueCode::IdFieldIsEmail,
-                    "the id field must not be the email field (reports never carry emails)",
+                    "the id field must not be the email field, in any letter case: a CSV column is found by its name ignoring case (reports never carry emails)",
                 ));
             }
         }

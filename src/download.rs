@@ -314,6 +314,35 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_only_to_a_host_fetch_reads_as_loopback() {
+        let source = |url: &str| UrlSource {
+            url: url.into(),
+            format: "csv".into(),
+            ..UrlSource::default()
+        };
+        for ok in [
+            "https://files.test/p.csv",
+            "http://127.0.0.1:8080/p.csv",
+            "http://localhost/p.csv",
+            "http://127.0.0.1\\p.csv",
+        ] {
+            assert!(source(ok).validate("p.").is_empty(), "{ok:?}");
+        }
+        // fetch ends the host at `\\` (WHATWG URL Standard): these go to files.test over
+        // plain HTTP, with the source's headers (often a bearer token).
+        for bad in [
+            "http://files.test\\@127.0.0.1/p.csv",
+            "http://files.test\\@localhost:8080/p.csv",
+            "http://files.test/@127.0.0.1/p.csv",
+            "http://127.0.0.1@files.test/p.csv",
+        ] {
+            let issues = source(bad).validate("p.");
+            assert_eq!(issues.len(), 1, "{bad:?}");
+            assert_eq!(issues[0].code, IssueCode::SourceUrlInvalid); // ok: test
+        }
+    }
+
+    #[test]
     fn messages_carry_no_url_token_credentials_or_header_value() {
         let text = "error sending request for url (https://user:pw@files.test/p.csv?sig=abc#x): Bearer TOKEN-1 refused; see http://h.test/a?b";
         let out = without_secrets(text, &["Bearer TOKEN-1", ""]);

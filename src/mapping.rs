@@ -25,7 +25,7 @@ use crate::email;
 use crate::error::{Error, ErrorCode, WarningCode};
 use crate::input::Cell;
 use crate::report::RejectReason;
-use crate::util::float::parse_f64;
+use crate::util::float::{parse_f64, MAX_SAFE_INTEGER};
 use crate::util::json::push_json_str;
 use crate::util::time::{
     numeric_date, parse_day_month_year, parse_iso_basic, parse_iso_date, push_iso, DateFormat,
@@ -476,9 +476,6 @@ fn parse_decimal_comma(s: &str) -> Option<f64> {
     parse_f64(&text)
 }
 
-/// Largest integer sent (2^53 - 1: the largest one every JSON reader keeps exactly).
-const MAX_SAFE_INT: f64 = 9_007_199_254_740_991.0;
-
 fn is_integer_text(s: &str) -> bool {
     let d = s.strip_prefix(['-', '+']).unwrap_or(s);
     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
@@ -489,12 +486,12 @@ fn is_integer_text(s: &str) -> bool {
 fn integer_of(s: &str, number: Option<f64>) -> Option<i64> {
     if is_integer_text(s) {
         if let Ok(i) = s.parse::<i64>() {
-            return (i.unsigned_abs() <= MAX_SAFE_INT as u64).then_some(i);
+            return (i.unsigned_abs() <= MAX_SAFE_INTEGER as u64).then_some(i);
         }
         return None;
     }
     let f = number?;
-    (f.fract() == 0.0 && f.abs() <= MAX_SAFE_INT).then_some(f as i64)
+    (f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER).then_some(f as i64)
 }
 
 fn parse_bool(s: &str) -> Option<bool> {

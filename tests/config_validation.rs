@@ -2,7 +2,9 @@
 //! and stable codes.
 #![cfg(not(target_arch = "wasm32"))]
 
-use autopilot_export::config::{custom_key, from_json_str, Connection, CustomType, ExportConfig};
+use autopilot_export::config::{
+    api_base_url, custom_key, from_json_str, Connection, CustomType, ExportConfig, DEFAULT_BASE_URL,
+};
 use autopilot_export::error::ErrorCode;
 use serde_json::json;
 
@@ -231,13 +233,45 @@ fn cap_rules() {
 }
 
 #[test]
-fn id_field_may_not_be_the_email() {
-    let mut v = valid();
-    v["idField"] = json!("email");
+fn the_api_base_is_written_one_way() {
+    for typed in [
+        "https://api.example.test/V1",
+        " HTTPS://API.Example.TEST/V1/ ",
+        "https://api.example.test/V1//",
+    ] {
+        assert_eq!(
+            api_base_url(Some(typed)),
+            "https://api.example.test/V1",
+            "{typed:?}"
+        );
+    }
+    assert_eq!(api_base_url(None), DEFAULT_BASE_URL);
+    assert_eq!(api_base_url(Some("  ")), DEFAULT_BASE_URL);
+    let conn = |url: &str| Connection {
+        base_url: Some(url.into()),
+        ..Connection::default()
+    };
     assert_eq!(
-        codes(&config(v)),
-        vec![("idField".to_string(), "ID_FIELD_IS_EMAIL")]
+        conn("HTTP://127.0.0.1:8/v1/").api_base(),
+        conn("http://127.0.0.1:8/v1").api_base()
     );
+}
+
+#[test]
+fn id_field_may_not_be_the_email() {
+    // A CSV column is found by its name ignoring case: `EMAIL` reads the email column too.
+    for id in ["email", "Email", " EMAIL "] {
+        let mut v = valid();
+        v["idField"] = json!(id);
+        assert_eq!(
+            codes(&config(v)),
+            vec![("idField".to_string(), "ID_FIELD_IS_EMAIL")],
+            "{id:?}"
+        );
+    }
+    let mut v = valid();
+    v["idField"] = json!("email_id");
+    assert!(codes(&config(v)).is_empty());
 }
 
 #[test]

@@ -21,7 +21,8 @@ import { openStorage } from './storage.js';
 
 async function loadDemoConfig() {
   try {
-    const res = await fetch(new URL('demo-config.json', document.baseURI), { cache: 'no-store' });
+    // Never redirected: its baseUrl pre-fills the address the API key is sent to.
+    const res = await fetch(new URL('demo-config.json', document.baseURI), { cache: 'no-store', redirect: 'error', credentials: 'same-origin' });
     if (!res.ok) return;
     const cfg = await res.json();
     if (cfg && typeof cfg.baseUrl === 'string' && cfg.baseUrl && !/** @type {HTMLInputElement} */ ($('#baseUrl')).value) {

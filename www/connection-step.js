@@ -57,7 +57,7 @@ export async function onConnect(event) {
     state.account = account;
     /** @type {HTMLInputElement} */ ($('#apiKey')).value = ''; // the key now lives only in state.connection
     $('#connect-status').textContent = '';
-    state.connId = connectionId(effectiveBaseUrl(conn), account);
+    state.connId = connectionId(await app.api.apiBaseUrl(conn.baseUrl), account);
     state.record = (await keep((s) => s.connection(state.connId))) ?? null;
     renderConnected();
     restoreSaved();

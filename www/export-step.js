@@ -44,7 +44,7 @@ export function updateExportControls() {
   else if (!sends(summary)) hint = summary.changes ? 'Nothing changed since the last run: nothing to send.' : 'No valid profiles to export.';
   else {
     const n = summary.changes ? summary.changes.added + summary.changes.updated : summary.totals.memberships;
-    hint = `Ready: ${fmt.plural(n, 'list membership')} in ${fmt.plural(summary.batches, 'batch', 'batches')} of at most 100, about ${fmt.duration(summary.estimatedDurationMs)} at ${fmt.rate(summary.ratePerSecond, 'requests')}.`;
+    hint = `Ready: ${fmt.plural(n, 'list membership')} in ${fmt.plural(summary.batches, 'batch', 'batches')} of at most ${fmt.num(state.meta.maxBatch)}, about ${fmt.duration(summary.estimatedDurationMs)} at ${fmt.rate(summary.ratePerSecond, 'requests')}.`;
   }
   $('#export-hint').textContent = hint;
   const canStart = Boolean(state.connection && fresh && sends(summary) && !guard && !running);

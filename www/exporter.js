@@ -20,6 +20,7 @@
 //             ratePerSecond?, maxInFlight?, requestTimeoutMs?, maxAttempts?}?): ExportReport
 //   toCsv(rows): string                                formula cells neutralised by the core
 //   isLoopbackUrl(url): boolean
+//   apiBaseUrl(baseUrl?): string                      the API base as the core writes it
 //   PageError = {name: 'PageError', code, message, issues, status?, report?}
 //
 // Where the package is: one static import line below, resolved relative to this module
@@ -128,6 +129,11 @@ export async function toCsv(rows) {
 /** Whether `url` names a loopback host (127.0.0.0/8, localhost, [::1]). @returns {Promise<boolean>} */
 export async function isLoopbackUrl(url) {
   return call(() => pkg.isLoopbackUrl(url));
+}
+
+/** The API base a connection with this `baseUrl` uses, as the core writes it (the default when blank). @returns {Promise<string>} */
+export async function apiBaseUrl(baseUrl) {
+  return call(() => pkg.apiBaseUrl(baseUrl ?? undefined));
 }
 
 /** Options without undefined members (the package rejects unknown or ill-typed keys). */

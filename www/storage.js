@@ -31,14 +31,15 @@ const HISTORY = 'history';
 export const HISTORY_LIMIT = 50;
 
 /**
- * The storage id of a connection: the API base URL as used (the package's default when the
- * form left it empty) and the Autopilot instance the key belongs to.
- * @param {string} baseUrl
+ * The storage id of a connection: its API base URL as the core writes it (the package's
+ * `apiBaseUrl`: one form of each address, the default when the form left it empty) and the
+ * Autopilot instance the key belongs to.
+ * @param {string} apiBase  apiBaseUrl(connection.baseUrl)
  * @param {object} [account]  AccountInfo from checkConnection
  */
-export function connectionId(baseUrl, account) {
+export function connectionId(apiBase, account) {
   const instance = account && typeof account.instanceId === 'string' ? account.instanceId : '';
-  return `${String(baseUrl).replace(/\/+$/, '')}#${instance}`;
+  return `${apiBase}#${instance}`;
 }
 
 /** Throws when `value` holds a member whose name looks like an API key. */

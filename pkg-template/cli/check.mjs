@@ -11,7 +11,7 @@ export async function commandCheck(ap, values) {
   const ctx = { configFile: values.config };
   const issues = [...config.issues, ...describeIssues(ap.validateConnection(conn).map((i) => ({ ...i, path: `connection.${i.path}` })), ctx)];
   if (issues.length) throw new CliError(`${values.config}: the configuration is invalid:`, EXIT.USAGE, issues);
-  const base = (conn.baseUrl ?? ap.metadata().defaults.baseUrl).replace(/\/+$/, '');
+  const base = ap.apiBaseUrl(conn.baseUrl);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);

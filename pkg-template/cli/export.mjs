@@ -66,7 +66,7 @@ export async function commandExport(ap, values, numbers) {
     say(`Note: ${checkpointFile} holds the checkpoint of an earlier, unfinished run; this run starts from the beginning${options.syncState ? `, sending only what the state does not show as confirmed` : ''} (use --resume to continue that one instead).`);
   }
 
-  const base = (job.connection?.baseUrl ?? ap.metadata().defaults.baseUrl).replace(/\/+$/, '');
+  const base = ap.apiBaseUrl(job.connection?.baseUrl);
   const controller = new AbortController();
   let signalled = null;
   const onSignal = (sig) => {

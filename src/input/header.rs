@@ -12,8 +12,9 @@
 use super::decode::Binary;
 use super::dialect::Dialect;
 
-/// Whether two names match: equal, or equal in Unicode lower case.
-pub(super) fn same_name(a: &str, b: &str) -> bool {
+/// Whether two names match: equal, or equal in Unicode lower case (the CSV header rule, also
+/// used by the configuration to refuse an id field that names the email column).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a == b || crate::util::text::to_lower(a) == crate::util::text::to_lower(b)
 }
 

@@ -43,6 +43,7 @@ mod decode;
 mod dialect;
 mod encodings;
 mod header;
+pub(crate) use header::same_name;
 mod inspect;
 mod json;
 mod json_split;

@@ -17,7 +17,7 @@
 //! version             u8 = 1
 //! flags               u8 = 0 (reserved)
 //! salt                u64
-//! base                u64   salted hash of the API base URL (lower-cased scheme and host)
+//! base                u64   salted hash of the API base URL (config::api_base_url)
 //! account kind        u8    1 = instanceId, 2 = key (fallback)
 //! account             u64   salted hash of the instanceId (or the key)
 //! lists               u32, then per list:
@@ -233,9 +233,9 @@ impl Hashes {
         self.sip(2, &[email.as_bytes(), fields.as_bytes()]) & 0xFFFF_FFFF_FFFF
     }
 
-    /// Hash of an API base URL (scheme and host lower-cased, no trailing slash).
+    /// Hash of an API base URL as [`crate::config::api_base_url`] writes it.
     pub fn base(&self, base_url: &str) -> u64 {
-        self.sip(3, &[normalize_base(base_url).as_bytes()])
+        self.sip(3, &[base_url.as_bytes()])
     }
 
     /// Hash of an account identity (`instanceId`, or the key as the fallback).
@@ -248,22 +248,6 @@ impl Hashes {
     }
 }
 
-/// `HTTPS://Api.Example/v1/` → `https://api.example/v1`.
-fn normalize_base(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            format!(
-                "{}://{}{path}",
-                scheme.to_ascii_lowercase(),
-                host.to_ascii_lowercase()
-            )
-        }
-        None => url.to_string(),
-    }
-}
-
 fn mismatch(why: impl Into<String>) -> Error {
     Error::new(
         ErrorCode::StateMismatch,
@@ -272,7 +256,8 @@ fn mismatch(why: impl Into<String>) -> Error {
 }
 
 impl SyncState {
-    /// An empty state for `base_url` and an account identity.
+    /// An empty state for `base_url` (as [`crate::config::api_base_url`] writes it) and an
+    /// account identity.
     pub fn new(salt: u64, base_url: &str, kind: AccountKind, identity: &str) -> Self {
         let h = Hashes::new(salt);
         SyncState {
@@ -299,14 +284,14 @@ impl SyncState {
         self.lists.iter().find(|l| l.title == title)
     }
 
-    /// Checks that this state was written for `base_url` (before any request).
+    /// Checks that this state was written for `base_url` (as
+    /// [`crate::config::api_base_url`] writes it), before any request.
     pub fn check_base(&self, base_url: &str) -> Result<(), Error> {
         if self.hashes().base(base_url) == self.base {
             Ok(())
         } else {
             Err(mismatch(format!(
-                "it was written for another API base URL than {}; nothing was sent (run without it, or with fullResync, to start a new state)",
-                normalize_base(base_url)
+                "it was written for another API base URL than {base_url}; nothing was sent (run without it, or with fullResync, to start a new state)"
             )))
         }
     }
@@ -555,7 +540,7 @@ mod tests {
     fn sample() -> SyncState {
         let mut s = SyncState::new(
             42,
-            "https://API.example/v1/",
+            &crate::config::api_base_url(Some("https://API.example/v1/")),
             AccountKind::Instance,
             "instance_1",
         );
@@ -611,6 +596,11 @@ mod tests {
         let per = big.encode().len() as f64 / big.memberships() as f64;
         assert!(per <= 30.1, "{per} bytes per membership");
         assert!(s.check_base("https://api.example/v1").is_ok());
+        assert!(s
+            .check_base(&crate::config::api_base_url(Some(
+                " HTTPS://Api.Example/v1//"
+            )))
+            .is_ok());
         assert!(s.check_base("https://api.example/v2").is_err());
         assert!(s.check_account(Some("instance_1"), "k").is_ok());
         assert!(s.check_account(Some("instance_2"), "k").is_err());

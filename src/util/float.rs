@@ -6,6 +6,11 @@
 //! powers of five), but one unit in the last place off for some inputs of 20 or more digits
 //! just above a halfway point (`115093262.2639083042741`; see the tests).
 
+/// The largest integer a double holds with every smaller one (2^53 − 1, JS
+/// `Number.MAX_SAFE_INTEGER`): integers up to it are written without a fraction and sent as
+/// integers; beyond it a JSON reader may not keep them exactly.
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 /// The double nearest to the decimal text `text` (`[+-]digits[.digits][(e|E)[+-]digits]`,
 /// digits on at least one side of the point), ties to even (IEEE 754-2008 §4.3.1, what
 /// `str::parse` and JS's `Number` give); `None` for other text — `inf`, `NaN` and

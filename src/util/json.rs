@@ -2,7 +2,7 @@
 //! requires (RFC 8259 §7), plus U+2028/U+2029 for JS consumers; whole values as compact
 //! text; numbers as text for people and files.
 
-/// A finite number as text for people and files: whole numbers below 2^53 without a
+/// A finite number as text for people and files: whole numbers up to 2^53 − 1 without a
 /// fraction (`5`, not `5.0`), others in the shortest form that reads back exactly (`0.1`,
 /// `1e21`), as serde_json writes numbers (with its float writer, zmij), not with `f64`'s
 /// `Display`. Not finite: empty.
@@ -10,7 +10,7 @@ pub fn number_text(v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
-    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+    if v.fract() == 0.0 && v.abs() <= super::float::MAX_SAFE_INTEGER {
         return (v as i64).to_string();
     }
     zmij::Buffer::new().format_finite(v).to_owned()

@@ -2,7 +2,7 @@
 //! crate, and every other module may import from here.
 //!
 //! - [`codes`]: the macro of the crate's code enums.
-//! - [`float`]: decimal text to the nearest double.
+//! - [`float`]: decimal text to the nearest double; the largest safe integer.
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
 //! - [`json`]: JSON string literals; numbers as text.
 //! - [`json_read`]: JSON text read with numbers as the nearest double.

@@ -107,16 +107,19 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, NotJson> {
         return Ok(Value::Bool(b));
     }
     if let Some(n) = v.as_f64() {
-        return Ok(if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-            Value::from(n as i64)
-        } else {
-            // NaN and ±Infinity have no JSON form; read as `null` they would mean "absent"
-            // and silently give the default.
-            Value::Number(
-                serde_json::Number::from_f64(n)
-                    .ok_or_else(|| NotJson::new("a number that is not finite (NaN or Infinity)"))?,
-            )
-        });
+        return Ok(
+            if n.fract() == 0.0 && n.abs() <= crate::util::float::MAX_SAFE_INTEGER {
+                Value::from(n as i64)
+            } else {
+                // NaN and ±Infinity have no JSON form; read as `null` they would mean "absent"
+                // and silently give the default.
+                Value::Number(
+                    serde_json::Number::from_f64(n).ok_or_else(|| {
+                        NotJson::new("a number that is not finite (NaN or Infinity)")
+                    })?,
+                )
+            },
+        );
     }
     if let Some(s) = v.as_string() {
         return Ok(Value::String(s));

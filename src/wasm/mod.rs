@@ -416,7 +416,7 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
             return Err(plain(crate::run::options_error(issues)));
         }
     };
-    let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    let seed = (js_sys::Math::random() * crate::util::float::MAX_SAFE_INTEGER) as u64;
     let (settings, (checkpoint, _)) = opts.resolve(seed).map_err(plain)?;
     let mut driver = Driver::new(signal, progress, checkpoints);
     if driver.aborted() {
@@ -497,6 +497,19 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
 #[wasm_bindgen(js_name = metadata, unchecked_return_type = "Metadata")]
 pub fn metadata() -> JsValue {
     to_js(&crate::meta::metadata())
+}
+
+/// The API base a connection with this `baseUrl` uses, written one way (trimmed, no trailing
+/// `/`, scheme and host lower-cased; the default when unset or blank): the core's rule
+/// (`config::api_base_url`), for hosts that show the address or file connections under it.
+///
+/// ```js
+/// import { apiBaseUrl } from 'autopilot-export';
+/// const id = `${apiBaseUrl(connection.baseUrl)}#${account.instanceId}`;
+/// ```
+#[wasm_bindgen(js_name = apiBaseUrl)]
+pub fn api_base_url(base_url: Option<String>) -> String {
+    config::api_base_url(base_url.as_deref())
 }
 
 /// Whether `url` points at a loopback host (127.0.0.0/8, `localhost`, `[::1]`).

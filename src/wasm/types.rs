@@ -75,6 +75,14 @@ export class AutopilotExportError extends Error {
   report?: ExportReport;
 }
 
-/** Whether `e` is an AutopilotExportError (also one thrown by another copy of the package). */
+/**
+ * Whether `e` is an AutopilotExportError (also one thrown by another copy of the package).
+ *
+ * ```js
+ * import { exportSegments, isAutopilotExportError } from 'autopilot-export';
+ * try { await exportSegments(job); }
+ * catch (e) { if (isAutopilotExportError(e) && e.code === 'CONFIG_INVALID') showIssues(e.issues); else throw e; }
+ * ```
+ */
 export function isAutopilotExportError(e: unknown): e is AutopilotExportError;
 "#;

@@ -612,7 +612,7 @@ function pick(o, keys) {
 const CHECKS = [
   ['api surface', async (ctx, a) => {
     for (const f of ['validateConnection', 'validateExportConfig', 'preview', 'previewAsync', 'checkConnection', 'exportSegments',
-      'metadata', 'inspect', 'suggestMapping', 'toCsv', 'isLoopbackUrl', 'downloadSource', 'isAutopilotExportError', 'AutopilotExportError']) {
+      'metadata', 'inspect', 'suggestMapping', 'toCsv', 'isLoopbackUrl', 'apiBaseUrl', 'downloadSource', 'isAutopilotExportError', 'AutopilotExportError']) {
       a.eq(typeof ctx.ap[f], 'function', `export ${f}`);
     }
     const m = ctx.ap.metadata();
@@ -625,6 +625,8 @@ const CHECKS = [
       a.ok(ctx.ap.isAutopilotExportError(e), 'isAutopilotExportError(e)');
     }
     a.eq(ctx.ap.isAutopilotExportError(new Error('x')), false, 'isAutopilotExportError(plain Error)');
+    a.eq(ctx.ap.apiBaseUrl(' HTTPS://API.Example.test/V1/ '), 'https://api.example.test/V1', 'apiBaseUrl writes scheme and host in lower case, no trailing /');
+    a.eq(ctx.ap.apiBaseUrl(undefined), m.defaults.baseUrl, 'apiBaseUrl(undefined) is the default');
   }],
 
   ['validation', async (ctx, a) => {

@@ -24,7 +24,7 @@ import { dedupe, describeError, statusOf } from '../../www/messages.js';
 import { defaultSegmentName, formatFromName, needsFormat, uniqueName } from '../../www/segments.js';
 import { assertNoSecret, connectionId } from '../../www/storage.js';
 import { whyNoResponse } from '../../www/reach.js';
-import { metadata, validateExportConfig } from '../../pkg/node.js';
+import { apiBaseUrl, metadata, validateExportConfig } from '../../pkg/node.js';
 
 const FORMATS = metadata().formats;
 
@@ -423,8 +423,12 @@ test('run history entries: non-personal fields only', () => {
 });
 
 test('storage guards: connection ids, no key ever stored', () => {
-  assert.equal(connectionId('http://127.0.0.1:1/v1/', { instanceId: 'i1' }), 'http://127.0.0.1:1/v1#i1');
-  assert.equal(connectionId('https://a/v1', {}), 'https://a/v1#');
+  // One id per address however it was typed: the core writes the API base one way.
+  for (const typed of ['http://127.0.0.1:1/v1/', ' HTTP://127.0.0.1:1/v1 ']) {
+    assert.equal(connectionId(apiBaseUrl(typed), { instanceId: 'i1' }), 'http://127.0.0.1:1/v1#i1');
+  }
+  assert.equal(connectionId(apiBaseUrl(''), {}), `${metadata().defaults.baseUrl}#`);
+  assert.equal(connectionId(apiBaseUrl('https://a/v1'), {}), 'https://a/v1#');
   assert.throws(() => assertNoSecret({ config: { connection: { apiKey: 'k' } } }), /looks like an API key/);
   assert.throws(() => assertNoSecret({ a: [{ autopilotapikey: 'k' }] }), /looks like an API key/);
   assert.doesNotThrow(() => assertNoSecret({ syncState: new Uint8Array(3), config: { connection: { displayName: 'x' } } }));

@@ -70,7 +70,15 @@ export class AutopilotExportError extends Error {
     report?: ExportReport;
 }
 
-/** Whether `e` is an AutopilotExportError (also one thrown by another copy of the package). */
+/**
+ * Whether `e` is an AutopilotExportError (also one thrown by another copy of the package).
+ *
+ * ```js
+ * import { exportSegments, isAutopilotExportError } from 'autopilot-export';
+ * try { await exportSegments(job); }
+ * catch (e) { if (isAutopilotExportError(e) && e.code === 'CONFIG_INVALID') showIssues(e.issues); else throw e; }
+ * ```
+ */
 export function isAutopilotExportError(e: unknown): e is AutopilotExportError;
 
 
@@ -1507,6 +1515,18 @@ export interface CorePreviewOptions {
 
 
 /**
+ * The API base a connection with this `baseUrl` uses, written one way (trimmed, no trailing
+ * `/`, scheme and host lower-cased; the default when unset or blank): the core's rule
+ * (`config::api_base_url`), for hosts that show the address or file connections under it.
+ *
+ * ```js
+ * import { apiBaseUrl } from 'autopilot-export';
+ * const id = `${apiBaseUrl(connection.baseUrl)}#${account.instanceId}`;
+ * ```
+ */
+export function apiBaseUrl(base_url?: string | null): string;
+
+/**
  * Verifies the API key with `GET /v1/account` and returns Autopilot's account object.
  * Validates the connection first (no request without consent or with a bad configuration);
  * never follows a redirect.
@@ -1688,6 +1708,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly apiBaseUrl: (a: number, b: number) => [number, number];
     readonly checkConnection: (a: any, b: any) => any;
     readonly downloadSource: (a: any, b: any) => any;
     readonly exportSegments: (a: any, b: any) => any;

@@ -104,7 +104,7 @@ export async function runExport(job, { signal, onProgress, onCheckpoint, ...opti
   for (const [k, v] of Object.entries(options)) if (v === undefined || v === null || typeof v === 'function') delete options[k];
   const now = new Date().toISOString();
   const record = {
-    id: newId('run'), kind: 'page', connectionId: connectionId(job.connection), job: withoutKey(job), options,
+    id: newId('run'), kind: 'page', connectionId: connectionId(job.connection, await apiBaseUrl(job.connection.baseUrl)), job: withoutKey(job), options,
     startedAt: now, updatedAt: now, restarts: 0,
   };
   try {
@@ -123,6 +123,11 @@ export function toCsv(rows) {
 /** Whether `url` names a loopback host. @returns {Promise<boolean>} */
 export function isLoopbackUrl(url) {
   return forward('isLoopbackUrl', [url]);
+}
+
+/** The API base a connection with this `baseUrl` uses, as the core writes it. @returns {Promise<string>} */
+export function apiBaseUrl(baseUrl) {
+  return forward('apiBaseUrl', [baseUrl]);
 }
 
 /**

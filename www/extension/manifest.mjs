@@ -43,7 +43,7 @@ const manifest = {
   description: 'Export customer segments to Autopilot: the admin tool, and scheduled refreshes that send only what changed.',
   version,
   version_name: pkg.version,
-  minimum_chrome_version: '116',
+  minimum_chrome_version: '120', // alarms every 30 s (the keep-alive watchdog, lib/keepalive.js) from Chrome 120 on
   icons: { 16: 'icons/icon16.png', 32: 'icons/icon32.png', 48: 'icons/icon48.png', 128: 'icons/icon128.png' },
   action: { default_title: 'Autopilot export', default_icon: { 16: 'icons/icon16.png', 32: 'icons/icon32.png' } },
   background: { service_worker: 'sw.js', type: 'module' },

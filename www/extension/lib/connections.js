@@ -20,7 +20,7 @@ import { apiKeyArea, forgetApiKey, moveSecrets, setApiKey } from './secrets.js';
 export async function verify(conn, { signal, keyArea = 'session', check } = {}) {
   const core = await loadCore();
   const account = await (check ?? core.checkConnection)(conn, signal ? { signal } : {});
-  const id = connectionId(conn);
+  const id = connectionId(conn, core.apiBaseUrl(conn.baseUrl));
   await setApiKey(id, conn.apiKey, keyArea);
   await idb.put('connections', {
     ...withoutKey(conn), id, keyArea, verifiedAt: new Date().toISOString(),

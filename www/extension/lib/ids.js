@@ -4,12 +4,14 @@
 export const PORT_NAME = 'autopilot-export';
 
 /**
- * The id of a connection: its display name and base URL ('default' = the core's default).
+ * The id of a connection: its display name and its API base as the core writes it (the
+ * package's `apiBaseUrl(conn.baseUrl)`: one form of each address, the default when blank).
  * Secrets and sync states are filed under it.
- * @param {{baseUrl?: string, displayName: string}} conn
+ * @param {{displayName: string}} conn
+ * @param {string} apiBase  apiBaseUrl(conn.baseUrl)
  */
-export function connectionId(conn) {
-  return `${String(conn.displayName ?? '').trim()} @ ${String(conn.baseUrl ?? '').trim() || 'default'}`;
+export function connectionId(conn, apiBase) {
+  return `${String(conn.displayName ?? '').trim()} @ ${apiBase}`;
 }
 
 /**

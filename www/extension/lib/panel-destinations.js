@@ -6,7 +6,6 @@
 import * as fmt from '../format.js';
 import * as client from './client.js';
 import { $, h, sentence, setAlert } from './dom.js';
-import { connectionId } from './ids.js';
 import { sourceOfBytes, urlSources } from './panel-sources.js';
 import { KINDS, WEEKDAYS, describe, scheduleIssues } from './schedule.js';
 
@@ -34,6 +33,12 @@ function byteSource(seg) {
   return { format, bytes, options };
 }
 
+/** Whether the page's job still names the connection Autopilot accepted (as typed). */
+function sameConnection(a, b) {
+  const typed = (c) => [String(c?.displayName ?? '').trim(), String(c?.baseUrl ?? '').trim()];
+  return typed(a).join('\n') === typed(b).join('\n');
+}
+
 /** The destination the form describes (from the page's last job) or the problems in the way. */
 function fromPage(form) {
   const problems = [];
@@ -53,7 +58,7 @@ function fromPage(form) {
     if (src.token) tokens[sources.length] = src.token;
     sources.push({ name: seg.name, url: src.url, format: bs.format, options: bs.options });
   }
-  if (job && conn && connectionId(job.connection) !== conn.connectionId) problems.push('Connect again: the page’s connection changed since Autopilot accepted the key.');
+  if (job && conn && !sameConnection(job.connection, conn.connection)) problems.push('Connect again: the page’s connection changed since Autopilot accepted the key.');
   const schedule = readSchedule(form);
   for (const i of scheduleIssues(schedule)) problems.push(sentence(i.message));
   if (problems.length) return { problems };

@@ -28,7 +28,7 @@ import { errorToWire, extensionError, pack, unpack } from './wire.js';
 import * as pageExporter from './page-exporter.sw.js';
 
 /** Functions of the page's exporter the page may call through 'page' (the network ones have their own methods). */
-const PAGE_FUNCTIONS = new Set(['init', 'validateConnection', 'validateJob', 'validateRunOptions', 'inspect', 'suggestMapping', 'preview', 'toCsv', 'isLoopbackUrl']);
+const PAGE_FUNCTIONS = new Set(['init', 'validateConnection', 'validateJob', 'validateRunOptions', 'inspect', 'suggestMapping', 'preview', 'toCsv', 'isLoopbackUrl', 'apiBaseUrl']);
 import { updateBadge } from './badge.js';
 
 /** History entries sent with each destination in 'status'. */
@@ -65,7 +65,7 @@ const METHODS = {
   async checkConnection({ connection, keyArea }, signal) {
     await loadCore();
     const account = await connections.verify(connection, { signal, keyArea, check: pageExporter.checkConnection });
-    const id = connectionId(connection);
+    const id = connectionId(connection, (await loadCore()).apiBaseUrl(connection.baseUrl));
     await runner.resumeUnfinished();
     await destinations.runWaiting(id);
     return { account, connectionId: id };
