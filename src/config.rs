@@ -153,6 +153,16 @@ fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
             format!("not a usable URL: {why}"),
         )
     };
+    // `fetch` drops tabs and line breaks and reads `\` as `/` (WHATWG URL Standard): such a
+    // URL would not go where it reads, nor be written one way (`api_base_url`).
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err(invalid(
+            "spaces, control characters and backslashes are not allowed",
+        ));
+    }
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| invalid("expected https://host/..."))?;
@@ -178,10 +188,15 @@ fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
         {
             return Err(invalid("bad IPv6 address"));
         }
-        (
-            format!("[{}]", h.to_ascii_lowercase()),
-            after.strip_prefix(':'),
-        )
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or_else(|| invalid("bad IPv6 address"))?,
+            ),
+        };
+        (format!("[{}]", h.to_ascii_lowercase()), port)
     } else {
         match authority.rsplit_once(':') {
             Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),

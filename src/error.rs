@@ -95,7 +95,7 @@ codes! {
         CapOutOfRange = "CAP_OUT_OF_RANGE",
         /// `listPrefix` has control characters.
         ListPrefixInvalid = "LIST_PREFIX_INVALID",
-        /// `idField` is the email field.
+        /// `idField` is the email field (in any letter case: a CSV column is found ignoring case).
         IdFieldIsEmail = "ID_FIELD_IS_EMAIL",
         /// `membership: 'mirror'` with `lists: 'none'` (there is no list to mirror).
         MirrorWithoutLists = "MIRROR_WITHOUT_LISTS",

@@ -169,6 +169,13 @@ fn base_url_rules() {
         ("https://exa mple.com", "BASE_URL_INVALID"),
         ("https://example.com:99999", "BASE_URL_INVALID"),
         ("https://example.com/v1?x=1", "BASE_URL_INVALID"),
+        // fetch reads `\` as `/` and drops tabs: not where it reads, nor written one way.
+        ("https://example.com\\v1", "BASE_URL_INVALID"),
+        ("http://evil.test\\.127.0.0.1/v1", "BASE_URL_INVALID"),
+        ("https://example.com/v1 /", "BASE_URL_INVALID"),
+        ("https://example.com/v\t1", "BASE_URL_INVALID"),
+        ("http://[::1]x/v1", "BASE_URL_INVALID"),
+        ("http://[::1]\\V1", "BASE_URL_INVALID"),
     ] {
         assert_eq!(check(bad), vec![code], "{bad}");
     }

@@ -9,7 +9,7 @@ import { clearFieldErrors, controlFor, fieldError, focusControl, placeIssues } f
 import { toConnection } from './job.js';
 import { app, effectiveBaseUrl, explainNetwork, keep, setDisabled, showError, state } from './page-state.js';
 import { changed } from './preview-step.js';
-import { connectionId } from './storage.js';
+import { connectionId, olderConnectionId } from './storage.js';
 
 export const form = () => /** @type {HTMLFormElement} */ ($('#connect-form'));
 
@@ -52,12 +52,15 @@ export async function onConnect(event) {
   $('#connect-btn').setAttribute('aria-busy', 'true');
   $('#connect-status').textContent = 'Checking the API key with Autopilot…';
   try {
+    // Before anything changes: the id the connection's data is filed under.
+    const apiBase = await app.api.apiBaseUrl(conn.baseUrl);
     const account = await app.api.checkConnection(conn);
     state.connection = conn;
     state.account = account;
     /** @type {HTMLInputElement} */ ($('#apiKey')).value = ''; // the key now lives only in state.connection
     $('#connect-status').textContent = '';
-    state.connId = connectionId(await app.api.apiBaseUrl(conn.baseUrl), account);
+    state.connId = connectionId(apiBase, account);
+    await keep((s) => s.adopt(olderConnectionId(effectiveBaseUrl(conn), account), state.connId));
     state.record = (await keep((s) => s.connection(state.connId))) ?? null;
     renderConnected();
     restoreSaved();

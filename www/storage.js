@@ -16,6 +16,7 @@
 //   Storage.saveSyncState(id, Uint8Array|null) -> ConnectionRecord
 //   Storage.saveResume(id, Resume|null)        -> ConnectionRecord
 //   Storage.forget(id)
+//   Storage.adopt(fromId, toId)                -> whether a record moved (see `adopt`)
 //   Storage.history()  /  addHistory(entry, limit?)  /  clearHistory()
 //   Storage.close()
 //   ConnectionRecord = {id, savedAt, config?, syncState?, syncStateAt?, resume?}
@@ -40,6 +41,18 @@ export const HISTORY_LIMIT = 50;
 export function connectionId(apiBase, account) {
   const instance = account && typeof account.instanceId === 'string' ? account.instanceId : '';
   return `${apiBase}#${instance}`;
+}
+
+/**
+ * The id an earlier version of the page gave a connection: the base URL as typed (the
+ * default when empty) without trailing slashes, in its letter case. Only to find a record
+ * kept under it (`Storage.adopt`); new records use `connectionId`.
+ * @param {string} typedOrDefault  the form's base URL, else the package's default
+ * @param {object} [account]
+ */
+export function olderConnectionId(typedOrDefault, account) {
+  const instance = account && typeof account.instanceId === 'string' ? account.instanceId : '';
+  return `${String(typedOrDefault).replace(/\/+$/, '')}#${instance}`;
 }
 
 /** Throws when `value` holds a member whose name looks like an API key. */
@@ -142,6 +155,20 @@ export async function openStorage({ name = DB_NAME, indexedDB = globalThis.index
     /** Keeps (or with null, drops) the saved progress of a cancelled run. */
     saveResume(id, resume) {
       return update(id, (r) => { if (resume) r.resume = resume; else delete r.resume; });
+    },
+    /**
+     * Files the record kept under `fromId` under `toId`, in one transaction, when `toId` has
+     * none (a connection whose id changed form: `olderConnectionId`). @returns {Promise<boolean>}
+     */
+    adopt(fromId, toId) {
+      if (fromId === toId) return Promise.resolve(false);
+      return tx(CONNECTIONS, 'readwrite', async (s) => {
+        const [from, to] = [await done(s.get(fromId)), await done(s.get(toId))];
+        if (!from || to) return false;
+        s.put({ ...from, id: toId });
+        s.delete(fromId);
+        return true;
+      });
     },
     /** Forgets everything kept for a connection. */
     forget(id) {

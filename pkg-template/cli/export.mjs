@@ -1,8 +1,10 @@
 // `export`: one run, first or refresh. Reads the sync state (--state) and, with --resume,
-// the checkpoint; runs the package's exportSegments with progress and Ctrl-C handling; then,
+// the checkpoint; runs the package's exportSegments with progress and Ctrl-C handling, writing
+// interim checkpoints while it runs (interim.mjs: a run killed hard can be resumed); then,
 // for every run that started, writes the sync state first (atomically), the report, the
 // rejected rows, and for an unfinished run the checkpoint (plus the state next to it when
-// there is no --state) and the command that resumes it.
+// there is no --state) and the command that resumes it. One export at a time per sync state
+// (lock.mjs).
 
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,8 @@ import { ALLOWED } from './args.mjs';
 import { describeIssues, envBaseUrl, openSources } from './config.mjs';
 import { packageError } from './errors.mjs';
 import { DEFAULT_CHECKPOINT, assertWritable, readCheckpoint, readState, sidecarState, writeCheckpoint, writeState } from './files.mjs';
+import { interimCheckpoints } from './interim.mjs';
+import { lockFor } from './lock.mjs';
 import { prepare, segmentsForValidation } from './job.mjs';
 import { CliError, EXIT, PROG, exit, group, plural, say, setProgress, shellQuote } from './output.mjs';
 import { makeProgress } from './progress.mjs';
@@ -41,6 +45,19 @@ export async function commandExport(ap, values, numbers) {
     throw new CliError(`${values.config}: the configuration is invalid:`, EXIT.USAGE, issues);
   }
   const checkpointFile = values['checkpoint-file'] ?? DEFAULT_CHECKPOINT;
+  // One export at a time on a sync state (lock.mjs), from before anything is read or sent.
+  const unlock = values.state !== undefined
+    ? lockFor(values.state, `--state ${values.state}`)
+    : lockFor(checkpointFile, `the checkpoint file ${checkpointFile}`);
+  try {
+    return await exportLocked(ap, values, { segs, job, run, ctx, checkpointFile });
+  } finally {
+    unlock();
+  }
+}
+
+/** The export itself, with the lock held. */
+async function exportLocked(ap, values, { segs, job, run, ctx, checkpointFile }) {
   const options = { ...run };
 
   // The sync state: read it, and make sure it can be written before anything is sent.
@@ -60,18 +77,22 @@ export async function commandExport(ap, values, numbers) {
       if (!state) {
         throw new CliError(`--resume ${values.resume}: the sync state of the interrupted run is missing (expected ${side}). If that run had --state FILE, pass the same --state FILE now.`);
       }
-      options.syncState = state;
+      // Empty: the run started without a state (interim.mjs), and resumes without one.
+      if (state.length) options.syncState = state;
     }
   } else if (existsSync(checkpointFile)) {
-    say(`Note: ${checkpointFile} holds the checkpoint of an earlier, unfinished run; this run starts from the beginning${options.syncState ? `, sending only what the state does not show as confirmed` : ''} (use --resume to continue that one instead).`);
+    say(`Note: ${checkpointFile} holds the checkpoint of an earlier, unfinished run; this run starts from the beginning${options.syncState ? `, sending only what the state does not show as confirmed` : ''}, and its own checkpoints replace that one (use --resume to continue that one instead).`);
   }
 
   const base = ap.apiBaseUrl(job.connection?.baseUrl);
+  const interim = interimCheckpoints(checkpointFile, { sidecar: values.state === undefined, startState: options.syncState, say });
   const controller = new AbortController();
   let signalled = null;
   const onSignal = (sig) => {
     if (signalled) {
-      say(`${sig} again: quitting at once, without a checkpoint.`);
+      say(interim.written()
+        ? `${sig} again: quitting at once. The last interim checkpoint resumes it (finished batches after it are sent again):\n  ${resumeCommand(values, checkpointFile)}`
+        : `${sig} again: quitting at once, without a checkpoint.`);
       exit(sig === 'SIGTERM' ? EXIT.TERMINATED : EXIT.CANCELLED);
       return;
     }
@@ -99,7 +120,7 @@ export async function commandExport(ap, values, numbers) {
   let report;
   let failure = null;
   try {
-    report = await ap.exportSegments({ ...job, segments: openSources(segs, streams) }, { ...options, signal: controller.signal, onProgress });
+    report = await ap.exportSegments({ ...job, segments: openSources(segs, streams) }, { ...options, signal: controller.signal, onProgress, onCheckpoint: interim.onCheckpoint });
   } catch (e) {
     failure = e;
     report = e?.report;
@@ -123,6 +144,9 @@ export async function commandExport(ap, values, numbers) {
   const stateBytes = report.syncState;
   const stateFile = values.state ?? null;
   if (stateFile !== null && stateBytes instanceof Uint8Array && stateBytes.length > 0) {
+    // An interim checkpoint resumes with the state the run started from, which this write
+    // replaces: gone first (the final checkpoint, if any, comes in step 3).
+    interim.remove();
     try {
       writeState(stateFile, stateBytes);
     } catch (e) {
@@ -170,14 +194,18 @@ export async function commandExport(ap, values, numbers) {
       say(`Checkpoint: ${written}${side} (${group(doneBatches(cp))} of ${plural(cp.batches, 'batch', 'batches')} done; no emails, no API key).`);
       say(`To resume, with AUTOPILOT_API_KEY${envBaseUrl() ? ' and AUTOPILOT_BASE_URL' : ''} still set:\n  ${resumeCommand(values, written)}`);
     }
-  } else if (values.resume !== undefined && status === 'succeeded') {
-    try {
-      rmSync(values.resume);
-      if (values.state === undefined) rmSync(sidecarState(values.resume), { force: true });
-      say(`The export is complete: removed the checkpoint ${values.resume}.`);
-    } catch {
-      // Leaving a finished checkpoint behind is harmless.
+  } else {
+    // Finished (or failed before any batch): the interim checkpoints resume nothing.
+    if (values.resume !== undefined && status === 'succeeded') {
+      try {
+        rmSync(values.resume, { force: true });
+        if (values.state === undefined) rmSync(sidecarState(values.resume), { force: true });
+        say(`The export is complete: removed the checkpoint ${values.resume}.`);
+      } catch {
+        // Leaving a finished checkpoint behind is harmless.
+      }
     }
+    interim.remove();
   }
 
   let code;

@@ -12,7 +12,8 @@ import { CliError, EXIT, bytesHoldSecret, redact } from './output.mjs';
 const tempPrefix = (file) => `.${path.basename(file)}.`;
 const TEMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
-function alive(pid) {
+/** Whether process `pid` runs on this machine. */
+export function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;

@@ -74,7 +74,7 @@ ${opt('    --format NAME=FORMAT', `the format of segment NAME when its name or U
 ${opt('    --segment-token-env NAME=VAR', 'download segment NAME\'s URL with "Authorization: Bearer <token>", the token read from the environment variable VAR (never a flag value; never printed or written anywhere)')}
 
 Refresh (sync state):
-${opt('    --state FILE', 'the sync state of the previous runs: read if it exists (else this is a first run) and, by export, written after every run that started (succeeded, partial, failed, cancelled or paused), atomically (temporary file, fsync, rename). It holds what this exporter has confirmed on each list: hashes and Autopilot ids, no email, no API key. Keep one file per configuration and Autopilot account.')}
+${opt('    --state FILE', 'the sync state of the previous runs: read if it exists (else this is a first run) and, by export, written after every run that started (succeeded, partial, failed, cancelled or paused), atomically (temporary file, fsync, rename). It holds what this exporter has confirmed on each list: hashes and Autopilot ids, no email, no API key. Keep one file per configuration and Autopilot account. An export holds FILE.lock while it runs: a second export on the same FILE is refused (exit 2, nothing sent).')}
 ${opt('    --mirror', `"membership": "mirror" for this run (${meta.membership.find((m) => m.name === 'mirror')?.label ?? 'mirror'}). Needs --state (members are removed only if the state shows this exporter placed them); members added by hand or by other tools are never removed; contacts are never deleted or unsubscribed.`)}
 ${opt('    --full-resync', 'send every list membership again, whatever the state says (removals still apply)')}
 ${numberFlag('    --max-removal-ratio R', 'maxRemovalRatio', ' (sets "maxRemovalRatio" for this run; a refused run exits 2 with REMOVALS_EXCEEDED and the counts)')}
@@ -82,7 +82,7 @@ ${numberFlag('    --max-removal-ratio R', 'maxRemovalRatio', ' (sets "maxRemoval
 Run:
 ${numberFlag('    --rate N', 'ratePerSecond', ' (sets run.ratePerSecond)')}
 ${numberFlag('    --max-requests N', 'maxRequests', ` (export; sets run.maxRequests; a paused run exits ${EXIT.PAUSED} and leaves its checkpoint and state for --resume)`)}
-${opt('    --checkpoint-file FILE', `where a cancelled, paused or interrupted export leaves its checkpoint (default ./${DEFAULT_CHECKPOINT}). Without --state, the run's sync state goes next to it (FILE.state).`)}
+${opt('    --checkpoint-file FILE', `where a cancelled, paused or interrupted export leaves its checkpoint (default ./${DEFAULT_CHECKPOINT}), and where a running export keeps an interim one (at most once a second) that resumes it after a hard kill. Without --state, the run's sync state goes next to it (FILE.state), and the export holds FILE.lock.`)}
 ${opt('    --resume FILE', 'continue the export that wrote this checkpoint: same configuration, same segments, and the same --state FILE if it had one; only unfinished work is sent')}
 ${opt('    --progress MODE', 'auto (default: a bar when stderr is a terminal, else a line every 2 s), bar, lines or none')}
 
@@ -160,7 +160,8 @@ Exit codes:
   ${EXIT.CANCELLED}  cancelled with Ctrl-C (${EXIT.TERMINATED} for SIGTERM): in-flight requests are aborted, the
        report (status "cancelled") is written, the checkpoint goes to --checkpoint-file and
        the state to --state, and the command to resume is printed. A second Ctrl-C quits
-       at once without a checkpoint. Codes: ${byExit(EXIT.CANCELLED)}
+       at once; the interim checkpoint (written at most once a second while the export
+       runs) still resumes it. Codes: ${byExit(EXIT.CANCELLED)}
 
 Scheduled refresh (cron), e.g. every night at 02:30:
   30 2 * * *  cd /srv/export && AUTOPILOT_API_KEY=$(cat key) ${PROG} export --config export.json \\

@@ -607,6 +607,21 @@ mod tests {
     }
 
     #[test]
+    fn base_hashes_of_earlier_states_still_match() {
+        // Written by the code before `config::api_base_url` (which hashed its own
+        // normalisation of the trimmed base): a state on disk must still be accepted.
+        let h = Hashes::new(42);
+        for (typed, hash) in [
+            ("HTTPS://Api.Example:8443/V1/", 0x13a6_6bd3_8c5a_e43d_u64),
+            ("http://[::1]:9000/v1", 0x6261_0bbc_c3ad_c567),
+            (" https://Api.Example.test/V1// ", 0x2837_4a83_223c_b54d),
+        ] {
+            let base = crate::config::api_base_url(Some(typed));
+            assert_eq!(h.base(&base), hash, "{typed}");
+        }
+    }
+
+    #[test]
     fn contact_ids_round_trip() {
         for id in [
             "person_9EAF39E4-9AEC-4134-964A-D9D8D54162E7",

@@ -507,9 +507,27 @@ pub fn metadata() -> JsValue {
 /// import { apiBaseUrl } from 'autopilot-export';
 /// const id = `${apiBaseUrl(connection.baseUrl)}#${account.instanceId}`;
 /// ```
+///
+/// Throws an `AutopilotExportError` (`CONFIG_INVALID`, issue `TYPE_MISMATCH` at `baseUrl`)
+/// for anything but a string, `undefined` or `null`.
 #[wasm_bindgen(js_name = apiBaseUrl)]
-pub fn api_base_url(base_url: Option<String>) -> String {
-    config::api_base_url(base_url.as_deref())
+pub fn api_base_url(
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] base_url: JsValue,
+) -> Result<String, JsValue> {
+    if base_url.is_undefined() || base_url.is_null() {
+        return Ok(config::api_base_url(None));
+    }
+    match base_url.as_string() {
+        Some(url) => Ok(config::api_base_url(Some(&url))),
+        None => Err(js_error(
+            &Error::from_issues(vec![Issue::new(
+                "baseUrl",
+                crate::error::IssueCode::TypeMismatch,
+                "the base URL must be a string (or undefined for the default)",
+            )]),
+            None,
+        )),
+    }
 }
 
 /// Whether `url` points at a loopback host (127.0.0.0/8, `localhost`, `[::1]`).

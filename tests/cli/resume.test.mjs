@@ -129,4 +129,55 @@ describe('Ctrl-C, then --resume', () => {
     assert.ok(existsSync(join(dir, 'term.json.state')));
     assert.ok(!r.stderr.includes('progress:'), '--progress none');
   });
+
+  it('killed without warning (SIGKILL): the interim checkpoint resumes it, sending only the batches it does not mark done', async () => {
+    emu.reset();
+    emu.configure({ ratePerSecond: 5, latencyMs: 80 });
+    const file = join(dir, 'kill.json');
+    const args = ['export', '--config', SAMPLE_CONFIG, '--checkpoint-file', 'kill.json', '--progress', 'none'];
+    const run = startCli(args, { env: envFor(emu), cwd: dir });
+    const t0 = Date.now();
+    while (upserts(emu) < 8 || !existsSync(file)) {
+      assert.ok(Date.now() - t0 < 30_000, `no interim checkpoint: ${run.stderr()}`);
+      await sleep(25);
+    }
+    run.child.kill('SIGKILL');
+    const r = await run.done;
+    outputs.push(r.stdout, r.stderr);
+    assert.equal(r.signal, 'SIGKILL');
+    assert.equal(r.stdout, '', 'no report: the process was killed');
+    const killedAt = upserts(emu);
+    assert.ok(killedAt < EXPECTED.batches, 'killed before the end');
+
+    const text = readFileSync(file, 'utf8');
+    outputs.push(text);
+    assertNoSampleEmail(text, 'the interim checkpoint');
+    const cp = JSON.parse(text);
+    assert.equal(cp.base, '', 'a first run: it resumes without a sync state');
+    assert.equal(readFileSync(`${file}.state`).length, 0, 'the run started without a state: an empty one next to the checkpoint');
+    const done = cp.done.reduce((n, [a, b]) => n + b - a + 1, 0);
+    assert.ok(done >= 1 && done <= killedAt, `${done} batches done in the interim checkpoint, ${killedAt} sent`);
+
+    emu.configure({ ratePerSecond: 0, latencyMs: 5 });
+    const again = await runCli([...args, '--resume', 'kill.json'], { env: envFor(emu), cwd: dir });
+    outputs.push(again.stdout, again.stderr);
+    assert.equal(again.code, 0, again.stderr);
+    const report = JSON.parse(again.stdout);
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.resumed, true);
+    assertSampleCounts(report);
+    assertSampleState(emu.state(), 'after kill -9 + resume');
+    const resumed = upserts(emu) - killedAt;
+    assert.ok(resumed >= 1 && resumed <= EXPECTED.batches - done, `the resumed run sent ${resumed} batches; ${done} of ${EXPECTED.batches} were marked done`);
+    assert.ok(!existsSync(file) && !existsSync(`${file}.state`), 'the finished run removed the checkpoint and the state next to it');
+  });
+
+  it('a run that finishes leaves no interim checkpoint behind', async () => {
+    emu.reset();
+    emu.configure({ ratePerSecond: 10, latencyMs: 20 });
+    const r = await runCli(['export', '--config', SAMPLE_CONFIG, '--checkpoint-file', 'done.json', '--progress', 'none'], { env: envFor(emu), cwd: dir });
+    outputs.push(r.stdout, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync(join(dir, 'done.json')) && !existsSync(join(dir, 'done.json.state')));
+  });
 });

@@ -114,6 +114,41 @@ describe('atomic writes', () => {
   });
 });
 
+describe('one export at a time per state file', () => {
+  it('a second export on the same --state is refused while the first runs (exit 2, nothing sent); a lock left by a dead process is taken over', async () => {
+    emu.configure({ ratePerSecond: 5, latencyMs: 40 });
+    const state = join(dir, 'locked.state');
+    const first = startCli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
+    const t0 = Date.now();
+    while (upserts(emu) < 2) {
+      assert.ok(Date.now() - t0 < 20_000, `no progress: ${first.stderr()}`);
+      await sleep(25);
+    }
+    assert.ok(existsSync(`${state}.lock`), 'the running export holds the lock');
+    const second = await cli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
+    assert.equal(second.code, 2, second.stderr);
+    assert.ok(second.stderr.includes(`--state ${state} is in use by another export (process ${first.child.pid} on `), second.stderr);
+    assert.match(second.stderr, /Nothing was sent/);
+    // The first export goes on meanwhile; the second read nothing (one account read: the first's).
+    assert.equal(emu.state({ contacts: false }).counters.byRoute['GET /v1/account']?.['200'], 1);
+    first.child.kill('SIGINT');
+    const r1 = await first.done;
+    outputs.push(r1.stdout, r1.stderr);
+    assert.equal(r1.code, 130, r1.stderr);
+    assert.ok(!existsSync(`${state}.lock`), 'released at the end');
+
+    // A lock whose process is gone (this pid runs nothing: a finished child) is taken over.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((res) => gone.on('close', res));
+    writeFileSync(`${state}.lock`, `${JSON.stringify({ pid: gone.pid, host: (await import('node:os')).hostname(), startedAt: '2026-01-01T00:00:00.000Z' })}\n`);
+    emu.configure({ ratePerSecond: 0, latencyMs: 2 });
+    const third = await cli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
+    assert.equal(third.code, 0, third.stderr);
+    assert.ok(!existsSync(`${state}.lock`));
+    assertSampleState(emu.state(), 'after the export that took the stale lock over');
+  });
+});
+
 describe('a state file that cannot be written', () => {
   it('is refused before anything is sent (missing folder, a directory): exit 2', async () => {
     const missing = join(dir, 'no-such-folder', 'export.state');

@@ -627,6 +627,9 @@ const CHECKS = [
     a.eq(ctx.ap.isAutopilotExportError(new Error('x')), false, 'isAutopilotExportError(plain Error)');
     a.eq(ctx.ap.apiBaseUrl(' HTTPS://API.Example.test/V1/ '), 'https://api.example.test/V1', 'apiBaseUrl writes scheme and host in lower case, no trailing /');
     a.eq(ctx.ap.apiBaseUrl(undefined), m.defaults.baseUrl, 'apiBaseUrl(undefined) is the default');
+    let notString = null;
+    try { ctx.ap.apiBaseUrl(8080); } catch (e) { notString = e; }
+    a.ok(ctx.ap.isAutopilotExportError(notString) && notString.code === 'CONFIG_INVALID', 'apiBaseUrl(8080) throws CONFIG_INVALID, not the default');
   }],
 
   ['validation', async (ctx, a) => {

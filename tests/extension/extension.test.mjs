@@ -66,6 +66,33 @@ test('extension: connect, URL segment, preview, export, cancel, resume across a 
   assert.equal(emu.state().counters.preflights, 0, 'the service worker needs no CORS preflight');
   await x.snap('connected');
 
+  // Data an earlier version filed under the older connection id (the base URL as typed, here
+  // with a trailing "/") is filed under the core's API base when the connection is made again.
+  const moved = await page.evaluate(async ({ base, key }) => {
+    const idb = await import('/lib/idb.js');
+    const client = await import('/lib/client.js');
+    const old = `Legacy @ ${base}/`;
+    await idb.put('connections', { id: old, displayName: 'Legacy', exportUser: 'ops@example.com', baseUrl: `${base}/`, consent: true, keyArea: 'session', verifiedAt: '2026-01-01T00:00:00.000Z' });
+    await idb.put('states', { id: `conn:${old}`, bytes: new Uint8Array([7, 7, 7]), lists: [], updatedAt: '2026-01-01T00:00:00.000Z' });
+    const { connectionId } = await client.call('checkConnection', {
+      connection: { displayName: 'Legacy', exportUser: 'ops@example.com', apiKey: key, consent: true, baseUrl: `${base}/` }, keyArea: 'session',
+    });
+    const out = {
+      connectionId,
+      old: [await idb.get('connections', old), await idb.get('states', `conn:${old}`)],
+      state: [...((await idb.get('states', `conn:${connectionId}`))?.bytes ?? [])],
+      stored: Boolean(await idb.get('connections', connectionId)),
+    };
+    await idb.del('connections', connectionId); // out of the way of the rest of the test
+    await idb.del('states', `conn:${connectionId}`);
+    await chrome.storage.session.remove(`apiKey:${connectionId}`);
+    return out;
+  }, { base: emu.url, key: DEFAULT_API_KEY });
+  assert.equal(moved.connectionId, `Legacy @ ${emu.url.replace(/\/+$/, '')}`, 'the id uses the API base as the core writes it');
+  assert.deepEqual(moved.old, [undefined, undefined], 'nothing left under the older id');
+  assert.deepEqual(moved.state, [7, 7, 7], 'the sync state moved');
+  assert.ok(moved.stored);
+
   // ---------------------------------------------------------------- 2. a segment from a URL (behind a token)
   const original = people(ROWS);
   const url = files.put('/cdp/vip.csv', csv(original), { token: TOKEN });
@@ -168,9 +195,25 @@ test('extension: connect, URL segment, preview, export, cancel, resume across a 
   assert.ok(byEmail.has('user10@example.com'), '…and still a contact');
   assert.equal(await (await x.worker()).evaluate(() => chrome.action.getBadgeText({})), '', 'no badge after a successful refresh');
   await x.snap('refreshed');
+
   await page.locator('.ext-dest details').evaluate((d) => { d.open = true; });
   await x.readmeShot('#destinations', 'extension-destinations.png');
   await x.readmeShot('#segments', 'extension-url-source.png');
+
+  // Two starts at the same moment (two alarms, or an alarm and a click): one runs, the other
+  // is queued for a retry; never two exports at once on one key.
+  const raced = await (await x.worker()).evaluate(async (id) => {
+    const { destinations } = globalThis.autopilotExport;
+    const both = await Promise.all([destinations.runNow(id, 'manual'), destinations.runNow(id, 'manual')]);
+    const retry = await chrome.alarms.get(`retry:${id}`);
+    await chrome.alarms.clear(`retry:${id}`); // the test goes on without the retry
+    return { both, retry: Boolean(retry) };
+  }, destId);
+  assert.deepEqual(raced.both.map((r) => (r.runId ? 'run' : r.queued ? 'queued' : JSON.stringify(r))).sort(), ['queued', 'run'], JSON.stringify(raced));
+  assert.ok(raced.retry, 'the queued start set its retry alarm');
+  const racedRun = raced.both.find((r) => r.runId).runId;
+  await until(async () => (await newestResult(page))?.id === racedRun, { what: 'the raced refresh' });
+  assert.equal((await newestResult(page)).report?.status, 'succeeded', 'the one refresh that ran');
 
   // ---------------------------------------------------------------- 7. secrets: session storage only
   dump = await x.dumpStorage();

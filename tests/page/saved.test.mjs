@@ -46,6 +46,22 @@ test('saved configuration, reload, import, resume after a reload, then a refresh
   }
   await snap('imported', '#segments');
 
+  // A record kept under the id an earlier version gave a connection (the base URL in its
+  // letter case) is filed under the new id when that one has none; once.
+  const adopted = await page.evaluate(async () => {
+    const { openStorage } = await import(new URL('storage.js', document.baseURI).href);
+    const s = await openStorage({ name: 'adopt-check' });
+    await s.saveConfig('HTTP://Old.Example/v1#i', { note: 'kept' });
+    const moved = await s.adopt('HTTP://Old.Example/v1#i', 'http://old.example/v1#i');
+    const again = await s.adopt('HTTP://Old.Example/v1#i', 'http://old.example/v1#i');
+    const config = (await s.connection('http://old.example/v1#i'))?.config;
+    const left = (await s.connection('HTTP://Old.Example/v1#i')) ?? null;
+    s.close();
+    indexedDB.deleteDatabase('adopt-check');
+    return { moved, again, config, left };
+  });
+  assert.deepEqual(adopted, { moved: true, again: false, config: { note: 'kept' }, left: null });
+
   // ---------------------------------------------------------------- 2. export it: the CLI's JSON, never the key
   const exported = await downloadText(page, '#config-export', tmp);
   assert.equal(exported.name, 'autopilot-export.json');

@@ -1523,8 +1523,11 @@ export interface CorePreviewOptions {
  * import { apiBaseUrl } from 'autopilot-export';
  * const id = `${apiBaseUrl(connection.baseUrl)}#${account.instanceId}`;
  * ```
+ *
+ * Throws an `AutopilotExportError` (`CONFIG_INVALID`, issue `TYPE_MISMATCH` at `baseUrl`)
+ * for anything but a string, `undefined` or `null`.
  */
-export function apiBaseUrl(base_url?: string | null): string;
+export function apiBaseUrl(base_url: string | null | undefined): string;
 
 /**
  * Verifies the API key with `GET /v1/account` and returns Autopilot's account object.
@@ -1708,7 +1711,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
-    readonly apiBaseUrl: (a: number, b: number) => [number, number];
+    readonly apiBaseUrl: (a: any) => [number, number, number, number];
     readonly checkConnection: (a: any, b: any) => any;
     readonly downloadSource: (a: any, b: any) => any;
     readonly exportSegments: (a: any, b: any) => any;

@@ -1,6 +1,6 @@
 // Connections as the service worker keeps them: verified with the core's checkConnection,
 // stored in IndexedDB without the key, the key in the area the user chose (secrets.js).
-// A connection is identified by its base URL and display name.
+// A connection is identified by its display name and API base (ids.js).
 
 import { loadCore } from './core.js';
 import { emitChange } from './events.js';
@@ -21,6 +21,7 @@ export async function verify(conn, { signal, keyArea = 'session', check } = {}) 
   const core = await loadCore();
   const account = await (check ?? core.checkConnection)(conn, signal ? { signal } : {});
   const id = connectionId(conn, core.apiBaseUrl(conn.baseUrl));
+  await adoptOlderId(conn, id);
   await setApiKey(id, conn.apiKey, keyArea);
   await idb.put('connections', {
     ...withoutKey(conn), id, keyArea, verifiedAt: new Date().toISOString(),
@@ -28,6 +29,33 @@ export async function verify(conn, { signal, keyArea = 'session', check } = {}) 
   });
   emitChange();
   return account;
+}
+
+/**
+ * The id this extension gave a connection before ids used the core's API base (the base URL
+ * as typed, `default` when blank). Only to find data filed under it; see `adoptOlderId`.
+ */
+const olderId = (conn) => `${String(conn.displayName ?? '').trim()} @ ${String(conn.baseUrl ?? '').trim() || 'default'}`;
+
+/**
+ * Files what an earlier version kept under the older id of this connection under `id`: its
+ * destinations (so a refresh that waits for the key runs when it is stored again), unfinished
+ * runs and the page's sync state. The older record and key go; nothing else changes.
+ * @param {object} conn
+ * @param {string} id
+ */
+async function adoptOlderId(conn, id) {
+  const old = olderId(conn);
+  if (old === id || !(await idb.get('connections', old))) return;
+  for (const d of await idb.all('destinations')) if (d.connectionId === old) await idb.put('destinations', { ...d, connectionId: id });
+  for (const r of await idb.all('runs')) if (r.connectionId === old) await idb.put('runs', { ...r, connectionId: id });
+  const state = await idb.get('states', `conn:${old}`);
+  if (state) {
+    if (!(await idb.get('states', `conn:${id}`))) await idb.put('states', { ...state, id: `conn:${id}` });
+    await idb.del('states', `conn:${old}`);
+  }
+  await forgetApiKey(old);
+  await idb.del('connections', old);
 }
 
 /**

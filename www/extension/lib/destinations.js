@@ -16,7 +16,7 @@ import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
 import { listsIdentity } from './page-runs.js';
-import { busy, discard, registerKind, start, waitingRuns } from './runner.js';
+import { discard, registerKind, reserve, start, waitingRuns } from './runner.js';
 import { nextRun, scheduleIssues } from './schedule.js';
 import { forgetSourceTokens, getApiKey, getSourceToken, setSourceToken } from './secrets.js';
 import { extensionError } from './wire.js';
@@ -191,11 +191,21 @@ export async function runNow(id, trigger) {
   // A refresh of this destination that waited for the key is replaced by this one (the sync
   // state makes starting over cheap).
   for (const r of await waitingRuns(id)) await discard(r.id);
-  if (busy()) {
+  const release = reserve();
+  if (!release) {
     await chrome.alarms.create(ALARM.retry + id, { delayInMinutes: RETRY_MINUTES });
     await setStatus(id, { state: 'queued', message: 'another export is running; trying again in a minute', trigger });
     return { queued: true };
   }
+  try {
+    return await startRun(id, dest, trigger);
+  } finally {
+    release();
+  }
+}
+
+/** The part of `runNow` that holds the slot: reads the key, tokens and state, and starts. */
+async function startRun(id, dest, trigger) {
   const apiKey = await getApiKey(dest.connectionId);
   const missingToken = [];
   for (const s of dest.sources) if (s.tokenRef && !(await getSourceToken(id, s.tokenRef))) missingToken.push(s.name);

@@ -65,12 +65,33 @@ export function liveRuns() {
   }));
 }
 
+/** Starts that hold the one-export slot while they read what they need (see `reserve`). */
+let reserved = 0;
+
 /**
- * Whether an export is running in this worker. (Stored runs are resumed when the worker
- * starts, before any alarm or page message is handled; those still stored wait for a key.)
+ * Whether an export is running in this worker, or about to start. (Stored runs are resumed
+ * when the worker starts, before any alarm or page message is handled; those still stored
+ * wait for a key.)
  */
 export function busy() {
-  return live.size > 0;
+  return live.size > 0 || reserved > 0;
+}
+
+/**
+ * Takes the one-export slot now, before the awaits between the check and `start` (reading
+ * the key, the sync state, storing the record): two starts at the same moment (two alarms,
+ * an alarm and the page) would otherwise both find it free and run at once, on one key.
+ * Call the returned function once `start` has resolved (the run then holds the slot) or when
+ * giving up. `null` when the slot is taken.
+ * @returns {(() => void) | null}
+ */
+export function reserve() {
+  if (busy()) return null;
+  reserved += 1;
+  let held = true;
+  return () => {
+    if (held) { held = false; reserved -= 1; }
+  };
 }
 
 /** Stored runs of a destination that are not running (waiting for a key). */

@@ -142,16 +142,21 @@ export function serve(port, ready) {
       } else if (msg.op === 'run') {
         const record = await idb.get('runs', msg.runId);
         if (!record || record.kind !== 'page') throw extensionError('INTERNAL', 'the export to start was not found');
-        if (runner.busy()) {
+        const release = runner.reserve();
+        if (!release) {
           await idb.del('runs', record.id);
           throw extensionError('BUSY', 'another export is running in the extension (a scheduled refresh); wait for it to finish or cancel it below');
         }
-        if (record.options.checkpoint && !record.options.syncState) {
-          const s = await stateForCheckpoint(record.options.checkpoint);
-          if (s) record.options.syncState = s;
+        try {
+          if (record.options.checkpoint && !record.options.syncState) {
+            const s = await stateForCheckpoint(record.options.checkpoint);
+            if (s) record.options.syncState = s;
+          }
+          active.set(id, { runId: record.id });
+          await runner.start(record, msg.apiKey);
+        } finally {
+          release();
         }
-        active.set(id, { runId: record.id });
-        await runner.start(record, msg.apiKey);
         await follow(id, record.id);
       } else if (msg.op === 'attach') {
         active.set(id, { runId: msg.runId });
