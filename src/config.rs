@@ -174,8 +174,18 @@ fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
     if authority.contains('@') {
         return Err(invalid("credentials in the URL are not allowed"));
     }
-    if rest[authority.len()..].contains(['?', '#']) {
+    let path = &rest[authority.len()..];
+    if path.contains(['?', '#']) {
         return Err(invalid("a query or fragment is not allowed"));
+    }
+    // `fetch` resolves dot segments (also percent-encoded ones; WHATWG URL Standard, path
+    // state): the URL would not be written one way (`api_base_url`).
+    let dot = |s: &str| {
+        let s = s.to_ascii_lowercase().replace("%2e", ".");
+        s == "." || s == ".."
+    };
+    if path.split('/').any(dot) {
+        return Err(invalid("'.' and '..' path segments are not allowed"));
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (h, after) = v6
@@ -206,10 +216,17 @@ fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
     if let Some(p) = port {
         if p.is_empty()
             || p.len() > 5
+            || p.starts_with('0')
             || !p.bytes().all(|b| b.is_ascii_digit())
             || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)
         {
             return Err(invalid("bad port"));
+        }
+        // `fetch` drops the scheme's default port: written, it would give a second form.
+        if (scheme == "https" && p == "443") || (scheme == "http" && p == "80") {
+            return Err(invalid(
+                "leave out the scheme's default port (:443 for https, :80 for http)",
+            ));
         }
     }
     if !host.starts_with('[') {

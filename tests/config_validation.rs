@@ -155,6 +155,8 @@ fn base_url_rules() {
         "http://localhost:3000/v1",
         "http://[::1]:9000/v1",
         "HTTPS://Example.COM",
+        "https://example.com:8443/v1.2/..x",
+        "http://127.0.0.1:8080/v1",
     ] {
         assert_eq!(check(ok), Vec::<&str>::new(), "{ok}");
     }
@@ -176,6 +178,13 @@ fn base_url_rules() {
         ("https://example.com/v\t1", "BASE_URL_INVALID"),
         ("http://[::1]x/v1", "BASE_URL_INVALID"),
         ("http://[::1]\\V1", "BASE_URL_INVALID"),
+        // fetch resolves these: each would be a second form of one address.
+        ("https://example.com:443/v1", "BASE_URL_INVALID"),
+        ("http://127.0.0.1:80/v1", "BASE_URL_INVALID"),
+        ("https://example.com:08443/v1", "BASE_URL_INVALID"),
+        ("https://example.com/v1/../v2", "BASE_URL_INVALID"),
+        ("https://example.com/./v1", "BASE_URL_INVALID"),
+        ("https://example.com/v1/%2E%2e", "BASE_URL_INVALID"),
     ] {
         assert_eq!(check(bad), vec![code], "{bad}");
     }

@@ -4,7 +4,7 @@
 // for every run that started, writes the sync state first (atomically), the report, the
 // rejected rows, and for an unfinished run the checkpoint (plus the state next to it when
 // there is no --state) and the command that resumes it. One export at a time per sync state
-// (lock.mjs).
+// and per checkpoint file (lock.mjs).
 
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { describeIssues, envBaseUrl, openSources } from './config.mjs';
 import { packageError } from './errors.mjs';
 import { DEFAULT_CHECKPOINT, assertWritable, readCheckpoint, readState, sidecarState, writeCheckpoint, writeState } from './files.mjs';
 import { interimCheckpoints } from './interim.mjs';
-import { lockFor } from './lock.mjs';
+import { lockAll } from './lock.mjs';
 import { prepare, segmentsForValidation } from './job.mjs';
 import { CliError, EXIT, PROG, exit, group, plural, say, setProgress, shellQuote } from './output.mjs';
 import { makeProgress } from './progress.mjs';
@@ -45,10 +45,12 @@ export async function commandExport(ap, values, numbers) {
     throw new CliError(`${values.config}: the configuration is invalid:`, EXIT.USAGE, issues);
   }
   const checkpointFile = values['checkpoint-file'] ?? DEFAULT_CHECKPOINT;
-  // One export at a time on a sync state (lock.mjs), from before anything is read or sent.
-  const unlock = values.state !== undefined
-    ? lockFor(values.state, `--state ${values.state}`)
-    : lockFor(checkpointFile, `the checkpoint file ${checkpointFile}`);
+  // One export at a time on a sync state and on a checkpoint file (lock.mjs), from before
+  // anything is read or sent.
+  const unlock = lockAll([
+    ...(values.state !== undefined ? [[values.state, `--state ${values.state}`]] : []),
+    [checkpointFile, `the checkpoint file ${checkpointFile} (give each job its own --checkpoint-file)`],
+  ]);
   try {
     return await exportLocked(ap, values, { segs, job, run, ctx, checkpointFile });
   } finally {
@@ -84,7 +86,12 @@ async function exportLocked(ap, values, { segs, job, run, ctx, checkpointFile })
     say(`Note: ${checkpointFile} holds the checkpoint of an earlier, unfinished run; this run starts from the beginning${options.syncState ? `, sending only what the state does not show as confirmed` : ''}, and its own checkpoints replace that one (use --resume to continue that one instead).`);
   }
 
-  const base = ap.apiBaseUrl(job.connection?.baseUrl);
+  let base;
+  try {
+    base = ap.apiBaseUrl(job.connection?.baseUrl);
+  } catch (e) {
+    throw packageError(ap, e, ctx); // a baseUrl that is not a string: the configuration's issue
+  }
   const interim = interimCheckpoints(checkpointFile, { sidecar: values.state === undefined, startState: options.syncState, say });
   const controller = new AbortController();
   let signalled = null;

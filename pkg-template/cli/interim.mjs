@@ -26,13 +26,15 @@ export function interimCheckpoints(file, { sidecar, startState, say }) {
   let warned = false;
   return {
     onCheckpoint(cp) {
-      const now = Date.now();
+      const now = performance.now(); // monotonic: a clock set back does not stop the writes
       if (now - last < INTERIM_INTERVAL_MS) return;
       last = now;
       try {
-        if (!written && sidecar) {
-          // The state this run started from (a stale one of an earlier run would not match).
-          writeState(sidecarState(file), startState ?? new Uint8Array(0));
+        if (!written) {
+          // Without --state: the state this run started from. With --state: none, so that a
+          // --resume without --state is refused rather than paired with a stale one.
+          if (sidecar) writeState(sidecarState(file), startState ?? new Uint8Array(0));
+          else rmSync(sidecarState(file), { force: true });
         }
         writeCheckpoint(file, cp);
         written = true;
@@ -44,12 +46,20 @@ export function interimCheckpoints(file, { sidecar, startState, say }) {
       }
     },
     written: () => written,
-    /** Removes what this run wrote (the run ended, or its final checkpoint replaces it). */
+    /**
+     * Removes what this run wrote (the run ended, or its final checkpoint replaces it). Never
+     * throws: a checkpoint left behind is refused with any other state, and what comes next
+     * (writing the sync state) matters more.
+     */
     remove() {
       if (!written) return;
       written = false;
-      rmSync(file, { force: true });
-      if (sidecar) rmSync(sidecarState(file), { force: true });
+      try {
+        rmSync(file, { force: true });
+        if (sidecar) rmSync(sidecarState(file), { force: true });
+      } catch (e) {
+        say(`Note: cannot remove the interim checkpoint '${file}' (${e.message}); it resumes nothing now.`);
+      }
     },
   };
 }

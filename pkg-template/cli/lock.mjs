@@ -1,17 +1,29 @@
-// One export at a time per sync state: `export` holds `<file>.lock` (the --state file, or the
-// checkpoint file without --state) from before the first request until it has written its
-// results. Two runs on one state (a cron run still going when the next starts) would each
-// send from the same state, at twice the rate limit together, and the last to finish would
-// overwrite the other's confirmations: members placed by the other could then never be
-// removed in mirror mode. A lock left by a process that no longer runs on this machine is
-// taken over.
+// One export at a time per file it writes as it runs: `export` holds `<file>.lock` for its
+// --state file and for its checkpoint file, from before anything is read or sent until it has
+// written its results. Two runs on one state (a cron run still going when the next starts)
+// would each send from the same state, at twice the rate limit together, and the last to
+// finish would overwrite the other's confirmations: members placed by the other could then
+// never be removed in mirror mode. Two runs on one checkpoint file would overwrite (and, when
+// one ends, remove) each other's checkpoints. A lock left by a process that no longer runs
+// (on this machine, since its last boot) is taken over.
 
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { alive } from './files.mjs';
 import { CliError, EXIT } from './output.mjs';
 
-/** What the lock file says: {pid, host, startedAt}, or null when unreadable. */
+/** This machine's boot (Linux), so that a pid from before a reboot is not taken as alive. */
+function bootId() {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** What a lock file says: {pid, host, boot, startedAt}, or null when unreadable. */
 function holder(file) {
   try {
     const h = JSON.parse(readFileSync(file, 'utf8'));
@@ -21,17 +33,43 @@ function holder(file) {
   }
 }
 
+/** Whether the holder `h` is gone: same machine, and another boot or a pid that runs nothing. */
+function gone(h, me) {
+  return Boolean(h) && h.host === me.host && ((h.boot ?? '') !== me.boot || !alive(h.pid));
+}
+
+/**
+ * Takes over a stale lock atomically: renames it away (one process wins), checks that what it
+ * renamed is still the stale holder (not a lock someone took meanwhile, which goes back).
+ * @returns {boolean} whether the stale lock is gone
+ */
+function takeOver(lock, stale) {
+  const aside = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return false; // another process renamed it first
+  }
+  const moved = holder(aside);
+  if (moved && moved.pid === stale.pid && moved.startedAt === stale.startedAt) {
+    rmSync(aside, { force: true });
+    return true;
+  }
+  try { renameSync(aside, lock); } catch { /* the new holder's lock is lost only if it was replaced meanwhile */ }
+  return false;
+}
+
 /**
  * Takes `<file>.lock` for this process. Throws a CliError (exit 2, nothing sent) when another
  * live process holds it. Where no file can be created, takes nothing (the caller's own check
  * of `file` then refuses the run).
- * @param {string} file  the --state file (or the checkpoint file)
+ * @param {string} file  the --state file or the checkpoint file
  * @param {string} what  how the messages name it, e.g. "--state export.state"
  * @returns {() => void} releases the lock (idempotent; also done when the process exits)
  */
 export function lockFor(file, what) {
   const lock = `${file}.lock`;
-  const me = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const me = { pid: process.pid, host: hostname(), boot: bootId(), startedAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(lock, 'wx', 0o600);
@@ -42,20 +80,39 @@ export function lockFor(file, what) {
       // permission): the check of the file that follows refuses the run with the reason.
       if (e.code !== 'EEXIST') return () => {};
       const h = holder(lock);
-      const stale = h && h.host === me.host && !alive(h.pid);
-      if (!stale || attempt > 0) {
-        const who = h ? `process ${h.pid} on ${h.host}, since ${h.startedAt}` : 'another process';
-        throw new CliError(`${what} is in use by another export (${who}): wait for it to end; if no such export runs any more, remove '${lock}'. Nothing was sent.`, EXIT.USAGE);
-      }
-      rmSync(lock, { force: true }); // left by a process that is gone: take it over
+      if (attempt < 2 && gone(h, me) && takeOver(lock, h)) continue;
+      const who = h ? `process ${h.pid} on ${h.host}, since ${h.startedAt}` : 'another process';
+      throw new CliError(`${what} is in use by another export (${who}): wait for it to end; if no such export runs any more, remove '${lock}'. Nothing was sent.`, EXIT.USAGE);
     }
   }
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
-    if (holder(lock)?.pid === process.pid) rmSync(lock, { force: true });
+    const h = holder(lock);
+    if (h?.pid === me.pid && h.startedAt === me.startedAt) rmSync(lock, { force: true });
   };
   process.once('exit', release);
   return release;
+}
+
+/**
+ * Takes the locks of every file in `files` (in this order; a name given twice once), or none.
+ * @param {Array<[string, string]>} files  [file, what] pairs
+ * @returns {() => void} releases them all
+ */
+export function lockAll(files) {
+  const taken = [];
+  const seen = new Set();
+  try {
+    for (const [file, what] of files) {
+      if (seen.has(path.resolve(file))) continue;
+      seen.add(path.resolve(file));
+      taken.push(lockFor(file, what));
+    }
+  } catch (e) {
+    for (const release of taken.reverse()) release();
+    throw e;
+  }
+  return () => { for (const release of taken.reverse()) release(); };
 }

@@ -37,6 +37,22 @@ export function emulator(options = {}) {
 /** Successful bulk upserts the emulator received. */
 export const upserts = (emu) => emu.state({ contacts: false }).counters.byRoute['POST /v1/contacts']?.['200'] ?? 0;
 
+/**
+ * Kills a running CLI export with SIGKILL (no handler runs) once `minUpserts` bulk upserts
+ * are in and its interim checkpoint `checkpointFile` exists (bounded wait); resolves with its exit.
+ */
+export async function killAfterInterim(emu, run, checkpointFile, minUpserts = 8) {
+  const t0 = Date.now();
+  while (upserts(emu) < minUpserts || !existsSync(checkpointFile)) {
+    assert.ok(Date.now() - t0 < 30_000, `no interim checkpoint: ${run.stderr()}`);
+    await new Promise((resolve) => { setTimeout(resolve, 25); });
+  }
+  run.child.kill('SIGKILL');
+  const r = await run.done;
+  assert.equal(r.signal, 'SIGKILL');
+  return r;
+}
+
 /** Requests of the emulator that could change Autopilot (any method but GET), by route. */
 export function writes(emu) {
   const out = {};

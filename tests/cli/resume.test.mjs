@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertNoSampleEmail, assertPackageBuilt, assertSampleCounts, assertSampleState, emulator,
-  envFor, runCli, startCli, upserts,
+  envFor, killAfterInterim, runCli, startCli, upserts,
 } from './helpers.mjs';
 
 let emu;
@@ -135,16 +135,8 @@ describe('Ctrl-C, then --resume', () => {
     emu.configure({ ratePerSecond: 5, latencyMs: 80 });
     const file = join(dir, 'kill.json');
     const args = ['export', '--config', SAMPLE_CONFIG, '--checkpoint-file', 'kill.json', '--progress', 'none'];
-    const run = startCli(args, { env: envFor(emu), cwd: dir });
-    const t0 = Date.now();
-    while (upserts(emu) < 8 || !existsSync(file)) {
-      assert.ok(Date.now() - t0 < 30_000, `no interim checkpoint: ${run.stderr()}`);
-      await sleep(25);
-    }
-    run.child.kill('SIGKILL');
-    const r = await run.done;
+    const r = await killAfterInterim(emu, startCli(args, { env: envFor(emu), cwd: dir }), file);
     outputs.push(r.stdout, r.stderr);
-    assert.equal(r.signal, 'SIGKILL');
     assert.equal(r.stdout, '', 'no report: the process was killed');
     const killedAt = upserts(emu);
     assert.ok(killedAt < EXPECTED.batches, 'killed before the end');

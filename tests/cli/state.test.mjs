@@ -15,7 +15,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
   EXPECTED, ROOT, SAMPLE_CONFIG, assertNoKey, assertNoSampleEmail, assertPackageBuilt, assertSampleState, emulator, envFor,
-  recordingCli, startCli, upserts, writes,
+  killAfterInterim, recordingCli, startCli, upserts, writes,
 } from './helpers.mjs';
 
 const FILES = pathToFileURL(`${ROOT}pkg/cli/files.mjs`).href;
@@ -129,6 +129,11 @@ describe('one export at a time per state file', () => {
     assert.equal(second.code, 2, second.stderr);
     assert.ok(second.stderr.includes(`--state ${state} is in use by another export (process ${first.child.pid} on `), second.stderr);
     assert.match(second.stderr, /Nothing was sent/);
+    // Another state, but the same (default) checkpoint file: its checkpoints would clash.
+    const other = await cli(['export', '--config', SAMPLE_CONFIG, '--state', join(dir, 'other.state'), '--progress', 'none'], { env: envFor(emu), cwd: dir });
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /the checkpoint file autopilot-export\.checkpoint\.json \(give each job its own --checkpoint-file\) is in use by another export/);
+    assert.ok(!existsSync(join(dir, 'other.state.lock')), 'the lock it had taken is released');
     // The first export goes on meanwhile; the second read nothing (one account read: the first's).
     assert.equal(emu.state({ contacts: false }).counters.byRoute['GET /v1/account']?.['200'], 1);
     first.child.kill('SIGINT');
@@ -228,6 +233,41 @@ describe('interrupted runs with --state', () => {
     assert.deepEqual(writes(emu), w);
     assert.equal(JSON.parse(next.stdout).totals.unchanged, EXPECTED.totals.memberships);
     assert.deepEqual(temps(d), []);
+  });
+
+  it('killed without warning (SIGKILL) with --state: the interim checkpoint and the untouched --state resume it exactly', async () => {
+    const d = join(dir, 'killed');
+    mkdirSync(d);
+    // A first export with --state, killed hard mid-run.
+    emu.configure({ ratePerSecond: 5, latencyMs: 80 });
+    const args = ['export', '--config', SAMPLE_CONFIG, '--state', 'export.state', '--progress', 'none'];
+    const r = await killAfterInterim(emu, startCli(args, { env: envFor(emu), cwd: d }), join(d, 'autopilot-export.checkpoint.json'));
+    outputs.push(r.stdout, r.stderr);
+    assert.ok(!existsSync(join(d, 'export.state')), 'the state is written at the end only: still none');
+    assert.ok(!existsSync(join(d, 'autopilot-export.checkpoint.json.state')), 'with --state, no state next to the checkpoint');
+    assert.ok(existsSync(join(d, 'export.state.lock')), 'a lock left by the killed process');
+    const killedAt = upserts(emu);
+    const cp = JSON.parse(readFileSync(join(d, 'autopilot-export.checkpoint.json'), 'utf8'));
+    const done = cp.done.reduce((n, [a, b]) => n + b - a + 1, 0);
+
+    emu.configure({ ratePerSecond: 0, latencyMs: 2 });
+    const resumed = await cli([...args, '--resume', 'autopilot-export.checkpoint.json'], { env: envFor(emu), cwd: d });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const report = JSON.parse(resumed.stdout);
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.resumed, true);
+    assertSampleState(emu.state(), 'after kill -9 + resume with --state');
+    const sent = upserts(emu) - killedAt;
+    assert.ok(sent >= 1 && sent <= EXPECTED.batches - done, `the resumed run sent ${sent} batches; ${done} were marked done`);
+    assert.ok(existsSync(join(d, 'export.state')) && !existsSync(join(d, 'autopilot-export.checkpoint.json')));
+    assert.ok(!existsSync(join(d, 'export.state.lock')), 'the stale lock was taken over and released');
+
+    // The state now holds everything: the next refresh writes nothing.
+    const w = writes(emu);
+    const next = await cli(args, { env: envFor(emu), cwd: d });
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(writes(emu), w);
+    assert.equal(JSON.parse(next.stdout).totals.unchanged, EXPECTED.totals.memberships);
   });
 
   it('--max-requests pauses (exit 3) with checkpoint and state; resumed slice by slice it ends exactly', async () => {

@@ -33,6 +33,7 @@ const TYPES = {
  * @property {number} [status]          answer this error status (400–599) instead of the bytes
  * @property {string} [redirectTo]      answer 302 with this Location (absolute URL or a path on this server)
  * @property {boolean} [gzip]           send the bytes gzip-compressed (`Content-Encoding: gzip`, `Content-Length` of the compressed bytes, as object stores do)
+ * @property {number} [delayMs]         wait this long (0–600,000 ms) before answering a GET or HEAD
  */
 
 /**
@@ -68,9 +69,10 @@ function checkPut(path, data, opts) {
   else if (data instanceof Uint8Array) bytes = Buffer.from(data);
   else if (data instanceof ArrayBuffer) bytes = Buffer.from(new Uint8Array(data));
   else fail('data must be a string, Uint8Array or ArrayBuffer');
-  const known = new Set(['contentType', 'token', 'failAfterBytes', 'status', 'redirectTo', 'gzip']);
+  const known = new Set(['contentType', 'token', 'failAfterBytes', 'status', 'redirectTo', 'gzip', 'delayMs']);
   for (const k of Object.keys(opts)) if (!known.has(k)) fail(`unknown option ${k}`);
-  const { contentType, token, failAfterBytes, status, redirectTo, gzip } = opts;
+  const { contentType, token, failAfterBytes, status, redirectTo, gzip, delayMs } = opts;
+  if (delayMs !== undefined && !(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= 600_000)) fail('delayMs must be an integer from 0 to 600000');
   if (gzip !== undefined && typeof gzip !== 'boolean') fail('gzip must be a boolean');
   if (gzip && failAfterBytes !== undefined) fail('gzip and failAfterBytes exclude each other');
   if (contentType !== undefined && (typeof contentType !== 'string' || contentType === '')) fail('contentType must be a non-empty string');
@@ -86,7 +88,7 @@ function checkPut(path, data, opts) {
     fail('status, redirectTo and failAfterBytes exclude each other');
   }
   const ext = /\.[a-z0-9]+$/i.exec(path)?.[0].toLowerCase() ?? '';
-  return { bytes: gzip ? gzipSync(bytes) : bytes, gzip: Boolean(gzip), contentType: contentType ?? TYPES[ext] ?? 'application/octet-stream', token, failAfterBytes, status, redirectTo };
+  return { bytes: gzip ? gzipSync(bytes) : bytes, gzip: Boolean(gzip), contentType: contentType ?? TYPES[ext] ?? 'application/octet-stream', token, failAfterBytes, status, redirectTo, delayMs };
 }
 
 /**
@@ -142,6 +144,7 @@ export async function startFileServer(options = {}) {
       const m = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '');
       if (!m || m[1] !== file.token) { error(401, { 'WWW-Authenticate': 'Bearer' }); return; }
     }
+    if (file.delayMs) await new Promise((resolve) => { setTimeout(resolve, file.delayMs); });
     if (file.status !== undefined) { error(file.status); return; }
     if (file.redirectTo !== undefined) { answer(302, { Location: file.redirectTo }); return; }
 

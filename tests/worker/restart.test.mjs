@@ -226,3 +226,53 @@ test('an interim checkpoint the package refuses: the slice runs again from its s
   t.diagnostic(`re-sent ${resent} batches after the refused interim checkpoint`);
   assert.ok(resent > 0 && resent <= budget, `re-sent ${resent}`);
 });
+
+/**
+ * Kills workerd each time the destination's run shows `marker(run) === attempt` for attempts
+ * 1..`times`, starting it again on the same storage: a step stopped where nothing can catch it.
+ * @returns {Promise<object>} the worker left running
+ */
+async function killAtEachAttempt(worker, box, marker, times) {
+  for (let attempt = 1; attempt <= times; attempt++) {
+    const seen = await waitFor(worker, 'd', (s) => marker(s.run) >= attempt, { timeoutMs: 30_000, everyMs: 20 });
+    assert.equal(marker(seen.run), attempt, 'each attempt is seen before it is stopped');
+    await worker.kill();
+    worker = await start(box);
+    const w = worker;
+    cleanup.push(() => w.kill());
+  }
+  return worker;
+}
+
+test('a slice stopped again and again before it finishes a batch ends the run as failed (STEP_KEEPS_DYING), not in a loop', async () => {
+  const { segments } = jobs.small;
+  // Every answer takes 3 s: no batch of the slice can finish before its attempt is stopped.
+  const { emu, box, worker } = await setup({ rate: 20, latencyMs: 3000, job: jobs.small });
+  assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
+  const last = await killAtEachAttempt(worker, box, (run) => run?.sliceInProgress?.attempt ?? 0, 5);
+  const s = await waitFor(last, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 30_000 });
+  assert.equal(s.lastRun.status, 'failed');
+  assert.equal(s.lastRun.error?.code, 'STEP_KEEPS_DYING', JSON.stringify(s.lastRun.error));
+  assert.match(s.lastRun.error.message, /slice 1 was stopped 5 times in a row before it finished a batch/);
+  assert.deepEqual(s.lastRun.interruptions.map((x) => [x.slice, x.attempt, x.resumed.from]), [1, 2, 3, 4, 5].map((a) => [1, a, 'slice start']));
+  // The destination is not stuck: the next refresh runs to the end.
+  emu.configure({ latencyMs: 5 });
+  assert.equal((await last.api('POST', '/destinations/d/run')).status, 202);
+  const again = await waitFor(last, 'd', (x) => x.state === 'idle' && x.lastRun?.runId !== s.lastRun.runId, { timeoutMs: 120_000 });
+  assert.equal(again.lastRun.status, 'succeeded', JSON.stringify(again.lastRun.error ?? again.lastRun.report?.error));
+  assertExactState(emu.state(), segments);
+});
+
+test('a download stopped again and again ends the run as failed (STEP_KEEPS_DYING) before any request to Autopilot', async () => {
+  const { segments } = jobs.small;
+  // The first segment's file answers after 5 s: each download attempt is stopped before.
+  const slow = { ...jobs.small, urls: [files.put('/slow/A.csv', toCsv(segments[0].rows), { delayMs: 5000 }), ...jobs.small.urls.slice(1)] };
+  const { emu, box, worker } = await setup({ rate: 20, latencyMs: 5, job: slow });
+  assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
+  const last = await killAtEachAttempt(worker, box, (run) => run?.downloading?.attempt ?? 0, 5);
+  const s = await waitFor(last, 'd', (x) => x.state === 'idle' && x.lastRun, { timeoutMs: 30_000 });
+  assert.equal(s.lastRun.status, 'failed');
+  assert.equal(s.lastRun.error?.code, 'STEP_KEEPS_DYING', JSON.stringify(s.lastRun.error));
+  assert.match(s.lastRun.error.message, /the download of segment "A" was stopped 5 times in a row/);
+  assert.equal(emu.state({ contacts: false }).counters.requests, 0, 'nothing sent to Autopilot');
+});

@@ -105,7 +105,7 @@ export async function runExport(job, { signal, onProgress, onCheckpoint, ...opti
   const now = new Date().toISOString();
   const record = {
     id: newId('run'), kind: 'page', connectionId: connectionId(job.connection, await apiBaseUrl(job.connection.baseUrl)), job: withoutKey(job), options,
-    startedAt: now, updatedAt: now, restarts: 0,
+    startedAt: now, updatedAt: now, restarts: 0, pending: true, // until the worker starts it ('run')
   };
   try {
     await idb.put('runs', record);

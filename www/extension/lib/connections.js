@@ -21,7 +21,7 @@ export async function verify(conn, { signal, keyArea = 'session', check } = {}) 
   const core = await loadCore();
   const account = await (check ?? core.checkConnection)(conn, signal ? { signal } : {});
   const id = connectionId(conn, core.apiBaseUrl(conn.baseUrl));
-  await adoptOlderId(conn, id);
+  await adoptOlderIds(id, core);
   await setApiKey(id, conn.apiKey, keyArea);
   await idb.put('connections', {
     ...withoutKey(conn), id, keyArea, verifiedAt: new Date().toISOString(),
@@ -32,21 +32,25 @@ export async function verify(conn, { signal, keyArea = 'session', check } = {}) 
 }
 
 /**
- * The id this extension gave a connection before ids used the core's API base (the base URL
- * as typed, `default` when blank). Only to find data filed under it; see `adoptOlderId`.
- */
-const olderId = (conn) => `${String(conn.displayName ?? '').trim()} @ ${String(conn.baseUrl ?? '').trim() || 'default'}`;
-
-/**
- * Files what an earlier version kept under the older id of this connection under `id`: its
- * destinations (so a refresh that waits for the key runs when it is stored again), unfinished
- * runs and the page's sync state. The older record and key go; nothing else changes.
- * @param {object} conn
+ * Files under `id` what is kept under another id of the same connection: one an earlier
+ * version gave it (the base URL as typed, `default` when blank), or one typed another way
+ * (`/v1/`, upper case) — every stored connection whose display name and API base give `id`.
+ * Moved: its destinations (so a refresh that waits for the key runs when it is stored again),
+ * unfinished runs and the page's sync state. The other record and its key go.
  * @param {string} id
+ * @param {{apiBaseUrl: (baseUrl?: string) => string}} core
  */
-async function adoptOlderId(conn, id) {
-  const old = olderId(conn);
-  if (old === id || !(await idb.get('connections', old))) return;
+async function adoptOlderIds(id, core) {
+  const idOf = (rec) => {
+    try { return connectionId(rec, core.apiBaseUrl(rec.baseUrl)); } catch { return null; } // not a base URL
+  };
+  for (const rec of await idb.all('connections')) {
+    if (rec.id !== id && idOf(rec) === id) await adopt(rec.id, id);
+  }
+}
+
+/** Moves what is filed under connection id `old` to `id` (see adoptOlderIds). */
+async function adopt(old, id) {
   for (const d of await idb.all('destinations')) if (d.connectionId === old) await idb.put('destinations', { ...d, connectionId: id });
   for (const r of await idb.all('runs')) if (r.connectionId === old) await idb.put('runs', { ...r, connectionId: id });
   const state = await idb.get('states', `conn:${old}`);

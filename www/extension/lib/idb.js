@@ -10,7 +10,7 @@ const VERSION = 1;
 export const STORES = Object.freeze({
   connections: 'id', // {id, displayName, exportUser, baseUrl?, consent, keyArea, verifiedAt, instanceId?}
   destinations: 'id', // see destinations.js
-  states: 'id', // {id: 'dest:<id>' | 'conn:<id>', bytes: Uint8Array, lists: string[], updatedAt}
+  states: 'id', // {id: 'dest:<id>' | 'conn:<id>', bytes: Uint8Array, lists: string[], updatedAt}; {id: 'run:<id>', checkpoint, updatedAt} (runner.js)
   runs: 'id', // unfinished runs, see runner.js
   results: 'id', // finished runs by run id: {id, report?, error?, finishedAt}
   reports: 'id', // last report of a destination: {id: destinationId, report}

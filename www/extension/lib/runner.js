@@ -1,9 +1,11 @@
 // Runs exports inside the service worker and makes them survive the worker being stopped.
 //
 // A run is a record in IndexedDB ("runs") from its start to its end: what to run (the page's
-// job without the API key, or a destination id), its options, the sync state the core call
-// started from and the newest checkpoint, stored after every finished batch (the core's
-// `onCheckpoint`). A run stopped with the worker continues from there when the worker starts
+// job without the API key, or a destination id), its options and the sync state the core call
+// started from. Its newest checkpoint is a small record of its own ("states", `run:<run id>`),
+// stored after every finished batch (the core's `onCheckpoint`): the run record, which holds
+// a page's segment bytes, is not written again per batch. A run stopped with the worker
+// continues from there when the worker starts
 // again (`resumeUnfinished`, called on every start): the core re-sends at most what was in
 // flight. When the run ends its record is replaced by a result ("results") that a
 // page can still collect after reconnecting. Kinds of run ('page', 'destination') register
@@ -20,6 +22,10 @@ import { errorToWire, extensionError } from './wire.js';
 export const MAX_RESTARTS = 20;
 /** Results kept for pages that reconnect. */
 const RESULTS_KEPT = 20;
+/** A page's run stored but never started (the page went away first) is dropped after this. */
+const PENDING_MS = 10 * 60 * 1000;
+/** Where a run's newest checkpoint is kept (store "states"): `{id, checkpoint, updatedAt}`. */
+const checkpointKey = (runId) => `run:${runId}`;
 
 /**
  * @typedef {object} RunRecord
@@ -29,12 +35,16 @@ const RESULTS_KEPT = 20;
  * @property {string} [destinationId]
  * @property {object} [job]           page runs: the job without `connection.apiKey`
  * @property {object} options         run options (no signal, no callback)
- * @property {object} [checkpoint]    newest checkpoint (from onCheckpoint)
- * @property {Uint8Array} [syncState] the sync state the run started from (what the checkpoint resumes with)
+ * @property {object} [checkpoint]    newest checkpoint, as an earlier version kept it (now in
+ *   "states" under `run:<id>`, see `checkpointKey`)
+ * @property {Uint8Array} [syncState] the sync state the run started from, as an earlier version
+ *   kept it (now `options.syncState`, what an interim checkpoint resumes with)
  * @property {string} startedAt
  * @property {string} updatedAt
  * @property {number} restarts
  * @property {string} [trigger]       destination runs: 'schedule' | 'manual' | 'retry'
+ * @property {boolean} [pending]      page runs: stored by the page, not started by the worker yet
+ *   (resumeUnfinished leaves it to the page's 'run' message; dropped after PENDING_MS)
  *
  * @typedef {object} Kind
  * @property {(record: RunRecord, apiKey: string) => Promise<object>} job
@@ -162,6 +172,13 @@ async function resumeNow() {
     if (live.has(record.id)) continue;
     const kind = kinds[record.kind];
     if (!kind) continue;
+    if (record.pending) {
+      // A page's run between its storing and its 'run' message: the page starts it.
+      if (Date.now() - Date.parse(record.startedAt) > PENDING_MS) {
+        await end(record, { error: extensionError('NOT_STARTED', 'the page that stored this export went away before starting it') }, { finish: false });
+      }
+      continue;
+    }
     if (record.restarts >= MAX_RESTARTS) {
       await end(record, { error: extensionError('RESTARTS_EXCEEDED', `the export was interrupted ${record.restarts} times and was given up`) });
       continue;
@@ -173,9 +190,17 @@ async function resumeNow() {
       else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
       continue;
     }
-    const next = { ...record, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
-    await idb.put('runs', next);
-    execute(next, apiKey);
+    // One export at a time: while one runs, this one stays stored; it is resumed when the
+    // running one ends (execute calls this again).
+    const release = reserve();
+    if (!release) continue;
+    try {
+      const next = { ...record, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
+      await idb.put('runs', next);
+      execute(next, apiKey);
+    } finally {
+      release();
+    }
   }
   emitChange();
 }
@@ -206,8 +231,10 @@ async function execute(record, apiKey) {
     const job = await kinds[record.kind].job(record, apiKey);
     // An interim checkpoint resumes with the sync state its call started from: both are kept
     // as they were when the run (or the page's resume) began.
-    const checkpoint = record.checkpoint ?? record.options.checkpoint;
+    const interim = (await idb.get('states', checkpointKey(record.id)))?.checkpoint ?? record.checkpoint;
+    const checkpoint = interim ?? record.options.checkpoint;
     const syncState = record.syncState ?? record.options.syncState;
+    let saveFailed = false;
     const options = {
       ...coreOptions(record.options),
       signal: entry.controller.signal,
@@ -217,10 +244,12 @@ async function execute(record, apiKey) {
         emitChange();
       },
       onCheckpoint: (cp) => {
-        record = { ...record, checkpoint: cp, syncState, updatedAt: new Date().toISOString() };
-        entry.record = record;
-        const snapshot = record;
-        entry.saving = entry.saving.then(() => idb.put('runs', snapshot)).catch(() => {});
+        const saved = { id: checkpointKey(record.id), checkpoint: cp, updatedAt: new Date().toISOString() };
+        entry.saving = entry.saving.then(() => idb.put('states', saved)).catch((e) => {
+          // The run goes on; stopped with the worker, it would resume from an older checkpoint.
+          if (!saveFailed) console.warn(`autopilot-export: run ${record.id}: the checkpoint could not be stored (${e?.message ?? e})`);
+          saveFailed = true;
+        });
         emit({ type: 'checkpoint', checkpoint: cp });
       },
     };
@@ -235,7 +264,7 @@ async function execute(record, apiKey) {
       // An interim checkpoint the core refuses: start again from the run's own resume point
       // (the page's checkpoint, or none), with the same sync state. Upserts are keyed by
       // email, so what is sent twice changes nothing.
-      if (/** @type {any} */ (e)?.code !== 'CHECKPOINT_MISMATCH' || !record.checkpoint || options.checkpoint !== record.checkpoint) throw e;
+      if (/** @type {any} */ (e)?.code !== 'CHECKPOINT_MISMATCH' || !interim || options.checkpoint !== interim) throw e;
       delete options.checkpoint;
       if (record.options.checkpoint) options.checkpoint = record.options.checkpoint;
       report = await core.exportSegments(job, options);
@@ -251,6 +280,8 @@ async function execute(record, apiKey) {
   live.delete(record.id);
   const result = await end(record, outcome);
   emit({ type: 'done', result });
+  // Stored runs that waited for this one to end.
+  resumeUnfinished().catch((e) => console.warn(`autopilot-export: resuming stored runs failed: ${e?.message ?? e}`));
 }
 
 /** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */
@@ -266,6 +297,7 @@ async function end(record, outcome, { finish = true } = {}) {
     if (finish) await kinds[record.kind]?.finish(record, result);
   } finally {
     await idb.del('runs', record.id);
+    await idb.del('states', checkpointKey(record.id));
     await idb.put('results', result);
     const results = await idb.all('results');
     results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));

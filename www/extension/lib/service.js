@@ -144,10 +144,11 @@ export function serve(port, ready) {
         if (!record || record.kind !== 'page') throw extensionError('INTERNAL', 'the export to start was not found');
         const release = runner.reserve();
         if (!release) {
-          await idb.del('runs', record.id);
+          if (!runner.liveRuns().some((r) => r.id === record.id)) await idb.del('runs', record.id);
           throw extensionError('BUSY', 'another export is running in the extension (a scheduled refresh); wait for it to finish or cancel it below');
         }
         try {
+          delete record.pending; // stored by the page, started now (runner.start stores it again)
           if (record.options.checkpoint && !record.options.syncState) {
             const s = await stateForCheckpoint(record.options.checkpoint);
             if (s) record.options.syncState = s;

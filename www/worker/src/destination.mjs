@@ -27,6 +27,11 @@
 //   by email). Without an interim checkpoint (none finished yet) it starts from the committed
 //   checkpoint; one the package refuses (CHECKPOINT_MISMATCH) is dropped and the slice runs
 //   again from the committed checkpoint in the next alarm. The interruption is recorded.
+// - A step that keeps dying where nothing is caught (the isolate's CPU or memory limit, an
+//   eviction): a download has a marker of its own (`downloading`), and attempts at a slice
+//   that died before finishing a batch (no interim checkpoint of theirs) are counted
+//   (`stalls`); after MAX_STEP_FAULTS of either in a row the run ends as failed
+//   (STEP_KEEPS_DYING) instead of being tried again at every alarm and every cron firing.
 // - A delivery while a step runs in this instance (same object, concurrent event) does
 //   nothing: `this.active` is set for the whole step.
 // - A run id guards the commit: a slice whose run was cancelled or replaced meanwhile stores
@@ -138,6 +143,8 @@ export class Destination extends DurableObject {
       totals: { slices: 0, sent: 0, maxSent: 0 },
       interruptions: [],
       faults: 0,
+      downloading: null,
+      stalls: 0,
       progress: null,
     };
     this.kv.put(RUN, run);
@@ -201,6 +208,17 @@ export class Destination extends DurableObject {
   async #downloadStep(run) {
     const k = run.downloaded.length;
     const segment = run.config.segments[k];
+    // The marker of this download, durable before it starts: a delivery that finds it set
+    // for the same segment follows an attempt that died.
+    const attempt = run.downloading?.segment === k ? run.downloading.attempt + 1 : 1;
+    if (attempt > MAX_STEP_FAULTS) {
+      this.#keepsDying(run, `the download of segment "${segment.name}" was stopped ${attempt - 1} times in a row before it ended`);
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    run.downloading = { segment: k, attempt };
+    this.kv.put(RUN, run);
+    await this.ctx.storage.sync();
     try {
       const bytes = await download(core, {
         source: urlSource(segment.profiles, this.env),
@@ -213,6 +231,7 @@ export class Destination extends DurableObject {
       next.downloaded = [...next.downloaded, bytes.length];
       if (next.downloaded.length === run.config.segments.length) next.phase = 'export';
       next.faults = 0;
+      next.downloading = null;
       this.kv.put(RUN, next);
       await this.ctx.storage.setAlarm(Date.now());
     } catch (e) {
@@ -243,6 +262,14 @@ export class Destination extends DurableObject {
         ? { from: 'interim', interimAttempt: interim.attempt, requests: resumedSent, batchesDone: doneBatches(interim.checkpoint) }
         : { from: 'slice start' };
       run.interruptions = [...run.interruptions, { ...run.inProgress, contactsBefore, sentBefore, resumed }].slice(-SLICE_LOG_LENGTH);
+      // The attempt before died before its commit; without an interim checkpoint of its own
+      // it had not finished one batch.
+      run.stalls = interim?.attempt === run.inProgress.attempt ? 0 : (run.stalls ?? 0) + 1;
+      if (run.stalls >= MAX_STEP_FAULTS) {
+        this.#keepsDying(run, `slice ${n} was stopped ${run.stalls} times in a row before it finished a batch`);
+        await this.ctx.storage.deleteAlarm();
+        return;
+      }
     }
     const attempt = run.inProgress?.slice === n ? run.inProgress.attempt + 1 : 1;
     run.inProgress = { slice: n, attempt, startedAt: new Date().toISOString() };
@@ -291,6 +318,7 @@ export class Destination extends DurableObject {
     };
     current.progress = progress ? publicProgress(progress) : null;
     current.faults = 0;
+    current.stalls = 0;
     console.log(`destination ${run.destination}: run ${run.id} slice ${n}: ${outcome.kind}, ${outcome.sent} requests${interim ? ` (resumed after ${resumedSent} kept)` : ''}, contacts ${entry.contactsBefore} -> ${entry.contactsAfter} of ${progress?.contactsTotal ?? '?'}`);
 
     if (interim && outcome.kind === 'failed' && outcome.error?.code === 'CHECKPOINT_MISMATCH' && !current.cancelRequested) {
@@ -354,6 +382,17 @@ export class Destination extends DurableObject {
       this.kv.delete(RUN);
     });
     console.log(`destination ${run.destination}: run ${run.id} ${status}${record.error ? ` (${record.error.code})` : ''}`);
+  }
+
+  /**
+   * Ends a run whose step keeps dying without an error this code could catch (the isolate's
+   * CPU or memory limit, an eviction): failed, with what was committed kept as the base of
+   * the next refresh.
+   */
+  #keepsDying(run, what) {
+    const message = `${what} (the Worker was stopped: its CPU or memory limit, or an eviction); the refresh is given up, and the next one starts from what this one committed. A smaller run.maxRequests (fewer requests per slice) or smaller segment files may help.`;
+    console.error(`destination ${run.destination}: run ${run.id}: ${message}`);
+    this.#finish(run, { status: 'failed', error: { code: 'STEP_KEEPS_DYING', message } });
   }
 
   /**
