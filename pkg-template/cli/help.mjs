@@ -82,7 +82,7 @@ ${numberFlag('    --max-removal-ratio R', 'maxRemovalRatio', ' (sets "maxRemoval
 Run:
 ${numberFlag('    --rate N', 'ratePerSecond', ' (sets run.ratePerSecond)')}
 ${numberFlag('    --max-requests N', 'maxRequests', ` (export; sets run.maxRequests; a paused run exits ${EXIT.PAUSED} and leaves its checkpoint and state for --resume)`)}
-${opt('    --checkpoint-file FILE', `where a cancelled, paused or interrupted export leaves its checkpoint (default ./${DEFAULT_CHECKPOINT}), and where a running export keeps an interim one (at most once a second) that resumes it after a hard kill. Without --state, the run's sync state goes next to it (FILE.state), and the export holds FILE.lock.`)}
+${opt('    --checkpoint-file FILE', `where a cancelled, paused or interrupted export leaves its checkpoint (default ./${DEFAULT_CHECKPOINT}), and where a running export keeps an interim one (at most once a second) that resumes it after a hard kill. Without --state, the run's sync state goes next to it (FILE.state). The export holds FILE.lock: give each job its own FILE.`)}
 ${opt('    --resume FILE', 'continue the export that wrote this checkpoint: same configuration, same segments, and the same --state FILE if it had one; only unfinished work is sent')}
 ${opt('    --progress MODE', 'auto (default: a bar when stderr is a terminal, else a line every 2 s), bar, lines or none')}
 

@@ -5,10 +5,9 @@
 // finish would overwrite the other's confirmations: members placed by the other could then
 // never be removed in mirror mode. Two runs on one checkpoint file would overwrite (and, when
 // one ends, remove) each other's checkpoints. A lock left by a process that no longer runs
-// (on this machine, since its last boot) is taken over.
+// (on this machine, since its last boot) is taken over, by one process at a time.
 
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { alive } from './files.mjs';
@@ -33,30 +32,40 @@ function holder(file) {
   }
 }
 
-/** Whether the holder `h` is gone: same machine, and another boot or a pid that runs nothing. */
+/**
+ * Whether the holder `h` is gone: same machine, and a pid that runs nothing, or (when both
+ * sides know it; a lock of an earlier version does not) another boot.
+ */
 function gone(h, me) {
-  return Boolean(h) && h.host === me.host && ((h.boot ?? '') !== me.boot || !alive(h.pid));
+  if (!h || h.host !== me.host) return false;
+  if (h.boot && me.boot && h.boot !== me.boot) return true;
+  return !alive(h.pid);
 }
 
 /**
- * Takes over a stale lock atomically: renames it away (one process wins), checks that what it
- * renamed is still the stale holder (not a lock someone took meanwhile, which goes back).
+ * Removes the stale lock `stale` found at `lock`, one process at a time: under `<lock>.break`
+ * (taken with 'wx'), and only if the lock still is that stale one (never a lock some process
+ * took meanwhile). A break file left by a process that died is removed for the next try.
  * @returns {boolean} whether the stale lock is gone
  */
-function takeOver(lock, stale) {
-  const aside = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+function takeOver(lock, stale, me) {
+  const brk = `${lock}.break`;
+  let fd;
   try {
-    renameSync(lock, aside);
-  } catch {
-    return false; // another process renamed it first
+    fd = openSync(brk, 'wx', 0o600);
+  } catch (e) {
+    if (e.code === 'EEXIST' && gone(holder(brk), me)) rmSync(brk, { force: true });
+    return false;
   }
-  const moved = holder(aside);
-  if (moved && moved.pid === stale.pid && moved.startedAt === stale.startedAt) {
-    rmSync(aside, { force: true });
+  try {
+    try { writeSync(fd, `${JSON.stringify(me)}\n`); } finally { closeSync(fd); }
+    const h = holder(lock);
+    if (!h || h.pid !== stale.pid || h.startedAt !== stale.startedAt) return false;
+    rmSync(lock, { force: true });
     return true;
+  } finally {
+    rmSync(brk, { force: true });
   }
-  try { renameSync(aside, lock); } catch { /* the new holder's lock is lost only if it was replaced meanwhile */ }
-  return false;
 }
 
 /**
@@ -80,7 +89,10 @@ export function lockFor(file, what) {
       // permission): the check of the file that follows refuses the run with the reason.
       if (e.code !== 'EEXIST') return () => {};
       const h = holder(lock);
-      if (attempt < 2 && gone(h, me) && takeOver(lock, h)) continue;
+      if (attempt < 3 && gone(h, me)) {
+        takeOver(lock, h, me); // then try again: whoever creates the lock first holds it
+        continue;
+      }
       const who = h ? `process ${h.pid} on ${h.host}, since ${h.startedAt}` : 'another process';
       throw new CliError(`${what} is in use by another export (${who}): wait for it to end; if no such export runs any more, remove '${lock}'. Nothing was sent.`, EXIT.USAGE);
     }

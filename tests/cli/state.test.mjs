@@ -142,10 +142,24 @@ describe('one export at a time per state file', () => {
     assert.equal(r1.code, 130, r1.stderr);
     assert.ok(!existsSync(`${state}.lock`), 'released at the end');
 
+    // A lock of a process that runs (this test's, written as an earlier version wrote locks,
+    // without a boot id) is not taken over.
+    const host = (await import('node:os')).hostname();
+    writeFileSync(`${state}.lock`, `${JSON.stringify({ pid: process.pid, host, startedAt: '2026-01-01T00:00:00.000Z' })}\n`);
+    const live = await cli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
+    assert.equal(live.code, 2, live.stderr);
+    assert.ok(live.stderr.includes(`(process ${process.pid} on ${host}, since 2026-01-01T00:00:00.000Z)`), live.stderr);
+    // The sync state may not be the checkpoint file (nor the state kept next to it).
+    for (const clash of [['--checkpoint-file', state], ['--checkpoint-file', state.replace(/\.state$/, '')]]) {
+      const r = await cli(['export', '--config', SAMPLE_CONFIG, '--state', state, ...clash], { env: envFor(emu), cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /give the sync state a name of its own/);
+    }
+
     // A lock whose process is gone (this pid runs nothing: a finished child) is taken over.
     const gone = spawn(process.execPath, ['-e', '']);
     await new Promise((res) => gone.on('close', res));
-    writeFileSync(`${state}.lock`, `${JSON.stringify({ pid: gone.pid, host: (await import('node:os')).hostname(), startedAt: '2026-01-01T00:00:00.000Z' })}\n`);
+    writeFileSync(`${state}.lock`, `${JSON.stringify({ pid: gone.pid, host, startedAt: '2026-01-01T00:00:00.000Z' })}\n`);
     emu.configure({ ratePerSecond: 0, latencyMs: 2 });
     const third = await cli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
     assert.equal(third.code, 0, third.stderr);

@@ -16,7 +16,7 @@ import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
 import { listsIdentity } from './page-runs.js';
-import { discard, registerKind, reserve, start, waitingRuns } from './runner.js';
+import { discard, queuedRun, registerKind, reserve, resumeUnfinished, start, waitingRuns } from './runner.js';
 import { nextRun, scheduleIssues } from './schedule.js';
 import { forgetSourceTokens, getApiKey, getSourceToken, setSourceToken } from './secrets.js';
 import { extensionError } from './wire.js';
@@ -191,6 +191,12 @@ export async function runNow(id, trigger) {
   // A refresh of this destination that waited for the key is replaced by this one (the sync
   // state makes starting over cheap).
   for (const r of await waitingRuns(id)) await discard(r.id);
+  // An interrupted refresh of it that waits for the running export: it continues by itself.
+  const queued = await queuedRun(id);
+  if (queued) {
+    resumeUnfinished().catch(() => {}); // at once if the slot is free
+    return { queued: true, runId: queued.id };
+  }
   const release = reserve();
   if (!release) {
     await chrome.alarms.create(ALARM.retry + id, { delayInMinutes: RETRY_MINUTES });

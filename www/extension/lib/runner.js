@@ -43,6 +43,7 @@ const checkpointKey = (runId) => `run:${runId}`;
  * @property {string} updatedAt
  * @property {number} restarts
  * @property {string} [trigger]       destination runs: 'schedule' | 'manual' | 'retry'
+ * @property {boolean} [waitingForKey] stored, waiting for its API key to be stored again
  * @property {boolean} [pending]      page runs: stored by the page, not started by the worker yet
  *   (resumeUnfinished leaves it to the page's 'run' message; dropped after PENDING_MS)
  *
@@ -93,21 +94,40 @@ export function busy() {
  * an alarm and the page) would otherwise both find it free and run at once, on one key.
  * Call the returned function once `start` has resolved (the run then holds the slot) or when
  * giving up. `null` when the slot is taken.
+ * @param {{thenResume?: boolean}} [opts]  thenResume (default true): a release that leaves the
+ *   slot free resumes the stored runs (false inside that resuming itself)
  * @returns {(() => void) | null}
  */
-export function reserve() {
+export function reserve({ thenResume = true } = {}) {
   if (busy()) return null;
   reserved += 1;
   let held = true;
   return () => {
-    if (held) { held = false; reserved -= 1; }
+    if (!held) return;
+    held = false;
+    reserved -= 1;
+    // Given up without starting a run (a key missing, an error): stored runs that found the
+    // slot taken meanwhile are not left waiting for the next start of the worker.
+    if (thenResume && !busy()) resumeUnfinished().catch((e) => console.warn(`autopilot-export: resuming stored runs failed: ${e?.message ?? e}`));
   };
 }
 
-/** Stored runs of a destination that are not running (waiting for a key). */
+/** Stored runs of a destination that wait for its API key (`waitingForKey`), not running. */
 export async function waitingRuns(destinationId) {
-  return (await idb.all('runs')).filter((r) => r.destinationId === destinationId && !live.has(r.id));
+  return (await idb.all('runs')).filter((r) => r.destinationId === destinationId && r.waitingForKey && !live.has(r.id));
 }
+
+/**
+ * A stored run of a destination that waits for the running export to end (not for a key):
+ * it continues by itself then, so a new start of that destination is not needed.
+ * @returns {Promise<RunRecord | undefined>}
+ */
+export async function queuedRun(destinationId) {
+  return (await idb.all('runs')).find((r) => r.destinationId === destinationId && !r.waitingForKey && !live.has(r.id));
+}
+
+/** Listeners of runs stored but not running yet (`attach`), given to the run when it starts. */
+const waiters = new Map();
 
 /**
  * Stores and starts a run. Resolves when the run has been stored (not when it ends).
@@ -134,11 +154,25 @@ export async function attach(runId, fn) {
   if (!entry) {
     const result = await idb.get('results', runId);
     if (result) { fn({ type: 'done', result }); return () => {}; }
+    // A page's run stored but not started (the worker stopped before the page's 'run'
+    // message): the page is here, so it starts now like any stored run.
+    const stored = await idb.get('runs', runId);
+    if (stored?.pending) {
+      const { pending, ...started } = stored;
+      await idb.put('runs', started);
+    }
     await resumeUnfinished();
     entry = live.get(runId);
     if (!entry) {
       const again = await idb.get('results', runId);
-      fn(again ? { type: 'done', result: again } : { type: 'done', result: { id: runId, error: errorToWire(extensionError('RUN_UNKNOWN', 'this export is no longer known to the extension (it may be waiting for the API key)')) } });
+      if (!again && (await idb.get('runs', runId))) {
+        // Stored and waiting (for the running export to end, or for its key): followed from
+        // its start on.
+        if (!waiters.has(runId)) waiters.set(runId, new Set());
+        waiters.get(runId).add(fn);
+        return () => waiters.get(runId)?.delete(fn);
+      }
+      fn(again ? { type: 'done', result: again } : { type: 'done', result: { id: runId, error: errorToWire(extensionError('RUN_UNKNOWN', 'this export is no longer known to the extension')) } });
       return () => {};
     }
   }
@@ -186,16 +220,19 @@ async function resumeNow() {
     const apiKey = await getApiKey(record.connectionId);
     if (!apiKey) {
       // A kind that can wait for the key keeps its run stored; others end it.
-      if (kind.waiting) await kind.waiting(record);
-      else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
+      if (kind.waiting) {
+        if (!record.waitingForKey) await idb.put('runs', { ...record, waitingForKey: true });
+        await kind.waiting(record);
+      } else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
       continue;
     }
     // One export at a time: while one runs, this one stays stored; it is resumed when the
     // running one ends (execute calls this again).
-    const release = reserve();
+    const release = reserve({ thenResume: false });
     if (!release) continue;
     try {
-      const next = { ...record, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
+      const { waitingForKey, ...rest } = record;
+      const next = { ...rest, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
       await idb.put('runs', next);
       execute(next, apiKey);
     } finally {
@@ -221,7 +258,8 @@ function coreOptions(options) {
 }
 
 async function execute(record, apiKey) {
-  const entry = { controller: new AbortController(), listeners: new Set(), record, progress: null, saving: Promise.resolve() };
+  const entry = { controller: new AbortController(), listeners: new Set(waiters.get(record.id) ?? []), record, progress: null, saving: Promise.resolve() };
+  waiters.delete(record.id);
   live.set(record.id, entry);
   const release = hold();
   const emit = (ev) => { for (const fn of entry.listeners) { try { fn(ev); } catch { /* closed port */ } } };
@@ -302,6 +340,9 @@ async function end(record, outcome, { finish = true } = {}) {
     const results = await idb.all('results');
     results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
     for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
+    // A run ended without running (discarded, given up): whoever followed it learns so.
+    for (const fn of waiters.get(record.id) ?? []) { try { fn({ type: 'done', result }); } catch { /* closed port */ } }
+    waiters.delete(record.id);
     emitChange();
   }
   return result;
