@@ -48,11 +48,12 @@ export async function commandExport(ap, values, numbers) {
   if (values.state !== undefined) {
     // The checkpoint file, the state written next to it and a resumed checkpoint are
     // written or removed as the run goes: never the sync state itself.
-    const clash = [checkpointFile, sidecarState(checkpointFile), values.resume]
-      .find((f) => f !== undefined && path.resolve(f) === path.resolve(values.state));
-    if (clash !== undefined) {
-      throw new CliError(`--state ${values.state} is also ${clash === values.resume ? 'the checkpoint given to --resume' : clash === checkpointFile ? 'the checkpoint file' : 'where the checkpoint file keeps a state'}: give the sync state a name of its own`, EXIT.USAGE);
-    }
+    const others = [
+      [checkpointFile, 'the checkpoint file'], [sidecarState(checkpointFile), 'where the checkpoint file keeps a state'],
+      [values.resume, 'the checkpoint given to --resume'], [values.report, 'the --report file'], [values.rejects, 'the --rejects file'],
+    ];
+    const clash = others.find(([f]) => typeof f === 'string' && path.resolve(f) === path.resolve(values.state));
+    if (clash) throw new CliError(`--state ${values.state} is also ${clash[1]}: give the sync state a name of its own`, EXIT.USAGE);
   }
   // One export at a time on a sync state and on a checkpoint file (lock.mjs), from before
   // anything is read or sent.

@@ -7,7 +7,7 @@
 // one ends, remove) each other's checkpoints. A lock left by a process that no longer runs
 // (on this machine, since its last boot) is taken over, by one process at a time.
 
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { alive } from './files.mjs';
@@ -44,8 +44,8 @@ function gone(h, me) {
 
 /**
  * Removes the stale lock `stale` found at `lock`, one process at a time: under `<lock>.break`
- * (taken with 'wx'), and only if the lock still is that stale one (never a lock some process
- * took meanwhile). A break file left by a process that died is removed for the next try.
+ * (taken with 'wx', removed only by the process that took it), and only if the lock still is
+ * that stale one (never a lock some process took meanwhile).
  * @returns {boolean} whether the stale lock is gone
  */
 function takeOver(lock, stale, me) {
@@ -53,18 +53,21 @@ function takeOver(lock, stale, me) {
   let fd;
   try {
     fd = openSync(brk, 'wx', 0o600);
-  } catch (e) {
-    if (e.code === 'EEXIST' && gone(holder(brk), me)) rmSync(brk, { force: true });
-    return false;
+  } catch {
+    return false; // another process is taking it over (or died doing so: see lockFor's message)
   }
+  const ours = () => {
+    try { return fstatSync(fd).ino === statSync(brk).ino; } catch { return false; }
+  };
   try {
-    try { writeSync(fd, `${JSON.stringify(me)}\n`); } finally { closeSync(fd); }
+    writeSync(fd, `${JSON.stringify(me)}\n`);
     const h = holder(lock);
-    if (!h || h.pid !== stale.pid || h.startedAt !== stale.startedAt) return false;
+    if (!h || h.pid !== stale.pid || h.startedAt !== stale.startedAt || !ours()) return false;
     rmSync(lock, { force: true });
     return true;
   } finally {
-    rmSync(brk, { force: true });
+    if (ours()) rmSync(brk, { force: true });
+    closeSync(fd);
   }
 }
 
@@ -94,7 +97,10 @@ export function lockFor(file, what) {
         continue;
       }
       const who = h ? `process ${h.pid} on ${h.host}, since ${h.startedAt}` : 'another process';
-      throw new CliError(`${what} is in use by another export (${who}): wait for it to end; if no such export runs any more, remove '${lock}'. Nothing was sent.`, EXIT.USAGE);
+      const breaking = existsSync(`${lock}.break`)
+        ? ` ('${lock}.break' is there too: a stale lock is being taken over, or a process died doing so; if no export runs, remove both)`
+        : '';
+      throw new CliError(`${what} is in use by another export (${who})${breaking}: wait for it to end; if no such export runs any more, remove '${lock}'. Nothing was sent.`, EXIT.USAGE);
     }
   }
   let held = true;

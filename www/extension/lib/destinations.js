@@ -16,7 +16,7 @@ import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
 import { listsIdentity } from './page-runs.js';
-import { discard, queuedRun, registerKind, reserve, resumeUnfinished, start, waitingRuns } from './runner.js';
+import { discard, liveRuns, queuedRun, registerKind, reserve, resumeUnfinished, start, waitingRuns } from './runner.js';
 import { nextRun, scheduleIssues } from './schedule.js';
 import { forgetSourceTokens, getApiKey, getSourceToken, setSourceToken } from './secrets.js';
 import { extensionError } from './wire.js';
@@ -183,13 +183,16 @@ async function setStatus(id, status) {
  * token is not stored; tries again in a minute when another export is running.
  * @param {string} id
  * @param {'schedule'|'manual'|'retry'|'key'} trigger
- * @returns {Promise<{runId?: string, waiting?: string, queued?: boolean}>}
+ * @returns {Promise<{runId?: string, waiting?: string, queued?: boolean, running?: boolean}>}
  */
 export async function runNow(id, trigger) {
   const dest = await idb.get('destinations', id);
   if (!dest) throw extensionError('NOT_FOUND', 'this destination no longer exists');
   // A refresh of this destination that waited for the key is replaced by this one (the sync
   // state makes starting over cheap).
+  // A refresh of it that runs now: this one would only do the same work again.
+  const running = liveRuns().find((r) => r.destinationId === id);
+  if (running) return { runId: running.id, running: true };
   for (const r of await waitingRuns(id)) await discard(r.id);
   // An interrupted refresh of it that waits for the running export: it continues by itself.
   const queued = await queuedRun(id);
@@ -297,6 +300,9 @@ registerKind('destination', {
       state: 'waiting-key', runId: record.id,
       message: 'an unfinished refresh waits for the API key (kept for the browser session only): open the extension and connect again',
     });
+  },
+  async started(record) {
+    await setStatus(record.destinationId, { state: 'running', runId: record.id, trigger: record.trigger });
   },
   async finish(record, result) {
     const dest = await idb.get('destinations', record.destinationId);

@@ -186,6 +186,7 @@ function card(d) {
       const r = await client.call('runDestination', { id: d.id });
       if (r.waiting) msg.textContent = sentence(r.waiting);
       else if (r.queued) msg.textContent = 'Another export is running; this refresh starts when it is done.';
+      else if (r.running) msg.textContent = 'This destination’s refresh is already running.';
     } catch (e) { msg.textContent = sentence(e.message); }
     refresh();
   });

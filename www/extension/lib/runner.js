@@ -52,6 +52,7 @@ const checkpointKey = (runId) => `run:${runId}`;
  * @property {(record: RunRecord, result: object) => Promise<void>} finish
  * @property {(record: RunRecord) => Promise<void>} [waiting]  the key is missing: keep the run
  *   stored until it is back (without it, such a run ends with KEY_MISSING)
+ * @property {(record: RunRecord) => Promise<void>} [started]  a stored run was resumed
  */
 
 /** @type {Record<string, Kind>} */
@@ -226,15 +227,20 @@ async function resumeNow() {
       } else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
       continue;
     }
+    const { waitingForKey, ...rest } = record;
+    // The key is back: it waits for the slot now, not for its key.
+    if (waitingForKey) await idb.put('runs', rest);
     // One export at a time: while one runs, this one stays stored; it is resumed when the
     // running one ends (execute calls this again).
     const release = reserve({ thenResume: false });
     if (!release) continue;
     try {
-      const { waitingForKey, ...rest } = record;
       const next = { ...rest, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
       await idb.put('runs', next);
       execute(next, apiKey);
+      await kind.started?.(next);
+    } catch (e) {
+      console.warn(`autopilot-export: run ${record.id} could not be resumed: ${e?.message ?? e}`);
     } finally {
       release();
     }
@@ -315,8 +321,13 @@ async function execute(record, apiKey) {
   } finally {
     release();
   }
-  live.delete(record.id);
-  const result = await end(record, outcome);
+  // Still live while it ends (finish, result): a resume in that moment must not start it again.
+  let result;
+  try {
+    result = await end(record, outcome);
+  } finally {
+    live.delete(record.id);
+  }
   emit({ type: 'done', result });
   // Stored runs that waited for this one to end.
   resumeUnfinished().catch((e) => console.warn(`autopilot-export: resuming stored runs failed: ${e?.message ?? e}`));
@@ -334,9 +345,10 @@ async function end(record, outcome, { finish = true } = {}) {
   try {
     if (finish) await kinds[record.kind]?.finish(record, result);
   } finally {
+    // The result first: a page attaching meanwhile finds the run or its result.
+    await idb.put('results', result);
     await idb.del('runs', record.id);
     await idb.del('states', checkpointKey(record.id));
-    await idb.put('results', result);
     const results = await idb.all('results');
     results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
     for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
