@@ -66,8 +66,11 @@ function takeOver(lock, stale, me) {
     rmSync(lock, { force: true });
     return true;
   } finally {
-    if (ours()) rmSync(brk, { force: true });
-    closeSync(fd);
+    try {
+      if (ours()) rmSync(brk, { force: true });
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

@@ -197,6 +197,7 @@ export async function runNow(id, trigger) {
   // An interrupted refresh of it that waits for the running export: it continues by itself.
   const queued = await queuedRun(id);
   if (queued) {
+    await setStatus(id, { state: 'queued', runId: queued.id, message: 'the unfinished refresh continues when the export that is running now ends', trigger });
     resumeUnfinished().catch(() => {}); // at once if the slot is free
     return { queued: true, runId: queued.id };
   }
@@ -303,6 +304,9 @@ registerKind('destination', {
   },
   async started(record) {
     await setStatus(record.destinationId, { state: 'running', runId: record.id, trigger: record.trigger });
+  },
+  async queued(record) {
+    await setStatus(record.destinationId, { state: 'queued', runId: record.id, message: 'the unfinished refresh continues when the export that is running now ends', trigger: record.trigger });
   },
   async finish(record, result) {
     const dest = await idb.get('destinations', record.destinationId);

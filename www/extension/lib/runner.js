@@ -52,7 +52,9 @@ const checkpointKey = (runId) => `run:${runId}`;
  * @property {(record: RunRecord, result: object) => Promise<void>} finish
  * @property {(record: RunRecord) => Promise<void>} [waiting]  the key is missing: keep the run
  *   stored until it is back (without it, such a run ends with KEY_MISSING)
- * @property {(record: RunRecord) => Promise<void>} [started]  a stored run was resumed
+ * @property {(record: RunRecord) => Promise<void>} [started]  a stored run is resumed now
+ * @property {(record: RunRecord) => Promise<void>} [queued]   a stored run's key is back; it
+ *   waits for the running export to end
  */
 
 /** @type {Record<string, Kind>} */
@@ -227,20 +229,27 @@ async function resumeNow() {
       } else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
       continue;
     }
-    const { waitingForKey, ...rest } = record;
+    // Read again after the awaits: a run discarded meanwhile must not come back.
+    const current = await idb.get('runs', record.id);
+    if (!current || live.has(record.id)) continue;
+    const { waitingForKey, ...rest } = current;
     // The key is back: it waits for the slot now, not for its key.
-    if (waitingForKey) await idb.put('runs', rest);
+    if (waitingForKey) {
+      await idb.put('runs', rest);
+      await kind.queued?.(rest);
+    }
     // One export at a time: while one runs, this one stays stored; it is resumed when the
     // running one ends (execute calls this again).
     const release = reserve({ thenResume: false });
     if (!release) continue;
+    const next = { ...rest, restarts: current.restarts + 1, updatedAt: new Date().toISOString() };
     try {
-      const next = { ...rest, restarts: record.restarts + 1, updatedAt: new Date().toISOString() };
+      await kind.started?.(next); // before it runs: its own end writes the last status
       await idb.put('runs', next);
       execute(next, apiKey);
-      await kind.started?.(next);
     } catch (e) {
-      console.warn(`autopilot-export: run ${record.id} could not be resumed: ${e?.message ?? e}`);
+      // Not started: it ends with the reason (a page following it learns it).
+      await end(next, { error: extensionError('RESUME_FAILED', `the unfinished export could not be resumed: ${e?.message ?? e}`) });
     } finally {
       release();
     }
