@@ -13,7 +13,7 @@ import { describeIssues, envBaseUrl, openSources } from './config.mjs';
 import { packageError } from './errors.mjs';
 import { DEFAULT_CHECKPOINT, assertWritable, readCheckpoint, readState, sidecarState, writeCheckpoint, writeState } from './files.mjs';
 import { interimCheckpoints } from './interim.mjs';
-import { lockAll } from './lock.mjs';
+import { lockAll, samePath } from './lock.mjs';
 import { prepare, segmentsForValidation } from './job.mjs';
 import { CliError, EXIT, PROG, exit, group, plural, say, setProgress, shellQuote } from './output.mjs';
 import { makeProgress } from './progress.mjs';
@@ -52,7 +52,7 @@ export async function commandExport(ap, values, numbers) {
       [checkpointFile, 'the checkpoint file'], [sidecarState(checkpointFile), 'where the checkpoint file keeps a state'],
       [values.resume, 'the checkpoint given to --resume'], [values.report, 'the --report file'], [values.rejects, 'the --rejects file'],
     ];
-    const clash = others.find(([f]) => typeof f === 'string' && path.resolve(f) === path.resolve(values.state));
+    const clash = others.find(([f]) => typeof f === 'string' && samePath(f, values.state));
     if (clash) throw new CliError(`--state ${values.state} is also ${clash[1]}: give the sync state a name of its own`, EXIT.USAGE);
   }
   // One export at a time on a sync state and on a checkpoint file (lock.mjs), from before
@@ -60,6 +60,8 @@ export async function commandExport(ap, values, numbers) {
   const unlock = lockAll([
     ...(values.state !== undefined ? [[values.state, `--state ${values.state}`]] : []),
     [checkpointFile, `the checkpoint file ${checkpointFile} (give each job its own --checkpoint-file)`],
+    // Two runs resuming one checkpoint would both send its unfinished batches.
+    ...(values.resume !== undefined ? [[values.resume, `the checkpoint ${values.resume} given to --resume`]] : []),
   ]);
   try {
     return await exportLocked(ap, values, { segs, job, run, ctx, checkpointFile });

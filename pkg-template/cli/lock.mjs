@@ -7,7 +7,7 @@
 // one ends, remove) each other's checkpoints. A lock left by a process that no longer runs
 // (on this machine, since its last boot) is taken over, by one process at a time.
 
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { alive } from './files.mjs';
@@ -117,8 +117,22 @@ export function lockFor(file, what) {
   return release;
 }
 
+/** A file's real path (links followed) when it exists, else its absolute path. */
+function realPath(file) {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/** Whether `a` and `b` name the same file (also through a symbolic link). */
+export function samePath(a, b) {
+  return realPath(a) === realPath(b);
+}
+
 /**
- * Takes the locks of every file in `files` (in this order; a name given twice once), or none.
+ * Takes the locks of every file in `files` (in this order; a file named twice once), or none.
  * @param {Array<[string, string]>} files  [file, what] pairs
  * @returns {() => void} releases them all
  */
@@ -127,8 +141,8 @@ export function lockAll(files) {
   const seen = new Set();
   try {
     for (const [file, what] of files) {
-      if (seen.has(path.resolve(file))) continue;
-      seen.add(path.resolve(file));
+      if (seen.has(realPath(file))) continue;
+      seen.add(realPath(file));
       taken.push(lockFor(file, what));
     }
   } catch (e) {

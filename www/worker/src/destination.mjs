@@ -263,8 +263,11 @@ export class Destination extends DurableObject {
         : { from: 'slice start' };
       run.interruptions = [...run.interruptions, { ...run.inProgress, contactsBefore, sentBefore, resumed }].slice(-SLICE_LOG_LENGTH);
       // The attempt before died before its commit; without an interim checkpoint of its own
-      // it had not finished one batch.
-      run.stalls = interim?.attempt === run.inProgress.attempt ? 0 : (run.stalls ?? 0) + 1;
+      // it had not finished one batch. (One whose interim checkpoint the package refused did
+      // not die: not counted.)
+      const stalls = run.stalls ?? 0;
+      if (interim?.attempt === run.inProgress.attempt) run.stalls = 0;
+      else if (!run.inProgress.interimRefused) run.stalls = stalls + 1;
       if (run.stalls >= MAX_STEP_FAULTS) {
         this.#keepsDying(run, `slice ${n} was stopped ${run.stalls} times in a row before it finished a batch`);
         await this.ctx.storage.deleteAlarm();
