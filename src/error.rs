@@ -223,6 +223,12 @@ impl Error {
         }
     }
 
+    /// `CONFIG_INVALID` with one `TYPE_MISMATCH` issue at `path`: a value of the wrong type
+    /// where the caller hands one over (an option, an argument).
+    pub fn type_mismatch(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::from_issues(vec![Issue::new(path, IssueCode::TypeMismatch, message)])
+    }
+
     /// A validation error carrying its issues. When every issue is about consent the code
     /// is `CONSENT_REQUIRED`, otherwise `CONFIG_INVALID`.
     pub fn from_issues(issues: Vec<Issue>) -> Self {

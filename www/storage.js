@@ -51,8 +51,7 @@ export function connectionId(apiBase, account) {
  * @param {object} [account]
  */
 export function olderConnectionId(typedOrDefault, account) {
-  const instance = account && typeof account.instanceId === 'string' ? account.instanceId : '';
-  return `${String(typedOrDefault).replace(/\/+$/, '')}#${instance}`;
+  return connectionId(String(typedOrDefault).replace(/\/+$/, ''), account);
 }
 
 /** Throws when `value` holds a member whose name looks like an API key. */

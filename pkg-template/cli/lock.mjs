@@ -43,28 +43,41 @@ function gone(h, me) {
 }
 
 /**
+ * Creates `file` ('wx': fails with EEXIST when it is there) holding `me`, readable by the owner
+ * only. @returns {number} its open descriptor
+ */
+function createHolding(file, me) {
+  const fd = openSync(file, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(me)}\n`);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(file, { force: true }); // just created by this process: not left empty
+    throw e;
+  }
+  return fd;
+}
+
+/**
  * Removes the stale lock `stale` found at `lock`, one process at a time: under `<lock>.break`
  * (taken with 'wx', removed only by the process that took it), and only if the lock still is
- * that stale one (never a lock some process took meanwhile).
- * @returns {boolean} whether the stale lock is gone
+ * that stale one (never a lock some process took meanwhile). The break file names its taker,
+ * for a person who finds it left behind.
  */
 function takeOver(lock, stale, me) {
   const brk = `${lock}.break`;
   let fd;
   try {
-    fd = openSync(brk, 'wx', 0o600);
+    fd = createHolding(brk, me);
   } catch {
-    return false; // another process is taking it over (or died doing so: see lockFor's message)
+    return; // another process is taking it over (or died doing so: see lockFor's message)
   }
   const ours = () => {
     try { return fstatSync(fd).ino === statSync(brk).ino; } catch { return false; }
   };
   try {
-    writeSync(fd, `${JSON.stringify(me)}\n`);
     const h = holder(lock);
-    if (!h || h.pid !== stale.pid || h.startedAt !== stale.startedAt || !ours()) return false;
-    rmSync(lock, { force: true });
-    return true;
+    if (h && h.pid === stale.pid && h.startedAt === stale.startedAt && ours()) rmSync(lock, { force: true });
   } finally {
     try {
       if (ours()) rmSync(brk, { force: true });
@@ -87,8 +100,7 @@ export function lockFor(file, what) {
   const me = { pid: process.pid, host: hostname(), boot: bootId(), startedAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(lock, 'wx', 0o600);
-      try { writeSync(fd, `${JSON.stringify(me)}\n`); } finally { closeSync(fd); }
+      closeSync(createHolding(lock, me));
       break;
     } catch (e) {
       // No lock where the file itself cannot be written either (no such directory, no

@@ -237,11 +237,7 @@ pub fn without(obj: &JsValue, keys: &[&str]) -> JsValue {
 
 /// `CONFIG_INVALID` for a value that is not an object where one belongs.
 pub fn not_an_object(what: &str) -> Error {
-    Error::from_issues(vec![crate::error::Issue::new(
-        "",
-        crate::error::IssueCode::TypeMismatch,
-        format!("expected {what} object"),
-    )])
+    Error::type_mismatch("", format!("expected {what} object"))
 }
 
 /// An internal error (a JS facility missing).

@@ -59,11 +59,10 @@ fn state_bytes(options: &JsValue) -> Result<Option<Vec<u8>>, Error> {
     if let Some(b) = v.dyn_ref::<js_sys::ArrayBuffer>() {
         return Ok(Some(Uint8Array::new(b).to_vec()));
     }
-    Err(Error::from_issues(vec![Issue::new(
+    Err(Error::type_mismatch(
         format!("options.{}", HOST_KEYS[2]),
-        crate::error::IssueCode::TypeMismatch,
         "syncState must be the Uint8Array of a previous report's syncState",
-    )]))
+    ))
 }
 
 /// Checks a connection without any network request and returns every problem found
@@ -286,13 +285,9 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, Error> {
     if s.is_undefined() || s.is_null() {
         return Ok(None);
     }
-    s.dyn_into::<AbortSignal>().map(Some).map_err(|_| {
-        Error::from_issues(vec![Issue::new(
-            "options.signal",
-            crate::error::IssueCode::TypeMismatch,
-            "signal must be an AbortSignal",
-        )])
-    })
+    s.dyn_into::<AbortSignal>()
+        .map(Some)
+        .map_err(|_| Error::type_mismatch("options.signal", "signal must be an AbortSignal"))
 }
 
 /// Verifies the API key with `GET /v1/account` and returns Autopilot's account object.
@@ -393,11 +388,10 @@ async fn export_inner(job: JsValue, options: JsValue) -> Result<JsValue, (Error,
             return Ok(None);
         }
         f.dyn_into::<Function>().map(Some).map_err(|_| {
-            Error::from_issues(vec![Issue::new(
+            Error::type_mismatch(
                 format!("options.{key}"),
-                crate::error::IssueCode::TypeMismatch,
                 format!("{key} must be a function"),
-            )])
+            )
         })
     };
     let progress = callback(HOST_KEYS[1]).map_err(plain)?;
@@ -520,11 +514,10 @@ pub fn api_base_url(
     match base_url.as_string() {
         Some(url) => Ok(config::api_base_url(Some(&url))),
         None => Err(js_error(
-            &Error::from_issues(vec![Issue::new(
+            &Error::type_mismatch(
                 "baseUrl",
-                crate::error::IssueCode::TypeMismatch,
                 "the base URL must be a string (or undefined for the default)",
-            )]),
+            ),
             None,
         )),
     }
@@ -560,11 +553,10 @@ pub fn to_csv(
         .and_then(|v| crate::csv_out::rows_of(&v))
         .map_err(|e| {
             js_error(
-                &Error::from_issues(vec![Issue::new(
+                &Error::type_mismatch(
                     "",
-                    crate::error::IssueCode::TypeMismatch,
                     format!("rows must be arrays of strings, numbers, booleans or null ({e})"),
-                )]),
+                ),
                 None,
             )
         })?;

@@ -15,7 +15,8 @@ import { apiKeyArea, forgetApiKey, moveSecrets, setApiKey } from './secrets.js';
  * @param {{signal?: AbortSignal, keyArea?: 'session'|'local',
  *   check?: (conn: object, opts: {signal?: AbortSignal}) => Promise<object>}} opts
  *   check: how to ask Autopilot (the page's exporter's checkConnection; default the core's)
- * @returns {Promise<object>} the account object
+ * @returns {Promise<{account: object, id: string}>} the account object, and the connection id
+ *   the key is filed under
  */
 export async function verify(conn, { signal, keyArea = 'session', check } = {}) {
   const core = await loadCore();
@@ -28,7 +29,7 @@ export async function verify(conn, { signal, keyArea = 'session', check } = {}) 
     instanceId: typeof account?.instanceId === 'string' ? account.instanceId : undefined,
   });
   emitChange();
-  return account;
+  return { account, id };
 }
 
 /**

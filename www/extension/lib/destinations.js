@@ -16,7 +16,7 @@ import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
 import { listsIdentity } from './page-runs.js';
-import { discard, liveRuns, queuedRun, registerKind, reserve, resumeUnfinished, start, waitingRuns } from './runner.js';
+import { discard, liveRuns, registerKind, reserve, resumeSoon, start, storedRuns } from './runner.js';
 import { nextRun, scheduleIssues } from './schedule.js';
 import { forgetSourceTokens, getApiKey, getSourceToken, setSourceToken } from './secrets.js';
 import { extensionError } from './wire.js';
@@ -178,6 +178,11 @@ async function setStatus(id, status) {
 
 // ------------------------------------------------------------------ running
 
+/** Status of a destination whose unfinished refresh waits for the running export. */
+function showQueued(id, runId, trigger) {
+  return setStatus(id, { state: 'queued', runId, message: 'the unfinished refresh continues when the export that is running now ends', trigger });
+}
+
 /**
  * Starts a refresh of a destination now. Waits (badge "KEY") when its API key or a source
  * token is not stored; tries again in a minute when another export is running.
@@ -188,17 +193,18 @@ async function setStatus(id, status) {
 export async function runNow(id, trigger) {
   const dest = await idb.get('destinations', id);
   if (!dest) throw extensionError('NOT_FOUND', 'this destination no longer exists');
-  // A refresh of this destination that waited for the key is replaced by this one (the sync
-  // state makes starting over cheap).
   // A refresh of it that runs now: this one would only do the same work again.
   const running = liveRuns().find((r) => r.destinationId === id);
   if (running) return { runId: running.id, running: true };
-  for (const r of await waitingRuns(id)) await discard(r.id);
+  const stored = await storedRuns(id);
+  // A refresh of this destination that waited for the key is replaced by this one (the sync
+  // state makes starting over cheap).
+  for (const r of stored.filter((s) => s.waitingForKey)) await discard(r.id);
   // An interrupted refresh of it that waits for the running export: it continues by itself.
-  const queued = await queuedRun(id);
+  const queued = stored.find((s) => !s.waitingForKey);
   if (queued) {
-    await setStatus(id, { state: 'queued', runId: queued.id, message: 'the unfinished refresh continues when the export that is running now ends', trigger });
-    resumeUnfinished().catch(() => {}); // at once if the slot is free
+    await showQueued(id, queued.id, trigger);
+    resumeSoon(); // at once if the slot is free
     return { queued: true, runId: queued.id };
   }
   const release = reserve();
@@ -306,7 +312,7 @@ registerKind('destination', {
     await setStatus(record.destinationId, { state: 'running', runId: record.id, trigger: record.trigger });
   },
   async queued(record) {
-    await setStatus(record.destinationId, { state: 'queued', runId: record.id, message: 'the unfinished refresh continues when the export that is running now ends', trigger: record.trigger });
+    await showQueued(record.destinationId, record.id, record.trigger);
   },
   async finish(record, result) {
     const dest = await idb.get('destinations', record.destinationId);

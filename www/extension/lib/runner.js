@@ -111,22 +111,18 @@ export function reserve({ thenResume = true } = {}) {
     reserved -= 1;
     // Given up without starting a run (a key missing, an error): stored runs that found the
     // slot taken meanwhile are not left waiting for the next start of the worker.
-    if (thenResume && !busy()) resumeUnfinished().catch((e) => console.warn(`autopilot-export: resuming stored runs failed: ${e?.message ?? e}`));
+    if (thenResume && !busy()) resumeSoon();
   };
 }
 
-/** Stored runs of a destination that wait for its API key (`waitingForKey`), not running. */
-export async function waitingRuns(destinationId) {
-  return (await idb.all('runs')).filter((r) => r.destinationId === destinationId && r.waitingForKey && !live.has(r.id));
-}
-
 /**
- * A stored run of a destination that waits for the running export to end (not for a key):
- * it continues by itself then, so a new start of that destination is not needed.
- * @returns {Promise<RunRecord | undefined>}
+ * Stored runs of a destination that are not running: those that wait for its API key
+ * (`waitingForKey`), and those that wait for the running export to end (they continue by
+ * themselves then).
+ * @returns {Promise<RunRecord[]>}
  */
-export async function queuedRun(destinationId) {
-  return (await idb.all('runs')).find((r) => r.destinationId === destinationId && !r.waitingForKey && !live.has(r.id));
+export async function storedRuns(destinationId) {
+  return (await idb.all('runs')).filter((r) => r.destinationId === destinationId && !live.has(r.id));
 }
 
 /** Listeners of runs stored but not running yet (`attach`), given to the run when it starts. */
@@ -190,6 +186,11 @@ export function cancel(runId) {
   if (!entry) return false;
   entry.controller.abort();
   return true;
+}
+
+/** `resumeUnfinished` without waiting for it (a failure is logged). */
+export function resumeSoon() {
+  resumeUnfinished().catch((e) => console.warn(`autopilot-export: resuming stored runs failed: ${e?.message ?? e}`));
 }
 
 /**
@@ -338,8 +339,7 @@ async function execute(record, apiKey) {
     live.delete(record.id);
   }
   emit({ type: 'done', result });
-  // Stored runs that waited for this one to end.
-  resumeUnfinished().catch((e) => console.warn(`autopilot-export: resuming stored runs failed: ${e?.message ?? e}`));
+  resumeSoon(); // stored runs that waited for this one to end
 }
 
 /** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */

@@ -20,7 +20,7 @@ import { loadCore } from './core.js';
 import { onChange } from './events.js';
 import * as destinations from './destinations.js';
 import * as idb from './idb.js';
-import { PORT_NAME, connectionId } from './ids.js';
+import { PORT_NAME } from './ids.js';
 import { stateForCheckpoint } from './page-runs.js';
 import * as runner from './runner.js';
 import { apiKeyArea } from './secrets.js';
@@ -64,8 +64,7 @@ const METHODS = {
   },
   async checkConnection({ connection, keyArea }, signal) {
     await loadCore();
-    const account = await connections.verify(connection, { signal, keyArea, check: pageExporter.checkConnection });
-    const id = connectionId(connection, (await loadCore()).apiBaseUrl(connection.baseUrl));
+    const { account, id } = await connections.verify(connection, { signal, keyArea, check: pageExporter.checkConnection });
     await runner.resumeUnfinished();
     await destinations.runWaiting(id);
     return { account, connectionId: id };
