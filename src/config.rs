@@ -885,7 +885,7 @@ impl ExportConfig {
 /// Reads a document (a connection, a configuration, a mapping) from JSON text; a value of
 /// the wrong type or an unknown key is a `CONFIG_INVALID` error whose issues carry the JSON
 /// paths (see [`crate::read`]). Semantic problems are [`ExportConfig::validate`]'s.
-pub fn from_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
+pub fn from_json_str<T: crate::read::Readable>(text: &str) -> Result<T, Error> {
     crate::read::from_json_str(text, "").strict()
 }
 
@@ -899,4 +899,72 @@ pub fn read_export_config(value: &serde_json::Value) -> Result<ExportConfig, Err
     } else {
         Err(Error::from_issues(issues))
     }
+}
+
+// The core's reader of these types (crate::read); the keys are serde's (a test checks them).
+crate::read::readable_struct!(Connection {
+    display_name: "displayName",
+    api_key: "apiKey",
+    consent: "consent",
+    export_user: "exportUser",
+    base_url: "baseUrl",
+});
+crate::read::readable_struct!(CustomField {
+    source: "source",
+    name: "name",
+    ty: "type",
+    format: "format",
+    decimal: "decimal",
+});
+crate::read::readable_struct!(FieldMapping {
+    email: "email",
+    first_name: "firstName",
+    last_name: "lastName",
+    fields: "fields" => read_pairs,
+    custom: "custom",
+});
+crate::read::readable_enum!(OverCap {
+    Refuse: "refuse",
+    Truncate: "truncate",
+});
+crate::read::readable_enum!(ListMode {
+    PerSegment: "per-segment",
+    None: "none",
+});
+crate::read::readable_enum!(Membership {
+    Add: "add",
+    Mirror: "mirror",
+});
+crate::read::readable_struct!(SegmentConfig { name: "name" });
+crate::read::readable_struct!(ExportConfig {
+    connection: "connection",
+    mapping: "mapping",
+    segments: "segments",
+    cap: "cap",
+    over_cap_mode: "overCap",
+    list_mode: "lists",
+    list_prefix: "listPrefix",
+    id_field: "idField",
+    membership_mode: "membership",
+    max_removal_ratio: "maxRemovalRatio",
+});
+
+/// A string, or left out (`null`/`undefined`: what `process.env.X` gives for an unset
+/// variable), which is an empty key that validation reports as `API_KEY_MISSING`.
+impl crate::read::Readable for ApiKey {
+    fn read(r: &mut crate::read::Reader, v: Option<&serde_json::Value>) -> Option<Self> {
+        String::read(r, v).map(ApiKey::new)
+    }
+}
+
+/// `mapping.fields`: an object of strings as pairs, in the document's order; an entry that
+/// is not a string is left out (with its issue).
+fn read_pairs(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    r.entries(Some(v), &mut |r, k, v| {
+        if let Some(s) = r.string(v) {
+            out.push((k.to_string(), s));
+        }
+    })?;
+    Some(out)
 }

@@ -243,6 +243,15 @@ pub fn without_secrets(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+// The core's reader (crate::read); the keys are serde's (a test checks them).
+crate::read::readable_struct!(UrlSource {
+    url: "url",
+    format: "format",
+    headers: "headers",
+    delimiter: "delimiter",
+    encoding: "encoding",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

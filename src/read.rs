@@ -1,6 +1,6 @@
-//! Reading configuration documents (a job, a connection, run options) from a JSON value —
-//! made from a JS value by the wasm layer, from JSON text by tests and tools — with every
-//! problem reported as an [`Issue`] that carries a JSON path.
+//! Reading configuration documents (a job, a connection, run options, a checkpoint) from a
+//! JSON value — made from a JS value by the wasm layer, from JSON text by tests and tools —
+//! with every problem reported as an [`Issue`] that carries a JSON path.
 //!
 //! - A key the target type does not know becomes an [`IssueCode::UnknownField`] issue and
 //!   does **not** stop reading, so it is reported next to every other problem of the same
@@ -8,442 +8,422 @@
 //! - A key the type requires but the document leaves out is read as the empty form of its
 //!   type (`""`, `false`, `0`, `[]`, a struct of empty members, `None`), so that validation
 //!   reports it as the specific problem it is (`EMAIL_MAPPING_MISSING`, ...) rather than as a
-//!   serde "missing field" error. This is why required members (required in the TypeScript
-//!   types too) need no `#[serde(default)]`; an enum member must be an `Option`.
+//!   "missing field" error. An enum member is an `Option`.
 //! - A member whose value is `null` is read as left out (JS callers use `null` and
 //!   `undefined` alike); an unknown key with `null` is not reported.
-//! - A value of the wrong type stops reading (serde has no way to go on) and becomes one
-//!   [`IssueCode::TypeMismatch`] issue at its path, together with the unknown keys seen before
-//!   it. The value itself is never quoted in the message: it could be a secret put into the
-//!   wrong field.
+//! - A value of the wrong type becomes one [`IssueCode::TypeMismatch`] issue at its path and
+//!   reading goes on. An object member (a field, a map entry) of the wrong type is read as
+//!   left out, so that the rest of the document is checked too; an array element or the
+//!   document itself of the wrong type leaves no value (leaving an element out would shift
+//!   the indexes after it). The value itself is never quoted in the message: it could be a
+//!   secret put into the wrong field.
+//! - Issues come in document order, an object's unknown keys before its members' issues.
 //!
-//! Written here rather than with `serde_ignored` + `serde_path_to_error` (which do the same
-//! as deserializer wrappers): measured in the wasm module, those two wrap every visitor of
-//! every configuration type and cost 98 KB before `wasm-opt` (31 KB + 67 KB of a 614 KB
-//! module), against a few KB for this one deserializer over `serde_json::Value`.
+//! Written here instead of with serde's derived `Deserialize` (measured, issue 15,
+//! tests/bench/README.md: 15.1 KB gzip less of what a runtime loads, 44 KB of the 634 KB
+//! wasm module). Serde instantiates, for every type, a visitor, its field enum, an `Option`
+//! slot per field and the drop code of every early return; this reader walks every object
+//! through one non-generic loop ([`Reader::object`]) and a type only maps a member's index
+//! to its field (the crate's `readable_struct!` macro). The configuration types keep
+//! `#[derive(Deserialize)]` and their `#[serde]` attributes: those are what tsify reads for
+//! the TypeScript types, and a test checks that every type's [`Readable::KEYS`] are serde's
+//! names.
 
 use crate::error::{Error, Issue, IssueCode};
-use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
-use serde_json::{Map, Value};
-use std::cell::RefCell;
-use std::fmt;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
-/// A deserialisation error with the path where it happened.
-#[derive(Debug)]
-pub struct ReadError {
-    message: String,
-    path: Option<String>,
+/// A type read from a JSON value by [`Reader`].
+///
+/// `v` is the value, `None` when the document leaves it out (a missing member, or one that
+/// is `null`). The result is `None` when `v` has the wrong type; the [`Reader`] holds the
+/// issue then.
+pub trait Readable: Sized {
+    /// The keys a struct reads, or the strings an enum takes (empty for other types).
+    const KEYS: &'static [&'static str] = &[];
+
+    /// Reads `v` at the reader's current path.
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self>;
 }
 
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ReadError {}
-
-impl de::Error for ReadError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        ReadError {
-            message: msg.to_string(),
-            path: None,
-        }
-    }
-    // The value is never quoted: it could be a secret in the wrong field.
-    fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        let kind = match unexp {
-            de::Unexpected::Bool(_) => "boolean",
-            de::Unexpected::Unsigned(_) | de::Unexpected::Signed(_) => "integer",
-            de::Unexpected::Float(_) => "floating point",
-            de::Unexpected::Str(_) | de::Unexpected::Char(_) => "string",
-            de::Unexpected::Seq => "sequence",
-            de::Unexpected::Map => "map",
-            de::Unexpected::Unit | de::Unexpected::Option => "null",
-            _ => "value",
-        };
-        Self::custom(format_args!("invalid type: {kind}, expected {exp}"))
-    }
-    fn invalid_value(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        Self::invalid_type(unexp, exp)
-    }
-}
-
-/// Stands for a member the document leaves out (compared by address).
-static ABSENT: Value = Value::Null;
-
-/// Reads one value at `path`, noting unknown keys in `unknown`; the object members at the
-/// paths in `skip` (wrong types found by an earlier attempt) are read as left out.
-struct ValueDe<'a> {
-    value: &'a Value,
+/// The state of one reading: the current path and the issues so far.
+#[derive(Debug, Default)]
+pub struct Reader {
     path: String,
-    unknown: &'a RefCell<Vec<String>>,
-    skip: &'a [String],
+    issues: Vec<Issue>,
+    /// Whether the value being read is an object member (left out when of the wrong type).
+    member: bool,
+    /// A value could not be read at all (an array element or the document itself).
+    broken: bool,
 }
 
-impl<'a> ValueDe<'a> {
-    // The helpers below are not generic and kept out of line, so that the code instantiated
-    // for each configuration type's visitor stays small (the wasm module's size).
+impl Reader {
+    fn new(prefix: &str) -> Self {
+        Reader {
+            path: prefix.to_string(),
+            ..Reader::default()
+        }
+    }
+
+    /// Appends `step` (a key, or `[i]`) to the path; returns the length to go back to.
     #[inline(never)]
-    fn at(&self, value: &'a Value, step: &str) -> ValueDe<'a> {
-        let path = if step.starts_with('[') || self.path.is_empty() {
-            format!("{}{step}", self.path)
-        } else {
-            format!("{}.{step}", self.path)
+    fn enter(&mut self, step: &str, member: bool) -> (usize, bool) {
+        let back = (self.path.len(), self.member);
+        if !step.starts_with('[') && !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(step);
+        self.member = member;
+        back
+    }
+
+    fn leave(&mut self, (len, member): (usize, bool)) {
+        self.path.truncate(len);
+        self.member = member;
+    }
+
+    /// A `TYPE_MISMATCH` issue at the current path: `v` where `expected` belongs. Always
+    /// `None` (what the reading of `v` gives).
+    pub fn mismatch<T>(&mut self, v: &Value, expected: &str) -> Option<T> {
+        self.push_mismatch(v, expected);
+        None
+    }
+
+    /// A `TYPE_MISMATCH` issue at the current path with `message` (which must not quote the
+    /// value). Always `None`.
+    pub fn refuse<T>(&mut self, message: String) -> Option<T> {
+        self.push_refusal(message);
+        None
+    }
+
+    // Not generic, so that they are compiled once (the wasm module's size).
+    #[cold]
+    #[inline(never)]
+    fn push_mismatch(&mut self, v: &Value, expected: &str) {
+        let kind = match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_f64() => "floating point",
+            Value::Number(_) => "integer",
+            Value::String(_) => "string",
+            Value::Array(_) => "sequence",
+            Value::Object(_) => "map",
         };
-        ValueDe {
-            value,
-            path,
-            unknown: self.unknown,
-            skip: self.skip,
-        }
+        self.push_refusal(format!("invalid type: {kind}, expected {expected}"));
     }
 
-    /// The element `i` of an array (its path ends with `[i]`).
+    #[cold]
     #[inline(never)]
-    fn item(&self, value: &'a Value, i: usize) -> ValueDe<'a> {
-        self.at(value, &format!("[{i}]"))
+    fn push_refusal(&mut self, message: String) {
+        self.broken |= !self.member;
+        self.issues.push(Issue::new(
+            self.path.clone(),
+            IssueCode::TypeMismatch,
+            message,
+        ));
     }
 
-    /// Whether this member is left out of the document.
-    fn absent(&self) -> bool {
-        std::ptr::eq(self.value, &ABSENT)
-    }
-
-    /// Gives an error without a path this value's path.
-    fn locate<T>(&self, r: Result<T, ReadError>) -> Result<T, ReadError> {
-        r.map_err(|e| attach(e, &self.path))
-    }
-
-    /// The members of `obj` to read (all, or those in `only`), noting the others as
-    /// unknown. Not generic, so that it is compiled once.
-    /// With `only` (a struct's fields), the known members left out are given as absent.
+    /// Reads an object: `field(reader, i, value)` for each member whose key is `keys[i]` and
+    /// whose value is not `null`, after an `UNKNOWN_FIELD` issue for each other key (with a
+    /// value that is not `null`). `false` (with the issue) when `v` is not an object; `true`
+    /// when it is left out (every member then keeps its empty form).
     #[inline(never)]
-    fn members(
-        &self,
-        obj: Option<&'a Map<String, Value>>,
-        only: Option<&'static [&'static str]>,
-    ) -> Vec<(&'a str, &'a Value)> {
-        let mut out = Vec::with_capacity(obj.map_or(0, Map::len));
-        for (k, v) in obj.into_iter().flatten() {
-            let known = only.is_none_or(|fields| fields.contains(&k.as_str()));
-            // `null` means left out (JS callers use `null` and `undefined` alike), and so
-            // does a member a type mismatch put in `skip`: a struct's field is read as left
-            // out, a map's entry and an unknown key with `null` are dropped.
-            let skipped = known && !self.skip.is_empty() && self.skip.contains(&self.at(v, k).path);
-            if v.is_null() || skipped {
-                if only.is_some() && known {
-                    out.push((k.as_str(), &ABSENT));
-                }
-                continue;
+    pub fn object(
+        &mut self,
+        v: Option<&Value>,
+        keys: &[&str],
+        field: &mut dyn FnMut(&mut Reader, usize, &Value),
+    ) -> bool {
+        let obj = match v {
+            None => return true,
+            Some(Value::Object(o)) => o,
+            Some(other) => {
+                self.push_mismatch(other, "an object");
+                return false;
             }
-            if known {
-                out.push((k.as_str(), v));
-            } else {
-                let path = self.at(v, k).path;
-                self.unknown.borrow_mut().push(path);
-            }
-        }
-        for f in only.into_iter().flatten() {
-            if !obj.is_some_and(|o| o.contains_key(*f)) {
-                out.push((f, &ABSENT));
+        };
+        for (k, v) in obj {
+            if !v.is_null() && !keys.contains(&k.as_str()) {
+                let back = self.enter(k, true);
+                self.issues.push(Issue::new(
+                    self.path.clone(),
+                    IssueCode::UnknownField,
+                    format!("'{k}' is not a setting this library knows (check the spelling)"),
+                ));
+                self.leave(back);
             }
         }
-        out
+        for (k, v) in obj {
+            if let Some(i) = keys
+                .iter()
+                .position(|key| key == k)
+                .filter(|_| !v.is_null())
+            {
+                let back = self.enter(k, true);
+                field(self, i, v);
+                self.leave(back);
+            }
+        }
+        true
     }
 
-    fn map<V: Visitor<'a>>(
-        &self,
-        obj: Option<&'a Map<String, Value>>,
-        only: Option<&'static [&'static str]>,
-        v: V,
-    ) -> Result<V::Value, ReadError> {
-        let members = self.members(obj, only);
-        v.visit_map(Entries {
-            de: self,
-            entries: members.into_iter(),
-            value: None,
-        })
-        .map_err(|e| attach(e, &self.path))
+    /// Reads an object of any keys: `entry(reader, key, value)` for each member that is not
+    /// `null`. `None` (with the issue) when `v` is not an object.
+    #[inline(never)]
+    pub fn entries(
+        &mut self,
+        v: Option<&Value>,
+        entry: &mut dyn FnMut(&mut Reader, &str, &Value),
+    ) -> Option<()> {
+        let obj = match v {
+            None => return Some(()),
+            Some(Value::Object(o)) => o,
+            Some(other) => return self.mismatch(other, "a map"),
+        };
+        for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
+            let back = self.enter(k, true);
+            entry(self, k, v);
+            self.leave(back);
+        }
+        Some(())
+    }
+
+    /// Reads an array: `item(reader, i, value)` for each element (`null` ones too). `None`
+    /// (with the issue) when `v` is not an array.
+    #[inline(never)]
+    pub fn items(
+        &mut self,
+        v: Option<&Value>,
+        item: &mut dyn FnMut(&mut Reader, usize, &Value),
+    ) -> Option<()> {
+        let items = match v {
+            None => return Some(()),
+            Some(Value::Array(a)) => a,
+            Some(other) => return self.mismatch(other, "a sequence"),
+        };
+        for (i, v) in items.iter().enumerate() {
+            let back = self.enter(&format!("[{i}]"), false);
+            item(self, i, v);
+            self.leave(back);
+        }
+        Some(())
+    }
+
+    /// A `TYPE_MISMATCH` issue for the member `key`, which the document leaves out and which
+    /// has no empty form. Always `None`.
+    #[cold]
+    pub fn missing<T>(&mut self, key: &str) -> Option<T> {
+        let back = self.enter(key, true);
+        self.push_refusal("missing, and it has no default".to_string());
+        self.leave(back);
+        None
+    }
+
+    /// A string member of a map (`None`, with the issue, when `v` is not a string).
+    pub fn string(&mut self, v: &Value) -> Option<String> {
+        String::read(self, Some(v))
     }
 }
 
-/// Gives an error without a path the path `at` (not generic: compiled once).
+/// Implements [`Readable`] for a struct with `Default`: each field with its JSON key, read by
+/// the field type's [`Readable`] or, after `=>`, by a function `fn(&mut Reader, &Value) ->
+/// Option<T>`. A field left out, or of the wrong type, keeps its default.
+macro_rules! readable_struct {
+    ($ty:ty { $($field:ident: $key:literal $(=> $with:path)?),+ $(,)? }) => {
+        impl $crate::read::Readable for $ty {
+            const KEYS: &'static [&'static str] = &[$($key),+];
+
+            fn read(
+                r: &mut $crate::read::Reader,
+                v: Option<&serde_json::Value>,
+            ) -> Option<Self> {
+                let mut out = <$ty>::default();
+                let ok = r.object(v, Self::KEYS, &mut |r, i, v| {
+                    let mut k = 0;
+                    $(
+                        if i == k {
+                            if let Some(x) = $crate::read::readable_struct!(@read r, v $(, $with)?) {
+                                out.$field = x;
+                            }
+                            return;
+                        }
+                        k += 1;
+                    )+
+                    let _ = k;
+                });
+                ok.then_some(out)
+            }
+        }
+    };
+    (@read $r:ident, $v:ident) => { $crate::read::Readable::read($r, Some($v)) };
+    (@read $r:ident, $v:ident, $with:path) => { $with($r, $v) };
+}
+pub(crate) use readable_struct;
+
+/// Implements [`Readable`] for a fieldless enum read from its strings.
+macro_rules! readable_enum {
+    ($ty:ty { $($variant:ident: $text:literal),+ $(,)? }) => {
+        impl $crate::read::Readable for $ty {
+            const KEYS: &'static [&'static str] = &[$($text),+];
+
+            fn read(
+                r: &mut $crate::read::Reader,
+                v: Option<&serde_json::Value>,
+            ) -> Option<Self> {
+                const ALL: &[$ty] = &[$(<$ty>::$variant),+];
+                $crate::read::one_of(r, v, Self::KEYS).and_then(|i| ALL.get(i).copied())
+            }
+        }
+    };
+}
+pub(crate) use readable_enum;
+
+/// The index of the string `v` among `texts` (`None`, with the issue, for any other value;
+/// a left-out value is refused too: an enum member is an `Option`).
 #[inline(never)]
-fn attach(mut e: ReadError, at: &str) -> ReadError {
-    if e.path.is_none() {
-        e.path = Some(at.to_string());
+pub fn one_of(r: &mut Reader, v: Option<&Value>, texts: &[&str]) -> Option<usize> {
+    if let Some(i) = v
+        .and_then(Value::as_str)
+        .and_then(|s| texts.iter().position(|t| *t == s))
+    {
+        return Some(i);
     }
-    e
+    let list: Vec<String> = texts.iter().map(|t| format!("'{t}'")).collect();
+    let expected = format!("one of {}", list.join(", "));
+    match v {
+        Some(Value::String(_)) => r.refuse(format!("unknown value, expected {expected}")),
+        Some(other) => r.mismatch(other, &expected),
+        None => r.refuse(format!("missing, expected {expected}")),
+    }
 }
 
-/// Map access over an object's members.
-struct Entries<'a, 'b> {
-    de: &'b ValueDe<'a>,
-    entries: std::vec::IntoIter<(&'a str, &'a Value)>,
-    value: Option<(&'a str, &'a Value)>,
+impl Readable for String {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v {
+            None => Some(String::new()),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => r.mismatch(other, "a string"),
+        }
+    }
 }
 
-impl<'a> de::MapAccess<'a> for Entries<'a, '_> {
-    type Error = ReadError;
-    fn next_key_seed<K: de::DeserializeSeed<'a>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, ReadError> {
-        match self.entries.next() {
-            Some((k, v)) => {
-                self.value = Some((k, v));
-                seed.deserialize(k.into_deserializer()).map(Some)
+impl Readable for bool {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v {
+            None => Some(false),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => r.mismatch(other, "a boolean"),
+        }
+    }
+}
+
+impl Readable for u64 {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v {
+            None => Some(0),
+            Some(Value::Number(n)) if n.is_u64() => n.as_u64(),
+            Some(other) => r.mismatch(other, "u64"),
+        }
+    }
+}
+
+impl Readable for u32 {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v.map(|v| (v, v.as_u64().map(u32::try_from))) {
+            None => Some(0),
+            Some((_, Some(Ok(n)))) => Some(n),
+            Some((other, _)) => r.mismatch(other, "u32"),
+        }
+    }
+}
+
+impl Readable for f64 {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v {
+            None => Some(0.0),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(other) => r.mismatch(other, "f64"),
+        }
+    }
+}
+
+/// Left out and `null` are `None`; a value of the wrong type is `None` too (with the issue).
+impl<T: Readable> Readable for Option<T> {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => Some(T::read(r, Some(v))),
+        }
+    }
+}
+
+impl<T: Readable> Readable for Vec<T> {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        let mut out = Vec::new();
+        r.items(v, &mut |r, _, v| out.extend(T::read(r, Some(v))))?;
+        Some(out)
+    }
+}
+
+/// A pair of integers (`[first, last]`).
+impl Readable for [u32; 2] {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        match v {
+            None => Some([0, 0]),
+            Some(Value::Array(a)) if a.len() == 2 => {
+                let mut pair = [0; 2];
+                r.items(v, &mut |r, i, x| {
+                    if let (Some(n), Some(slot)) = (u32::read(r, Some(x)), pair.get_mut(i)) {
+                        *slot = n;
+                    }
+                })?;
+                Some(pair)
             }
-            None => Ok(None),
+            Some(other) => r.mismatch(other, "an array of length 2"),
         }
     }
-    fn next_value_seed<V: de::DeserializeSeed<'a>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, ReadError> {
-        let (k, v) = self
-            .value
-            .take()
-            .ok_or_else(|| de::Error::custom("value without a key"))?;
-        let sub = self.de.at(v, k);
-        let path = sub.path.clone();
-        seed.deserialize(sub).map_err(|e| attach(e, &path))
-    }
 }
 
-/// Sequence access over an array.
-struct Items<'a, 'b> {
-    de: &'b ValueDe<'a>,
-    items: std::iter::Enumerate<std::slice::Iter<'a, Value>>,
-}
-
-impl<'a> de::SeqAccess<'a> for Items<'a, '_> {
-    type Error = ReadError;
-    fn next_element_seed<T: de::DeserializeSeed<'a>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, ReadError> {
-        match self.items.next() {
-            Some((i, v)) => {
-                let sub = self.de.item(v, i);
-                let path = sub.path.clone();
-                seed.deserialize(sub)
-                    .map(Some)
-                    .map_err(|e| attach(e, &path))
+/// A map of strings; an entry of another type is left out (with the issue).
+impl Readable for BTreeMap<String, String> {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        let mut out = BTreeMap::new();
+        r.entries(v, &mut |r, k, v| {
+            if let Some(s) = r.string(v) {
+                out.insert(k.to_string(), s);
             }
-            None => Ok(None),
-        }
+        })?;
+        Some(out)
     }
 }
 
-impl ValueDe<'_> {
-    /// What the value is, for a type error.
-    fn unexpected(&self) -> de::Unexpected<'_> {
-        match self.value {
-            Value::Null => de::Unexpected::Unit,
-            Value::Bool(b) => de::Unexpected::Bool(*b),
-            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => de::Unexpected::Unsigned(u),
-                (_, Some(i)) => de::Unexpected::Signed(i),
-                _ => de::Unexpected::Float(n.as_f64().unwrap_or(0.0)),
-            },
-            Value::String(_) => de::Unexpected::Str(""),
-            Value::Array(_) => de::Unexpected::Seq,
-            Value::Object(_) => de::Unexpected::Map,
-        }
-    }
-
-    /// The type error for this value where `expected` belongs. Each typed method below calls
-    /// its visitor once and otherwise ends here, so that a visitor's other methods are not
-    /// instantiated (measured: about a third of this module's size in the wasm build).
-    #[inline(never)]
-    fn wrong(&self, expected: &dyn de::Expected) -> ReadError {
-        attach(
-            de::Error::invalid_type(self.unexpected(), expected),
-            &self.path,
-        )
-    }
-}
-
-impl<'a> de::Deserializer<'a> for ValueDe<'a> {
-    type Error = ReadError;
-
-    fn deserialize_any<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        if self.absent() {
-            return v.visit_none();
-        }
-        let r = match self.value {
-            Value::Null => v.visit_unit(),
-            Value::Bool(b) => v.visit_bool(*b),
-            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => v.visit_u64(u),
-                (_, Some(i), _) => v.visit_i64(i),
-                (_, _, Some(f)) => v.visit_f64(f),
-                _ => Err(de::Error::custom("a number out of range")),
-            },
-            Value::String(s) => v.visit_str(s),
-            Value::Array(a) => v.visit_seq(Items {
-                de: &self,
-                items: a.iter().enumerate(),
-            }),
-            Value::Object(o) => return self.map(Some(o), None, v),
-        };
-        self.locate(r)
-    }
-
-    fn deserialize_option<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            Value::Null => v.visit_none(),
-            _ => v.visit_some(self),
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, ReadError> {
-        match self.value {
-            _ if self.absent() => self.map(None, Some(fields), v),
-            Value::Object(o) => self.map(Some(o), Some(fields), v),
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    fn deserialize_enum<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, ReadError> {
-        match self.value {
-            Value::String(s) => {
-                let r = v.visit_enum(s.as_str().into_deserializer());
-                self.locate(r)
-            }
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    fn deserialize_bytes<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        self.deserialize_byte_buf(v)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        if self.absent() {
-            return v.visit_byte_buf(Vec::new());
-        }
-        let bytes: Option<Vec<u8>> = match self.value {
-            Value::Array(a) => a
+/// Bytes, as an array of integers from 0 to 255 (the wasm layer hands a `Uint8Array` over
+/// that way).
+impl Readable for serde_bytes::ByteBuf {
+    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        let bytes: Option<Vec<u8>> = match v {
+            None => Some(Vec::new()),
+            Some(Value::Array(a)) => a
                 .iter()
                 .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
                 .collect(),
-            _ => None,
+            Some(_) => None,
         };
-        match bytes {
-            Some(b) => {
-                let r = v.visit_byte_buf(b);
-                self.locate(r)
-            }
-            None => Err(self.wrong(&v)),
+        match (bytes, v) {
+            (Some(b), _) => Some(serde_bytes::ByteBuf::from(b)),
+            (None, Some(other)) => r.mismatch(other, "byte array"),
+            (None, None) => None,
         }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        v: V,
-    ) -> Result<V::Value, ReadError> {
-        v.visit_newtype_struct(self)
-    }
-
-    fn deserialize_str<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            _ if self.absent() => v.visit_str(""),
-            Value::String(s) => {
-                let r = v.visit_str(s);
-                self.locate(r)
-            }
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    fn deserialize_string<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        self.deserialize_str(v)
-    }
-
-    fn deserialize_bool<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            _ if self.absent() => v.visit_bool(false),
-            Value::Bool(b) => v.visit_bool(*b),
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    fn deserialize_u64<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            _ if self.absent() => v.visit_u64(0),
-            Value::Number(n) if n.as_u64().is_some() => {
-                let r = v.visit_u64(n.as_u64().unwrap_or(0));
-                self.locate(r)
-            }
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    fn deserialize_u32<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        self.deserialize_u64(v)
-    }
-
-    fn deserialize_f64<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            _ if self.absent() => v.visit_f64(0.0),
-            Value::Number(n) => v.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    fn deserialize_seq<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        let items: &[Value] = match self.value {
-            _ if self.absent() => &[],
-            Value::Array(a) => a,
-            _ => return Err(self.wrong(&v)),
-        };
-        let r = v.visit_seq(Items {
-            de: &self,
-            items: items.iter().enumerate(),
-        });
-        self.locate(r)
-    }
-
-    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, v: V) -> Result<V::Value, ReadError> {
-        self.deserialize_seq(v)
-    }
-
-    fn deserialize_map<V: Visitor<'a>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.value {
-            _ if self.absent() => self.map(None, None, v),
-            Value::Object(o) => self.map(Some(o), None, v),
-            _ => Err(self.wrong(&v)),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        <W: Visitor<'a>>
-        i8 i16 i32 i64 i128 u8 u16 u128 f32 char
-        unit unit_struct tuple_struct identifier ignored_any
     }
 }
 
-/// What reading a document gave: the value (when every value had the right type) and the
-/// issues found while reading (unknown keys; a type mismatch).
+/// What reading a document gave: the value (unless an array element or the document itself
+/// had the wrong type) and the issues found while reading (unknown keys, type mismatches).
 #[derive(Debug)]
 pub struct Read<T> {
-    /// The document, `None` after a type mismatch.
+    /// The document, `None` when a part of it that cannot be left out had the wrong type.
     pub value: Option<T>,
-    /// Unknown keys and the type mismatch, with paths under the reader's prefix.
+    /// Unknown keys and type mismatches, with paths under the reader's prefix.
     pub issues: Vec<Issue>,
 }
 
@@ -457,8 +437,7 @@ impl<T> Read<T> {
     }
 
     /// The value and the issues, or a `CONFIG_INVALID` error when the value could not be read
-    /// at all (wrong types): callers validate the value and report its problems together
-    /// with `issues`.
+    /// at all: callers validate the value and report its problems together with `issues`.
     pub fn lenient(self) -> Result<(T, Vec<Issue>), Error> {
         match self.value {
             Some(v) => Ok((v, self.issues)),
@@ -467,118 +446,36 @@ impl<T> Read<T> {
     }
 }
 
-/// Most members left out after type mismatches before reading gives up (a document with
-/// more wrong types than that reports the first ones).
-const MAX_TYPE_ERRORS: usize = 16;
-
 /// Deepest nesting of a document read from the host (a cycle or an absurd document ends
 /// there, with an issue, instead of in a trap).
 pub const MAX_DEPTH: u32 = 64;
 
 /// Reads a `T` from `value`; paths in issues start with `prefix` (`""` for the document
-/// root, `"options"` for run options). After a type mismatch of an object member, reads
-/// again without that member, so that every other problem is reported too: the value is
-/// then the document without the wrong members (absent ones read as empty), and its
-/// validation may find more at those paths — [`crate::error::one_per_path`] keeps the type
-/// mismatch.
-pub fn read<T: DeserializeOwned>(value: &Value, prefix: &str) -> Read<T> {
-    let mut out = None;
-    let issues = retry_without_wrong_members(prefix, &mut |skip| {
-        let r = read_once::<T>(value, prefix, skip);
-        let ok = r.value.is_some();
-        out = r.value;
-        (ok, r.issues)
-    });
-    Read { value: out, issues }
-}
-
-/// One reading of the document with some members left out: whether it gave a value, and
-/// its issues.
-type Attempt<'a> = dyn FnMut(&[String]) -> (bool, Vec<Issue>) + 'a;
-
-/// The retry loop of [`read`], not generic (one copy in the module): `attempt` reads the
-/// document with the members at the given paths read as left out, and says whether it gave
-/// a value, with its issues. Stops when a mismatch is the document itself or an array
-/// element, which reading again finds a second time.
-fn retry_without_wrong_members(prefix: &str, attempt: &mut Attempt<'_>) -> Vec<Issue> {
-    let (ok, mut issues) = attempt(&[]);
-    if ok {
-        return issues;
-    }
-    let mut skip: Vec<String> = Vec::new();
-    for _ in 0..MAX_TYPE_ERRORS {
-        let Some(path) = issues
-            .last()
-            .filter(|i| i.code == IssueCode::TypeMismatch)
-            .map(|i| i.path.clone())
-        else {
-            break;
-        };
-        // The document itself, or a path left out already: an array element (only object
-        // members can be left out; leaving out an element would shift the indexes after it).
-        if path == prefix || skip.contains(&path) {
-            break;
-        }
-        skip.push(path);
-        let (ok, next) = attempt(&skip);
-        for i in next {
-            if !issues.iter().any(|x| x.path == i.path && x.code == i.code) {
-                issues.push(i);
-            }
-        }
-        if ok {
-            break;
-        }
-    }
-    issues
-}
-
-fn read_once<T: DeserializeOwned>(value: &Value, prefix: &str, skip: &[String]) -> Read<T> {
-    let unknown = RefCell::new(Vec::new());
-    let result = T::deserialize(ValueDe {
-        value,
-        path: prefix.to_string(),
-        unknown: &unknown,
-        skip,
-    });
-    let (value, error) = match result {
-        Ok(v) => (Some(v), None),
-        Err(e) => (None, Some(e)),
-    };
+/// root, `"options"` for run options). Members of the wrong type are read as left out, so
+/// the value's validation may find more at their paths — [`crate::error::one_per_path`]
+/// keeps the type mismatch.
+///
+/// ```
+/// use autopilot_export::config::Connection;
+/// use autopilot_export::read::read;
+/// let doc = serde_json::json!({ "displayName": "Shop", "consent": "yes", "colour": 1 });
+/// let r = read::<Connection>(&doc, "connection");
+/// let got: Vec<_> = r.issues.iter().map(|i| (i.path.as_str(), i.code.as_str())).collect();
+/// assert_eq!(got, [("connection.colour", "UNKNOWN_FIELD"), ("connection.consent", "TYPE_MISMATCH")]);
+/// assert_eq!(r.value.map(|c| c.display_name), Some("Shop".to_string()));
+/// ```
+pub fn read<T: Readable>(value: &Value, prefix: &str) -> Read<T> {
+    let mut r = Reader::new(prefix);
+    let value = T::read(&mut r, Some(value)).filter(|_| !r.broken);
     Read {
         value,
-        issues: issues_of(unknown.into_inner(), error, prefix),
+        issues: r.issues,
     }
-}
-
-/// The issues of one reading: the unknown keys, then the type mismatch (not generic:
-/// compiled once for every document type).
-#[inline(never)]
-fn issues_of(unknown: Vec<String>, error: Option<ReadError>, prefix: &str) -> Vec<Issue> {
-    let mut issues: Vec<Issue> = unknown
-        .into_iter()
-        .map(|path| {
-            let key = path.rsplit(['.', '[']).next().unwrap_or(&path).to_string();
-            Issue::new(
-                path,
-                IssueCode::UnknownField,
-                format!("'{key}' is not a setting this library knows (check the spelling)"),
-            )
-        })
-        .collect();
-    if let Some(e) = error {
-        issues.push(Issue::new(
-            e.path.unwrap_or_else(|| prefix.to_string()),
-            IssueCode::TypeMismatch,
-            e.message,
-        ));
-    }
-    issues
 }
 
 /// Reads a `T` from JSON text (tests, tools and the CLI's files; the package reads JS
 /// values through [`read`]).
-pub fn from_json_str<T: DeserializeOwned>(text: &str, prefix: &str) -> Read<T> {
+pub fn from_json_str<T: Readable>(text: &str, prefix: &str) -> Read<T> {
     match crate::util::json_read::parse(text.as_bytes()) {
         Ok(v) => read(&v, prefix),
         Err(e) => Read {
@@ -595,23 +492,32 @@ pub fn from_json_str<T: DeserializeOwned>(text: &str, prefix: &str) -> Read<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
 
-    #[derive(Debug, Deserialize, PartialEq)]
-    #[serde(rename_all = "camelCase")]
+    #[derive(Debug, Default, PartialEq)]
     struct Inner {
-        #[serde(default)]
         name: String,
     }
+    readable_struct!(Inner { name: "name" });
 
-    #[derive(Debug, Deserialize, PartialEq)]
-    #[serde(rename_all = "camelCase")]
+    #[derive(Debug, Default, PartialEq)]
     struct Doc {
-        #[serde(default)]
         flag: bool,
-        #[serde(default)]
         items: Vec<Inner>,
     }
+    readable_struct!(Doc {
+        flag: "flag",
+        items: "items"
+    });
+
+    #[derive(Debug, Default)]
+    struct WithMap {
+        name: String,
+        tags: BTreeMap<String, String>,
+    }
+    readable_struct!(WithMap {
+        name: "name",
+        tags: "tags"
+    });
 
     /// `(path, code)` of each issue, in order.
     fn paths_and_codes(issues: &[Issue]) -> Vec<(&str, IssueCode)> {
@@ -620,11 +526,6 @@ mod tests {
 
     #[test]
     fn null_members_are_read_as_left_out() {
-        #[derive(Debug, Deserialize, PartialEq)]
-        struct WithMap {
-            name: String,
-            tags: std::collections::BTreeMap<String, String>,
-        }
         let r: Read<WithMap> =
             from_json_str(r#"{"name":null,"tags":{"a":"x","b":null},"gone":null}"#, "");
         let (doc, issues) = r.lenient().unwrap(); // ok: test
@@ -633,8 +534,10 @@ mod tests {
         assert_eq!(doc.tags.keys().collect::<Vec<_>>(), ["a"]);
         // `null` inside an array is not a member: still a type mismatch for a string.
         let r: Read<Vec<String>> = from_json_str(r#"["a",null]"#, "");
+        assert!(r.value.is_none());
         assert_eq!(r.issues.len(), 1);
         assert_eq!(r.issues[0].path, "[1]");
+        assert_eq!(r.issues[0].message, "invalid type: null, expected a string");
         // Members of objects inside arrays too.
         let r: Read<Doc> = from_json_str(r#"{"flag":null,"items":[{"name":null}]}"#, "");
         let (doc, issues) = r.lenient().unwrap(); // ok: test
@@ -649,13 +552,8 @@ mod tests {
 
     #[test]
     fn wrong_members_are_found_whatever_their_keys_hold() {
-        #[derive(Debug, Deserialize)]
-        struct Tags {
-            #[allow(dead_code)]
-            tags: std::collections::BTreeMap<String, String>,
-        }
-        // Keys with '.' and '[' are left out by their exact path, each reported once.
-        let r: Read<Tags> = from_json_str(r#"{"tags":{"a.b":5,"c[0]":6,"d":"ok"}}"#, "");
+        // Keys with '.' and '[' are reported by their exact path, each once.
+        let r: Read<WithMap> = from_json_str(r#"{"tags":{"a.b":5,"c[0]":6,"d":"ok"}}"#, "");
         let got = paths_and_codes(&r.issues);
         assert_eq!(
             got,
@@ -664,11 +562,18 @@ mod tests {
                 ("tags.c[0]", IssueCode::TypeMismatch)
             ]
         );
-        assert!(r.value.is_some());
+        let doc = r.value.unwrap(); // ok: test
+        assert_eq!(doc.tags.keys().collect::<Vec<_>>(), ["d"]);
         // An unknown key spelt like the path of a wrong member is still reported.
         let r: Read<Doc> = from_json_str(r#"{"flag":1,"flag.x":true}"#, "");
         let got = paths_and_codes(&r.issues);
-        assert!(got.contains(&("flag", IssueCode::TypeMismatch)), "{got:?}");
+        assert_eq!(
+            got,
+            [
+                ("flag.x", IssueCode::UnknownField),
+                ("flag", IssueCode::TypeMismatch)
+            ]
+        );
     }
 
     #[test]
@@ -687,6 +592,10 @@ mod tests {
                 ("flga", IssueCode::UnknownField),
                 ("items[1].nmae", IssueCode::UnknownField)
             ]
+        );
+        assert_eq!(
+            issues[0].message,
+            "'flga' is not a setting this library knows (check the spelling)"
         );
     }
 
@@ -726,16 +635,147 @@ mod tests {
         assert_eq!(r.value.map(|d| d.items.len()), Some(2));
 
         // An array element of the wrong type cannot be left out (the indexes after it would
-        // shift): no value.
+        // shift): no value, and the rest is still checked.
         let r: Read<Doc> = from_json_str(r#"{"items":[1,{"name":"b"}],"flag":"x"}"#, "");
         assert!(r.value.is_none());
-        assert!(
-            r.issues
-                .iter()
-                .any(|i| i.path == "items[0]" && i.code == IssueCode::TypeMismatch),
-            "{:?}",
-            r.issues
+        assert_eq!(
+            paths_and_codes(&r.issues),
+            [
+                ("flag", IssueCode::TypeMismatch),
+                ("items[0]", IssueCode::TypeMismatch)
+            ]
         );
+        // The document itself neither.
+        let r: Read<Doc> = from_json_str("[]", "options");
+        assert!(r.value.is_none());
+        assert_eq!(
+            paths_and_codes(&r.issues),
+            [("options", IssueCode::TypeMismatch)]
+        );
+        assert_eq!(
+            r.issues[0].message,
+            "invalid type: sequence, expected an object"
+        );
+    }
+
+    #[test]
+    fn numbers_are_read_within_their_type() {
+        let r: Read<Vec<u32>> = from_json_str("[0, 4294967295]", "");
+        assert_eq!(r.value, Some(vec![0, u32::MAX]));
+        for bad in ["[4294967296]", "[-1]", "[1.5]", "[\"1\"]"] {
+            let r: Read<Vec<u32>> = from_json_str(bad, "");
+            assert!(r.value.is_none(), "{bad}");
+            assert_eq!(
+                paths_and_codes(&r.issues),
+                [("[0]", IssueCode::TypeMismatch)]
+            );
+        }
+        let r: Read<Vec<f64>> = from_json_str("[1, -2.5, 1e300]", "");
+        assert_eq!(r.value, Some(vec![1.0, -2.5, 1e300]));
+        let r: Read<Vec<[u32; 2]>> = from_json_str("[[1, 2], [3]]", "");
+        assert!(r.value.is_none());
+        assert_eq!(
+            r.issues[0].message,
+            "invalid type: sequence, expected an array of length 2"
+        );
+        let r: Read<Vec<serde_bytes::ByteBuf>> = from_json_str("[[0, 255], [256]]", "");
+        assert!(r.value.is_none());
+        assert_eq!(
+            paths_and_codes(&r.issues),
+            [("[1]", IssueCode::TypeMismatch)]
+        );
+    }
+
+    #[test]
+    fn enums_take_their_strings_only() {
+        use crate::config::OverCap;
+        let r: Read<Vec<Option<OverCap>>> = from_json_str(r#"["truncate", null]"#, "");
+        assert_eq!(r.value, Some(vec![Some(OverCap::Truncate), None]));
+        let r: Read<Vec<OverCap>> = from_json_str(r#"["secret-drop", 1]"#, "");
+        assert!(r.value.is_none());
+        let messages: Vec<&str> = r.issues.iter().map(|i| i.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown value, expected one of 'refuse', 'truncate'",
+                "invalid type: integer, expected one of 'refuse', 'truncate'"
+            ]
+        );
+    }
+
+    /// The names serde's derive gives a struct's fields or an enum's variants (what tsify
+    /// writes into the TypeScript types), captured from its call of the deserializer.
+    fn serde_names<T: for<'de> serde::Deserialize<'de>>() -> Vec<&'static str> {
+        use serde::de::{self, Visitor};
+        struct Names(std::cell::RefCell<Vec<&'static str>>);
+        impl<'de> de::Deserializer<'de> for &Names {
+            type Error = de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(de::Error::custom("not a struct or an enum"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0.borrow_mut().extend(fields);
+                Err(de::Error::custom("captured"))
+            }
+            fn deserialize_enum<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                variants: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0.borrow_mut().extend(variants);
+                Err(de::Error::custom("captured"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+                identifier ignored_any
+            }
+        }
+        let names = Names(Default::default());
+        let _ = T::deserialize(&names);
+        names.0.into_inner()
+    }
+
+    #[test]
+    fn every_type_reads_the_keys_of_its_typescript_type() {
+        use crate::autopilot::account::CheckOptions;
+        use crate::config::*;
+        use crate::report::*;
+        use crate::run::{PreviewOptions, RunOptions};
+        fn check<T: Readable + for<'de> serde::Deserialize<'de>>(name: &str) {
+            let serde = serde_names::<T>();
+            assert!(!serde.is_empty(), "{name}: serde gave no names");
+            assert_eq!(T::KEYS, serde.as_slice(), "{name}");
+        }
+        check::<Connection>("Connection");
+        check::<CustomField>("CustomField");
+        check::<FieldMapping>("FieldMapping");
+        check::<SegmentConfig>("SegmentConfig");
+        check::<ExportConfig>("ExportConfig");
+        check::<OverCap>("OverCap");
+        check::<ListMode>("ListMode");
+        check::<Membership>("Membership");
+        check::<RunOptions>("RunOptions");
+        check::<PreviewOptions>("PreviewOptions");
+        check::<CheckOptions>("CheckOptions");
+        check::<crate::download::UrlSource>("UrlSource");
+        check::<crate::input::SourceOptions>("SourceOptions");
+        check::<Checkpoint>("Checkpoint");
+        check::<ListRef>("ListRef");
+        check::<FailedRef>("FailedRef");
+        check::<RequestCounts>("RequestCounts");
+        // Code enums read their own strings.
+        assert!(RejectReason::KEYS
+            .iter()
+            .zip(RejectReason::ALL)
+            .all(|(k, c)| *k == c.as_str()));
+        assert_eq!(RejectReason::KEYS.len(), RejectReason::ALL.len());
     }
 
     #[test]

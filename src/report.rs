@@ -230,7 +230,7 @@ pub enum RunStatus {
 
 /// A segment's list as a checkpoint remembers it, so that a resumed run skips the lists
 /// phase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ListRef {
@@ -409,4 +409,63 @@ pub struct Progress {
     /// Estimated milliseconds to finish (absent until it can be estimated).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eta_ms: Option<f64>,
+}
+
+// The core's reader of the checkpoint (crate::read); the keys are serde's (a test checks
+// them).
+crate::read::readable_struct!(Checkpoint {
+    version: "version",
+    fingerprint: "fingerprint",
+    base: "base",
+    state: "state",
+    lists: "lists",
+    batches: "batches",
+    done: "done",
+    exported: "exported",
+    removed: "removed",
+    failed: "failed",
+    carried_exported: "carriedExported",
+    carried_removed: "carriedRemoved",
+    carried_failed: "carriedFailed",
+    sends: "sends",
+    job: "job",
+    key: "key",
+    requests: "requests",
+});
+crate::read::readable_struct!(ListRef {
+    id: "id",
+    created: "created",
+});
+crate::read::readable_struct!(RequestCounts {
+    sent: "sent",
+    retried: "retried",
+    throttled: "throttled",
+    errors: "errors",
+    bisected: "bisected",
+});
+
+/// Read by hand: its `reason` has no empty form, so a failed contact without one is
+/// refused (with the issue) rather than given a made-up reason.
+impl crate::read::Readable for FailedRef {
+    const KEYS: &'static [&'static str] = &["segment", "row", "reason", "detail"];
+
+    fn read(r: &mut crate::read::Reader, v: Option<&serde_json::Value>) -> Option<Self> {
+        let (mut segment, mut row, mut reason, mut detail) = (0, 0, None, None);
+        let ok = r.object(v, Self::KEYS, &mut |r, i, v| match i {
+            0 => segment = u32::read(r, Some(v)).unwrap_or(0),
+            1 => row = u64::read(r, Some(v)).unwrap_or(0),
+            2 => reason = Some(RejectReason::read(r, Some(v))),
+            _ => detail = Option::<String>::read(r, Some(v)).flatten(),
+        });
+        match reason {
+            _ if !ok => None,
+            Some(reason) => Some(FailedRef {
+                segment,
+                row,
+                reason: reason?,
+                detail,
+            }),
+            None => r.missing("reason"),
+        }
+    }
 }

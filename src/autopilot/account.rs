@@ -123,6 +123,11 @@ pub fn check_outcome(
     }
 }
 
+// The core's reader (crate::read); the key is serde's (a test checks it).
+crate::read::readable_struct!(CheckOptions {
+    timeout_ms: "timeoutMs"
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

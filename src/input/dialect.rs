@@ -223,6 +223,12 @@ pub(super) fn delimiter_text(d: u8) -> String {
     char::from(d).to_string()
 }
 
+// The core's reader (crate::read); the keys are serde's (a test checks them).
+crate::read::readable_struct!(SourceOptions {
+    delimiter: "delimiter",
+    encoding: "encoding",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

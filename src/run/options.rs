@@ -275,6 +275,29 @@ impl PreviewOptions {
     }
 }
 
+// The core's reader of these types (crate::read); the keys are serde's (a test checks them).
+crate::read::readable_struct!(RunOptions {
+    rate_per_second: "ratePerSecond",
+    max_in_flight: "maxInFlight",
+    request_timeout_ms: "requestTimeoutMs",
+    max_attempts: "maxAttempts",
+    max_requests: "maxRequests",
+    full_resync: "fullResync",
+    checkpoint: "checkpoint",
+    sync_state: "syncState",
+});
+crate::read::readable_struct!(PreviewOptions {
+    rate_per_second: "ratePerSecond",
+    sync_state: "syncState",
+    sample: "sample",
+    full_resync: "fullResync",
+    max_in_flight: "maxInFlight",
+    request_timeout_ms: "requestTimeoutMs",
+    max_attempts: "maxAttempts",
+    max_requests: "maxRequests",
+    checkpoint: "checkpoint",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! (as its string) and a TypeScript string-literal union (tsify, wasm32 only).
 
 /// Defines a code enum: variants with their JS strings and docs, `as_str`, `ALL`,
-/// `Display`, `Serialize`, and comparison with a `&str` (handy in tests and hosts).
+/// `Display`, `Serialize`, the core's reader ([`crate::read::Readable`]), and comparison with a `&str` (handy in tests and hosts).
 macro_rules! codes {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
@@ -40,6 +40,15 @@ macro_rules! codes {
                 Self::parse(&s).ok_or_else(|| {
                     serde::de::Error::custom(format!("unknown {} '{s}'", stringify!($name)))
                 })
+            }
+        }
+        impl $crate::read::Readable for $name {
+            const KEYS: &'static [&'static str] = &[$($text,)+];
+            fn read(
+                r: &mut $crate::read::Reader,
+                v: Option<&serde_json::Value>,
+            ) -> Option<Self> {
+                $crate::read::one_of(r, v, Self::KEYS).and_then(|i| Self::ALL.get(i).copied())
             }
         }
         impl PartialEq<&str> for $name {

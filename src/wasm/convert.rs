@@ -13,9 +13,8 @@
 //! type mismatch at their path. Integral numbers become integers.
 
 use crate::error::{Error, ErrorCode};
-use crate::read::Read;
+use crate::read::{Read, Readable};
 use js_sys::{Object, Reflect};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -160,7 +159,7 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, NotJson> {
 }
 
 /// Reads options of type `T` from `v`, which may be absent (`undefined`/`null`).
-pub fn read_options<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
+pub fn read_options<T: Readable>(v: &JsValue, prefix: &str) -> Read<T> {
     if v.is_undefined() || v.is_null() {
         return read(&js_sys::Object::new().into(), prefix);
     }
@@ -179,7 +178,7 @@ fn hand_over_lower_case() {
 
 /// Reads a document of type `T` from `v`, which must be an object (paths in issues start
 /// with `prefix`).
-pub fn read<T: DeserializeOwned>(v: &JsValue, prefix: &str) -> Read<T> {
+pub fn read<T: Readable>(v: &JsValue, prefix: &str) -> Read<T> {
     hand_over_lower_case();
     match document(v, prefix) {
         Ok(value) => crate::read::read(&value, prefix),

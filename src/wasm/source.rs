@@ -324,7 +324,7 @@ enum Shape {
 }
 
 /// Reads a core document from `v` or gives its issues as `CONFIG_INVALID`.
-fn read_spec<T: serde::de::DeserializeOwned>(v: &JsValue, segment: usize) -> Result<T, Error> {
+fn read_spec<T: crate::read::Readable>(v: &JsValue, segment: usize) -> Result<T, Error> {
     super::convert::read(v, &format!("segments[{segment}].profiles")).strict()
 }
 
