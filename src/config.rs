@@ -1,9 +1,9 @@
 //! Connection and export configuration, and their validation (DESIGN.md §1, §3, §6).
 //!
-//! Deserialisation is lenient about *missing* values (they default to empty) so that
-//! [`ExportConfig::validate`] can report every problem at once, each with a JSON path and a
-//! stable code. Values of the wrong JSON type fail deserialisation with the path of the
-//! first one (see `crate::config::from_json_value`).
+//! Reading ([`crate::read`]) is lenient about *missing* values (they default to empty) so
+//! that [`ExportConfig::validate`] can report every problem at once, each with a JSON path
+//! and a stable code; a member of the wrong JSON type is a `TYPE_MISMATCH` issue at its path
+//! and is read as left out.
 
 use crate::error::{Error, Issue, IssueCode};
 use crate::util::time::DateFormat;
@@ -628,7 +628,9 @@ impl FieldMapping {
     }
 }
 
-/// Deserialises a JSON object of strings into pairs, keeping the given order.
+/// Deserialises a JSON object of strings into pairs, in key order (serde's reading of
+/// `mapping.fields`, kept for the derive that tsify and the key test use; the core reads
+/// it with `read_pairs`).
 fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
     struct Pairs;
     impl<'de> serde::de::Visitor<'de> for Pairs {
@@ -957,11 +959,13 @@ impl crate::read::Readable for ApiKey {
     }
 }
 
-/// `mapping.fields`: an object of strings as pairs, in the document's order; an entry that
+/// `mapping.fields`: an object of strings as pairs (in key order: a JSON object keeps none;
+/// [`FieldMapping::targets`] sends them in the order of the Autopilot names); an entry that
 /// is not a string is left out (with its issue).
 fn read_pairs(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
-    r.entries(Some(v), &mut |r, k, v| {
+    let expected = "an object of Autopilot field name -> profile field name";
+    r.entries(Some(v), expected, &mut |r, k, v| {
         if let Some(s) = r.string(v) {
             out.push((k.to_string(), s));
         }

@@ -8,7 +8,8 @@
 //! - A key the type requires but the document leaves out is read as the empty form of its
 //!   type (`""`, `false`, `0`, `[]`, a struct of empty members, `None`), so that validation
 //!   reports it as the specific problem it is (`EMAIL_MAPPING_MISSING`, ...) rather than as a
-//!   "missing field" error. An enum member is an `Option`.
+//!   "missing field" error. An enum member is an `Option`; the one member without an empty
+//!   form (a checkpoint's `failed[].reason`) is a type mismatch when it is left out.
 //! - A member whose value is `null` is read as left out (JS callers use `null` and
 //!   `undefined` alike); an unknown key with `null` is not reported.
 //! - A value of the wrong type becomes one [`IssueCode::TypeMismatch`] issue at its path and
@@ -17,11 +18,13 @@
 //!   document itself of the wrong type leaves no value (leaving an element out would shift
 //!   the indexes after it). The value itself is never quoted in the message: it could be a
 //!   secret put into the wrong field.
-//! - Issues come in document order, an object's unknown keys before its members' issues.
+//! - Issues come in the order of the document's keys (a JSON object read here keeps no
+//!   order: its members are sorted), an object's unknown keys before its members' issues.
 //!
 //! Written here instead of with serde's derived `Deserialize` (measured, issue 15,
-//! tests/bench/README.md: 15.1 KB gzip less of what a runtime loads, 44 KB of the 634 KB
-//! wasm module). Serde instantiates, for every type, a visitor, its field enum, an `Option`
+//! tests/bench/README.md: 15.1 KB gzip less of what a runtime loads; the wasm module lost
+//! 44 KB raw of its 634 KB, where this reader takes about 18 KB). Serde instantiates, for
+//! every type, a visitor, its field enum, an `Option`
 //! slot per field and the drop code of every early return; this reader walks every object
 //! through one non-generic loop ([`Reader::object`]) and a type only maps a member's index
 //! to its field (the crate's `readable_struct!` macro). The configuration types keep
@@ -36,8 +39,8 @@ use std::collections::BTreeMap;
 /// A type read from a JSON value by [`Reader`].
 ///
 /// `v` is the value, `None` when the document leaves it out (a missing member, or one that
-/// is `null`). The result is `None` when `v` has the wrong type; the [`Reader`] holds the
-/// issue then.
+/// is `null`). The result is `None` when `v` has the wrong type, or lacks a member that has
+/// no empty form; the [`Reader`] holds the issue then.
 pub trait Readable: Sized {
     /// The keys a struct reads, or the strings an enum takes (empty for other types).
     const KEYS: &'static [&'static str] = &[];
@@ -65,15 +68,27 @@ impl Reader {
         }
     }
 
-    /// Appends `step` (a key, or `[i]`) to the path; returns the length to go back to.
+    /// Appends the member `key` to the path (`a.key`, or `key` at the root); returns what
+    /// [`Reader::leave`] restores.
     #[inline(never)]
-    fn enter(&mut self, step: &str, member: bool) -> (usize, bool) {
+    fn enter_key(&mut self, key: &str) -> (usize, bool) {
         let back = (self.path.len(), self.member);
-        if !step.starts_with('[') && !self.path.is_empty() {
+        if !self.path.is_empty() {
             self.path.push('.');
         }
-        self.path.push_str(step);
-        self.member = member;
+        self.path.push_str(key);
+        self.member = true;
+        back
+    }
+
+    /// Appends the array index `i` to the path (`a[i]`).
+    #[inline(never)]
+    fn enter_index(&mut self, i: usize) -> (usize, bool) {
+        let back = (self.path.len(), self.member);
+        self.path.push('[');
+        self.path.push_str(itoa::Buffer::new().format(i));
+        self.path.push(']');
+        self.member = false;
         back
     }
 
@@ -144,7 +159,7 @@ impl Reader {
         };
         for (k, v) in obj {
             if !v.is_null() && !keys.contains(&k.as_str()) {
-                let back = self.enter(k, true);
+                let back = self.enter_key(k);
                 self.issues.push(Issue::new(
                     self.path.clone(),
                     IssueCode::UnknownField,
@@ -159,7 +174,7 @@ impl Reader {
                 .position(|key| key == k)
                 .filter(|_| !v.is_null())
             {
-                let back = self.enter(k, true);
+                let back = self.enter_key(k);
                 field(self, i, v);
                 self.leave(back);
             }
@@ -168,20 +183,22 @@ impl Reader {
     }
 
     /// Reads an object of any keys: `entry(reader, key, value)` for each member that is not
-    /// `null`. `None` (with the issue) when `v` is not an object.
+    /// `null`. `None` (with the issue: `expected` is what the object holds) when `v` is not
+    /// an object.
     #[inline(never)]
     pub fn entries(
         &mut self,
         v: Option<&Value>,
+        expected: &str,
         entry: &mut dyn FnMut(&mut Reader, &str, &Value),
     ) -> Option<()> {
         let obj = match v {
             None => return Some(()),
             Some(Value::Object(o)) => o,
-            Some(other) => return self.mismatch(other, "a map"),
+            Some(other) => return self.mismatch(other, expected),
         };
         for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
-            let back = self.enter(k, true);
+            let back = self.enter_key(k);
             entry(self, k, v);
             self.leave(back);
         }
@@ -202,7 +219,7 @@ impl Reader {
             Some(other) => return self.mismatch(other, "a sequence"),
         };
         for (i, v) in items.iter().enumerate() {
-            let back = self.enter(&format!("[{i}]"), false);
+            let back = self.enter_index(i);
             item(self, i, v);
             self.leave(back);
         }
@@ -213,7 +230,7 @@ impl Reader {
     /// has no empty form. Always `None`.
     #[cold]
     pub fn missing<T>(&mut self, key: &str) -> Option<T> {
-        let back = self.enter(key, true);
+        let back = self.enter_key(key);
         self.push_refusal("missing, and it has no default".to_string());
         self.leave(back);
         None
@@ -360,7 +377,11 @@ impl<T: Readable> Readable for Option<T> {
 impl<T: Readable> Readable for Vec<T> {
     fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
         let mut out = Vec::new();
-        r.items(v, &mut |r, _, v| out.extend(T::read(r, Some(v))))?;
+        r.items(v, &mut |r, _, v| match T::read(r, Some(v)) {
+            Some(x) => out.push(x),
+            // Left out, the elements after it would shift: the document has no value.
+            None => r.broken = true,
+        })?;
         Some(out)
     }
 }
@@ -388,7 +409,7 @@ impl Readable for [u32; 2] {
 impl Readable for BTreeMap<String, String> {
     fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
         let mut out = BTreeMap::new();
-        r.entries(v, &mut |r, k, v| {
+        r.entries(v, "a map of strings", &mut |r, k, v| {
             if let Some(s) = r.string(v) {
                 out.insert(k.to_string(), s);
             }
@@ -701,6 +722,152 @@ mod tests {
                 "invalid type: integer, expected one of 'refuse', 'truncate'"
             ]
         );
+    }
+
+    #[test]
+    fn a_failed_contact_without_its_reason_leaves_no_checkpoint() {
+        use crate::report::Checkpoint;
+        for failed in [
+            r#"{"segment":0,"row":1}"#,
+            r#"{"segment":0,"row":1,"reason":null}"#,
+            r#"{"segment":0,"row":1,"reason":"secret-reason"}"#,
+        ] {
+            let text = format!(r#"{{"failed":[{failed}]}}"#);
+            let r: Read<Checkpoint> = from_json_str(&text, "options.checkpoint");
+            assert!(r.value.is_none(), "{failed}");
+            assert_eq!(
+                paths_and_codes(&r.issues),
+                [(
+                    "options.checkpoint.failed[0].reason",
+                    IssueCode::TypeMismatch
+                )],
+                "{failed}"
+            );
+            assert!(
+                !r.issues[0].message.contains("secret"),
+                "{}",
+                r.issues[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn a_member_after_an_array_is_still_a_member() {
+        #[derive(Debug, Default)]
+        struct Later {
+            items: Vec<Inner>,
+            zed: bool,
+        }
+        readable_struct!(Later {
+            items: "items",
+            zed: "zed"
+        });
+        // `zed` is read after the array's elements: its mismatch leaves it out, not the value.
+        let r: Read<Later> = from_json_str(r#"{"items":[{"name":"a"}],"zed":1}"#, "");
+        assert_eq!(
+            paths_and_codes(&r.issues),
+            [("zed", IssueCode::TypeMismatch)]
+        );
+        let doc = r.value.unwrap(); // ok: test
+        assert_eq!(doc.items.len(), 1);
+        assert!(!doc.zed);
+    }
+
+    #[test]
+    fn filled_documents_read_as_serde_reads_them() {
+        use crate::autopilot::account::CheckOptions;
+        use crate::config::ExportConfig;
+        use crate::report::{Checkpoint, FailedRef, ListRef, RejectReason, RequestCounts};
+        use crate::run::{PreviewOptions, RunOptions};
+        use serde_json::json;
+        /// The document read by this reader and by serde's derive, which must agree (every
+        /// value below is distinct, so a key paired with the wrong field shows).
+        fn both<T: Readable + for<'de> serde::Deserialize<'de> + std::fmt::Debug>(
+            doc: Value,
+        ) -> (T, T) {
+            let ours = read::<T>(&doc, "").strict().unwrap(); // ok: test
+            let serde = serde_json::from_value::<T>(doc).unwrap(); // ok: test
+            assert_eq!(format!("{ours:?}"), format!("{serde:?}"));
+            (ours, serde)
+        }
+        let (ours, serde) = both::<ExportConfig>(json!({
+            "connection": {"displayName": "Shop", "apiKey": "k-0123456789abcdef", "consent": true,
+                "exportUser": "ann", "baseUrl": "http://127.0.0.1:9/v1"},
+            "mapping": {"email": "mail", "firstName": "fn", "lastName": "ln",
+                "fields": {"Company": "co", "Phone": "ph"},
+                "custom": [{"source": "age", "name": "Age", "type": "integer",
+                    "format": "epoch-ms", "decimal": ","}]},
+            "segments": [{"name": "VIP"}, {"name": "All"}],
+            "cap": 500, "overCap": "truncate", "lists": "none", "listPrefix": "AE ",
+            "idField": "id", "membership": "mirror", "maxRemovalRatio": 0.25
+        }));
+        assert_eq!(
+            ours.connection.api_key.expose(),
+            serde.connection.api_key.expose()
+        );
+        assert_eq!(ours.connection.api_key.expose(), "k-0123456789abcdef");
+        assert_eq!(ours.mapping.fields.len(), 2);
+
+        let checkpoint = Checkpoint {
+            version: 2,
+            fingerprint: "fp".into(),
+            base: "base".into(),
+            state: "state".into(),
+            lists: vec![
+                Some(ListRef {
+                    id: "contactlist_1".into(),
+                    created: true,
+                }),
+                None,
+            ],
+            batches: 9,
+            done: vec![[0, 3], [5, 5]],
+            exported: vec![4, 5],
+            removed: vec![1, 6],
+            failed: vec![FailedRef {
+                segment: 1,
+                row: 7,
+                reason: RejectReason::ALL[RejectReason::ALL.len() - 1],
+                detail: Some("detail".into()),
+            }],
+            carried_exported: vec![2, 3],
+            carried_removed: vec![8, 1],
+            carried_failed: 1,
+            sends: "sends".into(),
+            job: "job".into(),
+            key: "key".into(),
+            requests: RequestCounts {
+                sent: 10,
+                retried: 2,
+                throttled: 1,
+                errors: 3,
+                bisected: 4,
+            },
+        };
+        let cp = serde_json::to_value(&checkpoint).unwrap(); // ok: test
+        let (ours, serde) = both::<RunOptions>(json!({
+            "ratePerSecond": 7, "maxInFlight": 3, "requestTimeoutMs": 1000, "maxAttempts": 4,
+            "maxRequests": 99, "fullResync": true, "syncState": [1, 2, 255], "checkpoint": cp
+        }));
+        assert_eq!(ours, serde);
+        assert_eq!(ours.checkpoint, Some(checkpoint));
+        let (ours, serde) = both::<PreviewOptions>(json!({
+            "ratePerSecond": 6, "syncState": [3], "sample": 5, "fullResync": false,
+            "maxInFlight": 2, "requestTimeoutMs": 900, "maxAttempts": 8, "maxRequests": 11,
+            "checkpoint": cp
+        }));
+        assert_eq!(ours, serde);
+        let (ours, serde) = both::<CheckOptions>(json!({"timeoutMs": 1234}));
+        assert_eq!(ours, serde);
+        let (ours, serde) = both::<crate::download::UrlSource>(json!({
+            "url": "https://files.test/a.csv", "format": "csv",
+            "headers": {"authorization": "Bearer t", "x-a": "b"},
+            "delimiter": ";", "encoding": "windows-1252"
+        }));
+        assert_eq!(ours, serde);
+        let (ours, serde) =
+            both::<crate::input::SourceOptions>(json!({"delimiter": "|", "encoding": "utf-16le"}));
+        assert_eq!(ours, serde);
     }
 
     /// The names serde's derive gives a struct's fields or an enum's variants (what tsify

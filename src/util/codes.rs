@@ -3,7 +3,8 @@
 //! (as its string) and a TypeScript string-literal union (tsify, wasm32 only).
 
 /// Defines a code enum: variants with their JS strings and docs, `as_str`, `ALL`,
-/// `Display`, `Serialize`, the core's reader ([`crate::read::Readable`]), and comparison with a `&str` (handy in tests and hosts).
+/// `Display`, `Serialize` and `Deserialize` (as the string), the core's reader
+/// ([`crate::read::Readable`]), and comparison with a `&str` (handy in tests and hosts).
 macro_rules! codes {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
