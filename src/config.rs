@@ -3,7 +3,8 @@
 //! Reading ([`crate::read`]) is lenient about *missing* values (they default to empty) so
 //! that [`ExportConfig::validate`] can report every problem at once, each with a JSON path
 //! and a stable code; a member of the wrong JSON type is a `TYPE_MISMATCH` issue at its path
-//! and is read as left out.
+//! and is read as left out. An array element of the wrong type leaves no document to
+//! validate: the reading issues are then all there is.
 
 use crate::error::{Error, Issue, IssueCode};
 use crate::util::time::DateFormat;
@@ -628,15 +629,18 @@ impl FieldMapping {
     }
 }
 
-/// Deserialises a JSON object of strings into pairs, in key order (serde's reading of
-/// `mapping.fields`, kept for the derive that tsify and the key test use; the core reads
-/// it with `read_pairs`).
+/// What `mapping.fields` holds, for its type errors.
+const FIELD_PAIRS: &str = "an object of Autopilot field name -> profile field name";
+
+/// Deserialises a JSON object of strings into pairs, in the deserializer's order (key
+/// order from a `serde_json::Value`): serde's reading of `mapping.fields`, kept for the
+/// derive that tsify and the tests use; the core reads it with `read_pairs`.
 fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
     struct Pairs;
     impl<'de> serde::de::Visitor<'de> for Pairs {
         type Value = Vec<(String, String)>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object of Autopilot field name -> profile field name")
+            f.write_str(FIELD_PAIRS)
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(
             self,
@@ -964,8 +968,7 @@ impl crate::read::Readable for ApiKey {
 /// is not a string is left out (with its issue).
 fn read_pairs(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
-    let expected = "an object of Autopilot field name -> profile field name";
-    r.entries(Some(v), expected, &mut |r, k, v| {
+    r.entries(Some(v), FIELD_PAIRS, &mut |r, k, v| {
         if let Some(s) = r.string(v) {
             out.push((k.to_string(), s));
         }

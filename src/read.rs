@@ -15,8 +15,9 @@
 //! - A value of the wrong type becomes one [`IssueCode::TypeMismatch`] issue at its path and
 //!   reading goes on. An object member (a field, a map entry) of the wrong type is read as
 //!   left out, so that the rest of the document is checked too; an array element or the
-//!   document itself of the wrong type leaves no value (leaving an element out would shift
-//!   the indexes after it). The value itself is never quoted in the message: it could be a
+//!   document itself of the wrong type, or an element that gives no value (a failed contact
+//!   without its reason), leaves no value (leaving an element out would shift the indexes
+//!   after it). The value itself is never quoted in the message: it could be a
 //!   secret put into the wrong field.
 //! - Issues come in the order of the document's keys (a JSON object read here keeps no
 //!   order: its members are sorted), an object's unknown keys before its members' issues.
@@ -24,8 +25,8 @@
 //! Written here instead of with serde's derived `Deserialize` (measured, issue 15,
 //! tests/bench/README.md: 15.1 KB gzip less of what a runtime loads; the wasm module lost
 //! 44 KB raw of its 634 KB, where this reader takes about 18 KB). Serde instantiates, for
-//! every type, a visitor, its field enum, an `Option`
-//! slot per field and the drop code of every early return; this reader walks every object
+//! every type, a visitor, its field enum, an `Option` slot per field and the drop code of
+//! every early return; this reader walks every object
 //! through one non-generic loop ([`Reader::object`]) and a type only maps a member's index
 //! to its field (the crate's `readable_struct!` macro). The configuration types keep
 //! `#[derive(Deserialize)]` and their `#[serde]` attributes: those are what tsify reads for
@@ -364,12 +365,14 @@ impl Readable for f64 {
     }
 }
 
-/// Left out and `null` are `None`; a value of the wrong type is `None` too (with the issue).
+/// Left out and `null` are `None`; a value of the wrong type gives no value (with the issue).
 impl<T: Readable> Readable for Option<T> {
     fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
         match v {
             None | Some(Value::Null) => Some(None),
-            Some(v) => Some(T::read(r, Some(v))),
+            // A value that gives nothing is not taken for `null` (an array element then
+            // leaves the document without a value; a member keeps its default, `None`).
+            Some(v) => T::read(r, Some(v)).map(Some),
         }
     }
 }
@@ -439,10 +442,11 @@ impl Readable for serde_bytes::ByteBuf {
 }
 
 /// What reading a document gave: the value (unless an array element or the document itself
-/// had the wrong type) and the issues found while reading (unknown keys, type mismatches).
+/// had the wrong type, or an element gave no value) and the issues found while reading
+/// (unknown keys, type mismatches).
 #[derive(Debug)]
 pub struct Read<T> {
-    /// The document, `None` when a part of it that cannot be left out had the wrong type.
+    /// The document, `None` when a part of it that cannot be left out could not be read.
     pub value: Option<T>,
     /// Unknown keys and type mismatches, with paths under the reader's prefix.
     pub issues: Vec<Issue>,
@@ -574,11 +578,12 @@ mod tests {
     #[test]
     fn wrong_members_are_found_whatever_their_keys_hold() {
         // Keys with '.' and '[' are reported by their exact path, each once.
-        let r: Read<WithMap> = from_json_str(r#"{"tags":{"a.b":5,"c[0]":6,"d":"ok"}}"#, "");
+        let r: Read<WithMap> = from_json_str(r#"{"tags":{"a.b":5,"c[0]":6,"d":"ok","[1]":7}}"#, "");
         let got = paths_and_codes(&r.issues);
         assert_eq!(
             got,
             [
+                ("tags.[1]", IssueCode::TypeMismatch),
                 ("tags.a.b", IssueCode::TypeMismatch),
                 ("tags.c[0]", IssueCode::TypeMismatch)
             ]
@@ -771,6 +776,21 @@ mod tests {
         let doc = r.value.unwrap(); // ok: test
         assert_eq!(doc.items.len(), 1);
         assert!(!doc.zed);
+    }
+
+    #[test]
+    fn leaving_a_member_restores_the_element_context() {
+        let mut r = Reader::new("options");
+        let element = r.enter_index(0);
+        let member = r.enter_key("x");
+        r.push_refusal("member".to_string());
+        assert!(!r.broken, "a member of the wrong type is left out");
+        r.leave(member);
+        assert_eq!(r.path, "options[0]");
+        r.push_refusal("element".to_string());
+        assert!(r.broken, "an element of the wrong type breaks the document");
+        r.leave(element);
+        assert_eq!(r.path, "options");
     }
 
     #[test]
