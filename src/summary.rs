@@ -329,17 +329,10 @@ fn sample(plan: &Plan, segment: u32, n: u32, list_id: Option<&str>) -> Vec<serde
     if n == 0 {
         return Vec::new();
     }
-    let mut rows: Vec<(u64, usize)> = plan
-        .memberships
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.segment == segment)
-        .map(|(i, m)| (m.row, i))
-        .collect();
-    rows.sort_unstable();
-    rows.iter()
+    let of_segment = plan.memberships.iter().filter(|m| m.segment == segment);
+    crate::util::order::by_key(of_segment, |m| m.row)
+        .into_iter()
         .take(n as usize)
-        .filter_map(|(_, i)| plan.memberships.get(*i))
         .filter_map(|m| plan.contact_json(m, list_id))
         .filter_map(|text| crate::util::json_read::parse(text.as_bytes()).ok())
         .collect()

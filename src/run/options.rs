@@ -100,10 +100,10 @@ pub struct PreviewOptions {
 /// library writes is `CHECKPOINT_MISMATCH` (whatever is wrong inside it), anything else
 /// `CONFIG_INVALID` with its issues.
 pub fn options_error(issues: Vec<Issue>) -> Error {
-    match issues
-        .iter()
-        .find(|i| i.path.starts_with("options.checkpoint"))
-    {
+    match issues.iter().find(|i| {
+        let rest = i.path.strip_prefix("options.checkpoint");
+        rest.is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']))
+    }) {
         Some(i) => Error::new(
             crate::error::ErrorCode::CheckpointMismatch,
             format!(
@@ -302,6 +302,26 @@ crate::read::readable_struct!(PreviewOptions {
 mod tests {
     use super::*;
     use crate::error::IssueCode;
+
+    #[test]
+    fn only_the_checkpoint_and_what_is_inside_it_are_checkpoint_mismatches() {
+        use crate::error::ErrorCode;
+        let code = |text: &str| {
+            let r: crate::read::Read<RunOptions> = crate::read::from_json_str(text, "options");
+            options_error(r.issues).code
+        };
+        assert_eq!(code(r#"{"checkpoint": 5}"#), ErrorCode::CheckpointMismatch);
+        assert_eq!(
+            code(r#"{"checkpoint": {"done": [[1]]}}"#),
+            ErrorCode::CheckpointMismatch
+        );
+        assert_eq!(
+            code(r#"{"checkpoint": {"lists": 1}}"#),
+            ErrorCode::CheckpointMismatch
+        );
+        // A misspelt option that starts like it is an unknown key, not a checkpoint.
+        assert_eq!(code(r#"{"checkpoints": {}}"#), ErrorCode::ConfigInvalid);
+    }
 
     #[test]
     fn one_set_of_bounds_and_codes() {

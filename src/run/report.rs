@@ -346,9 +346,9 @@ impl Run {
                         .map(|m| ((m.segment, m.row), m.contact))
                         .collect()
                 };
-            let mut failed: Vec<&crate::report::FailedRef> = w.ledger.failed.iter().collect();
-            failed.sort_unstable_by_key(|f| (f.segment, f.row));
-            for f in failed {
+            // By (segment, row): by row, then (stable) by segment.
+            let by_row = crate::util::order::by_key(w.ledger.failed.iter(), |f| f.row);
+            for f in crate::util::order::by_key(by_row.into_iter(), |f| u64::from(f.segment)) {
                 if rejects.len() < MAX_REJECTS {
                     rejects.push(Reject {
                         segment: f.segment,

@@ -69,6 +69,10 @@ pub struct NotJson {
     pub what: String,
     /// Where, below the value given to [`value_of`] (empty for that value itself).
     pub path: String,
+    /// Whether a step was put before the value itself yet.
+    below: bool,
+    /// Whether `path` starts with an array index (`[0]...`).
+    index_first: bool,
 }
 
 impl NotJson {
@@ -76,19 +80,44 @@ impl NotJson {
         NotJson {
             what: what.into(),
             path: String::new(),
+            below: false,
+            index_first: false,
         }
     }
 
-    /// The same problem one level further out, under `step` (`cap` or `[0]`; `""`, the
-    /// document root, changes nothing).
-    pub fn under(mut self, step: &str) -> Self {
-        self.path = match (self.path.is_empty(), self.path.starts_with('[')) {
-            _ if step.is_empty() => self.path,
-            (true, _) => step.to_string(),
-            (false, true) => format!("{step}{}", self.path),
-            (false, false) => format!("{step}.{}", self.path),
+    /// The same problem one level further out, under the member `key` (the core's reader
+    /// writes paths the same way: `a.key`, `a.[x]` for a key that starts with `[`).
+    fn under_key(mut self, key: &str) -> Self {
+        self.path = match (self.below, self.index_first) {
+            (false, _) => key.to_string(),
+            (true, true) => format!("{key}{}", self.path),
+            (true, false) => format!("{key}.{}", self.path),
         };
+        self.below = true;
+        self.index_first = false;
         self
+    }
+
+    /// The same problem under the array index `i`.
+    fn under_index(mut self, i: usize) -> Self {
+        self.path = match (self.below, self.index_first) {
+            (false, _) => format!("[{i}]"),
+            (true, true) => format!("[{i}]{}", self.path),
+            (true, false) => format!("[{i}].{}", self.path),
+        };
+        self.below = true;
+        self.index_first = true;
+        self
+    }
+
+    /// The same problem under `prefix`, a path (`segments[0].profiles`; `""`, the document
+    /// root, changes nothing).
+    pub fn under(self, prefix: &str) -> Self {
+        if prefix.is_empty() {
+            self
+        } else {
+            self.under_key(prefix)
+        }
     }
 }
 
@@ -138,7 +167,7 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, NotJson> {
         return a
             .iter()
             .enumerate()
-            .map(|(i, x)| value_of(&x, depth + 1).map_err(|e| e.under(&format!("[{i}]"))))
+            .map(|(i, x)| value_of(&x, depth + 1).map_err(|e| e.under_index(i)))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
@@ -151,7 +180,7 @@ pub fn value_of(v: &JsValue, depth: u32) -> Result<serde_json::Value, NotJson> {
     for entry in Object::entries(v.unchecked_ref()).iter() {
         let pair: js_sys::Array = entry.unchecked_into();
         if let Some(k) = pair.get(0).as_string() {
-            let value = value_of(&pair.get(1), depth + 1).map_err(|e| e.under(&k))?;
+            let value = value_of(&pair.get(1), depth + 1).map_err(|e| e.under_key(&k))?;
             map.insert(k, value);
         }
     }

@@ -223,6 +223,11 @@ fn null_members_are_absent_and_non_finite_numbers_are_refused() {
         ["segments[0].name"]
     );
     assert_eq!(paths_with(&|j| j.clone(), "cap", f64::INFINITY), ["cap"]);
+    // A key that starts with `[` is a key, written as the core's reader writes it.
+    assert_eq!(
+        paths_with(&|j| get(j, "mapping"), "[x]", f64::NAN),
+        ["mapping.[x]"]
+    );
 }
 
 #[wasm_bindgen_test]
