@@ -330,7 +330,7 @@ fn sample(plan: &Plan, segment: u32, n: u32, list_id: Option<&str>) -> Vec<serde
         return Vec::new();
     }
     let of_segment = plan.memberships.iter().filter(|m| m.segment == segment);
-    crate::util::order::by_key(of_segment, |m| m.row)
+    crate::util::order::by_key(of_segment.collect(), |m| m.row)
         .into_iter()
         .take(n as usize)
         .filter_map(|m| plan.contact_json(m, list_id))

@@ -102,7 +102,7 @@ pub struct PreviewOptions {
 pub fn options_error(issues: Vec<Issue>) -> Error {
     match issues.iter().find(|i| {
         let rest = i.path.strip_prefix("options.checkpoint");
-        rest.is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']))
+        rest.is_some_and(|r| r.is_empty() || r.starts_with('.'))
     }) {
         Some(i) => Error::new(
             crate::error::ErrorCode::CheckpointMismatch,
@@ -306,10 +306,11 @@ mod tests {
     #[test]
     fn only_the_checkpoint_and_what_is_inside_it_are_checkpoint_mismatches() {
         use crate::error::ErrorCode;
-        let code = |text: &str| {
+        let error = |text: &str| {
             let r: crate::read::Read<RunOptions> = crate::read::from_json_str(text, "options");
-            options_error(r.issues).code
+            options_error(r.issues)
         };
+        let code = |text: &str| error(text).code;
         assert_eq!(code(r#"{"checkpoint": 5}"#), ErrorCode::CheckpointMismatch);
         assert_eq!(
             code(r#"{"checkpoint": {"done": [[1]]}}"#),
@@ -320,7 +321,11 @@ mod tests {
             ErrorCode::CheckpointMismatch
         );
         // A misspelt option that starts like it is an unknown key, not a checkpoint.
-        assert_eq!(code(r#"{"checkpoints": {}}"#), ErrorCode::ConfigInvalid);
+        let e = error(r#"{"checkpoints": {}}"#);
+        assert_eq!(e.code, ErrorCode::ConfigInvalid);
+        assert_eq!(e.issues.len(), 1);
+        assert_eq!(e.issues[0].path, "options.checkpoints");
+        assert_eq!(e.issues[0].code, IssueCode::UnknownField);
     }
 
     #[test]

@@ -347,8 +347,8 @@ impl Run {
                         .collect()
                 };
             // By (segment, row): by row, then (stable) by segment.
-            let by_row = crate::util::order::by_key(w.ledger.failed.iter(), |f| f.row);
-            for f in crate::util::order::by_key(by_row.into_iter(), |f| u64::from(f.segment)) {
+            let by_row = crate::util::order::by_key(w.ledger.failed.iter().collect(), |f| f.row);
+            for f in crate::util::order::by_key(by_row, |f| u64::from(f.segment)) {
                 if rejects.len() < MAX_REJECTS {
                     rejects.push(Reject {
                         segment: f.segment,

@@ -6,7 +6,7 @@
 //! - [`hash`]: the pre-hashed map type, the email hash, the stable fingerprint hasher.
 //! - [`json`]: JSON string literals; numbers as text.
 //! - [`json_read`]: JSON text read with numbers as the nearest double.
-//! - [`order`]: ordering by integer keys with the module's one sort.
+//! - [`order`]: ordering by integer keys with the `u64` sort the module links anyway.
 //! - [`text`]: Unicode lower case without the case tables in wasm.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
 //! - [`url`]: the host and origin of a URL, and a URL as it may be shown.

@@ -67,11 +67,12 @@ pub fn js_error(e: &Error, report: Option<&JsValue>) -> JsValue {
 pub struct NotJson {
     /// What the value is ("a function", "a number that is not finite (NaN or Infinity)").
     pub what: String,
-    /// Where, below the value given to [`value_of`] (empty for that value itself).
+    /// Where, below the value given to [`value_of`] (empty for that value itself, and for
+    /// the member `""` of it).
     pub path: String,
     /// Whether a step was put before the value itself yet.
     below: bool,
-    /// Whether `path` starts with an array index (`[0]...`).
+    /// Whether the outermost step so far is an array index (`[0]...`).
     index_first: bool,
 }
 
@@ -110,8 +111,8 @@ impl NotJson {
         self
     }
 
-    /// The same problem under `prefix`, a path (`segments[0].profiles`; `""`, the document
-    /// root, changes nothing).
+    /// The same problem under `prefix`, a path that starts with a key
+    /// (`segments[0].profiles`; `""`, the document root, changes nothing).
     pub fn under(self, prefix: &str) -> Self {
         if prefix.is_empty() {
             self

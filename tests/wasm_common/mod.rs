@@ -3,8 +3,8 @@
 //! (its URL comes from `AUTOPILOT_EMULATOR_URL` at build time; `tests/run.sh` starts it).
 
 use autopilot_export::wasm::{
-    check_connection, export_segments, preview, validate_connection, validate_export_config,
-    validate_run_options,
+    check_connection, export_segments, preview, to_csv, validate_connection,
+    validate_export_config, validate_run_options,
 };
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -223,10 +223,22 @@ fn null_members_are_absent_and_non_finite_numbers_are_refused() {
         ["segments[0].name"]
     );
     assert_eq!(paths_with(&|j| j.clone(), "cap", f64::INFINITY), ["cap"]);
-    // A key that starts with `[` is a key, written as the core's reader writes it.
+    // A key that starts with `[` is a key, written as the core's reader writes it; the
+    // empty key too.
     assert_eq!(
         paths_with(&|j| get(j, "mapping"), "[x]", f64::NAN),
         ["mapping.[x]"]
+    );
+    assert_eq!(
+        paths_with(&|j| get(j, "mapping"), "", f64::NAN),
+        ["mapping."]
+    );
+    // Nested arrays: indexes follow one another.
+    let message = |rows: &str| text(&to_csv(js_sys::eval(rows).unwrap()).unwrap_err(), "message");
+    assert!(
+        message("[['a', 1], [true, NaN]]").contains("rows[1][1] is a number that is not finite"),
+        "{}",
+        message("[['a', 1], [true, NaN]]")
     );
 }
 
