@@ -219,7 +219,7 @@ fn check_base_url(url: &str) -> Result<(), (IssueCode, String)> {
             || p.len() > 5
             || p.starts_with('0')
             || !p.bytes().all(|b| b.is_ascii_digit())
-            || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)
+            || p.parse::<u32>().map_or(true, |n| n > 65535)
         {
             return Err(invalid("bad port"));
         }
@@ -967,11 +967,5 @@ impl crate::read::Readable for ApiKey {
 /// [`FieldMapping::targets`] sends them in the order of the Autopilot names); an entry that
 /// is not a string is left out (with its issue).
 fn read_pairs(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    r.entries(Some(v), FIELD_PAIRS, &mut |r, k, v| {
-        if let Some(s) = r.string(v) {
-            out.push((k.to_string(), s));
-        }
-    })?;
-    Some(out)
+    r.string_entries(Some(v), FIELD_PAIRS)
 }

@@ -298,8 +298,7 @@ mod tests {
             url: "https://example.test/p.csv".into(),
             format: "csv".into(),
             headers: [("authorization".to_string(), value.to_string())].into(),
-            delimiter: None,
-            encoding: None,
+            ..UrlSource::default()
         };
         for ok in ["Bearer abc", " padded\t", "caf\u{e9}", ""] {
             assert!(source(ok).validate("p.").is_empty(), "{ok:?}");

@@ -183,27 +183,29 @@ impl Reader {
         true
     }
 
-    /// Reads an object of any keys: `entry(reader, key, value)` for each member that is not
-    /// `null`. `None` (with the issue: `expected` is what the object holds) when `v` is not
-    /// an object.
+    /// Reads an object of strings (any keys) as `(key, value)` pairs, in key order; a member
+    /// that is `null` is left out, one of another type too (with its issue). `None` (with the
+    /// issue: `expected` is what the object holds) when `v` is not an object.
     #[inline(never)]
-    pub fn entries(
+    pub fn string_entries(
         &mut self,
         v: Option<&Value>,
         expected: &str,
-        entry: &mut dyn FnMut(&mut Reader, &str, &Value),
-    ) -> Option<()> {
+    ) -> Option<Vec<(String, String)>> {
         let obj = match v {
-            None => return Some(()),
+            None => return Some(Vec::new()),
             Some(Value::Object(o)) => o,
             Some(other) => return self.mismatch(other, expected),
         };
+        let mut out = Vec::with_capacity(obj.len());
         for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
             let back = self.enter_key(k);
-            entry(self, k, v);
+            if let Some(s) = String::read(self, Some(v)) {
+                out.push((k.clone(), s));
+            }
             self.leave(back);
         }
-        Some(())
+        Some(out)
     }
 
     /// Reads an array: `item(reader, i, value)` for each element (`null` ones too). `None`
@@ -235,11 +237,6 @@ impl Reader {
         self.push_refusal("missing, and it has no default".to_string());
         self.leave(back);
         None
-    }
-
-    /// A string member of a map (`None`, with the issue, when `v` is not a string).
-    pub fn string(&mut self, v: &Value) -> Option<String> {
-        String::read(self, Some(v))
     }
 }
 
@@ -347,10 +344,10 @@ impl Readable for u64 {
 
 impl Readable for u32 {
     fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
-        match v.map(|v| (v, v.as_u64().map(u32::try_from))) {
-            None => Some(0),
-            Some((_, Some(Ok(n)))) => Some(n),
-            Some((other, _)) => r.mismatch(other, "u32"),
+        let Some(v) = v else { return Some(0) };
+        match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Some(n),
+            None => r.mismatch(v, "u32"),
         }
     }
 }
@@ -411,12 +408,13 @@ impl Readable for [u32; 2] {
 /// A map of strings; an entry of another type is left out (with the issue).
 impl Readable for BTreeMap<String, String> {
     fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+        let pairs = r.string_entries(v, "a map of strings")?;
+        // Inserted one by one: `collect` would sort them first, with a sort of its own in
+        // the module (the pairs come in key order already).
         let mut out = BTreeMap::new();
-        r.entries(v, "a map of strings", &mut |r, k, v| {
-            if let Some(s) = r.string(v) {
-                out.insert(k.to_string(), s);
-            }
-        })?;
+        for (k, s) in pairs {
+            out.insert(k, s);
+        }
         Some(out)
     }
 }
@@ -425,18 +423,17 @@ impl Readable for BTreeMap<String, String> {
 /// that way).
 impl Readable for serde_bytes::ByteBuf {
     fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
-        let bytes: Option<Vec<u8>> = match v {
-            None => Some(Vec::new()),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
-                .collect(),
-            Some(_) => None,
+        let Some(v) = v else {
+            return Some(serde_bytes::ByteBuf::new());
         };
-        match (bytes, v) {
-            (Some(b), _) => Some(serde_bytes::ByteBuf::from(b)),
-            (None, Some(other)) => r.mismatch(other, "byte array"),
-            (None, None) => None,
+        let bytes: Option<Vec<u8>> = v.as_array().and_then(|a| {
+            a.iter()
+                .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect()
+        });
+        match bytes {
+            Some(b) => Some(serde_bytes::ByteBuf::from(b)),
+            None => r.mismatch(v, "byte array"),
         }
     }
 }

@@ -133,7 +133,7 @@ export async function isLoopbackUrl(url) {
 
 /** The API base a connection with this `baseUrl` uses, as the core writes it (the default when blank). @returns {Promise<string>} */
 export async function apiBaseUrl(baseUrl) {
-  return call(() => pkg.apiBaseUrl(baseUrl ?? undefined));
+  return call(() => pkg.apiBaseUrl(baseUrl));
 }
 
 /** Options without undefined members (the package rejects unknown or ill-typed keys). */

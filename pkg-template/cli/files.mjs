@@ -1,7 +1,8 @@
 // Files the command-line tool writes and reads back: every write is atomic (a temporary file
 // in the same directory, written, fsync'ed, renamed over the target; the directory fsync'ed
 // after), so a crash or a full disk never leaves a half-written report, checkpoint or sync
-// state. Temporary files of dead processes are removed on the next write. Nothing written
+// state. Temporary files of dead processes are removed on this process's first write of the
+// same file (a directory scan, not repeated on every interim checkpoint). Nothing written
 // may hold a secret (checked on the bytes).
 
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,8 @@ import { CliError, EXIT, bytesHoldSecret, redact } from './output.mjs';
 
 const tempPrefix = (file) => `.${path.basename(file)}.`;
 const TEMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** Files (resolved paths) whose stale temporary files this process has removed already. */
+const swept = new Set();
 
 /** Whether process `pid` runs on this machine. */
 export function alive(pid) {
@@ -55,8 +58,12 @@ export function writeFileAtomic(file, data, { mode = 0o644, chunkSize = 1 << 20,
     if (bytesHoldSecret(data)) throw new Error('refusing to write a secret to a file (internal error; please report this)');
     bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
-  const dir = path.dirname(path.resolve(file));
-  removeStaleTemps(file);
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  if (!swept.has(target)) {
+    removeStaleTemps(file);
+    swept.add(target);
+  }
   const tmp = path.join(dir, `${tempPrefix(file)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd;
   try {

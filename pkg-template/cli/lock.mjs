@@ -153,8 +153,9 @@ export function lockAll(files) {
   const seen = new Set();
   try {
     for (const [file, what] of files) {
-      if (seen.has(realPath(file))) continue;
-      seen.add(realPath(file));
+      const real = realPath(file);
+      if (seen.has(real)) continue;
+      seen.add(real);
       taken.push(lockFor(file, what));
     }
   } catch (e) {

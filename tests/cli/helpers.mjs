@@ -37,6 +37,18 @@ export function emulator(options = {}) {
 /** Successful bulk upserts the emulator received. */
 export const upserts = (emu) => emu.state({ contacts: false }).counters.byRoute['POST /v1/contacts']?.['200'] ?? 0;
 
+/** Waits (bounded) until `n` bulk upserts are in while the CLI `run` exports. */
+export async function waitForUpserts(emu, n, run, ms = 20_000) {
+  const t0 = Date.now();
+  while (upserts(emu) < n) {
+    assert.ok(Date.now() - t0 < ms, `no progress: ${run.stderr()}`);
+    await new Promise((resolve) => { setTimeout(resolve, 25); });
+  }
+}
+
+/** How many batches a checkpoint marks done (its `done` holds inclusive ranges). */
+export const doneBatches = (cp) => cp.done.reduce((n, [a, b]) => n + b - a + 1, 0);
+
 /**
  * Kills a running CLI export with SIGKILL (no handler runs) once `minUpserts` bulk upserts
  * are in and its interim checkpoint `checkpointFile` exists (bounded wait); resolves with its exit.

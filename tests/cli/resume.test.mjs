@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   EXPECTED, KEY, SAMPLE, SAMPLE_CONFIG, assertNoKey, assertNoSampleEmail, assertPackageBuilt, assertSampleCounts, assertSampleState, emulator,
-  envFor, killAfterInterim, runCli, startCli, upserts,
+  doneBatches, envFor, killAfterInterim, runCli, startCli, upserts, waitForUpserts,
 } from './helpers.mjs';
 
 let emu;
@@ -37,11 +36,7 @@ describe('Ctrl-C, then --resume', () => {
   it('SIGINT mid-export: exit 130, cancelled report, checkpoint in the working directory, resume hint', async () => {
     const run = startCli(['export', '--config', SAMPLE_CONFIG, '--rate', '5'], { env: envFor(emu), cwd: dir });
     // Wait until a few batches are in, then press "Ctrl-C".
-    const t0 = Date.now();
-    while (upserts(emu) < 4) {
-      assert.ok(Date.now() - t0 < 20_000, `no progress: ${run.stderr()}`);
-      await sleep(25);
-    }
+    await waitForUpserts(emu, 4, run);
     run.child.kill('SIGINT');
     const r = await run.done;
     outputs.push(r.stdout, r.stderr);
@@ -58,7 +53,7 @@ describe('Ctrl-C, then --resume', () => {
     const cp = JSON.parse(text);
     assert.deepEqual(cp, report.checkpoint);
     assert.equal(cp.batches, EXPECTED.batches);
-    const done = cp.done.reduce((n, [a, b]) => n + b - a + 1, 0);
+    const done = doneBatches(cp);
     assert.ok(done >= 3 && done < cp.batches, `${done} batches done`);
 
     assert.match(r.stderr, /Ctrl-C: cancelling/);
@@ -113,11 +108,7 @@ describe('Ctrl-C, then --resume', () => {
     emu.reset();
     emu.configure({ ratePerSecond: 5, latencyMs: 80 });
     const run = startCli(['export', '--config', SAMPLE_CONFIG, '--checkpoint-file', 'term.json', '--progress', 'none'], { env: envFor(emu), cwd: dir });
-    const t0 = Date.now();
-    while (upserts(emu) < 2) {
-      assert.ok(Date.now() - t0 < 20_000, `no progress: ${run.stderr()}`);
-      await sleep(25);
-    }
+    await waitForUpserts(emu, 2, run);
     run.child.kill('SIGTERM');
     const r = await run.done;
     outputs.push(r.stdout, r.stderr);
@@ -147,7 +138,7 @@ describe('Ctrl-C, then --resume', () => {
     const cp = JSON.parse(text);
     assert.equal(cp.base, '', 'a first run: it resumes without a sync state');
     assert.equal(readFileSync(`${file}.state`).length, 0, 'the run started without a state: an empty one next to the checkpoint');
-    const done = cp.done.reduce((n, [a, b]) => n + b - a + 1, 0);
+    const done = doneBatches(cp);
     assert.ok(done >= 1 && done <= killedAt, `${done} batches done in the interim checkpoint, ${killedAt} sent`);
 
     emu.configure({ ratePerSecond: 0, latencyMs: 5 });

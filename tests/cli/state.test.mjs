@@ -10,12 +10,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
   EXPECTED, ROOT, SAMPLE_CONFIG, assertNoKey, assertNoSampleEmail, assertPackageBuilt, assertSampleState, emulator, envFor,
-  killAfterInterim, recordingCli, startCli, upserts, writes,
+  doneBatches, killAfterInterim, recordingCli, startCli, upserts, waitForUpserts, writes,
 } from './helpers.mjs';
 
 const FILES = pathToFileURL(`${ROOT}pkg/cli/files.mjs`).href;
@@ -119,11 +118,7 @@ describe('one export at a time per state file', () => {
     emu.configure({ ratePerSecond: 5, latencyMs: 40 });
     const state = join(dir, 'locked.state');
     const first = startCli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
-    const t0 = Date.now();
-    while (upserts(emu) < 2) {
-      assert.ok(Date.now() - t0 < 20_000, `no progress: ${first.stderr()}`);
-      await sleep(25);
-    }
+    await waitForUpserts(emu, 2, first);
     assert.ok(existsSync(`${state}.lock`), 'the running export holds the lock');
     const second = await cli(['export', '--config', SAMPLE_CONFIG, '--state', state, '--progress', 'none'], { env: envFor(emu), cwd: dir });
     assert.equal(second.code, 2, second.stderr);
@@ -190,11 +185,7 @@ describe('a state file that cannot be written', () => {
     const sub = join(dir, 'vanishing');
     mkdirSync(sub);
     const run = startCli(['export', '--config', SAMPLE_CONFIG, '--state', join(sub, 'export.state'), '--rate', '20', '--progress', 'none'], { env: envFor(emu) });
-    const t0 = Date.now();
-    while (upserts(emu) < 1) {
-      assert.ok(Date.now() - t0 < 20_000, `no progress: ${run.stderr()}`);
-      await sleep(20);
-    }
+    await waitForUpserts(emu, 1, run);
     rmSync(sub, { recursive: true, force: true });
     const r = await run.done;
     outputs.push(r.stdout, r.stderr);
@@ -212,11 +203,7 @@ describe('interrupted runs with --state', () => {
     const d = join(dir, 'cancel');
     mkdirSync(d);
     const run = startCli(['export', '--config', SAMPLE_CONFIG, '--state', 'export.state', '--rate', '5'], { env: envFor(emu), cwd: d });
-    const t0 = Date.now();
-    while (upserts(emu) < 3) {
-      assert.ok(Date.now() - t0 < 20_000, `no progress: ${run.stderr()}`);
-      await sleep(25);
-    }
+    await waitForUpserts(emu, 3, run);
     run.child.kill('SIGINT');
     const r = await run.done;
     outputs.push(r.stdout, r.stderr);
@@ -264,7 +251,7 @@ describe('interrupted runs with --state', () => {
     assert.ok(existsSync(join(d, 'export.state.lock')), 'a lock left by the killed process');
     const killedAt = upserts(emu);
     const cp = JSON.parse(readFileSync(join(d, 'autopilot-export.checkpoint.json'), 'utf8'));
-    const done = cp.done.reduce((n, [a, b]) => n + b - a + 1, 0);
+    const done = doneBatches(cp);
 
     emu.configure({ ratePerSecond: 0, latencyMs: 2 });
     const resumed = await cli([...args, '--resume', 'autopilot-export.checkpoint.json'], { env: envFor(emu), cwd: d });

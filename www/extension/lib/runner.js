@@ -87,7 +87,7 @@ let reserved = 0;
  * when the worker starts, before any alarm or page message is handled; those still stored
  * wait for a key.)
  */
-export function busy() {
+function busy() {
   return live.size > 0 || reserved > 0;
 }
 

@@ -212,8 +212,7 @@ export class Destination extends DurableObject {
     // for the same segment follows an attempt that died.
     const attempt = run.downloading?.segment === k ? run.downloading.attempt + 1 : 1;
     if (attempt > MAX_STEP_FAULTS) {
-      this.#keepsDying(run, `the download of segment "${segment.name}" was stopped ${attempt - 1} times in a row before it ended`);
-      await this.ctx.storage.deleteAlarm();
+      await this.#keepsDying(run, `the download of segment "${segment.name}" was stopped ${attempt - 1} times in a row before it ended`);
       return;
     }
     run.downloading = { segment: k, attempt };
@@ -269,8 +268,7 @@ export class Destination extends DurableObject {
       if (interim?.attempt === run.inProgress.attempt) run.stalls = 0;
       else if (!run.inProgress.interimRefused) run.stalls = stalls + 1;
       if (run.stalls >= MAX_STEP_FAULTS) {
-        this.#keepsDying(run, `slice ${n} was stopped ${run.stalls} times in a row before it finished a batch`);
-        await this.ctx.storage.deleteAlarm();
+        await this.#keepsDying(run, `slice ${n} was stopped ${run.stalls} times in a row before it finished a batch`);
         return;
       }
     }
@@ -390,12 +388,13 @@ export class Destination extends DurableObject {
   /**
    * Ends a run whose step keeps dying without an error this code could catch (the isolate's
    * CPU or memory limit, an eviction): failed, with what was committed kept as the base of
-   * the next refresh.
+   * the next refresh. Its alarm is deleted: nothing is left to run.
    */
-  #keepsDying(run, what) {
+  async #keepsDying(run, what) {
     const message = `${what} (the Worker was stopped: its CPU or memory limit, or an eviction); the refresh is given up, and the next one starts from what this one committed. A smaller run.maxRequests (fewer requests per slice) or smaller segment files may help.`;
     console.error(`destination ${run.destination}: run ${run.id}: ${message}`);
     this.#finish(run, { status: 'failed', error: { code: 'STEP_KEEPS_DYING', message } });
+    await this.ctx.storage.deleteAlarm();
   }
 
   /**
