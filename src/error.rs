@@ -270,6 +270,18 @@ impl std::error::Error for Error {}
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+// The core's writer of issues and errors (crate::write); the keys are serde's.
+crate::write::writable_struct!(Issue {
+    path: "path",
+    code: "code",
+    message: "message",
+});
+crate::write::writable_struct!(Error {
+    code: "code",
+    message: "message",
+    issues: "issues",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

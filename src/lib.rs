@@ -64,6 +64,7 @@ pub mod suggest;
 pub mod summary;
 pub mod sync;
 pub mod util;
+pub mod write;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

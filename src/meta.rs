@@ -537,6 +537,62 @@ pub fn metadata() -> Metadata {
     }
 }
 
+// The core's writer (crate::write); the keys are serde's.
+crate::write::writable_struct!(NumberSpec {
+    name: "name",
+    scope: "scope",
+    label: "label",
+    unit: "unit",
+    default?: "default",
+    min: "min",
+    min_exclusive: "minExclusive",
+    max: "max",
+    integer: "integer",
+    description: "description",
+});
+crate::write::writable_struct!(Labeled {
+    name: "name",
+    label: "label",
+});
+crate::write::writable_struct!(Defaults {
+    base_url: "baseUrl",
+    rate_per_second: "ratePerSecond",
+    request_timeout_ms: "requestTimeoutMs",
+    max_attempts: "maxAttempts",
+    cap: "cap",
+    over_cap: "overCap",
+    lists: "lists",
+    membership: "membership",
+    max_removal_ratio: "maxRemovalRatio",
+    sample: "sample",
+});
+crate::write::writable_struct!(Metadata {
+    version: "version",
+    defaults: "defaults",
+    numbers: "numbers",
+    standard_fields: "standardFields",
+    custom_types: "customTypes",
+    over_cap: "overCap",
+    lists: "lists",
+    membership: "membership",
+    date_formats: "dateFormats",
+    delimiters: "delimiters",
+    max_profiles: "maxProfiles",
+    max_batch: "maxBatch",
+    error_codes: "errorCodes",
+    issue_codes: "issueCodes",
+    warning_codes: "warningCodes",
+    reject_reasons: "rejectReasons",
+    reject_reason_labels: "rejectReasonLabels",
+    server_reject_reasons: "serverRejectReasons",
+    formats: "formats",
+});
+crate::write::writable_struct!(SourceFormat {
+    name: "name",
+    label: "label",
+    extensions: "extensions",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

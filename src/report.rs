@@ -411,9 +411,117 @@ pub struct Progress {
     pub eta_ms: Option<f64>,
 }
 
-// The core's reader of the checkpoint (crate::read); the keys are serde's (a test checks
-// them).
-crate::read::readable_struct!(Checkpoint {
+// The core's writer of every answer type here (crate::write); the keys are serde's (a test
+// checks the text against serde's).
+crate::write::writable_struct!(Reject {
+    segment: "segment",
+    row: "row",
+    id?: "id",
+    reason: "reason",
+    detail?: "detail",
+});
+crate::write::writable_struct!(Warning {
+    code: "code",
+    field: "field",
+    label: "label",
+    source?: "source",
+    count: "count",
+    examples: "examples",
+    hint?: "hint",
+});
+crate::write::writable_struct!(SegmentCounts {
+    profiles_in: "profilesIn",
+    invalid: "invalid",
+    duplicates: "duplicates",
+    over_cap: "overCap",
+    memberships: "memberships",
+    exported: "exported",
+    failed: "failed",
+    unchanged: "unchanged",
+    not_sent: "notSent",
+    removed: "removed",
+});
+crate::write::writable_struct!(SegmentReport {
+    name: "name",
+    list_title?: "listTitle",
+    list_id?: "listId",
+    list_created: "listCreated",
+    dialect?: "dialect",
+    ..counts
+});
+crate::write::writable_struct!(Totals {
+    profiles_in: "profilesIn",
+    invalid: "invalid",
+    duplicates: "duplicates",
+    over_cap: "overCap",
+    unique_profiles: "uniqueProfiles",
+    memberships: "memberships",
+    exported: "exported",
+    failed: "failed",
+    unchanged: "unchanged",
+    not_sent: "notSent",
+    removed: "removed",
+});
+crate::write::writable_enum!(RunStatus {
+    Succeeded: "succeeded",
+    Partial: "partial",
+    Failed: "failed",
+    Cancelled: "cancelled",
+    Paused: "paused",
+});
+crate::write::writable_struct!(FailedRef {
+    segment: "segment",
+    row: "row",
+    reason: "reason",
+    detail?: "detail",
+});
+crate::write::writable_struct!(ReportError {
+    code: "code",
+    message: "message",
+});
+crate::write::writable_struct!(ExportReport {
+    status: "status",
+    display_name: "displayName",
+    export_user: "exportUser",
+    started_at: "startedAt",
+    finished_at: "finishedAt",
+    duration_ms: "durationMs",
+    resumed: "resumed",
+    totals: "totals",
+    segments: "segments",
+    requests: "requests",
+    rejects: "rejects",
+    rejects_omitted: "rejectsOmitted",
+    warnings: "warnings",
+    error?: "error",
+    checkpoint: "checkpoint",
+    sync_state => crate::write::Bytes::of: "syncState",
+});
+crate::write::writable_enum!(Phase {
+    Lists: "lists",
+    Contacts: "contacts",
+    Done: "done",
+});
+crate::write::writable_struct!(Progress {
+    phase: "phase",
+    batches_done: "batchesDone",
+    batches_total: "batchesTotal",
+    contacts_done: "contactsDone",
+    contacts_total: "contactsTotal",
+    exported: "exported",
+    failed: "failed",
+    removals_done: "removalsDone",
+    removals_total: "removalsTotal",
+    in_flight: "inFlight",
+    requests: "requests",
+    elapsed_ms: "elapsedMs",
+    contacts_per_second: "contactsPerSecond",
+    eta_ms?: "etaMs",
+});
+
+// The core's reader (crate::read) and writer (crate::write) of the checkpoint; the keys are
+// serde's (tests check them).
+crate::write::readable_writable_struct!(Checkpoint {
     version: "version",
     fingerprint: "fingerprint",
     base: "base",
@@ -432,11 +540,11 @@ crate::read::readable_struct!(Checkpoint {
     key: "key",
     requests: "requests",
 });
-crate::read::readable_struct!(ListRef {
+crate::write::readable_writable_struct!(ListRef {
     id: "id",
     created: "created",
 });
-crate::read::readable_struct!(RequestCounts {
+crate::write::readable_writable_struct!(RequestCounts {
     sent: "sent",
     retried: "retried",
     throttled: "throttled",

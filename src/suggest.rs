@@ -218,6 +218,22 @@ pub fn suggest(headers: &[String], samples: &[Vec<String>]) -> Suggestion {
     out
 }
 
+// The core's writer (crate::write); the keys are serde's.
+crate::write::writable_struct!(CustomSuggestion {
+    source: "source",
+    name: "name",
+    ty: "type",
+    samples: "samples",
+});
+crate::write::writable_struct!(Suggestion {
+    email?: "email",
+    first_name?: "firstName",
+    last_name?: "lastName",
+    fields: "fields",
+    id_field?: "idField",
+    custom: "custom",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -337,3 +337,50 @@ fn sample(plan: &Plan, segment: u32, n: u32, list_id: Option<&str>) -> Vec<serde
         .filter_map(|text| crate::util::json_read::parse(text.as_bytes()).ok())
         .collect()
 }
+
+// The core's writer of the summary (crate::write); the keys are serde's (a test checks the
+// text against serde's).
+crate::write::writable_struct!(Blocked {
+    code: "code",
+    message: "message",
+});
+crate::write::writable_struct!(PlanSummary {
+    segments: "segments",
+    totals: "totals",
+    changes: "changes",
+    cap: "cap",
+    unique_seen: "uniqueSeen",
+    cap_exceeded: "capExceeded",
+    over_cap: "overCap",
+    would_send: "wouldSend",
+    blocked?: "blocked",
+    removal_guard: "removalGuard",
+    batches: "batches",
+    requests: "requests",
+    rate_per_second: "ratePerSecond",
+    estimated_duration_ms: "estimatedDurationMs",
+    rejects: "rejects",
+    rejects_omitted: "rejectsOmitted",
+    warnings: "warnings",
+});
+crate::write::writable_struct!(SegmentSummary {
+    name: "name",
+    list_title?: "listTitle",
+    ..counts,
+    invalid_by_reason: "invalidByReason",
+    changes: "changes",
+    to_send: "toSend",
+    dialect?: "dialect",
+    sample: "sample",
+    removal_limit?: "removalLimit",
+});
+crate::write::writable_struct!(RemovalLimit {
+    placed: "placed",
+    limit: "limit",
+});
+crate::write::writable_struct!(RequestEstimate {
+    lists: "lists",
+    contacts: "contacts",
+    removals: "removals",
+    total: "total",
+});

@@ -18,6 +18,13 @@ const WHAT: &str = "GET /account";
 #[serde(transparent)]
 pub struct AccountInfo(pub serde_json::Map<String, serde_json::Value>);
 
+/// Written as its object (crate::write).
+impl crate::write::Writable for AccountInfo {
+    fn write(&self, out: &mut dyn crate::write::Sink) {
+        crate::write::Writable::write(&self.0, out);
+    }
+}
+
 impl AccountInfo {
     /// The account's `instanceId` (`instance_<UUID>`), when present.
     pub fn instance_id(&self) -> Option<&str> {

@@ -229,6 +229,14 @@ crate::read::readable_struct!(SourceOptions {
     encoding: "encoding",
 });
 
+// The core's writer (crate::write); the keys are serde's.
+crate::write::writable_struct!(Dialect {
+    delimiter: "delimiter",
+    detected: "detected",
+    encoding: "encoding",
+    bom: "bom",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

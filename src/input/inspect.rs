@@ -441,6 +441,26 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     }
 }
 
+// The core's writer (crate::write); the keys are serde's.
+crate::write::writable_struct!(BinaryFile {
+    kind: "kind",
+    message: "message",
+});
+crate::write::writable_struct!(Inspection {
+    format: "format",
+    headers: "headers",
+    rows: "rows",
+    dialect?: "dialect",
+    encoding: "encoding",
+    bom: "bom",
+    invalid_utf8_rows: "invalidUtf8Rows",
+    malformed_rows: "malformedRows",
+    duplicate_headers: "duplicateHeaders",
+    binary?: "binary",
+    samples: "samples",
+    error?: "error",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

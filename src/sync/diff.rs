@@ -379,3 +379,18 @@ pub fn diff(
     out.contact_hashes = contact_hashes;
     out
 }
+
+// The core's writer (crate::write); the keys are serde's.
+crate::write::writable_struct!(Changes {
+    added: "added",
+    updated: "updated",
+    unchanged: "unchanged",
+    removed: "removed",
+});
+crate::write::writable_struct!(GuardHit {
+    segment: "segment",
+    name: "name",
+    removals: "removals",
+    placed: "placed",
+    limit: "limit",
+});

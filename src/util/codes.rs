@@ -4,7 +4,7 @@
 
 /// Defines a code enum: variants with their JS strings and docs, `as_str`, `ALL`,
 /// `Display`, `Serialize` and `Deserialize` (as the string), the core's reader
-/// ([`crate::read::Readable`]), and comparison with a `&str` (handy in tests and hosts).
+/// ([`crate::read::Readable`]) and writer ([`crate::write::Writable`]), and comparison with a `&str` (handy in tests and hosts).
 macro_rules! codes {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
@@ -50,6 +50,11 @@ macro_rules! codes {
                 v: Option<&serde_json::Value>,
             ) -> Option<Self> {
                 $crate::read::one_of(r, v, Self::KEYS).and_then(|i| Self::ALL.get(i).copied())
+            }
+        }
+        impl $crate::write::Writable for $name {
+            fn write(&self, out: &mut dyn $crate::write::Sink) {
+                out.string(self.as_str());
             }
         }
         impl PartialEq<&str> for $name {

@@ -1,7 +1,7 @@
-//! Values across the boundary (DESIGN.md §2, issue 10): Rust → JS with serde-wasm-bindgen
-//! (plain objects, numbers, `Uint8Array` for bytes; no JSON text round trip — a JSON text
-//! parsed by the engine measured 6 KB gzip smaller, and was not kept: the boundary's contract
-//! is serde-wasm-bindgen), JS → Rust through [`crate::read`] so that an
+//! Values across the boundary (DESIGN.md §2, issue 10): Rust → JS written by the core
+//! ([`crate::write`]) into JS objects, arrays, numbers, strings and `Uint8Array`s built here
+//! directly (no JSON text round trip; the values are those serde-wasm-bindgen gave, which the
+//! core's writer replaced for size, issue 15), JS → Rust through [`crate::read`] so that an
 //! unknown key or a wrong type is an issue with a path, and the core's errors as thrown
 //! `AutopilotExportError`s.
 //!
@@ -14,8 +14,8 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::read::{Read, Readable};
+use crate::write::{Sink, Writable};
 use js_sys::{Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -44,10 +44,90 @@ extern "C" {
     fn new(code: &str, message: &str, issues: &JsValue, report: &JsValue) -> JsExportError;
 }
 
-/// `value` as a plain JS value (objects, not `Map`s; bytes as `Uint8Array`).
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value.serialize(&s).unwrap_or(JsValue::NULL)
+#[wasm_bindgen]
+extern "C" {
+    /// An object whose members are set by `obj[key] = value` (no `Reflect.set` call).
+    #[wasm_bindgen(extends = Object)]
+    type Members;
+    #[wasm_bindgen(method, indexing_setter)]
+    fn set(this: &Members, key: &JsValue, value: JsValue);
+}
+
+/// Builds the JS value a [`Writable`] writes: `undefined` for a missing value, plain objects
+/// and arrays, numbers, strings, booleans, `Uint8Array` for bytes.
+#[derive(Default)]
+struct JsSink {
+    /// The open arrays and objects, innermost last.
+    open: Vec<Open>,
+    /// The value once the outermost one is complete.
+    done: JsValue,
+}
+
+/// An array or object being written.
+enum Open {
+    Array(js_sys::Array),
+    /// The object, and the key of its next member.
+    Object(Members, JsValue),
+}
+
+impl JsSink {
+    /// Puts `v` where it belongs: the next element or member of the innermost container, or
+    /// the result.
+    fn put(&mut self, v: JsValue) {
+        match self.open.last() {
+            None => self.done = v,
+            Some(Open::Array(a)) => {
+                a.push(&v);
+            }
+            Some(Open::Object(o, key)) => o.set(key, v),
+        }
+    }
+}
+
+impl Sink for JsSink {
+    fn missing(&mut self) {
+        self.put(JsValue::UNDEFINED);
+    }
+    fn boolean(&mut self, b: bool) {
+        self.put(JsValue::from_bool(b));
+    }
+    fn number(&mut self, n: f64) {
+        self.put(JsValue::from_f64(n));
+    }
+    fn string(&mut self, s: &str) {
+        self.put(JsValue::from_str(s));
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.put(js_sys::Uint8Array::from(b).into());
+    }
+    fn begin_array(&mut self) {
+        self.open.push(Open::Array(js_sys::Array::new()));
+    }
+    fn begin_object(&mut self) {
+        self.open.push(Open::Object(
+            Object::new().unchecked_into(),
+            JsValue::UNDEFINED,
+        ));
+    }
+    fn key(&mut self, k: &str) {
+        if let Some(Open::Object(_, key)) = self.open.last_mut() {
+            *key = JsValue::from_str(k);
+        }
+    }
+    fn end(&mut self) {
+        match self.open.pop() {
+            Some(Open::Array(a)) => self.put(a.into()),
+            Some(Open::Object(o, _)) => self.put(o.into()),
+            None => {}
+        }
+    }
+}
+
+/// `value` as a plain JS value, written by the core ([`crate::write`]).
+pub fn to_js(value: &dyn Writable) -> JsValue {
+    let mut sink = JsSink::default();
+    value.write(&mut sink);
+    sink.done
 }
 
 /// The thrown error for `e`, with the report of a run that had started.

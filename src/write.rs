@@ -1,0 +1,572 @@
+//! Writing the core's answers (reports, progress, checkpoints, summaries, issues, metadata,
+//! inspections, suggestions, account details) as plain values, member by member, into a
+//! [`Sink`]: the wasm layer's sink builds JS objects, arrays, numbers, strings and
+//! `Uint8Array`s directly (no JSON text in between, DESIGN.md §2); the tests' sink writes
+//! JSON text.
+//!
+//! The values are those serde-wasm-bindgen gave with `serialize_maps_as_objects` (issue 10's
+//! boundary), key for key and in the same order:
+//! - a struct is an object with its members in declaration order; an `Option` member marked
+//!   optional is left out when `None`, any other `None` is `undefined` (`null` in JSON text);
+//! - numbers are JS numbers (every count stays far below 2^53, where a `u64` would stop
+//!   being exact);
+//! - codes and fieldless enums are their strings; maps are plain objects;
+//! - the sync state's bytes are a `Uint8Array` (an array of numbers in JSON text);
+//! - a JSON `null` (in an account's details, a sample contact) is `undefined`, as before.
+//!
+//! Written here instead of with serde's derived `Serialize` driven by serde-wasm-bindgen
+//! (measured, issue 15, tests/bench/README.md: the derived code is instantiated for the one
+//! serializer with every field's type inlined; each type here is compiled once, writing
+//! through `dyn Sink`). The types keep `#[derive(Serialize)]` and their `#[serde]`
+//! attributes: tsify reads them for the TypeScript types, and a test checks that every
+//! type's [`Writable`] gives the JSON text serde gives.
+
+use std::collections::BTreeMap;
+
+/// Where a [`Writable`] puts its value: a value is a scalar, or an array (`begin_array`,
+/// its elements, `end`), or an object (`begin_object`, `key` then a value for each member,
+/// `end`).
+pub trait Sink {
+    /// No value: `undefined` in JS (`null` in JSON text).
+    fn missing(&mut self);
+    /// A boolean.
+    fn boolean(&mut self, b: bool);
+    /// A number.
+    fn number(&mut self, n: f64);
+    /// A string.
+    fn string(&mut self, s: &str);
+    /// Bytes: a `Uint8Array` in JS.
+    fn bytes(&mut self, b: &[u8]);
+    /// Starts an array.
+    fn begin_array(&mut self);
+    /// Starts an object.
+    fn begin_object(&mut self);
+    /// The key of the object member whose value comes next.
+    fn key(&mut self, k: &str);
+    /// Ends the innermost array or object.
+    fn end(&mut self);
+}
+
+/// A value the core hands to the hosts.
+pub trait Writable {
+    /// Writes the value.
+    fn write(&self, out: &mut dyn Sink);
+
+    /// Writes a struct's members without the object around them (a member marked `flatten`
+    /// in another struct); other types write nothing.
+    fn write_members(&self, _out: &mut dyn Sink) {}
+}
+
+impl<T: Writable + ?Sized> Writable for &T {
+    fn write(&self, out: &mut dyn Sink) {
+        (**self).write(out);
+    }
+}
+
+impl Writable for bool {
+    fn write(&self, out: &mut dyn Sink) {
+        out.boolean(*self);
+    }
+}
+
+impl Writable for str {
+    fn write(&self, out: &mut dyn Sink) {
+        out.string(self);
+    }
+}
+
+impl Writable for String {
+    fn write(&self, out: &mut dyn Sink) {
+        out.string(self);
+    }
+}
+
+impl Writable for f64 {
+    fn write(&self, out: &mut dyn Sink) {
+        out.number(*self);
+    }
+}
+
+/// Integers as JS numbers (exact below 2^53; every count and index is).
+macro_rules! writable_integer {
+    ($($t:ty),+) => {$(
+        impl Writable for $t {
+            fn write(&self, out: &mut dyn Sink) {
+                out.number(*self as f64);
+            }
+        }
+    )+};
+}
+writable_integer!(u32, u64, usize);
+
+impl<T: Writable> Writable for Option<T> {
+    fn write(&self, out: &mut dyn Sink) {
+        match self {
+            Some(v) => v.write(out),
+            None => out.missing(),
+        }
+    }
+}
+
+impl<T: Writable> Writable for [T] {
+    fn write(&self, out: &mut dyn Sink) {
+        out.begin_array();
+        for v in self {
+            v.write(out);
+        }
+        out.end();
+    }
+}
+
+impl<T: Writable> Writable for Vec<T> {
+    fn write(&self, out: &mut dyn Sink) {
+        self.as_slice().write(out);
+    }
+}
+
+impl<T: Writable, const N: usize> Writable for [T; N] {
+    fn write(&self, out: &mut dyn Sink) {
+        self.as_slice().write(out);
+    }
+}
+
+impl<K: AsRef<str>, V: Writable> Writable for BTreeMap<K, V> {
+    fn write(&self, out: &mut dyn Sink) {
+        out.begin_object();
+        for (k, v) in self {
+            out.key(k.as_ref());
+            v.write(out);
+        }
+        out.end();
+    }
+}
+
+impl Writable for serde_json::Map<String, serde_json::Value> {
+    fn write(&self, out: &mut dyn Sink) {
+        out.begin_object();
+        for (k, v) in self {
+            out.key(k);
+            v.write(out);
+        }
+        out.end();
+    }
+}
+
+impl Writable for serde_json::Value {
+    fn write(&self, out: &mut dyn Sink) {
+        use serde_json::Value;
+        match self {
+            Value::Null => out.missing(),
+            Value::Bool(b) => out.boolean(*b),
+            Value::Number(n) => out.number(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => out.string(s),
+            Value::Array(a) => a.write(out),
+            Value::Object(m) => m.write(out),
+        }
+    }
+}
+
+/// Bytes written as bytes (`Uint8Array`), not as an array of numbers.
+#[derive(Debug)]
+pub struct Bytes<'a>(pub &'a [u8]);
+
+impl<'a> Bytes<'a> {
+    /// The bytes of `v`.
+    pub fn of(v: &'a [u8]) -> Self {
+        Bytes(v)
+    }
+}
+
+impl Writable for Bytes<'_> {
+    fn write(&self, out: &mut dyn Sink) {
+        out.bytes(self.0);
+    }
+}
+
+/// Implements [`Writable`] for a struct: each field with its key, in the order given (the
+/// declaration order); `field?: "key"` leaves an `Option` field out when it is `None`
+/// (serde's `skip_serializing_if = "Option::is_none"`), `..field` writes a struct field's
+/// members in place (serde's `flatten`), `field => f: "key"` writes `f(&self.field)`.
+macro_rules! writable_struct {
+    ($ty:ty { $($member:tt)* }) => {
+        impl $crate::write::Writable for $ty {
+            fn write(&self, out: &mut dyn $crate::write::Sink) {
+                out.begin_object();
+                $crate::write::Writable::write_members(self, out);
+                out.end();
+            }
+            fn write_members(&self, out: &mut dyn $crate::write::Sink) {
+                $crate::write::writable_struct!(@members self, out, $($member)*);
+            }
+        }
+    };
+    (@members $s:ident, $out:ident, ) => {};
+    (@members $s:ident, $out:ident, ..$field:ident $(, $($rest:tt)*)?) => {
+        $crate::write::Writable::write_members(&$s.$field, $out);
+        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+    };
+    (@members $s:ident, $out:ident, $field:ident?: $key:literal $(, $($rest:tt)*)?) => {
+        if let Some(v) = &$s.$field {
+            $out.key($key);
+            $crate::write::Writable::write(v, $out);
+        }
+        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+    };
+    (@members $s:ident, $out:ident, $field:ident => $with:path: $key:literal $(, $($rest:tt)*)?) => {
+        $out.key($key);
+        $crate::write::Writable::write(&$with(&$s.$field), $out);
+        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+    };
+    (@members $s:ident, $out:ident, $field:ident: $key:literal $(, $($rest:tt)*)?) => {
+        $out.key($key);
+        $crate::write::Writable::write(&$s.$field, $out);
+        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+    };
+}
+pub(crate) use writable_struct;
+
+/// Implements both [`crate::read::Readable`] and [`Writable`] for a struct read and written
+/// with the same keys (a checkpoint and its members): `field: "key"` only.
+macro_rules! readable_writable_struct {
+    ($ty:ty { $($field:ident: $key:literal),+ $(,)? }) => {
+        $crate::read::readable_struct!($ty { $($field: $key),+ });
+        $crate::write::writable_struct!($ty { $($field: $key),+ });
+    };
+}
+pub(crate) use readable_writable_struct;
+
+/// Implements [`Writable`] for a fieldless enum written as its strings.
+macro_rules! writable_enum {
+    ($ty:ty { $($variant:ident: $text:literal),+ $(,)? }) => {
+        impl $crate::write::Writable for $ty {
+            fn write(&self, out: &mut dyn $crate::write::Sink) {
+                out.string(match self { $(<$ty>::$variant => $text),+ });
+            }
+        }
+    };
+}
+pub(crate) use writable_enum;
+
+/// JSON text of a [`Writable`] (`undefined` written as `null`, bytes as an array of
+/// numbers, a number that is not finite as `null`: what serde_json writes), for tests.
+#[cfg(test)]
+pub fn to_json_text(v: &(impl Writable + ?Sized)) -> String {
+    /// Writes JSON text; `open` holds, per open array or object, its closing bracket and
+    /// whether nothing is in it yet.
+    #[derive(Default)]
+    struct Text {
+        out: String,
+        open: Vec<(char, bool)>,
+        after_key: bool,
+    }
+    impl Text {
+        fn scalar(&mut self, text: &str) {
+            if !std::mem::take(&mut self.after_key) {
+                if let Some((_, empty)) = self.open.last_mut() {
+                    if !std::mem::take(empty) {
+                        self.out.push(',');
+                    }
+                }
+            }
+            self.out.push_str(text);
+        }
+    }
+    impl Sink for Text {
+        fn missing(&mut self) {
+            self.scalar("null");
+        }
+        fn boolean(&mut self, b: bool) {
+            self.scalar(if b { "true" } else { "false" });
+        }
+        fn number(&mut self, n: f64) {
+            // As JS writes it: integral numbers without a fraction (serde_json's `3.0`).
+            if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+                self.scalar(&(n as i64).to_string());
+            } else {
+                self.scalar(&serde_json::to_string(&n).unwrap());
+            }
+        }
+        fn string(&mut self, s: &str) {
+            self.scalar(&serde_json::to_string(s).unwrap());
+        }
+        fn bytes(&mut self, b: &[u8]) {
+            self.scalar(&serde_json::to_string(b).unwrap());
+        }
+        fn begin_array(&mut self) {
+            self.scalar("[");
+            self.open.push((']', true));
+        }
+        fn begin_object(&mut self) {
+            self.scalar("{");
+            self.open.push(('}', true));
+        }
+        fn key(&mut self, k: &str) {
+            self.scalar(&serde_json::to_string(k).unwrap());
+            self.out.push(':');
+            self.after_key = true;
+        }
+        fn end(&mut self) {
+            let (close, _) = self.open.pop().unwrap();
+            self.out.push(close);
+        }
+    }
+    let mut text = Text::default();
+    v.write(&mut text);
+    text.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{from_json_str, ExportConfig};
+    use crate::input::{Format, Parser, SourceOptions};
+    use crate::plan::Planner;
+    use crate::report::{ExportReport, Progress};
+    use crate::summary::{summarize, RemovalLimit, SummaryOptions};
+    use crate::sync::diff::GuardHit;
+    use serde::Serialize;
+
+    /// serde_json's text with numbers as JS writes them (an integral float without `.0`),
+    /// which is what [`to_json_text`] writes.
+    fn serde_text<T: Serialize>(v: &T) -> String {
+        struct JsNumbers;
+        impl serde_json::ser::Formatter for JsNumbers {
+            fn write_f64<W: ?Sized + std::io::Write>(
+                &mut self,
+                w: &mut W,
+                v: f64,
+            ) -> std::io::Result<()> {
+                if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+                    write!(w, "{}", v as i64)
+                } else {
+                    serde_json::ser::CompactFormatter.write_f64(w, v)
+                }
+            }
+        }
+        let mut out = Vec::new();
+        v.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, JsNumbers,
+        ))
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The writer gives serde's text: every key, in order, every optional member left out
+    /// exactly when serde leaves it out.
+    fn same<T: Serialize + Writable>(v: &T) {
+        assert_eq!(to_json_text(v), serde_text(v));
+    }
+
+    #[test]
+    fn the_text_sink_writes_json() {
+        let v = serde_json::json!({"b": [1, 2.5, null, true, "x\"y"], "a": {}, "c": []});
+        assert_eq!(
+            to_json_text(&v),
+            r#"{"a":{},"b":[1,2.5,null,true,"x\"y"],"c":[]}"#
+        );
+        assert_eq!(to_json_text(&Bytes(&[0, 255])), "[0,255]");
+        assert_eq!(to_json_text(&Some(f64::NAN)), "null");
+        assert_eq!(to_json_text(&None::<u32>), "null");
+    }
+
+    fn report(error: bool) -> ExportReport {
+        let error = if error {
+            r#""error": {"code": "AUTH_FAILED", "message": "401"},"#
+        } else {
+            ""
+        };
+        let text = format!(
+            r#"{{
+            "status": "partial", "displayName": "Marketing", "exportUser": "ops",
+            "startedAt": "2026-11-30T00:00:00.000Z", "finishedAt": "2026-11-30T00:00:01.500Z",
+            "durationMs": 1500.25, "resumed": true,
+            "totals": {{"profilesIn": 10, "invalid": 1, "duplicates": 2, "overCap": 0,
+                "uniqueProfiles": 7, "memberships": 8, "exported": 6, "failed": 1,
+                "unchanged": 1, "notSent": 0, "removed": 3}},
+            "segments": [
+                {{"name": "VIP", "listTitle": "VIP list", "listId": "contactlist_1",
+                  "listCreated": true,
+                  "dialect": {{"delimiter": ";", "detected": true, "encoding": "windows-1252", "bom": false}},
+                  "profilesIn": 6, "invalid": 1, "duplicates": 1, "overCap": 0, "memberships": 4,
+                  "exported": 3, "failed": 1, "unchanged": 0, "notSent": 0, "removed": 3}},
+                {{"name": "Rest", "listCreated": false,
+                  "profilesIn": 4, "invalid": 0, "duplicates": 1, "overCap": 0, "memberships": 4,
+                  "exported": 3, "failed": 0, "unchanged": 1, "notSent": 0, "removed": 0}}
+            ],
+            "requests": {{"sent": 9, "retried": 1, "throttled": 1, "errors": 0, "bisected": 2}},
+            "rejects": [
+                {{"segment": 0, "row": 3, "id": "c-3", "reason": "EMAIL_INVALID", "detail": "no @"}},
+                {{"segment": 1, "row": 7, "reason": "SERVER_REJECTED"}}
+            ],
+            "rejectsOmitted": 4,
+            "warnings": [
+                {{"code": "VALUE_NOT_COERCIBLE", "field": "FirstName", "label": "First name",
+                  "source": "first", "count": 2, "examples": ["row 2", "row 9"], "hint": "shorten"}},
+                {{"code": "VALUE_NOT_COERCIBLE", "field": "LastName", "label": "Last name",
+                  "count": 1, "examples": []}}
+            ],
+            {error}
+            "checkpoint": {{"version": 2, "fingerprint": "f", "base": "b", "state": "s",
+                "lists": [{{"id": "contactlist_1", "created": true}}, null], "batches": 3,
+                "done": [[0, 2]], "exported": [3, 3], "removed": [3, 0],
+                "failed": [{{"segment": 0, "row": 5, "reason": "SERVER_REJECTED", "detail": "x"}},
+                           {{"segment": 1, "row": 6, "reason": "EMAIL_INVALID"}}],
+                "carriedExported": [1, 0], "carriedRemoved": [0, 0], "carriedFailed": 1,
+                "sends": "h", "job": "j", "key": "k",
+                "requests": {{"sent": 9, "retried": 1, "throttled": 1, "errors": 0, "bisected": 2}}}},
+            "syncState": [65, 80, 0, 255]
+        }}"#
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn reports_and_progress_are_written_as_serde_writes_them() {
+        same(&report(true));
+        same(&report(false));
+        let mut progress: Progress = serde_json::from_value(serde_json::json!({
+            "phase": "contacts", "batchesDone": 2, "batchesTotal": 5, "contactsDone": 200,
+            "contactsTotal": 480, "exported": 190, "failed": 10, "removalsDone": 1,
+            "removalsTotal": 4, "inFlight": 3,
+            "requests": {"sent": 9, "retried": 1, "throttled": 1, "errors": 0, "bisected": 2},
+            "elapsedMs": 1234.5, "contactsPerSecond": 162.07, "etaMs": 1700.0
+        }))
+        .unwrap();
+        same(&progress);
+        progress.eta_ms = None;
+        same(&progress);
+        same(&report(true).checkpoint);
+    }
+
+    /// The sync state's bytes are bytes: a `Uint8Array` in JS, not an array of numbers.
+    #[test]
+    fn the_sync_state_is_written_as_bytes() {
+        #[derive(Default)]
+        struct Kinds(Vec<&'static str>);
+        impl Sink for Kinds {
+            fn missing(&mut self) {}
+            fn boolean(&mut self, _: bool) {}
+            fn number(&mut self, _: f64) {}
+            fn string(&mut self, _: &str) {}
+            fn bytes(&mut self, _: &[u8]) {
+                self.0.push("bytes");
+            }
+            fn begin_array(&mut self) {}
+            fn begin_object(&mut self) {}
+            fn key(&mut self, k: &str) {
+                if k == "syncState" {
+                    self.0.push("syncState");
+                }
+            }
+            fn end(&mut self) {}
+        }
+        let mut kinds = Kinds::default();
+        report(false).write(&mut kinds);
+        assert_eq!(kinds.0, ["syncState", "bytes"]);
+    }
+
+    #[test]
+    fn summaries_are_written_as_serde_writes_them() {
+        let cfg: ExportConfig = from_json_str(
+            &serde_json::json!({
+                "connection": {"displayName": "T", "apiKey": "0123456789abcdef0123456789abcdef",
+                    "consent": true, "exportUser": "ops"},
+                "mapping": {"email": "email", "firstName": "first",
+                    "custom": [{"source": "score", "name": "Score", "type": "float"}]},
+                "segments": [{"name": "A"}, {"name": "B"}],
+                "lists": "per-segment",
+                "cap": 3
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let mut planner = Planner::new(&cfg).unwrap();
+        for (i, text) in [
+            "email;first;score\na@x.com;Ann;1.5\nbad;Bob;2\na@x.com;Ann;1.5\nc@x.com;;x\n",
+            "email,first,score\nd@x.com,Dee,3\ne@x.com,Eve,4\n",
+        ]
+        .iter()
+        .enumerate()
+        {
+            planner.begin_segment(i).unwrap();
+            let mut parser =
+                Parser::with_options(Format::Csv, planner.fields(), &SourceOptions::default(), "")
+                    .unwrap();
+            parser.feed(text.as_bytes(), &mut planner).unwrap();
+            parser.finish(&mut planner).unwrap();
+        }
+        let plan = planner.finish();
+        let mut summary = summarize(
+            &plan,
+            &SummaryOptions {
+                rate_per_second: 4.5,
+                sample: 2,
+                ..SummaryOptions::default()
+            },
+        );
+        assert!(!summary.rejects.is_empty() && !summary.segments[0].sample.is_empty());
+        same(&summary);
+        // Every optional member present.
+        summary.segments[0].removal_limit = Some(RemovalLimit {
+            placed: 12,
+            limit: 10,
+        });
+        summary.removal_guard.push(GuardHit {
+            segment: 0,
+            name: "A".into(),
+            removals: 11,
+            placed: 12,
+            limit: 10,
+        });
+        summary.blocked = Some(crate::summary::Blocked {
+            code: crate::error::ErrorCode::CapExceeded,
+            message: "over".into(),
+        });
+        same(&summary);
+    }
+
+    #[test]
+    fn metadata_inspections_suggestions_and_issues_are_written_as_serde_writes_them() {
+        same(&crate::meta::metadata());
+        let options = SourceOptions::default();
+        for (format, bytes) in [
+            (
+                Format::Csv,
+                &b"\xEF\xBB\xBFemail;Name;name\na@x.com;Ann;b\n\"x\n"[..],
+            ),
+            (
+                Format::Ndjson,
+                b"{\"email\":\"a@x.com\",\"n\":{\"a\":[1,null]}}\nnot json\n",
+            ),
+            (Format::Json, b"{\"email\": 1}"),
+            (Format::Csv, b"PK\x03\x04 a workbook"),
+        ] {
+            let inspection = crate::input::inspect(bytes, format, &options).unwrap();
+            same(&inspection);
+        }
+        let headers = ["E-mail", "first_name", "Surname", "customer id", "score"].map(String::from);
+        let samples = vec![
+            vec!["a@x.com".to_string()],
+            vec!["Ann".into()],
+            vec!["Lee".into()],
+            vec!["c-1".into()],
+            vec!["1.5".into()],
+        ];
+        same(&crate::suggest::suggest(&headers, &samples));
+        same(&crate::suggest::suggest(&[], &[]));
+        let err = crate::error::Error::from_issues(vec![crate::error::Issue::new(
+            "segments[0].name",
+            crate::error::IssueCode::TypeMismatch,
+            "expected a string",
+        )]);
+        same(&err);
+        same(&err.issues);
+        let account = crate::autopilot::account::AccountInfo(
+            serde_json::from_str(
+                r#"{"instanceId": "instance_1", "n": 1.25, "big": 12, "none": null, "list": [{"a": true}]}"#,
+            )
+            .unwrap(),
+        );
+        same(&account);
+    }
+}
