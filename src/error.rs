@@ -270,16 +270,12 @@ impl std::error::Error for Error {}
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-// The core's writer of issues and errors (crate::write); the keys are serde's.
+// The core's writer of issues (crate::write); the keys are serde's. (An `Error` reaches JS as
+// a thrown `AutopilotExportError` built from its parts.)
 crate::write::writable_struct!(Issue {
     path: "path",
     code: "code",
     message: "message",
-});
-crate::write::writable_struct!(Error {
-    code: "code",
-    message: "message",
-    issues: "issues",
 });
 
 #[cfg(test)]

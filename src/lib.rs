@@ -25,6 +25,7 @@
 //! - [`sync`]: the sync state of refreshes (format, diff, removal guard).
 //! - [`run`]: the export state machine (reads, lists, upserts, removals).
 //! - [`report`]: report, progress, checkpoint, rejects.
+//! - [`write`]: every answer to the hosts written member by member (JS objects in wasm).
 //! - [`download`], [`csv_out`]: URL source rules; CSV written for people (rejects).
 //! - [`error`]: the error type and its stable codes.
 //! - [`util`]: hashing, JSON writing, dates (imports nothing from the crate).

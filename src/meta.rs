@@ -543,7 +543,7 @@ crate::write::writable_struct!(NumberSpec {
     scope: "scope",
     label: "label",
     unit: "unit",
-    default?: "default",
+    default: optional "default",
     min: "min",
     min_exclusive: "minExclusive",
     max: "max",

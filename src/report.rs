@@ -416,18 +416,18 @@ pub struct Progress {
 crate::write::writable_struct!(Reject {
     segment: "segment",
     row: "row",
-    id?: "id",
+    id: optional "id",
     reason: "reason",
-    detail?: "detail",
+    detail: optional "detail",
 });
 crate::write::writable_struct!(Warning {
     code: "code",
     field: "field",
     label: "label",
-    source?: "source",
+    source: optional "source",
     count: "count",
     examples: "examples",
-    hint?: "hint",
+    hint: optional "hint",
 });
 crate::write::writable_struct!(SegmentCounts {
     profiles_in: "profilesIn",
@@ -443,11 +443,11 @@ crate::write::writable_struct!(SegmentCounts {
 });
 crate::write::writable_struct!(SegmentReport {
     name: "name",
-    list_title?: "listTitle",
-    list_id?: "listId",
+    list_title: optional "listTitle",
+    list_id: optional "listId",
     list_created: "listCreated",
-    dialect?: "dialect",
-    ..counts
+    dialect: optional "dialect",
+    counts: flatten
 });
 crate::write::writable_struct!(Totals {
     profiles_in: "profilesIn",
@@ -473,7 +473,7 @@ crate::write::writable_struct!(FailedRef {
     segment: "segment",
     row: "row",
     reason: "reason",
-    detail?: "detail",
+    detail: optional "detail",
 });
 crate::write::writable_struct!(ReportError {
     code: "code",
@@ -493,9 +493,9 @@ crate::write::writable_struct!(ExportReport {
     rejects: "rejects",
     rejects_omitted: "rejectsOmitted",
     warnings: "warnings",
-    error?: "error",
+    error: optional "error",
     checkpoint: "checkpoint",
-    sync_state => crate::write::Bytes::of: "syncState",
+    sync_state: bytes "syncState",
 });
 crate::write::writable_enum!(Phase {
     Lists: "lists",
@@ -516,7 +516,7 @@ crate::write::writable_struct!(Progress {
     requests: "requests",
     elapsed_ms: "elapsedMs",
     contacts_per_second: "contactsPerSecond",
-    eta_ms?: "etaMs",
+    eta_ms: optional "etaMs",
 });
 
 // The core's reader (crate::read) and writer (crate::write) of the checkpoint; the keys are

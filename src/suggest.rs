@@ -226,11 +226,11 @@ crate::write::writable_struct!(CustomSuggestion {
     samples: "samples",
 });
 crate::write::writable_struct!(Suggestion {
-    email?: "email",
-    first_name?: "firstName",
-    last_name?: "lastName",
+    email: optional "email",
+    first_name: optional "firstName",
+    last_name: optional "lastName",
     fields: "fields",
-    id_field?: "idField",
+    id_field: optional "idField",
     custom: "custom",
 });
 

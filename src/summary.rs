@@ -353,7 +353,7 @@ crate::write::writable_struct!(PlanSummary {
     cap_exceeded: "capExceeded",
     over_cap: "overCap",
     would_send: "wouldSend",
-    blocked?: "blocked",
+    blocked: optional "blocked",
     removal_guard: "removalGuard",
     batches: "batches",
     requests: "requests",
@@ -365,14 +365,14 @@ crate::write::writable_struct!(PlanSummary {
 });
 crate::write::writable_struct!(SegmentSummary {
     name: "name",
-    list_title?: "listTitle",
-    ..counts,
+    list_title: optional "listTitle",
+    counts: flatten,
     invalid_by_reason: "invalidByReason",
     changes: "changes",
     to_send: "toSend",
-    dialect?: "dialect",
+    dialect: optional "dialect",
     sample: "sample",
-    removal_limit?: "removalLimit",
+    removal_limit: optional "removalLimit",
 });
 crate::write::writable_struct!(RemovalLimit {
     placed: "placed",

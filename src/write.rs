@@ -9,17 +9,19 @@
 //! - a struct is an object with its members in declaration order; an `Option` member marked
 //!   optional is left out when `None`, any other `None` is `undefined` (`null` in JSON text);
 //! - numbers are JS numbers (every count stays far below 2^53, where a `u64` would stop
-//!   being exact);
+//!   being exact; a JSON integer beyond it, in an account's details or a sample contact,
+//!   becomes the nearest number, where serde-wasm-bindgen failed the whole answer);
 //! - codes and fieldless enums are their strings; maps are plain objects;
 //! - the sync state's bytes are a `Uint8Array` (an array of numbers in JSON text);
 //! - a JSON `null` (in an account's details, a sample contact) is `undefined`, as before.
 //!
 //! Written here instead of with serde's derived `Serialize` driven by serde-wasm-bindgen
-//! (measured, issue 15, tests/bench/README.md: the derived code is instantiated for the one
-//! serializer with every field's type inlined; each type here is compiled once, writing
-//! through `dyn Sink`). The types keep `#[derive(Serialize)]` and their `#[serde]`
-//! attributes: tsify reads them for the TypeScript types, and a test checks that every
-//! type's [`Writable`] gives the JSON text serde gives.
+//! (measured, issue 15, tests/bench/README.md: 7.0 KB gzip less of what a runtime loads; the
+//! derived code is instantiated for the one serializer with every field's type inlined,
+//! each type here is compiled once, writing through `dyn Sink`). The types keep
+//! `#[derive(Serialize)]` and their `#[serde]` attributes: tsify reads them for the
+//! TypeScript types, and a test checks that every type's [`Writable`] gives the JSON text
+//! serde gives.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +33,7 @@ pub trait Sink {
     fn missing(&mut self);
     /// A boolean.
     fn boolean(&mut self, b: bool);
-    /// A number.
+    /// A number (NaN and ±Infinity pass through; JSON text writes them as `null`).
     fn number(&mut self, n: f64);
     /// A string.
     fn string(&mut self, s: &str);
@@ -51,10 +53,13 @@ pub trait Sink {
 pub trait Writable {
     /// Writes the value.
     fn write(&self, out: &mut dyn Sink);
+}
 
-    /// Writes a struct's members without the object around them (a member marked `flatten`
-    /// in another struct); other types write nothing.
-    fn write_members(&self, _out: &mut dyn Sink) {}
+/// A struct whose members can also be written into another struct's object (serde's
+/// `flatten`); implemented by `writable_struct!` only.
+pub trait Members {
+    /// Writes the members without the object around them.
+    fn write_members(&self, out: &mut dyn Sink);
 }
 
 impl<T: Writable + ?Sized> Writable for &T {
@@ -170,57 +175,53 @@ impl Writable for serde_json::Value {
 #[derive(Debug)]
 pub struct Bytes<'a>(pub &'a [u8]);
 
-impl<'a> Bytes<'a> {
-    /// The bytes of `v`.
-    pub fn of(v: &'a [u8]) -> Self {
-        Bytes(v)
-    }
-}
-
 impl Writable for Bytes<'_> {
     fn write(&self, out: &mut dyn Sink) {
         out.bytes(self.0);
     }
 }
 
-/// Implements [`Writable`] for a struct: each field with its key, in the order given (the
-/// declaration order); `field?: "key"` leaves an `Option` field out when it is `None`
-/// (serde's `skip_serializing_if = "Option::is_none"`), `..field` writes a struct field's
-/// members in place (serde's `flatten`), `field => f: "key"` writes `f(&self.field)`.
+/// Implements [`Writable`] and [`Members`] for a struct: every field with how it is written,
+/// in the order of the declaration (serde's order):
+/// - `field: "key"`: the member `key`;
+/// - `field: optional "key"`: an `Option` left out when `None` (serde's
+///   `skip_serializing_if = "Option::is_none"`);
+/// - `field: flatten`: a struct's members in place (serde's `flatten`);
+/// - `field: bytes "key"`: a `Vec<u8>` as bytes, a `Uint8Array` (serde's `serde_bytes`).
+///
+/// Every field must be named: a field added to the type and not here does not compile.
 macro_rules! writable_struct {
-    ($ty:ty { $($member:tt)* }) => {
+    ($ty:ty { $($field:ident: $($how:ident)? $($key:literal)?),+ $(,)? }) => {
         impl $crate::write::Writable for $ty {
             fn write(&self, out: &mut dyn $crate::write::Sink) {
                 out.begin_object();
-                $crate::write::Writable::write_members(self, out);
+                $crate::write::Members::write_members(self, out);
                 out.end();
             }
+        }
+        impl $crate::write::Members for $ty {
             fn write_members(&self, out: &mut dyn $crate::write::Sink) {
-                $crate::write::writable_struct!(@members self, out, $($member)*);
+                let Self { $($field),+ } = self;
+                $($crate::write::writable_struct!(@member out, $field, $($how)?; $($key)?);)+
             }
         }
     };
-    (@members $s:ident, $out:ident, ) => {};
-    (@members $s:ident, $out:ident, ..$field:ident $(, $($rest:tt)*)?) => {
-        $crate::write::Writable::write_members(&$s.$field, $out);
-        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+    (@member $out:ident, $f:ident, ; $key:literal) => {
+        $out.key($key);
+        $crate::write::Writable::write($f, $out);
     };
-    (@members $s:ident, $out:ident, $field:ident?: $key:literal $(, $($rest:tt)*)?) => {
-        if let Some(v) = &$s.$field {
+    (@member $out:ident, $f:ident, optional; $key:literal) => {
+        if let Some(v) = $f {
             $out.key($key);
             $crate::write::Writable::write(v, $out);
         }
-        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
     };
-    (@members $s:ident, $out:ident, $field:ident => $with:path: $key:literal $(, $($rest:tt)*)?) => {
-        $out.key($key);
-        $crate::write::Writable::write(&$with(&$s.$field), $out);
-        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+    (@member $out:ident, $f:ident, flatten; ) => {
+        $crate::write::Members::write_members($f, $out);
     };
-    (@members $s:ident, $out:ident, $field:ident: $key:literal $(, $($rest:tt)*)?) => {
+    (@member $out:ident, $f:ident, bytes; $key:literal) => {
         $out.key($key);
-        $crate::write::Writable::write(&$s.$field, $out);
-        $crate::write::writable_struct!(@members $s, $out, $($($rest)*)?);
+        $out.bytes($f);
     };
 }
 pub(crate) use writable_struct;
@@ -438,91 +439,171 @@ mod tests {
         same(&report(true).checkpoint);
     }
 
-    /// The sync state's bytes are bytes: a `Uint8Array` in JS, not an array of numbers.
+    /// What a sink is handed, one line per call.
+    #[derive(Default)]
+    struct Log(Vec<String>);
+    impl Sink for Log {
+        fn missing(&mut self) {
+            self.0.push("missing".into());
+        }
+        fn boolean(&mut self, b: bool) {
+            self.0.push(format!("boolean {b}"));
+        }
+        fn number(&mut self, n: f64) {
+            self.0.push(format!("number {n:?}"));
+        }
+        fn string(&mut self, s: &str) {
+            self.0.push(format!("string {s}"));
+        }
+        fn bytes(&mut self, b: &[u8]) {
+            self.0.push(format!("bytes {b:?}"));
+        }
+        fn begin_array(&mut self) {
+            self.0.push("[".into());
+        }
+        fn begin_object(&mut self) {
+            self.0.push("{".into());
+        }
+        fn key(&mut self, k: &str) {
+            self.0.push(format!("key {k}"));
+        }
+        fn end(&mut self) {
+            self.0.push("end".into());
+        }
+    }
+
+    /// The sync state's bytes are bytes (a `Uint8Array` in JS), not an array of numbers.
     #[test]
     fn the_sync_state_is_written_as_bytes() {
-        #[derive(Default)]
-        struct Kinds(Vec<&'static str>);
-        impl Sink for Kinds {
-            fn missing(&mut self) {}
-            fn boolean(&mut self, _: bool) {}
-            fn number(&mut self, _: f64) {}
-            fn string(&mut self, _: &str) {}
-            fn bytes(&mut self, _: &[u8]) {
-                self.0.push("bytes");
-            }
-            fn begin_array(&mut self) {}
-            fn begin_object(&mut self) {}
-            fn key(&mut self, k: &str) {
-                if k == "syncState" {
-                    self.0.push("syncState");
-                }
-            }
-            fn end(&mut self) {}
-        }
-        let mut kinds = Kinds::default();
-        report(false).write(&mut kinds);
-        assert_eq!(kinds.0, ["syncState", "bytes"]);
+        let mut log = Log::default();
+        report(false).write(&mut log);
+        let at = log.0.iter().position(|l| l == "key syncState").unwrap();
+        assert_eq!(log.0[at + 1], "bytes [65, 80, 0, 255]");
+        assert_eq!(log.0[at + 2..], ["end"]);
+    }
+
+    /// A JSON integer beyond 2^53 (in an account's details, a sample contact) is handed over
+    /// as the nearest number; `null` as a missing value.
+    #[test]
+    fn json_values_are_written_as_numbers_strings_and_missing_values() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"[18446744073709551615, -9007199254740993, 0.5, null, "x"]"#)
+                .unwrap();
+        let mut log = Log::default();
+        v.write(&mut log);
+        assert_eq!(
+            log.0,
+            [
+                "[",
+                "number 1.8446744073709552e19",
+                "number -9007199254740992.0",
+                "number 0.5",
+                "missing",
+                "string x",
+                "end"
+            ]
+        );
     }
 
     #[test]
-    fn summaries_are_written_as_serde_writes_them() {
+    fn every_status_and_phase_is_written_as_serde_writes_it() {
+        use crate::report::{Phase, RunStatus};
+        for v in [
+            RunStatus::Succeeded,
+            RunStatus::Partial,
+            RunStatus::Failed,
+            RunStatus::Cancelled,
+            RunStatus::Paused,
+        ] {
+            same(&v);
+        }
+        for v in [Phase::Lists, Phase::Contacts, Phase::Done] {
+            same(&v);
+        }
+    }
+
+    /// Plans `segments` (format, text) under `lists`.
+    fn plan(lists: &str, segments: &[(Format, &str)]) -> crate::plan::Plan {
+        let names: Vec<_> = (0..segments.len())
+            .map(|i| serde_json::json!({ "name": format!("S{i}") }))
+            .collect();
         let cfg: ExportConfig = from_json_str(
             &serde_json::json!({
                 "connection": {"displayName": "T", "apiKey": "0123456789abcdef0123456789abcdef",
                     "consent": true, "exportUser": "ops"},
                 "mapping": {"email": "email", "firstName": "first",
                     "custom": [{"source": "score", "name": "Score", "type": "float"}]},
-                "segments": [{"name": "A"}, {"name": "B"}],
-                "lists": "per-segment",
+                "segments": names,
+                "lists": lists,
                 "cap": 3
             })
             .to_string(),
         )
         .unwrap();
         let mut planner = Planner::new(&cfg).unwrap();
-        for (i, text) in [
-            "email;first;score\na@x.com;Ann;1.5\nbad;Bob;2\na@x.com;Ann;1.5\nc@x.com;;x\n",
-            "email,first,score\nd@x.com,Dee,3\ne@x.com,Eve,4\n",
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, (format, text)) in segments.iter().enumerate() {
             planner.begin_segment(i).unwrap();
             let mut parser =
-                Parser::with_options(Format::Csv, planner.fields(), &SourceOptions::default(), "")
+                Parser::with_options(*format, planner.fields(), &SourceOptions::default(), "")
                     .unwrap();
             parser.feed(text.as_bytes(), &mut planner).unwrap();
             parser.finish(&mut planner).unwrap();
         }
-        let plan = planner.finish();
-        let mut summary = summarize(
-            &plan,
-            &SummaryOptions {
-                rate_per_second: 4.5,
-                sample: 2,
-                ..SummaryOptions::default()
-            },
-        );
-        assert!(!summary.rejects.is_empty() && !summary.segments[0].sample.is_empty());
-        same(&summary);
-        // Every optional member present.
-        summary.segments[0].removal_limit = Some(RemovalLimit {
-            placed: 12,
-            limit: 10,
-        });
-        summary.removal_guard.push(GuardHit {
-            segment: 0,
-            name: "A".into(),
-            removals: 11,
-            placed: 12,
-            limit: 10,
-        });
-        summary.blocked = Some(crate::summary::Blocked {
-            code: crate::error::ErrorCode::CapExceeded,
-            message: "over".into(),
-        });
-        same(&summary);
+        planner.finish()
+    }
+
+    #[test]
+    fn summaries_are_written_as_serde_writes_them() {
+        let csv = [
+            (
+                Format::Csv,
+                "email;first;score\na@x.com;Ann;1.5\nbad;Bob;2\na@x.com;Ann;1.5\n;Cy;1\nc@x.com;;x\n",
+            ),
+            (Format::Csv, "email,first,score\nd@x.com,Dee,3\ne@x.com,Eve,4\n"),
+        ];
+        let ndjson = [(
+            Format::Ndjson,
+            "{\"email\":\"a@x.com\",\"score\":2.5}\n{\"email\":\"nope\"}\n",
+        )];
+        for (lists, segments) in [("per-segment", &csv[..]), ("none", &ndjson[..])] {
+            let plan = plan(lists, segments);
+            let mut summary = summarize(
+                &plan,
+                &SummaryOptions {
+                    rate_per_second: 4.5,
+                    sample: 2,
+                    ..SummaryOptions::default()
+                },
+            );
+            assert!(!summary.rejects.is_empty() && !summary.segments[0].sample.is_empty());
+            // Present in the first, absent in the second.
+            let first = &summary.segments[0];
+            assert_eq!(first.list_title.is_some(), lists == "per-segment");
+            assert_eq!(first.dialect.is_some(), lists == "per-segment");
+            same(&summary);
+            // Every optional member present.
+            summary.segments[0].removal_limit = Some(RemovalLimit {
+                placed: 12,
+                limit: 10,
+            });
+            summary.removal_guard.push(GuardHit {
+                segment: 0,
+                name: "A".into(),
+                removals: 11,
+                placed: 12,
+                limit: 10,
+            });
+            summary.blocked = Some(crate::summary::Blocked {
+                code: crate::error::ErrorCode::CapExceeded,
+                message: "over".into(),
+            });
+            same(&summary);
+        }
+        // Several reasons counted, in the order they were first met.
+        let reasons = &plan("none", &csv[..1]).summary(5.0).segments[0].invalid_by_reason;
+        let text = to_json_text(reasons);
+        assert_eq!(text, serde_text(reasons));
+        assert!(text.matches(':').count() >= 2, "{text}");
     }
 
     #[test]
@@ -544,22 +625,34 @@ mod tests {
             let inspection = crate::input::inspect(bytes, format, &options).unwrap();
             same(&inspection);
         }
-        let headers = ["E-mail", "first_name", "Surname", "customer id", "score"].map(String::from);
+        let headers = [
+            "E-mail",
+            "first_name",
+            "Surname",
+            "customer id",
+            "score",
+            "company",
+            "phone",
+        ]
+        .map(String::from);
         let samples = vec![
             vec!["a@x.com".to_string()],
             vec!["Ann".into()],
             vec!["Lee".into()],
             vec!["c-1".into()],
             vec!["1.5".into()],
+            vec!["Acme".into()],
+            vec!["+1 555 0100".into()],
         ];
-        same(&crate::suggest::suggest(&headers, &samples));
+        let suggestion = crate::suggest::suggest(&headers, &samples);
+        assert!(suggestion.fields.len() >= 2, "{suggestion:?}");
+        same(&suggestion);
         same(&crate::suggest::suggest(&[], &[]));
         let err = crate::error::Error::from_issues(vec![crate::error::Issue::new(
             "segments[0].name",
             crate::error::IssueCode::TypeMismatch,
             "expected a string",
         )]);
-        same(&err);
         same(&err.issues);
         let account = crate::autopilot::account::AccountInfo(
             serde_json::from_str(

@@ -450,15 +450,15 @@ crate::write::writable_struct!(Inspection {
     format: "format",
     headers: "headers",
     rows: "rows",
-    dialect?: "dialect",
+    dialect: optional "dialect",
     encoding: "encoding",
     bom: "bom",
     invalid_utf8_rows: "invalidUtf8Rows",
     malformed_rows: "malformedRows",
     duplicate_headers: "duplicateHeaders",
-    binary?: "binary",
+    binary: optional "binary",
     samples: "samples",
-    error?: "error",
+    error: optional "error",
 });
 
 #[cfg(test)]

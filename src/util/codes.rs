@@ -4,7 +4,8 @@
 
 /// Defines a code enum: variants with their JS strings and docs, `as_str`, `ALL`,
 /// `Display`, `Serialize` and `Deserialize` (as the string), the core's reader
-/// ([`crate::read::Readable`]) and writer ([`crate::write::Writable`]), and comparison with a `&str` (handy in tests and hosts).
+/// ([`crate::read::Readable`]) and writer ([`crate::write::Writable`]), and comparison with
+/// a `&str` (handy in tests and hosts).
 macro_rules! codes {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*

@@ -61,13 +61,19 @@ struct JsSink {
     open: Vec<Open>,
     /// The value once the outermost one is complete.
     done: JsValue,
+    /// Every key of this call with its JS string, made once: a report lists up to 100,000
+    /// rejects of five members each (measured: a key made per member doubled the time of
+    /// such an answer). Looked up from the most recent: an array's objects repeat the keys
+    /// just written, and a call has a few dozen keys (a linear search measured as fast as a
+    /// `HashMap`, which costs 1 KB gzip more).
+    keys: Vec<(String, JsValue)>,
 }
 
 /// An array or object being written.
 enum Open {
     Array(js_sys::Array),
-    /// The object, and the key of its next member.
-    Object(Members, JsValue),
+    /// The object, and the index in `JsSink::keys` of its next member's key.
+    Object(Members, usize),
 }
 
 impl JsSink {
@@ -79,7 +85,11 @@ impl JsSink {
             Some(Open::Array(a)) => {
                 a.push(&v);
             }
-            Some(Open::Object(o, key)) => o.set(key, v),
+            Some(Open::Object(o, key)) => {
+                if let Some((_, k)) = self.keys.get(*key) {
+                    o.set(k, v);
+                }
+            }
         }
     }
 }
@@ -104,14 +114,19 @@ impl Sink for JsSink {
         self.open.push(Open::Array(js_sys::Array::new()));
     }
     fn begin_object(&mut self) {
-        self.open.push(Open::Object(
-            Object::new().unchecked_into(),
-            JsValue::UNDEFINED,
-        ));
+        self.open
+            .push(Open::Object(Object::new().unchecked_into(), usize::MAX));
     }
     fn key(&mut self, k: &str) {
+        let index = match self.keys.iter().rposition(|(text, _)| text == k) {
+            Some(i) => i,
+            None => {
+                self.keys.push((k.to_string(), JsValue::from_str(k)));
+                self.keys.len() - 1
+            }
+        };
         if let Some(Open::Object(_, key)) = self.open.last_mut() {
-            *key = JsValue::from_str(k);
+            *key = index;
         }
     }
     fn end(&mut self) {
