@@ -6,7 +6,7 @@
 //! and is read as left out. An array element of the wrong type leaves no document to
 //! validate: the reading issues are then all there is.
 
-use crate::error::{Error, Issue, IssueCode};
+use crate::error::{Error, Issue, IssueCode, IssueList};
 use crate::util::time::DateFormat;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -103,43 +103,43 @@ impl Connection {
         let mut issues = Vec::new();
         let p = |field: &str| format!("{prefix}{field}");
         if self.display_name.trim().is_empty() {
-            issues.push(Issue::new(
+            issues.add(
                 p("displayName"),
                 IssueCode::DisplayNameMissing,
                 "a display name is required",
-            ));
+            );
         }
         let key = self.api_key.expose();
         if key.is_empty() {
-            issues.push(Issue::new(
+            issues.add(
                 p("apiKey"),
                 IssueCode::ApiKeyMissing,
                 "an Autopilot API key is required",
-            ));
+            );
         } else if !(16..=128).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            issues.push(Issue::new(
+            issues.add(
                 p("apiKey"),
                 IssueCode::ApiKeyImplausible,
                 "this does not look like an Autopilot API key (expected 16-128 visible ASCII characters without spaces, usually 32 hex digits)",
-            ));
+            );
         }
         if !self.consent {
-            issues.push(Issue::new(
+            issues.add(
                 p("consent"),
                 IssueCode::ConsentRequired,
                 "the data-privacy notice must be agreed to (consent: true) before any data is sent",
-            ));
+            );
         }
         if self.export_user.trim().is_empty() {
-            issues.push(Issue::new(
+            issues.add(
                 p("exportUser"),
                 IssueCode::ExportUserMissing,
                 "an export user is required",
-            ));
+            );
         }
         if let Some(url) = &self.base_url {
             if let Err((code, msg)) = check_base_url(url.trim()) {
-                issues.push(Issue::new(p("baseUrl"), code, msg));
+                issues.add(p("baseUrl"), code, msg);
             }
         }
         issues
@@ -439,11 +439,11 @@ impl FieldMapping {
     pub fn targets(&self, prefix: &str, issues: &mut Vec<Issue>) -> Vec<(String, Target)> {
         let p = |field: &str| format!("{prefix}{field}");
         if self.email.trim().is_empty() {
-            issues.push(Issue::new(
+            issues.add(
                 p("email"),
                 IssueCode::EmailMappingMissing,
                 "the profile field holding the email is required",
-            ));
+            );
         }
         let mut out: Vec<(String, Target)> = Vec::new();
         // Autopilot field name (lower-cased for collisions) -> path that first claimed it.
@@ -451,11 +451,11 @@ impl FieldMapping {
         let mut claim = |issues: &mut Vec<Issue>, target_name: &str, path: String| -> bool {
             let k = target_name.to_ascii_lowercase();
             if let Some((_, first)) = claimed.iter().find(|(c, _)| *c == k) {
-                issues.push(Issue::new(
+                issues.add(
                     path,
                     IssueCode::FieldMappedTwice,
                     format!("Autopilot field '{target_name}' is already mapped by {first}"),
-                ));
+                );
                 false
             } else {
                 claimed.push((k, path));
@@ -470,11 +470,11 @@ impl FieldMapping {
         for (field, target, source) in named {
             if let Some(src) = source {
                 if src.trim().is_empty() {
-                    issues.push(Issue::new(
+                    issues.add(
                         p(field),
                         IssueCode::SourceFieldEmpty,
                         "the profile field name is empty",
-                    ));
+                    );
                 } else if claim(issues, target, p(field)) {
                     out.push((src.clone(), Target::Standard(target)));
                 }
@@ -496,19 +496,19 @@ impl FieldMapping {
                 } else {
                     String::new()
                 };
-                issues.push(Issue::new(
+                issues.add(
                     path,
                     IssueCode::UnknownStandardField,
                     format!("'{name}' is not an Autopilot standard field{hint}"),
-                ));
+                );
                 continue;
             };
             if src.trim().is_empty() {
-                issues.push(Issue::new(
+                issues.add(
                     path,
                     IssueCode::SourceFieldEmpty,
                     "the profile field name is empty",
-                ));
+                );
             } else if claim(issues, std, path) {
                 out.push((src.clone(), Target::Standard(std)));
             }
@@ -517,32 +517,32 @@ impl FieldMapping {
             let base = format!("custom[{i}]");
             let mut ok = true;
             if cf.source.trim().is_empty() {
-                issues.push(Issue::new(
+                issues.add(
                     p(&format!("{base}.source")),
                     IssueCode::SourceFieldEmpty,
                     "the profile field name is empty",
-                ));
+                );
                 ok = false;
             }
             let name = cf.name.trim();
             if name.is_empty() {
-                issues.push(Issue::new(
+                issues.add(
                     p(&format!("{base}.name")),
                     IssueCode::CustomNameEmpty,
                     "the custom field needs a name",
-                ));
+                );
                 ok = false;
             } else if name.chars().any(char::is_control) || name.len() > 200 {
-                issues.push(Issue::new(
+                issues.add(
                     p(&format!("{base}.name")),
                     IssueCode::CustomNameInvalid,
                     "a custom field name must be at most 200 bytes without control characters",
-                ));
+                );
                 ok = false;
             }
             let ty = CustomType::parse(cf.ty.trim());
             if ty.is_none() {
-                issues.push(Issue::new(
+                issues.add(
                     p(&format!("{base}.type")),
                     IssueCode::CustomTypeUnknown,
                     format!(
@@ -550,7 +550,7 @@ impl FieldMapping {
                         cf.ty,
                         CustomType::ALL.map(CustomType::as_str).join(", ")
                     ),
-                ));
+                );
                 ok = false;
             }
             let mut value_format = ValueFormat::default();
@@ -558,16 +558,16 @@ impl FieldMapping {
                 let path = p(&format!("{base}.format"));
                 match DateFormat::parse(f.trim()) {
                     _ if ty.is_some_and(|t| t != CustomType::Date) => {
-                        issues.push(Issue::new(
+                        issues.add(
                             path,
                             IssueCode::CustomFormatNotDate,
                             "a format applies to date fields only",
-                        ));
+                        );
                         ok = false;
                     }
                     Some(df) => value_format.date = Some(df),
                     None => {
-                        issues.push(Issue::new(
+                        issues.add(
                             path,
                             IssueCode::CustomFormatUnknown,
                             format!(
@@ -578,7 +578,7 @@ impl FieldMapping {
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             ),
-                        ));
+                        );
                         ok = false;
                     }
                 }
@@ -586,22 +586,22 @@ impl FieldMapping {
             if let Some(d) = &cf.decimal {
                 let path = p(&format!("{base}.decimal"));
                 if ty.is_some_and(|t| !matches!(t, CustomType::Integer | CustomType::Float)) {
-                    issues.push(Issue::new(
+                    issues.add(
                         path,
                         IssueCode::CustomDecimalNotNumber,
                         "a decimal mark applies to integer and float fields only",
-                    ));
+                    );
                     ok = false;
                 } else {
                     match d.as_str() {
                         "." => {}
                         "," => value_format.decimal_comma = true,
                         _ => {
-                            issues.push(Issue::new(
+                            issues.add(
                                 path,
                                 IssueCode::CustomDecimalInvalid,
                                 "the decimal mark must be '.' or ','",
-                            ));
+                            );
                             ok = false;
                         }
                     }
@@ -614,11 +614,11 @@ impl FieldMapping {
                 let encoded_name = &encoded[ty.as_str().len() + 2..];
                 let key = format!("custom:{}", encoded_name.to_ascii_lowercase());
                 if let Some((_, first)) = claimed.iter().find(|(c, _)| *c == key) {
-                    issues.push(Issue::new(
+                    issues.add(
                         p(&format!("{base}.name")),
                         IssueCode::CustomNameCollision,
                         format!("custom field '{name}' is sent as '{encoded_name}', which {first} already uses"),
-                    ));
+                    );
                 } else {
                     claimed.push((key, p(&format!("{base}.name"))));
                     out.push((cf.source.clone(), Target::Custom(encoded, ty, value_format)));
@@ -787,39 +787,39 @@ impl ExportConfig {
         let mut issues = self.connection.validate("connection.");
         self.mapping.targets("mapping.", &mut issues);
         if self.segments.is_empty() {
-            issues.push(Issue::new(
+            issues.add(
                 "segments",
                 IssueCode::SegmentsEmpty,
                 "select at least one segment",
-            ));
+            );
         }
         let mut seen: Vec<(String, usize)> = Vec::new();
         for (i, s) in self.segments.iter().enumerate() {
             let name = s.name.trim();
             let path = format!("segments[{i}].name");
             if name.is_empty() {
-                issues.push(Issue::new(
+                issues.add(
                     path,
                     IssueCode::SegmentNameEmpty,
                     "every segment needs a name",
-                ));
+                );
                 continue;
             }
             if name.chars().any(char::is_control) || self.list_prefix.len() + name.len() > 250 {
-                issues.push(Issue::new(
+                issues.add(
                     path.clone(),
                     IssueCode::SegmentNameInvalid,
                     "a segment name (with the list prefix) must be at most 250 bytes without control characters",
-                ));
+                );
             }
             // Unicode lower case: `ÉTÉ` and `été` are the same list.
             let folded = crate::util::text::to_lower(name);
             match seen.iter().find(|(n, _)| *n == folded).map(|(_, i)| *i) {
-                Some(first) => issues.push(Issue::new(
+                Some(first) => issues.add(
                     path,
                     IssueCode::SegmentNameDuplicate,
                     format!("segment name '{name}' is also used by segments[{first}]"),
-                )),
+                ),
                 None => {
                     seen.push((folded, i));
                 }
@@ -832,18 +832,18 @@ impl ExportConfig {
             });
         }
         if self.list_prefix.chars().any(char::is_control) {
-            issues.push(Issue::new(
+            issues.add(
                 "listPrefix",
                 IssueCode::ListPrefixInvalid,
                 "the list prefix must not contain control characters",
-            ));
+            );
         }
         if self.membership() == Membership::Mirror && self.lists() == ListMode::None {
-            issues.push(Issue::new(
+            issues.add(
                 "membership",
                 IssueCode::MirrorWithoutLists,
                 "membership 'mirror' needs per-segment lists (lists: 'per-segment'): without lists there is nothing to remove anyone from",
-            ));
+            );
         }
         if let Some(i) = self
             .max_removal_ratio
@@ -852,26 +852,26 @@ impl ExportConfig {
             issues.push(i);
         }
         if self.membership() == Membership::Mirror && self.over_cap() == OverCap::Truncate {
-            issues.push(Issue::new(
+            issues.add(
                 "overCap",
                 IssueCode::MirrorWithTruncate,
                 "membership 'mirror' needs overCap: 'refuse': with 'truncate', the members beyond the cap would be taken for people who left and removed from their lists",
-            ));
+            );
         }
         if let Some(id) = &self.id_field {
             if id.trim().is_empty() {
-                issues.push(Issue::new(
+                issues.add(
                     "idField",
                     IssueCode::SourceFieldEmpty,
                     "the id field name is empty",
-                ));
+                );
             } else if crate::input::same_name(id.trim(), self.mapping.email.trim()) {
                 // Names equal ignoring case read the same CSV column (input::header).
-                issues.push(Issue::new(
+                issues.add(
                     "idField",
                     IssueCode::IdFieldIsEmail,
                     "the id field must not be the email field, in any letter case: a CSV column is found by its name ignoring case (reports never carry emails)",
-                ));
+                );
             }
         }
         issues

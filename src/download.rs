@@ -6,7 +6,7 @@
 //! write — never a refresh computed from half a file, which would look like mass leavers.
 
 use crate::config::is_loopback_url;
-use crate::error::{Error, ErrorCode, Issue, IssueCode};
+use crate::error::{Error, ErrorCode, Issue, IssueCode, IssueList};
 use crate::http::{HeaderValue, Method, Request};
 use crate::input::Format;
 use serde::Deserialize;
@@ -67,35 +67,35 @@ impl UrlSource {
         let scheme_ok =
             url.starts_with("https://") || (url.starts_with("http://") && is_loopback_url(url));
         if url.is_empty() || !scheme_ok || url.contains(char::is_whitespace) {
-            issues.push(Issue::new(
+            issues.add(
                 format!("{prefix}url"),
                 IssueCode::SourceUrlInvalid,
                 "the source URL must be https:// (http:// only for loopback hosts such as 127.0.0.1): the profiles are personal data",
-            ));
+            );
         }
         if self.parsed_format().is_none() {
-            issues.push(Issue::new(
+            issues.add(
                 format!("{prefix}format"),
                 IssueCode::SourceFormatUnknown,
                 "the format of a URL source must be 'csv', 'ndjson' or 'json'",
-            ));
+            );
         }
         for (name, value) in &self.headers {
             let ok =
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !ok {
-                issues.push(Issue::new(
+                issues.add(
                     format!("{prefix}headers.{name}"),
                     IssueCode::SourceUrlInvalid,
                     "a header name has letters, digits and '-' only",
-                ));
+                );
             } else if !header_value_ok(value) {
                 // The value is never quoted: it is often a token (`authorization`).
-                issues.push(Issue::new(
+                issues.add(
                     format!("{prefix}headers.{name}"),
                     IssueCode::SourceUrlInvalid,
                     "a header value has visible characters, spaces and tabs only (no line breaks, no control characters, nothing above U+00FF)",
-                ));
+                );
             }
         }
         issues

@@ -33,7 +33,7 @@
 //! the TypeScript types, and a test checks that every type's [`Readable::KEYS`] are serde's
 //! names.
 
-use crate::error::{Error, Issue, IssueCode};
+use crate::error::{Error, Issue, IssueCode, IssueList};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -132,11 +132,8 @@ impl Reader {
     #[inline(never)]
     fn push_refusal(&mut self, message: String) {
         self.broken |= !self.member;
-        self.issues.push(Issue::new(
-            self.path.clone(),
-            IssueCode::TypeMismatch,
-            message,
-        ));
+        self.issues
+            .add(self.path.clone(), IssueCode::TypeMismatch, message);
     }
 
     /// Reads an object: `field(reader, i, value)` for each member whose key is `keys[i]` and
@@ -161,11 +158,11 @@ impl Reader {
         for (k, v) in obj {
             if !v.is_null() && !keys.contains(&k.as_str()) {
                 let back = self.enter_key(k);
-                self.issues.push(Issue::new(
+                self.issues.add(
                     self.path.clone(),
                     IssueCode::UnknownField,
                     format!("'{k}' is not a setting this library knows (check the spelling)"),
-                ));
+                );
                 self.leave(back);
             }
         }

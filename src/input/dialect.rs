@@ -9,7 +9,7 @@
 
 use super::decode::{Encoding, LabelError};
 use super::Format;
-use crate::error::{Error, ErrorCode, Issue, IssueCode};
+use crate::error::{Error, ErrorCode, Issue, IssueCode, IssueList};
 use csv_core::{ReadFieldResult, Reader, ReaderBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -85,19 +85,19 @@ impl SourceOptions {
         if let Some(d) = &self.delimiter {
             let path = format!("{prefix}delimiter");
             if format != Format::Csv {
-                issues.push(Issue::new(
+                issues.add(
                     path,
                     IssueCode::DelimiterNotCsv,
                     "a delimiter applies to CSV sources only",
-                ));
+                );
             } else {
                 match d.as_bytes() {
                     [b] if DELIMITERS.contains(b) => resolved.delimiter = Some(*b),
-                    _ => issues.push(Issue::new(
+                    _ => issues.add(
                         path,
                         IssueCode::DelimiterInvalid,
                         "the delimiter must be one of ',', ';', '\\t' (a tab character) or '|'",
-                    )),
+                    ),
                 }
             }
         }
@@ -105,16 +105,16 @@ impl SourceOptions {
             let path = format!("{prefix}encoding");
             match Encoding::for_label(label) {
                 Ok(e) => resolved.encoding = Some(e),
-                Err(LabelError::Unknown) => issues.push(Issue::new(
+                Err(LabelError::Unknown) => issues.add(
                     path,
                     IssueCode::EncodingUnknown,
                     "not an encoding label of the WHATWG Encoding Standard: use for example 'utf-8', 'windows-1252', 'iso-8859-1', 'iso-8859-15', 'utf-16le' or 'utf-16be'",
-                )),
-                Err(LabelError::Unsupported(name)) => issues.push(Issue::new(
+                ),
+                Err(LabelError::Unsupported(name)) => issues.add(
                     path,
                     IssueCode::EncodingUnsupported,
                     format!("the multi-byte encoding '{name}' is not decoded by this library: save the file as UTF-8 (\"CSV UTF-8\" in Excel)"),
-                )),
+                ),
             }
         }
         resolved
