@@ -245,7 +245,9 @@ pub fn one_per_path(issues: Vec<Issue>) -> Vec<Issue> {
 }
 
 impl Error {
-    /// An error without issues.
+    /// An error without issues (not inlined: some forty call sites, measured 336 B gzip less;
+    /// issue 15).
+    #[inline(never)]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
