@@ -6,7 +6,7 @@
 //! and is read as left out. An array element of the wrong type leaves no document to
 //! validate: the reading issues are then all there is.
 
-use crate::error::{Error, Issue, IssueCode, IssueList};
+use crate::error::{AddIssue, Error, Issue, IssueCode};
 use crate::util::time::DateFormat;
 use serde::{Deserialize, Deserializer};
 use std::fmt;

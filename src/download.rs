@@ -6,7 +6,7 @@
 //! write — never a refresh computed from half a file, which would look like mass leavers.
 
 use crate::config::is_loopback_url;
-use crate::error::{Error, ErrorCode, Issue, IssueCode, IssueList};
+use crate::error::{AddIssue, Error, ErrorCode, Issue, IssueCode};
 use crate::http::{HeaderValue, Method, Request};
 use crate::input::Format;
 use serde::Deserialize;

@@ -175,8 +175,8 @@ impl Issue {
         Issue::of(path.into(), code, message.into())
     }
 
-    /// Out of line: built in place at each call, the module measured 1.3 KB gzip more
-    /// (124 B more since most issues come through [`IssueList::add`]; issue 15).
+    /// Out of line: built in place at every call, the module measured 1.3 KB gzip more
+    /// (tests/bench/README.md, issue 15).
     #[inline(never)]
     fn of(path: String, code: IssueCode, message: String) -> Self {
         Issue {
@@ -190,13 +190,14 @@ impl Issue {
 /// Adds issues to a list: `issues.add(path, code, message)`.
 ///
 /// Out of line (`push_issue`): the validation rules add issues at some forty places, and an
-/// `Issue` built and pushed in place at each measured 2.0 KB gzip more (issue 15).
-pub trait IssueList {
+/// `Issue` built and pushed in place at each made the module larger (measured with
+/// [`Issue::new`] out of line: 2.3 KB gzip less together; tests/bench/README.md, issue 15).
+pub trait AddIssue {
     /// Appends the issue `code` at `path` with `message`.
     fn add(&mut self, path: impl Into<String>, code: IssueCode, message: impl Into<String>);
 }
 
-impl IssueList for Vec<Issue> {
+impl AddIssue for Vec<Issue> {
     fn add(&mut self, path: impl Into<String>, code: IssueCode, message: impl Into<String>) {
         push_issue(self, path.into(), code, message.into());
     }
@@ -204,11 +205,7 @@ impl IssueList for Vec<Issue> {
 
 #[inline(never)]
 fn push_issue(issues: &mut Vec<Issue>, path: String, code: IssueCode, message: String) {
-    issues.push(Issue {
-        path,
-        code,
-        message,
-    });
+    issues.push(Issue::of(path, code, message));
 }
 
 /// The library's error: a stable code, a message, and validation issues where relevant.

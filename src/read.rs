@@ -33,7 +33,7 @@
 //! the TypeScript types, and a test checks that every type's [`Readable::KEYS`] are serde's
 //! names.
 
-use crate::error::{Error, Issue, IssueCode, IssueList};
+use crate::error::{AddIssue, Error, Issue, IssueCode};
 use serde_json::Value;
 use std::collections::BTreeMap;
 

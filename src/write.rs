@@ -182,14 +182,15 @@ impl Writable for Bytes<'_> {
 }
 
 /// Implements [`Writable`] and [`Members`] for a struct: every field with how it is written,
-/// in the order of the declaration (serde's order):
+/// in the order listed, which must be the declaration's (serde's order):
 /// - `field: "key"`: the member `key`;
 /// - `field: optional "key"`: an `Option` left out when `None` (serde's
 ///   `skip_serializing_if = "Option::is_none"`);
 /// - `field: flatten`: a struct's members in place (serde's `flatten`);
 /// - `field: bytes "key"`: a `Vec<u8>` as bytes, a `Uint8Array` (serde's `serde_bytes`).
 ///
-/// Every field must be named: a field added to the type and not here does not compile.
+/// Every field must be named: a field added to the type and not here does not compile. The
+/// order, the keys and the modes are checked against serde's by the tests of this module.
 macro_rules! writable_struct {
     ($ty:ty { $($field:ident: $($how:ident)? $($key:literal)?),+ $(,)? }) => {
         impl $crate::write::Writable for $ty {
@@ -565,6 +566,7 @@ mod tests {
             Format::Ndjson,
             "{\"email\":\"a@x.com\",\"score\":2.5}\n{\"email\":\"nope\"}\n",
         )];
+        let mut blocked = Vec::new();
         for (lists, segments) in [("per-segment", &csv[..]), ("none", &ndjson[..])] {
             let plan = plan(lists, segments);
             let mut summary = summarize(
@@ -580,6 +582,8 @@ mod tests {
             let first = &summary.segments[0];
             assert_eq!(first.list_title.is_some(), lists == "per-segment");
             assert_eq!(first.dialect.is_some(), lists == "per-segment");
+            assert!(first.removal_limit.is_none() && summary.removal_guard.is_empty());
+            blocked.push(summary.blocked.is_some());
             same(&summary);
             // Every optional member present.
             summary.segments[0].removal_limit = Some(RemovalLimit {
@@ -599,6 +603,11 @@ mod tests {
             });
             same(&summary);
         }
+        // `blocked` (the cap) present in one summary as planned, absent in the other.
+        assert!(
+            blocked.contains(&true) && blocked.contains(&false),
+            "{blocked:?}"
+        );
         // Several reasons counted, in the order they were first met.
         let reasons = &plan("none", &csv[..1]).summary(5.0).segments[0].invalid_by_reason;
         let text = to_json_text(reasons);
@@ -610,6 +619,7 @@ mod tests {
     fn metadata_inspections_suggestions_and_issues_are_written_as_serde_writes_them() {
         same(&crate::meta::metadata());
         let options = SourceOptions::default();
+        let mut seen = Vec::new();
         for (format, bytes) in [
             (
                 Format::Csv,
@@ -624,6 +634,19 @@ mod tests {
         ] {
             let inspection = crate::input::inspect(bytes, format, &options).unwrap();
             same(&inspection);
+            seen.push((
+                inspection.dialect.is_some(),
+                inspection.binary.is_some(),
+                inspection.error.is_some(),
+            ));
+        }
+        // Each optional member present in one inspection and absent in another.
+        for i in 0..3 {
+            let present = |s: &(bool, bool, bool)| [s.0, s.1, s.2][i];
+            assert!(
+                seen.iter().any(present) && !seen.iter().all(present),
+                "{seen:?}"
+            );
         }
         let headers = [
             "E-mail",
@@ -646,6 +669,13 @@ mod tests {
         ];
         let suggestion = crate::suggest::suggest(&headers, &samples);
         assert!(suggestion.fields.len() >= 2, "{suggestion:?}");
+        assert!(
+            suggestion.email.is_some()
+                && suggestion.first_name.is_some()
+                && suggestion.last_name.is_some()
+                && suggestion.id_field.is_some(),
+            "{suggestion:?}"
+        );
         same(&suggestion);
         same(&crate::suggest::suggest(&[], &[]));
         let err = crate::error::Error::from_issues(vec![crate::error::Issue::new(

@@ -9,7 +9,7 @@
 
 use super::decode::{Encoding, LabelError};
 use super::Format;
-use crate::error::{Error, ErrorCode, Issue, IssueCode, IssueList};
+use crate::error::{AddIssue, Error, ErrorCode, Issue, IssueCode};
 use csv_core::{ReadFieldResult, Reader, ReaderBuilder};
 use serde::{Deserialize, Serialize};
 

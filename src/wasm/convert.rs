@@ -48,9 +48,9 @@ extern "C" {
 extern "C" {
     /// An object whose members are set by `obj[key] = value` (no `Reflect.set` call).
     #[wasm_bindgen(extends = Object)]
-    type Members;
+    type JsObject;
     #[wasm_bindgen(method, indexing_setter)]
-    fn set(this: &Members, key: &JsValue, value: JsValue);
+    fn set(this: &JsObject, key: &JsValue, value: JsValue);
 }
 
 /// Builds the JS value a [`Writable`] writes: `undefined` for a missing value, plain objects
@@ -64,16 +64,17 @@ struct JsSink {
     /// Every key of this call with its JS string, made once: a report lists up to 100,000
     /// rejects of five members each (measured: a key made per member doubled the time of
     /// such an answer). Looked up from the most recent: an array's objects repeat the keys
-    /// just written, and a call has a few dozen keys (a linear search measured as fast as a
-    /// `HashMap`, which costs 1 KB gzip more).
+    /// just written, and a call usually has a few dozen keys (a linear search measured as
+    /// fast as a `HashMap`, which costs 1 KB gzip more).
     keys: Vec<(String, JsValue)>,
 }
 
 /// An array or object being written.
 enum Open {
     Array(js_sys::Array),
-    /// The object, and the index in `JsSink::keys` of its next member's key.
-    Object(Members, usize),
+    /// The object, and the index in `JsSink::keys` of its next member's key (`usize::MAX`
+    /// until a key is given: a value without a key, which no writer hands over, is dropped).
+    Object(JsObject, usize),
 }
 
 impl JsSink {
