@@ -958,7 +958,7 @@ crate::read::readable_struct!(ExportConfig {
 /// A string, or left out (`null`/`undefined`: what `process.env.X` gives for an unset
 /// variable), which is an empty key that validation reports as `API_KEY_MISSING`.
 impl crate::read::Readable for ApiKey {
-    fn read(r: &mut crate::read::Reader, v: Option<&serde_json::Value>) -> Option<Self> {
+    fn read(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Self> {
         String::read(r, v).map(ApiKey::new)
     }
 }
@@ -967,5 +967,5 @@ impl crate::read::Readable for ApiKey {
 /// [`FieldMapping::targets`] sends them in the order of the Autopilot names); an entry that
 /// is not a string is left out (with its issue).
 fn read_pairs(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Vec<(String, String)>> {
-    r.string_entries(Some(v), FIELD_PAIRS)
+    r.string_entries(v, FIELD_PAIRS)
 }

@@ -314,12 +314,11 @@ impl Serialize for ReasonCounts {
 /// An object of counts keyed by reason, in the order the reasons were first counted.
 impl crate::write::Writable for ReasonCounts {
     fn write(&self, out: &mut dyn crate::write::Sink) {
-        out.begin_object();
-        for (r, n) in &self.0 {
-            out.key(r.as_str());
-            crate::write::Writable::write(n, out);
-        }
-        out.end();
+        let entries = self
+            .0
+            .iter()
+            .map(|(r, n)| (r.as_str(), n as &dyn crate::write::Writable));
+        crate::write::write_object(out, entries);
     }
 }
 

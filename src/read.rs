@@ -39,15 +39,15 @@ use std::collections::BTreeMap;
 
 /// A type read from a JSON value by [`Reader`].
 ///
-/// `v` is the value, `None` when the document leaves it out (a missing member, or one that
-/// is `null`). The result is `None` when `v` has the wrong type, or lacks a member that has
-/// no empty form; the [`Reader`] holds the issue then.
+/// `v` is the value (a member the document leaves out, or one that is `null`, is not read:
+/// it keeps its empty form). The result is `None` when `v` has the wrong type, or lacks a
+/// member that has no empty form; the [`Reader`] holds the issue then.
 pub trait Readable: Sized {
     /// The keys a struct reads, or the strings an enum takes (empty for other types).
     const KEYS: &'static [&'static str] = &[];
 
     /// Reads `v` at the reader's current path.
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self>;
+    fn read(r: &mut Reader, v: &Value) -> Option<Self>;
 }
 
 /// The state of one reading: the current path and the issues so far.
@@ -138,22 +138,18 @@ impl Reader {
 
     /// Reads an object: `field(reader, i, value)` for each member whose key is `keys[i]` and
     /// whose value is not `null`, after an `UNKNOWN_FIELD` issue for each other key (with a
-    /// value that is not `null`). `false` (with the issue) when `v` is not an object; `true`
-    /// when it is left out (every member then keeps its empty form).
+    /// value that is not `null`). `false` (with the issue) when `v` is not an object. A member
+    /// left out (or `null`) is not read: the caller's value keeps its empty form.
     #[inline(never)]
     pub fn object(
         &mut self,
-        v: Option<&Value>,
+        v: &Value,
         keys: &[&str],
         field: &mut dyn FnMut(&mut Reader, usize, &Value),
     ) -> bool {
-        let obj = match v {
-            None => return true,
-            Some(Value::Object(o)) => o,
-            Some(other) => {
-                self.push_mismatch(other, "an object");
-                return false;
-            }
+        let Value::Object(obj) = v else {
+            self.push_mismatch(v, "an object");
+            return false;
         };
         for (k, v) in obj {
             if !v.is_null() && !keys.contains(&k.as_str()) {
@@ -184,20 +180,14 @@ impl Reader {
     /// that is `null` is left out, one of another type too (with its issue). `None` (with the
     /// issue: `expected` is what the object holds) when `v` is not an object.
     #[inline(never)]
-    pub fn string_entries(
-        &mut self,
-        v: Option<&Value>,
-        expected: &str,
-    ) -> Option<Vec<(String, String)>> {
-        let obj = match v {
-            None => return Some(Vec::new()),
-            Some(Value::Object(o)) => o,
-            Some(other) => return self.mismatch(other, expected),
+    pub fn string_entries(&mut self, v: &Value, expected: &str) -> Option<Vec<(String, String)>> {
+        let Value::Object(obj) = v else {
+            return self.mismatch(v, expected);
         };
         let mut out = Vec::with_capacity(obj.len());
         for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
             let back = self.enter_key(k);
-            if let Some(s) = String::read(self, Some(v)) {
+            if let Some(s) = String::read(self, v) {
                 out.push((k.clone(), s));
             }
             self.leave(back);
@@ -210,13 +200,11 @@ impl Reader {
     #[inline(never)]
     pub fn items(
         &mut self,
-        v: Option<&Value>,
+        v: &Value,
         item: &mut dyn FnMut(&mut Reader, usize, &Value),
     ) -> Option<()> {
-        let items = match v {
-            None => return Some(()),
-            Some(Value::Array(a)) => a,
-            Some(other) => return self.mismatch(other, "a sequence"),
+        let Value::Array(items) = v else {
+            return self.mismatch(v, "a sequence");
         };
         for (i, v) in items.iter().enumerate() {
             let back = self.enter_index(i);
@@ -247,7 +235,7 @@ macro_rules! readable_struct {
 
             fn read(
                 r: &mut $crate::read::Reader,
-                v: Option<&serde_json::Value>,
+                v: &serde_json::Value,
             ) -> Option<Self> {
                 let mut out = <$ty>::default();
                 let ok = r.object(v, Self::KEYS, &mut |r, i, v| {
@@ -267,7 +255,7 @@ macro_rules! readable_struct {
             }
         }
     };
-    (@read $r:ident, $v:ident) => { $crate::read::Readable::read($r, Some($v)) };
+    (@read $r:ident, $v:ident) => { $crate::read::Readable::read($r, $v) };
     (@read $r:ident, $v:ident, $with:path) => { $with($r, $v) };
 }
 pub(crate) use readable_struct;
@@ -280,7 +268,7 @@ macro_rules! readable_enum {
 
             fn read(
                 r: &mut $crate::read::Reader,
-                v: Option<&serde_json::Value>,
+                v: &serde_json::Value,
             ) -> Option<Self> {
                 const ALL: &[$ty] = &[$(<$ty>::$variant),+];
                 $crate::read::one_of(r, v, Self::KEYS).and_then(|i| ALL.get(i).copied())
@@ -290,58 +278,49 @@ macro_rules! readable_enum {
 }
 pub(crate) use readable_enum;
 
-/// The index of the string `v` among `texts` (`None`, with the issue, for any other value;
-/// a left-out value is refused too: an enum member is an `Option`).
+/// The index of the string `v` among `texts` (`None`, with the issue, for any other value).
 #[inline(never)]
-pub fn one_of(r: &mut Reader, v: Option<&Value>, texts: &[&str]) -> Option<usize> {
-    if let Some(i) = v
-        .and_then(Value::as_str)
-        .and_then(|s| texts.iter().position(|t| *t == s))
-    {
+pub fn one_of(r: &mut Reader, v: &Value, texts: &[&str]) -> Option<usize> {
+    if let Some(i) = v.as_str().and_then(|s| texts.iter().position(|t| *t == s)) {
         return Some(i);
     }
     let list: Vec<String> = texts.iter().map(|t| format!("'{t}'")).collect();
     let expected = format!("one of {}", list.join(", "));
     match v {
-        Some(Value::String(_)) => r.refuse(format!("unknown value, expected {expected}")),
-        Some(other) => r.mismatch(other, &expected),
-        None => r.refuse(format!("missing, expected {expected}")),
+        Value::String(_) => r.refuse(format!("unknown value, expected {expected}")),
+        other => r.mismatch(other, &expected),
     }
 }
 
 impl Readable for String {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v {
-            None => Some(String::new()),
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => r.mismatch(other, "a string"),
+            Value::String(s) => Some(s.clone()),
+            other => r.mismatch(other, "a string"),
         }
     }
 }
 
 impl Readable for bool {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v {
-            None => Some(false),
-            Some(Value::Bool(b)) => Some(*b),
-            Some(other) => r.mismatch(other, "a boolean"),
+            Value::Bool(b) => Some(*b),
+            other => r.mismatch(other, "a boolean"),
         }
     }
 }
 
 impl Readable for u64 {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v {
-            None => Some(0),
-            Some(Value::Number(n)) if n.is_u64() => n.as_u64(),
-            Some(other) => r.mismatch(other, "u64"),
+            Value::Number(n) if n.is_u64() => n.as_u64(),
+            other => r.mismatch(other, "u64"),
         }
     }
 }
 
 impl Readable for u32 {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
-        let Some(v) = v else { return Some(0) };
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
             Some(n) => Some(n),
             None => r.mismatch(v, "u32"),
@@ -350,31 +329,31 @@ impl Readable for u32 {
 }
 
 impl Readable for f64 {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v {
-            None => Some(0.0),
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(other) => r.mismatch(other, "f64"),
+            Value::Number(n) => n.as_f64(),
+            other => r.mismatch(other, "f64"),
         }
     }
 }
 
-/// Left out and `null` are `None`; a value of the wrong type gives no value (with the issue).
+/// `null` (an array element; a `null` member is not read) is `None`; a value of the wrong
+/// type gives no value (with the issue).
 impl<T: Readable> Readable for Option<T> {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v {
-            None | Some(Value::Null) => Some(None),
+            Value::Null => Some(None),
             // A value that gives nothing is not taken for `null` (an array element then
             // leaves the document without a value; a member keeps its default, `None`).
-            Some(v) => T::read(r, Some(v)).map(Some),
+            v => T::read(r, v).map(Some),
         }
     }
 }
 
 impl<T: Readable> Readable for Vec<T> {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         let mut out = Vec::new();
-        r.items(v, &mut |r, _, v| match T::read(r, Some(v)) {
+        r.items(v, &mut |r, _, v| match T::read(r, v) {
             Some(x) => out.push(x),
             // Left out, the elements after it would shift: the document has no value.
             None => r.broken = true,
@@ -385,26 +364,25 @@ impl<T: Readable> Readable for Vec<T> {
 
 /// A pair of integers (`[first, last]`).
 impl Readable for [u32; 2] {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         match v {
-            None => Some([0, 0]),
-            Some(Value::Array(a)) if a.len() == 2 => {
+            Value::Array(a) if a.len() == 2 => {
                 let mut pair = [0; 2];
                 r.items(v, &mut |r, i, x| {
-                    if let (Some(n), Some(slot)) = (u32::read(r, Some(x)), pair.get_mut(i)) {
+                    if let (Some(n), Some(slot)) = (u32::read(r, x), pair.get_mut(i)) {
                         *slot = n;
                     }
                 })?;
                 Some(pair)
             }
-            Some(other) => r.mismatch(other, "an array of length 2"),
+            other => r.mismatch(other, "an array of length 2"),
         }
     }
 }
 
 /// A map of strings; an entry of another type is left out (with the issue).
 impl Readable for BTreeMap<String, String> {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         let pairs = r.string_entries(v, "a map of strings")?;
         // Inserted one by one: `collect` would sort them first, with a sort of its own in
         // the module (the pairs come in key order already).
@@ -419,10 +397,7 @@ impl Readable for BTreeMap<String, String> {
 /// Bytes, as an array of integers from 0 to 255 (the wasm layer hands a `Uint8Array` over
 /// that way).
 impl Readable for serde_bytes::ByteBuf {
-    fn read(r: &mut Reader, v: Option<&Value>) -> Option<Self> {
-        let Some(v) = v else {
-            return Some(serde_bytes::ByteBuf::new());
-        };
+    fn read(r: &mut Reader, v: &Value) -> Option<Self> {
         let bytes: Option<Vec<u8>> = v.as_array().and_then(|a| {
             a.iter()
                 .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
@@ -485,7 +460,7 @@ pub const MAX_DEPTH: u32 = 64;
 /// ```
 pub fn read<T: Readable>(value: &Value, prefix: &str) -> Read<T> {
     let mut r = Reader::new(prefix);
-    let value = T::read(&mut r, Some(value)).filter(|_| !r.broken);
+    let value = T::read(&mut r, value).filter(|_| !r.broken);
     Read {
         value,
         issues: r.issues,

@@ -557,13 +557,13 @@ crate::write::readable_writable_struct!(RequestCounts {
 impl crate::read::Readable for FailedRef {
     const KEYS: &'static [&'static str] = &["segment", "row", "reason", "detail"];
 
-    fn read(r: &mut crate::read::Reader, v: Option<&serde_json::Value>) -> Option<Self> {
+    fn read(r: &mut crate::read::Reader, v: &serde_json::Value) -> Option<Self> {
         let (mut segment, mut row, mut reason, mut detail) = (0, 0, None, None);
         let ok = r.object(v, Self::KEYS, &mut |r, i, v| match i {
-            0 => segment = u32::read(r, Some(v)).unwrap_or(0),
-            1 => row = u64::read(r, Some(v)).unwrap_or(0),
-            2 => reason = Some(RejectReason::read(r, Some(v))),
-            _ => detail = Option::<String>::read(r, Some(v)).flatten(),
+            0 => segment = u32::read(r, v).unwrap_or(0),
+            1 => row = u64::read(r, v).unwrap_or(0),
+            2 => reason = Some(RejectReason::read(r, v)),
+            _ => detail = Option::<String>::read(r, v).flatten(),
         });
         match reason {
             _ if !ok => None,

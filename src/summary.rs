@@ -329,8 +329,17 @@ fn sample(plan: &Plan, segment: u32, n: u32, list_id: Option<&str>) -> Vec<serde
     if n == 0 {
         return Vec::new();
     }
-    let of_segment = plan.memberships.iter().filter(|m| m.segment == segment);
-    crate::util::order::by_key(of_segment.collect(), |m| m.row)
+    let of_segment = || plan.memberships.iter().filter(|m| m.segment == segment);
+    // Only the memberships up to the n-th smallest row are ordered (a segment can hold
+    // 100,000): its rows sorted alone find that row.
+    let mut rows: Vec<u64> = of_segment().map(|m| m.row).collect();
+    rows.sort_unstable();
+    let cut = rows
+        .get(n as usize - 1)
+        .or(rows.last())
+        .copied()
+        .unwrap_or(0);
+    crate::util::order::by_key(of_segment().filter(|m| m.row <= cut).collect(), |m| m.row)
         .into_iter()
         .take(n as usize)
         .filter_map(|m| plan.contact_json(m, list_id))

@@ -135,25 +135,36 @@ impl<T: Writable, const N: usize> Writable for [T; N] {
     }
 }
 
+/// Writes an object of `entries` (key, value), in their order: a map, counts by reason.
+/// (Generic over the iterator: through `&mut dyn Iterator` the module measured 740 B gzip
+/// more.)
+pub fn write_object<'a>(
+    out: &mut dyn Sink,
+    entries: impl Iterator<Item = (&'a str, &'a dyn Writable)>,
+) {
+    out.begin_object();
+    for (k, v) in entries {
+        out.key(k);
+        v.write(out);
+    }
+    out.end();
+}
+
 impl<K: AsRef<str>, V: Writable> Writable for BTreeMap<K, V> {
     fn write(&self, out: &mut dyn Sink) {
-        out.begin_object();
-        for (k, v) in self {
-            out.key(k.as_ref());
-            v.write(out);
-        }
-        out.end();
+        write_object(
+            out,
+            self.iter().map(|(k, v)| (k.as_ref(), v as &dyn Writable)),
+        );
     }
 }
 
 impl Writable for serde_json::Map<String, serde_json::Value> {
     fn write(&self, out: &mut dyn Sink) {
-        out.begin_object();
-        for (k, v) in self {
-            out.key(k);
-            v.write(out);
-        }
-        out.end();
+        write_object(
+            out,
+            self.iter().map(|(k, v)| (k.as_str(), v as &dyn Writable)),
+        );
     }
 }
 
@@ -168,16 +179,6 @@ impl Writable for serde_json::Value {
             Value::Array(a) => a.write(out),
             Value::Object(m) => m.write(out),
         }
-    }
-}
-
-/// Bytes written as bytes (`Uint8Array`), not as an array of numbers.
-#[derive(Debug)]
-pub struct Bytes<'a>(pub &'a [u8]);
-
-impl Writable for Bytes<'_> {
-    fn write(&self, out: &mut dyn Sink) {
-        out.bytes(self.0);
     }
 }
 
@@ -249,74 +250,6 @@ macro_rules! writable_enum {
 }
 pub(crate) use writable_enum;
 
-/// JSON text of a [`Writable`] (`undefined` written as `null`, bytes as an array of
-/// numbers, a number that is not finite as `null`: what serde_json writes), for tests.
-#[cfg(test)]
-pub fn to_json_text(v: &(impl Writable + ?Sized)) -> String {
-    /// Writes JSON text; `open` holds, per open array or object, its closing bracket and
-    /// whether nothing is in it yet.
-    #[derive(Default)]
-    struct Text {
-        out: String,
-        open: Vec<(char, bool)>,
-        after_key: bool,
-    }
-    impl Text {
-        fn scalar(&mut self, text: &str) {
-            if !std::mem::take(&mut self.after_key) {
-                if let Some((_, empty)) = self.open.last_mut() {
-                    if !std::mem::take(empty) {
-                        self.out.push(',');
-                    }
-                }
-            }
-            self.out.push_str(text);
-        }
-    }
-    impl Sink for Text {
-        fn missing(&mut self) {
-            self.scalar("null");
-        }
-        fn boolean(&mut self, b: bool) {
-            self.scalar(if b { "true" } else { "false" });
-        }
-        fn number(&mut self, n: f64) {
-            // As JS writes it: integral numbers without a fraction (serde_json's `3.0`).
-            if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-                self.scalar(&(n as i64).to_string());
-            } else {
-                self.scalar(&serde_json::to_string(&n).unwrap());
-            }
-        }
-        fn string(&mut self, s: &str) {
-            self.scalar(&serde_json::to_string(s).unwrap());
-        }
-        fn bytes(&mut self, b: &[u8]) {
-            self.scalar(&serde_json::to_string(b).unwrap());
-        }
-        fn begin_array(&mut self) {
-            self.scalar("[");
-            self.open.push((']', true));
-        }
-        fn begin_object(&mut self) {
-            self.scalar("{");
-            self.open.push(('}', true));
-        }
-        fn key(&mut self, k: &str) {
-            self.scalar(&serde_json::to_string(k).unwrap());
-            self.out.push(':');
-            self.after_key = true;
-        }
-        fn end(&mut self) {
-            let (close, _) = self.open.pop().unwrap();
-            self.out.push(close);
-        }
-    }
-    let mut text = Text::default();
-    v.write(&mut text);
-    text.out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +261,84 @@ mod tests {
     use crate::sync::diff::GuardHit;
     use serde::Serialize;
 
+    /// JSON text of a [`Writable`] (`undefined` written as `null`, bytes as an array of
+    /// numbers, a number that is not finite as `null`: what serde_json writes; numbers as JS
+    /// writes them, [`crate::util::json::number_text`]). Strings are escaped by
+    /// [`crate::util::json::push_json_str`], which also escapes U+2028/U+2029 (serde_json does
+    /// not; no test string holds them).
+    fn to_json_text(v: &(impl Writable + ?Sized)) -> String {
+        use crate::util::json::{number_text, push_json_str};
+        /// Writes JSON text; `open` holds, per open array or object, its closing bracket and
+        /// whether nothing is in it yet.
+        #[derive(Default)]
+        struct Text {
+            out: String,
+            open: Vec<(char, bool)>,
+            after_key: bool,
+        }
+        impl Text {
+            /// Puts the separator a value needs here.
+            fn next(&mut self) {
+                if !std::mem::take(&mut self.after_key) {
+                    if let Some((_, empty)) = self.open.last_mut() {
+                        if !std::mem::take(empty) {
+                            self.out.push(',');
+                        }
+                    }
+                }
+            }
+            fn scalar(&mut self, text: &str) {
+                self.next();
+                self.out.push_str(text);
+            }
+        }
+        impl Sink for Text {
+            fn missing(&mut self) {
+                self.scalar("null");
+            }
+            fn boolean(&mut self, b: bool) {
+                self.scalar(if b { "true" } else { "false" });
+            }
+            fn number(&mut self, n: f64) {
+                let text = if n.is_finite() {
+                    number_text(n)
+                } else {
+                    "null".into()
+                };
+                self.scalar(&text);
+            }
+            fn string(&mut self, s: &str) {
+                self.next();
+                push_json_str(&mut self.out, s);
+            }
+            fn bytes(&mut self, b: &[u8]) {
+                let items: Vec<String> = b.iter().map(u8::to_string).collect();
+                self.scalar(&format!("[{}]", items.join(",")));
+            }
+            fn begin_array(&mut self) {
+                self.scalar("[");
+                self.open.push((']', true));
+            }
+            fn begin_object(&mut self) {
+                self.scalar("{");
+                self.open.push(('}', true));
+            }
+            fn key(&mut self, k: &str) {
+                self.string(k);
+                self.out.push(':');
+                self.after_key = true;
+            }
+            fn end(&mut self) {
+                if let Some((close, _)) = self.open.pop() {
+                    self.out.push(close);
+                }
+            }
+        }
+        let mut text = Text::default();
+        v.write(&mut text);
+        text.out
+    }
+
     /// serde_json's text with numbers as JS writes them (an integral float without `.0`),
     /// which is what [`to_json_text`] writes.
     fn serde_text<T: Serialize>(v: &T) -> String {
@@ -338,19 +349,16 @@ mod tests {
                 w: &mut W,
                 v: f64,
             ) -> std::io::Result<()> {
-                if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
-                    write!(w, "{}", v as i64)
-                } else {
-                    serde_json::ser::CompactFormatter.write_f64(w, v)
-                }
+                // serde_json hands only finite numbers to its formatter.
+                w.write_all(crate::util::json::number_text(v).as_bytes())
             }
         }
         let mut out = Vec::new();
         v.serialize(&mut serde_json::Serializer::with_formatter(
             &mut out, JsNumbers,
         ))
-        .unwrap();
-        String::from_utf8(out).unwrap()
+        .unwrap(); // ok: test
+        String::from_utf8(out).unwrap() // ok: test
     }
 
     /// The writer gives serde's text: every key, in order, every optional member left out
@@ -366,7 +374,6 @@ mod tests {
             to_json_text(&v),
             r#"{"a":{},"b":[1,2.5,null,true,"x\"y"],"c":[]}"#
         );
-        assert_eq!(to_json_text(&Bytes(&[0, 255])), "[0,255]");
         assert_eq!(to_json_text(&Some(f64::NAN)), "null");
         assert_eq!(to_json_text(&None::<u32>), "null");
     }
@@ -419,7 +426,7 @@ mod tests {
             "syncState": [65, 80, 0, 255]
         }}"#
         );
-        serde_json::from_str(&text).unwrap()
+        serde_json::from_str(&text).unwrap() // ok: test
     }
 
     #[test]
@@ -433,7 +440,7 @@ mod tests {
             "requests": {"sent": 9, "retried": 1, "throttled": 1, "errors": 0, "bisected": 2},
             "elapsedMs": 1234.5, "contactsPerSecond": 162.07, "etaMs": 1700.0
         }))
-        .unwrap();
+        .unwrap(); // ok: test
         same(&progress);
         progress.eta_ms = None;
         same(&progress);
@@ -478,7 +485,7 @@ mod tests {
     fn the_sync_state_is_written_as_bytes() {
         let mut log = Log::default();
         report(false).write(&mut log);
-        let at = log.0.iter().position(|l| l == "key syncState").unwrap();
+        let at = log.0.iter().position(|l| l == "key syncState").unwrap(); // ok: test
         assert_eq!(log.0[at + 1], "bytes [65, 80, 0, 255]");
         assert_eq!(log.0[at + 2..], ["end"]);
     }
@@ -489,7 +496,7 @@ mod tests {
     fn json_values_are_written_as_numbers_strings_and_missing_values() {
         let v: serde_json::Value =
             serde_json::from_str(r#"[18446744073709551615, -9007199254740993, 0.5, null, "x"]"#)
-                .unwrap();
+                .unwrap(); // ok: test
         let mut log = Log::default();
         v.write(&mut log);
         assert_eq!(
@@ -540,15 +547,15 @@ mod tests {
             })
             .to_string(),
         )
-        .unwrap();
-        let mut planner = Planner::new(&cfg).unwrap();
+        .unwrap(); // ok: test
+        let mut planner = Planner::new(&cfg).unwrap(); // ok: test
         for (i, (format, text)) in segments.iter().enumerate() {
-            planner.begin_segment(i).unwrap();
+            planner.begin_segment(i).unwrap(); // ok: test
             let mut parser =
                 Parser::with_options(*format, planner.fields(), &SourceOptions::default(), "")
-                    .unwrap();
-            parser.feed(text.as_bytes(), &mut planner).unwrap();
-            parser.finish(&mut planner).unwrap();
+                    .unwrap(); // ok: test
+            parser.feed(text.as_bytes(), &mut planner).unwrap(); // ok: test
+            parser.finish(&mut planner).unwrap(); // ok: test
         }
         planner.finish()
     }
@@ -632,7 +639,7 @@ mod tests {
             (Format::Json, b"{\"email\": 1}"),
             (Format::Csv, b"PK\x03\x04 a workbook"),
         ] {
-            let inspection = crate::input::inspect(bytes, format, &options).unwrap();
+            let inspection = crate::input::inspect(bytes, format, &options).unwrap(); // ok: test
             same(&inspection);
             seen.push((
                 inspection.dialect.is_some(),
@@ -688,7 +695,7 @@ mod tests {
             serde_json::from_str(
                 r#"{"instanceId": "instance_1", "n": 1.25, "big": 12, "none": null, "list": [{"a": true}]}"#,
             )
-            .unwrap(),
+            .unwrap(), // ok: test
         );
         same(&account);
     }

@@ -44,20 +44,8 @@ macro_rules! codes {
                 })
             }
         }
-        impl $crate::read::Readable for $name {
-            const KEYS: &'static [&'static str] = &[$($text,)+];
-            fn read(
-                r: &mut $crate::read::Reader,
-                v: Option<&serde_json::Value>,
-            ) -> Option<Self> {
-                $crate::read::one_of(r, v, Self::KEYS).and_then(|i| Self::ALL.get(i).copied())
-            }
-        }
-        impl $crate::write::Writable for $name {
-            fn write(&self, out: &mut dyn $crate::write::Sink) {
-                out.string(self.as_str());
-            }
-        }
+        $crate::read::readable_enum!($name { $($variant: $text),+ });
+        $crate::write::writable_enum!($name { $($variant: $text),+ });
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
                 self.as_str() == *other

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../pkg');
 const BUDGET = 200_000; // "200 KB", read strictly
-const CEILING = 259_000; // 253,973 B measured (2026-11-30: the core's own writer of the answers, issues and errors built out of line) + about 2 %: no growth while over budget
+const CEILING = 259_000; // 254,136 B measured (2026-11-30: the core's own writer of the answers, issues and errors built out of line, the preview sample ordered faster) + about 2 %: no growth while over budget
 
 function files(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
