@@ -63,7 +63,9 @@ pub struct Inspection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binary: Option<BinaryFile>,
     /// Per column of `headers`: the non-empty values of the first [`SAMPLE_ROWS`] records
-    /// (at most 80 characters each; JSON arrays and objects as compact JSON).
+    /// (at most 80 characters each; JSON arrays and objects as compact JSON). A JSON value an
+    /// export cannot read (a number beyond the doubles, a lone surrogate escape) gives none:
+    /// an export refuses it only where it is mapped.
     pub samples: Vec<Vec<String>>,
     /// Why the source cannot be read as a whole (a JSON document that is not an array),
     /// when it cannot.
@@ -400,8 +402,14 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             let raw: &serde_json::value::RawValue = map.next_value()?;
-            let value = crate::util::json_read::parse_raw(raw).map_err(de::Error::custom)?;
             let Some(i) = self.found.column(&key) else {
+                continue;
+            };
+            // A value the export could not read (a number beyond the doubles, a lone
+            // surrogate escape) gives no sample and does not refuse the record: an export
+            // reads a value only where it is mapped, and refuses it there
+            // (`super::json`, `super::ndjson`).
+            let Ok(value) = crate::util::json_read::parse_raw(raw) else {
                 continue;
             };
             let text = match &value {
@@ -538,18 +546,29 @@ mod tests {
                 "{format:?}"
             );
         }
-        // A number beyond the doubles inside a sampled value: refused where it is in the
-        // document, not at a position inside the value's own text.
-        let i = inspect(
-            b"[\n\n  {\"a\": {\"b\": [1, 1e400]}}]",
-            Format::Json,
-            &SourceOptions::default(),
-        )
-        .unwrap(); // ok: test
-        let error = i.error.unwrap_or_default();
-        assert!(
-            error.contains("number out of range at line 3 column"),
-            "{error}"
-        );
+    }
+
+    #[test]
+    fn values_an_export_cannot_read_give_no_sample_and_refuse_nothing() {
+        // Beyond the doubles, alone or nested, and a lone surrogate escape: an export refuses
+        // them only where they are mapped, so the columns are listed and the records read.
+        let records = [
+            r#"{"email":"a@b.co","big":1e400,"n":{"b":[1,-1e999]}}"#,
+            r#"{"email":"c@b.co","text":"\ud800","big":2}"#,
+        ];
+        let ndjson = format!("{}\n{}\n", records[0], records[1]);
+        let json = format!("[\n{},\n{}\n]", records[0], records[1]);
+        for (format, text) in [(Format::Ndjson, ndjson), (Format::Json, json)] {
+            let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
+            assert_eq!(i.error, None, "{format:?}");
+            assert_eq!(i.headers, vec!["email", "big", "n", "text"], "{format:?}");
+            assert_eq!((i.rows, i.malformed_rows, i.invalid_utf8_rows), (2, 0, 0));
+            let empty: Vec<&str> = Vec::new();
+            assert_eq!(
+                i.samples,
+                vec![vec!["a@b.co", "c@b.co"], vec!["2"], empty.clone(), empty],
+                "{format:?}"
+            );
+        }
     }
 }

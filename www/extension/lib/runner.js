@@ -344,6 +344,10 @@ async function execute(record, apiKey) {
 
 /** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */
 async function end(record, outcome, { finish = true } = {}) {
+  // The stored record names the connection now: connecting again may have filed the run under
+  // another id of the same connection while it ran (connections.js, adoptOlderIds).
+  const stored = await idb.get('runs', record.id);
+  if (stored?.connectionId) record = { ...record, connectionId: stored.connectionId };
   const report = outcome.report ?? outcome.error?.report;
   const result = { id: record.id, kind: record.kind, destinationId: record.destinationId, finishedAt: new Date().toISOString() };
   if (report) result.report = report;

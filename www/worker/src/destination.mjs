@@ -178,8 +178,7 @@ export class Destination extends DurableObject {
       this.active.controller.abort();
       return { cancelled: true, runId: run.id };
     }
-    this.#finish(run, { status: 'cancelled' });
-    await this.ctx.storage.deleteAlarm();
+    await this.#finish(run, { status: 'cancelled' });
     return { cancelled: true, runId: run.id };
   }
 
@@ -195,7 +194,7 @@ export class Destination extends DurableObject {
     if (!run) return; // nothing to do: a stale or duplicate alarm
     this.active = { runId: run.id, controller: new AbortController(), progress: undefined };
     try {
-      if (run.cancelRequested) this.#finish(run, { status: 'cancelled' });
+      if (run.cancelRequested) await this.#finish(run, { status: 'cancelled' });
       else if (run.phase === 'download') await this.#downloadStep(run);
       else await this.#sliceStep(run);
     } catch (e) {
@@ -237,9 +236,8 @@ export class Destination extends DurableObject {
       if (!(e instanceof SourceError)) throw e;
       const current = this.#current(run.id);
       if (!current) return;
-      if (current.cancelRequested) this.#finish(current, { status: 'cancelled' });
-      else this.#finish(current, { status: 'failed', error: { code: e.code, message: `${e.message}; nothing was sent`, packageCode: e.packageCode } });
-      await this.ctx.storage.deleteAlarm();
+      if (current.cancelRequested) await this.#finish(current, { status: 'cancelled' });
+      else await this.#finish(current, { status: 'failed', error: { code: e.code, message: `${e.message}; nothing was sent`, packageCode: e.packageCode } });
     }
   }
 
@@ -350,12 +348,14 @@ export class Destination extends DurableObject {
     }
     // A cancel that came before the package started sending ends as ABORTED: still a cancel.
     const status = current.cancelRequested ? 'cancelled' : outcome.kind === 'failed' ? 'failed' : outcome.report.status;
-    this.#finish(current, { status, report: outcome.report, error: outcome.error });
-    await this.ctx.storage.deleteAlarm();
+    await this.#finish(current, { status, report: outcome.report, error: outcome.error });
   }
 
-  /** Ends the run: last run record, history, base sync state; removes the run's data. */
-  #finish(run, { status, report, error }) {
+  /**
+   * Ends the run: last run record, history, base sync state; removes the run's data, then its
+   * alarm (nothing is left to run; deleting none is harmless).
+   */
+  async #finish(run, { status, report, error }) {
     const record = {
       runId: run.id,
       trigger: run.trigger,
@@ -393,8 +393,7 @@ export class Destination extends DurableObject {
   async #keepsDying(run, what) {
     const message = `${what} (the Worker was stopped: its CPU or memory limit, or an eviction); the refresh is given up, and the next one starts from what this one committed. A smaller run.maxRequests (fewer requests per slice) or smaller segment files may help.`;
     console.error(`destination ${run.destination}: run ${run.id}: ${message}`);
-    this.#finish(run, { status: 'failed', error: { code: 'STEP_KEEPS_DYING', message } });
-    await this.ctx.storage.deleteAlarm();
+    await this.#finish(run, { status: 'failed', error: { code: 'STEP_KEEPS_DYING', message } });
   }
 
   /**
@@ -408,8 +407,7 @@ export class Destination extends DurableObject {
     const message = `${e?.name ?? 'Error'}: ${String(e?.message ?? e).slice(0, 300)}`;
     console.error(`destination ${run.destination}: run ${run.id} step failed (${run.faults}/${MAX_STEP_FAULTS}): ${message}`);
     if (run.faults >= MAX_STEP_FAULTS) {
-      this.#finish(run, { status: 'failed', error: { code: 'WORKER_FAULT', message } });
-      await this.ctx.storage.deleteAlarm();
+      await this.#finish(run, { status: 'failed', error: { code: 'WORKER_FAULT', message } });
       return;
     }
     this.kv.put(RUN, run);
