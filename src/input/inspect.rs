@@ -64,8 +64,8 @@ pub struct Inspection {
     pub binary: Option<BinaryFile>,
     /// Per column of `headers`: the non-empty values of the first [`SAMPLE_ROWS`] records
     /// (at most 80 characters each; JSON arrays and objects as compact JSON). A JSON value an
-    /// export cannot read (a number beyond the doubles, a lone surrogate escape) gives none:
-    /// an export refuses it only where it is mapped.
+    /// export could not read where mapped (a number beyond the doubles, a lone surrogate
+    /// escape) is sampled as its JSON text as written (`1e400`) and refuses nothing here.
     pub samples: Vec<Vec<String>>,
     /// Why the source cannot be read as a whole (a JSON document that is not an array),
     /// when it cannot.
@@ -325,7 +325,13 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
             .is_ok()
     };
     if !ok {
-        found.reject(RejectReason::MalformedRow);
+        // As the NDJSON parser does: a lone surrogate escape (now only in a key) has no UTF-8
+        // form, the same reason as invalid bytes.
+        found.reject(if super::json_split::has_lone_surrogate(line) {
+            RejectReason::InvalidUtf8
+        } else {
+            RejectReason::MalformedRow
+        });
     }
 }
 
@@ -405,21 +411,19 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             let Some(i) = self.found.column(&key) else {
                 continue;
             };
-            // A value the export could not read (a number beyond the doubles, a lone
-            // surrogate escape) gives no sample and does not refuse the record: an export
-            // reads a value only where it is mapped, and refuses it there
-            // (`super::json`, `super::ndjson`).
-            let Ok(value) = crate::util::json_read::parse_raw(raw) else {
-                continue;
-            };
-            let text = match &value {
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::String(s) => s.clone(),
-                other => {
+            // A value an export could not read (a number beyond the doubles, a lone
+            // surrogate escape, nesting too deep) is sampled as its JSON text as written and
+            // refuses nothing: an export reads a value only where it is mapped (`super::json`,
+            // `super::ndjson`).
+            let text = match crate::util::json_read::parse_raw(raw) {
+                Ok(serde_json::Value::Null) => String::new(),
+                Ok(serde_json::Value::String(s)) => s,
+                Ok(other) => {
                     let mut text = String::new();
-                    crate::util::json::push_json_value(&mut text, other);
+                    crate::util::json::push_json_value(&mut text, &other);
                     text
                 }
+                Err(_) => raw.get().to_string(),
             };
             self.found.sample(i, &text);
         }
@@ -550,8 +554,9 @@ mod tests {
 
     #[test]
     fn values_an_export_cannot_read_give_no_sample_and_refuse_nothing() {
-        // Beyond the doubles, alone or nested, and a lone surrogate escape: an export refuses
-        // them only where they are mapped, so the columns are listed and the records read.
+        // Beyond the doubles, alone or nested, and a lone surrogate escape: an export reads
+        // them only where they are mapped, so the columns are listed, the records read and the
+        // values sampled as written.
         let records = [
             r#"{"email":"a@b.co","big":1e400,"n":{"b":[1,-1e999]}}"#,
             r#"{"email":"c@b.co","text":"\ud800","big":2}"#,
@@ -563,12 +568,26 @@ mod tests {
             assert_eq!(i.error, None, "{format:?}");
             assert_eq!(i.headers, vec!["email", "big", "n", "text"], "{format:?}");
             assert_eq!((i.rows, i.malformed_rows, i.invalid_utf8_rows), (2, 0, 0));
-            let empty: Vec<&str> = Vec::new();
             assert_eq!(
                 i.samples,
-                vec![vec!["a@b.co", "c@b.co"], vec!["2"], empty.clone(), empty],
+                vec![
+                    vec!["a@b.co", "c@b.co"],
+                    vec!["1e400", "2"],
+                    vec![r#"{"b":[1,-1e999]}"#],
+                    vec![r#""\ud800""#]
+                ],
                 "{format:?}"
             );
         }
+        // A lone surrogate escape in a key: the line is not UTF-8, as the NDJSON parser
+        // rejects it (`INVALID_UTF8`), not malformed.
+        let i = inspect(
+            b"{\"\\ud800\":1,\"email\":\"x@b.co\"}\n{\"email\":\"y@b.co\"}\n",
+            Format::Ndjson,
+            &SourceOptions::default(),
+        )
+        .unwrap(); // ok: test
+        assert_eq!((i.rows, i.malformed_rows, i.invalid_utf8_rows), (2, 0, 1));
+        assert_eq!(i.samples, vec![vec!["y@b.co"]]);
     }
 }

@@ -4,6 +4,7 @@
 
 import { loadCore } from './core.js';
 import { emitChange } from './events.js';
+import { filing } from './filing.js';
 import * as idb from './idb.js';
 import { connectionId, withoutKey } from './ids.js';
 import { apiKeyArea, forgetApiKey, moveSecrets, setApiKey } from './secrets.js';
@@ -50,8 +51,15 @@ async function adoptOlderIds(id, core) {
   }
 }
 
-/** Moves what is filed under connection id `old` to `id` (see adoptOlderIds). */
-async function adopt(old, id) {
+/**
+ * Moves what is filed under connection id `old` to `id` (see adoptOlderIds); never while a
+ * finished run files its outcome (filing.js).
+ */
+function adopt(old, id) {
+  return filing(() => adoptNow(old, id));
+}
+
+async function adoptNow(old, id) {
   for (const d of await idb.all('destinations')) if (d.connectionId === old) await idb.put('destinations', { ...d, connectionId: id });
   for (const r of await idb.all('runs')) if (r.connectionId === old) await idb.put('runs', { ...r, connectionId: id });
   const state = await idb.get('states', `conn:${old}`);

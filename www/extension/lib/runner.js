@@ -13,6 +13,7 @@
 
 import { loadCore } from './core.js';
 import { emitChange } from './events.js';
+import { filing } from './filing.js';
 import * as idb from './idb.js';
 import { hold } from './keepalive.js';
 import { getApiKey } from './secrets.js';
@@ -344,10 +345,6 @@ async function execute(record, apiKey) {
 
 /** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */
 async function end(record, outcome, { finish = true } = {}) {
-  // The stored record names the connection now: connecting again may have filed the run under
-  // another id of the same connection while it ran (connections.js, adoptOlderIds).
-  const stored = await idb.get('runs', record.id);
-  if (stored?.connectionId) record = { ...record, connectionId: stored.connectionId };
   const report = outcome.report ?? outcome.error?.report;
   const result = { id: record.id, kind: record.kind, destinationId: record.destinationId, finishedAt: new Date().toISOString() };
   if (report) result.report = report;
@@ -355,20 +352,29 @@ async function end(record, outcome, { finish = true } = {}) {
     result.error = errorToWire(outcome.error);
     delete result.error.report; // the report is result.report
   }
-  try {
-    if (finish) await kinds[record.kind]?.finish(record, result);
-  } finally {
-    // The result first: a page attaching meanwhile finds the run or its result.
-    await idb.put('results', result);
-    await idb.del('runs', record.id);
-    await idb.del('states', checkpointKey(record.id));
-    const results = await idb.all('results');
-    results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
-    for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
-    // A run ended without running (discarded, given up): whoever followed it learns so.
-    for (const fn of waiters.get(record.id) ?? []) { try { fn({ type: 'done', result }); } catch { /* closed port */ } }
-    waiters.delete(record.id);
-    emitChange();
-  }
+  // One at a time with re-filing a connection (filing.js): the outcome goes under the
+  // connection id the stored record names now (connecting again may have filed the run under
+  // another id of the same connection while it ran: connections.js, adopt), and the run record
+  // is gone before a re-filing could write it back.
+  await filing(async () => {
+    try {
+      if (finish) {
+        const stored = await idb.get('runs', record.id);
+        await kinds[record.kind]?.finish(stored?.connectionId ? { ...record, connectionId: stored.connectionId } : record, result);
+      }
+    } finally {
+      // The result first: a page attaching meanwhile finds the run or its result.
+      await idb.put('results', result);
+      await idb.del('runs', record.id);
+      await idb.del('states', checkpointKey(record.id));
+      const results = await idb.all('results');
+      results.sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
+      for (const old of results.slice(0, Math.max(0, results.length - RESULTS_KEPT))) await idb.del('results', old.id);
+      // A run ended without running (discarded, given up): whoever followed it learns so.
+      for (const fn of waiters.get(record.id) ?? []) { try { fn({ type: 'done', result }); } catch { /* closed port */ } }
+      waiters.delete(record.id);
+      emitChange();
+    }
+  });
   return result;
 }

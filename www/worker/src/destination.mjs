@@ -382,6 +382,7 @@ export class Destination extends DurableObject {
       this.#dropInterim(run.id);
       this.kv.delete(RUN);
     });
+    await this.ctx.storage.deleteAlarm();
     console.log(`destination ${run.destination}: run ${run.id} ${status}${record.error ? ` (${record.error.code})` : ''}`);
   }
 
