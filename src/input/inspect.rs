@@ -65,7 +65,8 @@ pub struct Inspection {
     /// Per column of `headers`: the non-empty values of the first [`SAMPLE_ROWS`] records
     /// (at most 80 characters each; JSON arrays and objects as compact JSON). A JSON value an
     /// export could not read where mapped (a number beyond the doubles, a lone surrogate
-    /// escape) is sampled as its JSON text as written (`1e400`) and refuses nothing here.
+    /// escape) is sampled as its JSON text as written (`1e400`, spacing kept) and refuses
+    /// nothing here.
     pub samples: Vec<Vec<String>>,
     /// Why the source cannot be read as a whole (a JSON document that is not an array),
     /// when it cannot.
@@ -343,15 +344,59 @@ fn json_document(text: &[u8], found: &mut Found) {
     {
         return;
     }
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let result = de
-        .deserialize_any(ArrayVisitor { found: &mut *found })
-        .and_then(|()| de.end());
-    if let Err(e) = result {
-        found
-            .error
-            .get_or_insert(format!("JSON input is not an array of records: {e}"));
+    if let Err(e) = json_array(text, found) {
+        // As the JSON parser does (`super::json`, `recover`): the record it failed on holds
+        // a lone surrogate escape (in a key: values are read as text), so it is not UTF-8;
+        // it and the records after it are read one at a time.
+        if !recover(text, found) {
+            found
+                .error
+                .get_or_insert(format!("JSON input is not an array of records: {e}"));
+        }
     }
+}
+
+/// Reads the JSON array `text` into `found`.
+fn json_array(text: &[u8], found: &mut Found) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    de.deserialize_any(ArrayVisitor { found: &mut *found })
+        .and_then(|()| de.end())
+}
+
+/// After [`json_array`] failed on the record after the `found.rows` read: when that record
+/// holds a lone surrogate escape, counts it not UTF-8 and reads the records after it, one at
+/// a time (likewise). `false` when it does not, or when a later record fails otherwise.
+fn recover(text: &[u8], found: &mut Found) -> bool {
+    let Some(spans) = super::json_split::element_spans(text) else {
+        return false;
+    };
+    let rest = usize::try_from(found.rows)
+        .ok()
+        .and_then(|done| spans.get(done..))
+        .unwrap_or_default();
+    let is_lone = |span: &std::ops::Range<usize>| {
+        text.get(span.clone())
+            .is_some_and(super::json_split::has_lone_surrogate)
+    };
+    if !rest.first().is_some_and(is_lone) {
+        return false;
+    }
+    let mut one = Vec::new();
+    for span in rest {
+        if is_lone(span) {
+            found.rows += 1;
+            found.reject(RejectReason::InvalidUtf8);
+            continue;
+        }
+        one.clear();
+        one.push(b'[');
+        one.extend_from_slice(text.get(span.clone()).unwrap_or_default());
+        one.push(b']');
+        if json_array(&one, found).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// The top-level array: samples the first records, counts all.
@@ -553,7 +598,7 @@ mod tests {
     }
 
     #[test]
-    fn values_an_export_cannot_read_give_no_sample_and_refuse_nothing() {
+    fn values_an_export_cannot_read_are_sampled_as_written_and_refuse_nothing() {
         // Beyond the doubles, alone or nested, and a lone surrogate escape: an export reads
         // them only where they are mapped, so the columns are listed, the records read and the
         // values sampled as written.
@@ -579,15 +624,34 @@ mod tests {
                 "{format:?}"
             );
         }
-        // A lone surrogate escape in a key: the line is not UTF-8, as the NDJSON parser
-        // rejects it (`INVALID_UTF8`), not malformed.
+        // A lone surrogate escape in a key: the record is not UTF-8, as the parsers reject it
+        // (`INVALID_UTF8`), not malformed, and the records after it are read.
+        let lone = r#"{"\ud800":1,"email":"x@b.co"}"#;
+        let fine = r#"{"email":"y@b.co"}"#;
+        let texts = [
+            (Format::Ndjson, format!("{lone}\n{fine}\n")),
+            (Format::Json, format!("[{lone}, {fine}]")),
+            (Format::Json, format!("[{fine},\n {lone}, {lone}, {fine}]")),
+        ];
+        for (format, text) in texts {
+            let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
+            let lone_rows = text.matches("ud800").count() as u64;
+            let rows = lone_rows + text.matches("y@b.co").count() as u64;
+            assert_eq!(i.error, None, "{text}");
+            assert_eq!(
+                (i.rows, i.malformed_rows, i.invalid_utf8_rows),
+                (rows, 0, lone_rows),
+                "{text}"
+            );
+            assert_eq!(i.headers, vec!["email"], "{text}");
+        }
+        // Any other failure after such a record still refuses the document.
         let i = inspect(
-            b"{\"\\ud800\":1,\"email\":\"x@b.co\"}\n{\"email\":\"y@b.co\"}\n",
-            Format::Ndjson,
+            format!("[{lone}, {fine}, nope]").as_bytes(),
+            Format::Json,
             &SourceOptions::default(),
         )
         .unwrap(); // ok: test
-        assert_eq!((i.rows, i.malformed_rows, i.invalid_utf8_rows), (2, 0, 1));
-        assert_eq!(i.samples, vec![vec!["y@b.co"]]);
+        assert!(i.error.is_some());
     }
 }

@@ -1393,7 +1393,10 @@ export interface Inspection {
     binary?: BinaryFile;
     /**
      * Per column of `headers`: the non-empty values of the first [`SAMPLE_ROWS`] records
-     * (at most 80 characters each; JSON arrays and objects as compact JSON).
+     * (at most 80 characters each; JSON arrays and objects as compact JSON). A JSON value an
+     * export could not read where mapped (a number beyond the doubles, a lone surrogate
+     * escape) is sampled as its JSON text as written (`1e400`, spacing kept) and refuses
+     * nothing here.
      */
     samples: string[][];
     /**

@@ -60,8 +60,11 @@ function adopt(old, id) {
 }
 
 async function adoptNow(old, id) {
-  for (const d of await idb.all('destinations')) if (d.connectionId === old) await idb.put('destinations', { ...d, connectionId: id });
-  for (const r of await idb.all('runs')) if (r.connectionId === old) await idb.put('runs', { ...r, connectionId: id });
+  // Each record changed in place: a run's or a destination's other fields, written meanwhile
+  // (restarts, status), stay as they are, and a run that ended meanwhile is not stored again.
+  const refile = (r) => (r.connectionId === old ? { ...r, connectionId: id } : undefined);
+  for (const d of await idb.all('destinations')) if (d.connectionId === old) await idb.update('destinations', d.id, refile);
+  for (const r of await idb.all('runs')) if (r.connectionId === old) await idb.update('runs', r.id, refile);
   const state = await idb.get('states', `conn:${old}`);
   if (state) {
     if (!(await idb.get('states', `conn:${id}`))) await idb.put('states', { ...state, id: `conn:${id}` });

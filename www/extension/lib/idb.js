@@ -76,6 +76,34 @@ export function put(store, value) {
   return tx(store, 'readwrite', (s) => s.put(value));
 }
 
+/**
+ * Changes one record in one readwrite transaction, so that no other write to the store comes
+ * between its read and its write: `fn(record)` (synchronous) gives the record to write, or
+ * undefined to write nothing; a key with no record is left alone (never created again).
+ * @param {string} store
+ * @param {IDBValidKey} key
+ * @param {(record: any) => any} fn
+ * @returns {Promise<any>} the record written, or undefined
+ */
+export async function update(store, key, fn) {
+  const d = await db();
+  const t = d.transaction(store, 'readwrite');
+  const s = t.objectStore(store);
+  const req = s.get(key);
+  let written;
+  req.onsuccess = () => {
+    if (req.result === undefined) return;
+    written = fn(req.result);
+    if (written !== undefined) s.put(written);
+  };
+  await new Promise((resolve, reject) => {
+    t.oncomplete = resolve;
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error ?? new Error('transaction aborted'));
+  });
+  return written;
+}
+
 /** Deletes a record by key. */
 export function del(store, key) {
   return tx(store, 'readwrite', (s) => s.delete(key));

@@ -156,11 +156,7 @@ export async function attach(runId, fn) {
     if (result) { fn({ type: 'done', result }); return () => {}; }
     // A page's run stored but not started (the worker stopped before the page's 'run'
     // message): the page is here, so it starts now like any stored run.
-    const stored = await idb.get('runs', runId);
-    if (stored?.pending) {
-      const { pending, ...started } = stored;
-      await idb.put('runs', started);
-    }
+    await idb.update('runs', runId, ({ pending, ...started }) => (pending ? started : undefined));
     await resumeUnfinished();
     entry = live.get(runId);
     if (!entry) {
@@ -226,32 +222,30 @@ async function resumeNow() {
     if (!apiKey) {
       // A kind that can wait for the key keeps its run stored; others end it.
       if (kind.waiting) {
-        if (!record.waitingForKey) await idb.put('runs', { ...record, waitingForKey: true });
+        await idb.update('runs', record.id, (r) => (r.waitingForKey ? undefined : { ...r, waitingForKey: true }));
         await kind.waiting(record);
       } else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
       continue;
     }
-    // Read again after the awaits: a run discarded meanwhile must not come back.
-    const current = await idb.get('runs', record.id);
-    if (!current || live.has(record.id)) continue;
-    const { waitingForKey, ...rest } = current;
+    // Changed in place (idb.update), after the awaits: a run discarded meanwhile does not come
+    // back, and what connecting again changed meanwhile (its connection id) stays.
+    if (live.has(record.id)) continue;
     // The key is back: it waits for the slot now, not for its key.
-    if (waitingForKey) {
-      await idb.put('runs', rest);
-      await kind.queued?.(rest);
-    }
+    const unwaited = await idb.update('runs', record.id, ({ waitingForKey, ...rest }) => (waitingForKey ? rest : undefined));
+    if (unwaited) await kind.queued?.(unwaited);
     // One export at a time: while one runs, this one stays stored; it is resumed when the
     // running one ends (execute calls this again).
     const release = reserve({ thenResume: false });
     if (!release) continue;
-    const next = { ...rest, restarts: current.restarts + 1, updatedAt: new Date().toISOString() };
+    let next;
     try {
+      next = await idb.update('runs', record.id, ({ waitingForKey, ...rest }) => ({ ...rest, restarts: rest.restarts + 1, updatedAt: new Date().toISOString() }));
+      if (!next || live.has(record.id)) continue; // ended or started meanwhile
       await kind.started?.(next); // before it runs: its own end writes the last status
-      await idb.put('runs', next);
       execute(next, apiKey);
     } catch (e) {
       // Not started: it ends with the reason (a page following it learns it).
-      await end(next, { error: extensionError('RESUME_FAILED', `the unfinished export could not be resumed: ${e?.message ?? e}`) });
+      await end(next ?? record, { error: extensionError('RESUME_FAILED', `the unfinished export could not be resumed: ${e?.message ?? e}`) });
     } finally {
       release();
     }
@@ -333,9 +327,13 @@ async function execute(record, apiKey) {
     release();
   }
   // Still live while it ends (finish, result): a resume in that moment must not start it again.
-  let result;
+  const result = resultOf(record, outcome);
   try {
-    result = await end(record, outcome);
+    await file(record, result);
+  } catch (e) {
+    // Not (wholly) stored: the pages following the run still get its result, and the runs
+    // waiting for it still start.
+    console.warn(`autopilot-export: run ${record.id}: its result could not be stored (${e?.message ?? e})`);
   } finally {
     live.delete(record.id);
   }
@@ -345,6 +343,13 @@ async function execute(record, apiKey) {
 
 /** Replaces a run's record by its result; `finish: false` skips the kind's finish (discarded runs). */
 async function end(record, outcome, { finish = true } = {}) {
+  const result = resultOf(record, outcome);
+  await file(record, result, { finish });
+  return result;
+}
+
+/** What a run leaves for pages (`results`): its report and error, and when it ended. */
+function resultOf(record, outcome) {
   const report = outcome.report ?? outcome.error?.report;
   const result = { id: record.id, kind: record.kind, destinationId: record.destinationId, finishedAt: new Date().toISOString() };
   if (report) result.report = report;
@@ -352,6 +357,11 @@ async function end(record, outcome, { finish = true } = {}) {
     result.error = errorToWire(outcome.error);
     delete result.error.report; // the report is result.report
   }
+  return result;
+}
+
+/** Files a run's result: the kind's finish (unless `finish` is false), then `results` replaces its record. */
+async function file(record, result, { finish = true } = {}) {
   // One at a time with re-filing a connection (filing.js): the outcome goes under the
   // connection id the stored record names now (connecting again may have filed the run under
   // another id of the same connection while it ran: connections.js, adopt), and the run record
@@ -376,5 +386,4 @@ async function end(record, outcome, { finish = true } = {}) {
       emitChange();
     }
   });
-  return result;
 }
