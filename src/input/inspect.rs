@@ -316,15 +316,13 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
     };
     let sample = found.rows <= SAMPLE_ROWS as u64;
     let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
-    let ok = if sample {
-        de.deserialize_any(RecordVisitor { found: &mut *found })
-            .and_then(|()| de.end())
-            .is_ok()
-    } else {
-        de::Deserialize::deserialize(&mut de)
-            .and_then(|IgnoredAny| de.end())
-            .is_ok()
-    };
+    let ok = de
+        .deserialize_any(RecordVisitor {
+            found: &mut *found,
+            sample,
+        })
+        .and_then(|()| de.end())
+        .is_ok();
     if !ok {
         // As the NDJSON parser does: a lone surrogate escape (now only in a key) has no UTF-8
         // form, the same reason as invalid bytes.
@@ -345,14 +343,14 @@ fn json_document(text: &[u8], found: &mut Found) {
         return;
     }
     if let Err(e) = json_array(text, found) {
-        // As the JSON parser does (`super::json`, `recover`): the record it failed on holds
-        // a lone surrogate escape (in a key: values are read as text), so it is not UTF-8;
-        // it and the records after it are read one at a time.
-        if !recover(text, found) {
-            found
-                .error
-                .get_or_insert(format!("JSON input is not an array of records: {e}"));
-        }
+        let e = match recover(text, found) {
+            Some(Ok(())) => return,
+            Some(Err(later)) => later,
+            None => e,
+        };
+        found
+            .error
+            .get_or_insert(format!("JSON input is not an array of records: {e}"));
     }
 }
 
@@ -363,23 +361,21 @@ fn json_array(text: &[u8], found: &mut Found) -> Result<(), serde_json::Error> {
         .and_then(|()| de.end())
 }
 
-/// After [`json_array`] failed on the record after the `found.rows` read: when that record
-/// holds a lone surrogate escape, counts it not UTF-8 and reads the records after it, one at
-/// a time (likewise). `false` when it does not, or when a later record fails otherwise.
-fn recover(text: &[u8], found: &mut Found) -> bool {
-    let Some(spans) = super::json_split::element_spans(text) else {
-        return false;
-    };
-    let rest = usize::try_from(found.rows)
-        .ok()
-        .and_then(|done| spans.get(done..))
-        .unwrap_or_default();
+/// As the JSON parser does (`super::json`, `recover`), after [`json_array`] failed on the
+/// record after the `found.rows` read: when the document is valid JSON but for that record's
+/// lone surrogate escape (in a key: values are read as text), that record is counted not
+/// UTF-8 and the records after it are read one at a time, likewise. `None` when it is not
+/// so; `Some(Err)` when a later record fails otherwise.
+fn recover(text: &[u8], found: &mut Found) -> Option<Result<(), serde_json::Error>> {
+    let spans = super::json_split::element_spans(text)?;
+    let rest = spans.get(usize::try_from(found.rows).ok()?..)?;
     let is_lone = |span: &std::ops::Range<usize>| {
         text.get(span.clone())
             .is_some_and(super::json_split::has_lone_surrogate)
     };
-    if !rest.first().is_some_and(is_lone) {
-        return false;
+    // Skipping checks the syntax but not surrogate pairs (json_split's module comment).
+    if !rest.first().is_some_and(is_lone) || serde_json::from_slice::<IgnoredAny>(text).is_err() {
+        return None;
     }
     let mut one = Vec::new();
     for span in rest {
@@ -392,11 +388,11 @@ fn recover(text: &[u8], found: &mut Found) -> bool {
         one.push(b'[');
         one.extend_from_slice(text.get(span.clone()).unwrap_or_default());
         one.push(b']');
-        if json_array(&one, found).is_err() {
-            return false;
+        if let Err(e) = json_array(&one, found) {
+            return Some(Err(e));
         }
     }
-    true
+    Some(Ok(()))
 }
 
 /// The top-level array: samples the first records, counts all.
@@ -411,14 +407,13 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
-            let more = if self.found.rows < SAMPLE_ROWS as u64 {
-                seq.next_element_seed(RecordSeed {
+            let sample = self.found.rows < SAMPLE_ROWS as u64;
+            let more = seq
+                .next_element_seed(RecordSeed {
                     found: &mut *self.found,
+                    sample,
                 })?
-                .is_some()
-            } else {
-                seq.next_element::<IgnoredAny>()?.is_some()
-            };
+                .is_some();
             if !more {
                 return Ok(());
             }
@@ -427,22 +422,49 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     }
 }
 
-/// One sampled record.
+/// One record of the array.
 struct RecordSeed<'f> {
     found: &'f mut Found,
+    sample: bool,
 }
 
 impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(RecordVisitor { found: self.found })
+        d.deserialize_any(RecordVisitor {
+            found: self.found,
+            sample: self.sample,
+        })
     }
 }
 
-/// Reads an object's entries in order into the headers and samples; any other value is
-/// read and ignored.
+/// Reads an object: its keys always (one with a lone surrogate escape fails the record, as
+/// it fails the parsers); with `sample`, its entries in order into the headers and samples,
+/// once the whole object has been read (a record that fails adds nothing); else its values
+/// are skipped. Any other value is read and ignored.
 struct RecordVisitor<'f> {
     found: &'f mut Found,
+    sample: bool,
+}
+
+/// A key read as text and not kept.
+struct KeyText;
+
+impl<'de> de::DeserializeSeed<'de> for KeyText {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyText {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 impl<'de> Visitor<'de> for RecordVisitor<'_> {
@@ -451,11 +473,15 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         f.write_str("a record")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if !self.sample {
+            while map.next_key_seed(KeyText)?.is_some() {
+                map.next_value::<IgnoredAny>()?;
+            }
+            return Ok(());
+        }
+        let mut entries = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let raw: &serde_json::value::RawValue = map.next_value()?;
-            let Some(i) = self.found.column(&key) else {
-                continue;
-            };
             // A value an export could not read (a number beyond the doubles, a lone
             // surrogate escape, nesting too deep) is sampled as its JSON text as written and
             // refuses nothing: an export reads a value only where it is mapped (`super::json`,
@@ -470,7 +496,12 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 }
                 Err(_) => raw.get().to_string(),
             };
-            self.found.sample(i, &text);
+            entries.push((key, text));
+        }
+        for (key, text) in entries {
+            if let Some(i) = self.found.column(&key) {
+                self.found.sample(i, &text);
+            }
         }
         Ok(())
     }
@@ -624,34 +655,55 @@ mod tests {
                 "{format:?}"
             );
         }
-        // A lone surrogate escape in a key: the record is not UTF-8, as the parsers reject it
-        // (`INVALID_UTF8`), not malformed, and the records after it are read.
-        let lone = r#"{"\ud800":1,"email":"x@b.co"}"#;
-        let fine = r#"{"email":"y@b.co"}"#;
-        let texts = [
-            (Format::Ndjson, format!("{lone}\n{fine}\n")),
-            (Format::Json, format!("[{lone}, {fine}]")),
-            (Format::Json, format!("[{fine},\n {lone}, {lone}, {fine}]")),
-        ];
-        for (format, text) in texts {
-            let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
-            let lone_rows = text.matches("ud800").count() as u64;
-            let rows = lone_rows + text.matches("y@b.co").count() as u64;
-            assert_eq!(i.error, None, "{text}");
-            assert_eq!(
-                (i.rows, i.malformed_rows, i.invalid_utf8_rows),
-                (rows, 0, lone_rows),
-                "{text}"
-            );
-            assert_eq!(i.headers, vec!["email"], "{text}");
+        // A lone surrogate escape in a key, before or after other keys, among the sampled
+        // records or after them: the record is not UTF-8, as the parsers reject it
+        // (`INVALID_UTF8`), not malformed; it adds no header and no sample, and the records
+        // after it are read.
+        let fine = |n: usize| format!(r#"{{"email":"y{n}@b.co"}}"#);
+        let lone_first = r#"{"\ud800":1,"email":"x@b.co","a":1}"#;
+        let lone_last = r#"{"email":"x@b.co","a":1,"\ud800":1}"#;
+        for lone in [lone_first, lone_last] {
+            let many: Vec<String> = (0..6).map(fine).collect();
+            let cases = [
+                (vec![lone.to_string(), fine(0)], 0),
+                (
+                    vec![fine(0), lone.to_string(), lone.to_string(), fine(1)],
+                    1,
+                ),
+                ([&many[..], &[lone.to_string(), fine(6)]].concat(), 6),
+            ];
+            for (records, before) in cases {
+                let ndjson = records.iter().map(|r| format!("{r}\n")).collect::<String>();
+                let json = format!("[{}]", records.join(",\n "));
+                for (format, text) in [(Format::Ndjson, ndjson), (Format::Json, json)] {
+                    let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
+                    let lone_rows = text.matches("ud800").count() as u64;
+                    assert_eq!(i.error, None, "{text}");
+                    assert_eq!(
+                        (i.rows, i.malformed_rows, i.invalid_utf8_rows),
+                        (records.len() as u64, 0, lone_rows),
+                        "{text}"
+                    );
+                    assert_eq!(i.headers, vec!["email"], "{text}");
+                    let sampled: Vec<String> = records
+                        .iter()
+                        .take(SAMPLE_ROWS)
+                        .filter(|r| !r.contains("ud800"))
+                        .map(|r| r.get(10..r.len() - 2).unwrap_or_default().to_string()) // ok: test
+                        .collect();
+                    assert_eq!(i.samples, vec![sampled], "{text} ({before} before)");
+                }
+            }
         }
-        // Any other failure after such a record still refuses the document.
-        let i = inspect(
-            format!("[{lone}, {fine}, nope]").as_bytes(),
-            Format::Json,
-            &SourceOptions::default(),
-        )
-        .unwrap(); // ok: test
-        assert!(i.error.is_some());
+        // Any other failure after such a record still refuses the document, and so does a
+        // document that is not JSON besides its lone surrogate escape.
+        for text in [
+            format!("[{lone_first}, {}, nope]", fine(0)),
+            format!("[{lone_first}, {}] x", fine(0)),
+            format!("[{lone_first}, {{\"a\":}}]"),
+        ] {
+            let i = inspect(text.as_bytes(), Format::Json, &SourceOptions::default()).unwrap(); // ok: test
+            assert!(i.error.is_some(), "{text}");
+        }
     }
 }

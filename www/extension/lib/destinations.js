@@ -162,15 +162,14 @@ export async function armAll() {
         nextRunAt = await arm(d);
       }
     }
-    if (nextRunAt !== d.nextRunAt) await idb.put('destinations', { ...d, nextRunAt });
+    if (nextRunAt !== d.nextRunAt) await idb.update('destinations', d.id, (cur) => ({ ...cur, nextRunAt }));
   }
 }
 
 async function setStatus(id, status) {
-  const d = await idb.get('destinations', id);
-  if (!d) return null;
-  const next = { ...d, status: { ...status, at: new Date().toISOString() } };
-  await idb.put('destinations', next);
+  // In place: a re-filing of its connection meanwhile (connections.js, adopt) stays.
+  const next = await idb.update('destinations', id, (d) => ({ ...d, status: { ...status, at: new Date().toISOString() } }));
+  if (!next) return null;
   await updateBadge();
   emitChange();
   return next;
@@ -268,7 +267,7 @@ export async function onAlarm(alarm) {
     if (!dest) return true;
     if (kind === 'schedule') {
       const nextRunAt = await arm(dest);
-      await idb.put('destinations', { ...(await idb.get('destinations', id)), nextRunAt });
+      await idb.update('destinations', id, (d) => ({ ...d, nextRunAt }));
     }
     await runNow(id, kind === 'schedule' ? 'schedule' : 'retry');
     return true;

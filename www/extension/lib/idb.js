@@ -55,7 +55,7 @@ async function tx(store, mode, fn) {
   const result = fn(t.objectStore(store));
   await new Promise((resolve, reject) => {
     t.oncomplete = resolve;
-    t.onerror = () => reject(t.error);
+    t.onerror = (ev) => reject(ev.target?.error ?? t.error);
     t.onabort = () => reject(t.error ?? new Error('transaction aborted'));
   });
   return result instanceof IDBRequest ? result.result : result;
@@ -91,15 +91,21 @@ export async function update(store, key, fn) {
   const s = t.objectStore(store);
   const req = s.get(key);
   let written;
+  let failure;
   req.onsuccess = () => {
     if (req.result === undefined) return;
-    written = fn(req.result);
-    if (written !== undefined) s.put(written);
+    try {
+      written = fn(req.result);
+      if (written !== undefined) s.put(written);
+    } catch (e) {
+      failure = e; // fn's own error, not the abort's
+      t.abort();
+    }
   };
   await new Promise((resolve, reject) => {
     t.oncomplete = resolve;
-    t.onerror = () => reject(t.error);
-    t.onabort = () => reject(t.error ?? new Error('transaction aborted'));
+    t.onerror = (ev) => reject(ev.target?.error ?? t.error);
+    t.onabort = () => reject(failure ?? t.error ?? new Error('transaction aborted'));
   });
   return written;
 }

@@ -222,8 +222,8 @@ async function resumeNow() {
     if (!apiKey) {
       // A kind that can wait for the key keeps its run stored; others end it.
       if (kind.waiting) {
-        await idb.update('runs', record.id, (r) => (r.waitingForKey ? undefined : { ...r, waitingForKey: true }));
-        await kind.waiting(record);
+        const waiting = await idb.update('runs', record.id, (r) => ({ ...r, waitingForKey: true }));
+        if (waiting) await kind.waiting(waiting); // not when it was discarded meanwhile
       } else await end(record, { error: extensionError('KEY_MISSING', 'the API key was no longer stored when the export was to continue; connect again and resume it') });
       continue;
     }
@@ -240,7 +240,7 @@ async function resumeNow() {
     let next;
     try {
       next = await idb.update('runs', record.id, ({ waitingForKey, ...rest }) => ({ ...rest, restarts: rest.restarts + 1, updatedAt: new Date().toISOString() }));
-      if (!next || live.has(record.id)) continue; // ended or started meanwhile
+      if (!next) continue; // ended meanwhile (reserve() holds off any other start)
       await kind.started?.(next); // before it runs: its own end writes the last status
       execute(next, apiKey);
     } catch (e) {
@@ -331,9 +331,12 @@ async function execute(record, apiKey) {
   try {
     await file(record, result);
   } catch (e) {
-    // Not (wholly) stored: the pages following the run still get its result, and the runs
-    // waiting for it still start.
-    console.warn(`autopilot-export: run ${record.id}: its result could not be stored (${e?.message ?? e})`);
+    // Filing failed (the kind's finish, or storing the result): the pages following the run
+    // still get its result, the runs waiting for it still start, and it is not resumed (which
+    // would send it all again): its record goes whatever else failed.
+    console.warn(`autopilot-export: run ${record.id}: filing its result failed (${e?.message ?? e})`);
+    await idb.del('runs', record.id).catch(() => {});
+    await idb.del('states', checkpointKey(record.id)).catch(() => {});
   } finally {
     live.delete(record.id);
   }
