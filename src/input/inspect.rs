@@ -324,8 +324,8 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
         .and_then(|()| de.end())
         .is_ok();
     if !ok {
-        // As the NDJSON parser does: a lone surrogate escape (now only in a key) has no UTF-8
-        // form, the same reason as invalid bytes.
+        // As the NDJSON parser does: a lone surrogate escape (in a key, or a string that is
+        // the whole line) has no UTF-8 form, the same reason as invalid bytes.
         found.reject(if super::json_split::has_lone_surrogate(line) {
             RejectReason::InvalidUtf8
         } else {
@@ -343,10 +343,16 @@ fn json_document(text: &[u8], found: &mut Found) {
         return;
     }
     if let Err(e) = json_array(text, found) {
-        let e = match recover(text, found) {
-            Some(Ok(())) => return,
-            Some(Err(later)) => later,
-            None => e,
+        // A document that is not JSON is refused with its syntax error (skipping checks the
+        // syntax, not surrogate pairs: json_split's module comment); one that is JSON but for
+        // lone surrogate escapes is read on.
+        let e = match serde_json::from_slice::<IgnoredAny>(text) {
+            Err(syntax) => syntax,
+            Ok(IgnoredAny) => match recover(text, found) {
+                Some(Ok(())) => return,
+                Some(Err(later)) => later,
+                None => e,
+            },
         };
         found
             .error
@@ -362,10 +368,10 @@ fn json_array(text: &[u8], found: &mut Found) -> Result<(), serde_json::Error> {
 }
 
 /// As the JSON parser does (`super::json`, `recover`), after [`json_array`] failed on the
-/// record after the `found.rows` read: when the document is valid JSON but for that record's
-/// lone surrogate escape (in a key: values are read as text), that record is counted not
-/// UTF-8 and the records after it are read one at a time, likewise. `None` when it is not
-/// so; `Some(Err)` when a later record fails otherwise.
+/// record after the `found.rows` read in a document that is JSON: when that record holds a
+/// lone surrogate escape (in a key: values are read as text), it is counted not UTF-8 and
+/// the records after it are read one at a time, likewise. `None` when it holds none;
+/// `Some(Err)` when a later record fails otherwise.
 fn recover(text: &[u8], found: &mut Found) -> Option<Result<(), serde_json::Error>> {
     let spans = super::json_split::element_spans(text)?;
     let rest = spans.get(usize::try_from(found.rows).ok()?..)?;
@@ -373,8 +379,7 @@ fn recover(text: &[u8], found: &mut Found) -> Option<Result<(), serde_json::Erro
         text.get(span.clone())
             .is_some_and(super::json_split::has_lone_surrogate)
     };
-    // Skipping checks the syntax but not surrogate pairs (json_split's module comment).
-    if !rest.first().is_some_and(is_lone) || serde_json::from_slice::<IgnoredAny>(text).is_err() {
+    if !rest.first().is_some_and(is_lone) {
         return None;
     }
     let mut one = Vec::new();
@@ -441,7 +446,8 @@ impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_> {
 /// Reads an object: its keys always (one with a lone surrogate escape fails the record, as
 /// it fails the parsers); with `sample`, its entries in order into the headers and samples,
 /// once the whole object has been read (a record that fails adds nothing); else its values
-/// are skipped. Any other value is read and ignored.
+/// are skipped. Any other record (an array, a scalar) is read and adds nothing; one the
+/// parsers cannot read either (a number beyond the doubles, a lone surrogate escape) fails.
 struct RecordVisitor<'f> {
     found: &'f mut Found,
     sample: bool,
@@ -672,7 +678,7 @@ mod tests {
                 ),
                 ([&many[..], &[lone.to_string(), fine(6)]].concat(), 6),
             ];
-            for (records, before) in cases {
+            for (records, sampled_before) in cases {
                 let ndjson = records.iter().map(|r| format!("{r}\n")).collect::<String>();
                 let json = format!("[{}]", records.join(",\n "));
                 for (format, text) in [(Format::Ndjson, ndjson), (Format::Json, json)] {
@@ -691,19 +697,26 @@ mod tests {
                         .filter(|r| !r.contains("ud800"))
                         .map(|r| r.get(10..r.len() - 2).unwrap_or_default().to_string()) // ok: test
                         .collect();
-                    assert_eq!(i.samples, vec![sampled], "{text} ({before} before)");
+                    assert_eq!(i.samples.first().map(Vec::len), Some(sampled.len()));
+                    assert_eq!(sampled.len(), sampled_before.min(SAMPLE_ROWS - 1) + 1);
+                    assert_eq!(i.samples, vec![sampled], "{text}");
                 }
             }
         }
         // Any other failure after such a record still refuses the document, and so does a
         // document that is not JSON besides its lone surrogate escape.
-        for text in [
-            format!("[{lone_first}, {}, nope]", fine(0)),
-            format!("[{lone_first}, {}] x", fine(0)),
-            format!("[{lone_first}, {{\"a\":}}]"),
+        for (text, why) in [
+            (format!("[{lone_first}, {}, nope]", fine(0)), "expected"),
+            (format!("[{lone_first}, {}] x", fine(0)), "trailing"),
+            (format!("[{lone_first}, {{\"a\":}}]"), "expected"),
+            (
+                format!("[{lone_first}, {}, 1e400]", fine(0)),
+                "number out of range",
+            ),
         ] {
             let i = inspect(text.as_bytes(), Format::Json, &SourceOptions::default()).unwrap(); // ok: test
-            assert!(i.error.is_some(), "{text}");
+            let error = i.error.unwrap_or_default();
+            assert!(error.contains(why), "{text}: {error}");
         }
     }
 }

@@ -358,9 +358,10 @@ impl JsonParser {
 
     /// After `buf` failed with `message` once `done` of its records were passed on: when the
     /// record it failed on holds a lone surrogate escape (a JS string that is not well-formed
-    /// UTF-16, which `JSON.stringify` writes escaped and UTF-8 cannot carry), that record is
-    /// rejected `INVALID_UTF8`, as a CSV or NDJSON row that is not UTF-8 is, and the records
-    /// after it are read one at a time, likewise. Any other failure stays `message`.
+    /// UTF-16, which `JSON.stringify` writes escaped and UTF-8 cannot carry) and `buf` is JSON
+    /// otherwise, that record is rejected `INVALID_UTF8`, as a CSV or NDJSON row that is not
+    /// UTF-8 is, and the records after it are read one at a time, likewise. Any other failure
+    /// stays `message`; a `buf` that is not JSON is refused with the syntax error.
     fn recover(
         &mut self,
         buf: &[u8],
@@ -378,6 +379,11 @@ impl JsonParser {
         let failed = rest.first().and_then(|r| buf.get(r.clone()));
         if !failed.is_some_and(json_split::has_lone_surrogate) {
             return Err(message);
+        }
+        // Only a document that is JSON but for its lone surrogate escapes (skipping checks
+        // the syntax, not surrogate pairs): one that is not JSON produces no rows.
+        if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
+            return Err(format!("JSON input is not valid: {e}"));
         }
         let mut one = Vec::new();
         for span in rest {

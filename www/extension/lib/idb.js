@@ -49,15 +49,20 @@ function done(req) {
   });
 }
 
-async function tx(store, mode, fn) {
-  const d = await db();
-  const t = d.transaction(store, mode);
-  const result = fn(t.objectStore(store));
-  await new Promise((resolve, reject) => {
+/** Resolves when transaction `t` commits; rejects when it fails or aborts (also at commit, e.g. over quota). */
+function settled(t) {
+  return new Promise((resolve, reject) => {
     t.oncomplete = resolve;
     t.onerror = (ev) => reject(ev.target?.error ?? t.error);
     t.onabort = () => reject(t.error ?? new Error('transaction aborted'));
   });
+}
+
+async function tx(store, mode, fn) {
+  const d = await db();
+  const t = d.transaction(store, mode);
+  const result = fn(t.objectStore(store));
+  await settled(t);
   return result instanceof IDBRequest ? result.result : result;
 }
 
@@ -98,14 +103,12 @@ export async function update(store, key, fn) {
       written = fn(req.result);
       if (written !== undefined) s.put(written);
     } catch (e) {
-      failure = e; // fn's own error, not the abort's
+      failure = e;
       t.abort();
     }
   };
-  await new Promise((resolve, reject) => {
-    t.oncomplete = resolve;
-    t.onerror = (ev) => reject(ev.target?.error ?? t.error);
-    t.onabort = () => reject(failure ?? t.error ?? new Error('transaction aborted'));
+  await settled(t).catch((e) => {
+    throw failure ?? e; // fn's own error, not the abort's
   });
   return written;
 }
@@ -121,7 +124,7 @@ export async function delWhere(store, index, value) {
   const t = d.transaction(store, 'readwrite');
   const keys = await done(t.objectStore(store).index(index).getAllKeys(value));
   for (const k of keys) t.objectStore(store).delete(k);
-  await new Promise((resolve, reject) => { t.oncomplete = resolve; t.onerror = () => reject(t.error); });
+  await settled(t);
 }
 
 /** Keeps the newest `limit` records of `store` (by key order) for one index value. */
@@ -130,5 +133,5 @@ export async function trim(store, index, value, limit) {
   const t = d.transaction(store, 'readwrite');
   const keys = await done(t.objectStore(store).index(index).getAllKeys(value));
   for (const k of keys.slice(0, Math.max(0, keys.length - limit))) t.objectStore(store).delete(k);
-  await new Promise((resolve, reject) => { t.oncomplete = resolve; t.onerror = () => reject(t.error); });
+  await settled(t);
 }
