@@ -55,7 +55,8 @@ pub struct Inspection {
     pub bom: bool,
     /// Records that are not valid UTF-8 (or not valid in the declared encoding).
     pub invalid_utf8_rows: u64,
-    /// Records that cannot be read otherwise (wrong number of CSV fields, bad JSON line).
+    /// Records that cannot be read otherwise (wrong number of CSV fields, bad JSON line, a
+    /// JSON record that is not an object).
     pub malformed_rows: u64,
     /// Names that appear more than once in the CSV header (ignoring case).
     pub duplicate_headers: Vec<String>,
@@ -316,14 +317,15 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
     };
     let sample = found.rows <= SAMPLE_ROWS as u64;
     let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
-    let ok = de
+    let read = de
         .deserialize_any(RecordVisitor {
             found: &mut *found,
             sample,
         })
-        .and_then(|()| de.end())
-        .is_ok();
-    if !ok {
+        .and_then(|is_object| de.end().map(|()| is_object));
+    if matches!(read, Ok(false)) {
+        found.reject(RejectReason::NotAnObject);
+    } else if read.is_err() {
         // As the NDJSON parser does: a lone surrogate escape (in a key, or a string that is
         // the whole line) has no UTF-8 form, the same reason as invalid bytes.
         found.reject(if super::json_split::has_lone_surrogate(line) {
@@ -413,16 +415,17 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
             let sample = self.found.rows < SAMPLE_ROWS as u64;
-            let more = seq
-                .next_element_seed(RecordSeed {
-                    found: &mut *self.found,
-                    sample,
-                })?
-                .is_some();
-            if !more {
+            let Some(is_object) = seq.next_element_seed(RecordSeed {
+                found: &mut *self.found,
+                sample,
+            })?
+            else {
                 return Ok(());
-            }
+            };
             self.found.rows += 1;
+            if !is_object {
+                self.found.reject(RejectReason::NotAnObject);
+            }
         }
     }
 }
@@ -434,8 +437,8 @@ struct RecordSeed<'f> {
 }
 
 impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    type Value = bool;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_any(RecordVisitor {
             found: self.found,
             sample: self.sample,
@@ -446,8 +449,9 @@ impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_> {
 /// Reads an object: its keys always (one with a lone surrogate escape fails the record, as
 /// it fails the parsers); with `sample`, its entries in order into the headers and samples,
 /// once the whole object has been read (a record that fails adds nothing); else its values
-/// are skipped. Any other record (an array, a scalar) is read and adds nothing; one the
-/// parsers cannot read either (a number beyond the doubles, a lone surrogate escape) fails.
+/// are skipped. `true` for an object; any other record (an array, a scalar) is read, adds
+/// nothing and gives `false` (the parsers reject it `NOT_AN_OBJECT`); one they cannot read
+/// either (a number beyond the doubles, a lone surrogate escape) fails.
 struct RecordVisitor<'f> {
     found: &'f mut Found,
     sample: bool,
@@ -474,16 +478,16 @@ impl<'de> Visitor<'de> for KeyText {
 }
 
 impl<'de> Visitor<'de> for RecordVisitor<'_> {
-    type Value = ();
+    type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a record")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         if !self.sample {
             while map.next_key_seed(KeyText)?.is_some() {
                 map.next_value::<IgnoredAny>()?;
             }
-            return Ok(());
+            return Ok(true);
         }
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -509,29 +513,29 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 self.found.sample(i, &text);
             }
         }
-        Ok(())
+        Ok(true)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
+        Ok(false)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
     }
 }
 
@@ -612,6 +616,32 @@ mod tests {
         );
         let i = inspect(b"{}", Format::Json, &SourceOptions::default()).unwrap(); // ok: test
         assert!(i.error.is_some());
+    }
+
+    #[test]
+    fn records_that_are_not_objects_are_malformed_as_the_parsers_reject_them() {
+        // The parsers reject these `NOT_AN_OBJECT` (input/mod.rs); counted among the rows that
+        // cannot be read, once each, sampled or not.
+        let records = [
+            r#"{"email":"a@b.co"}"#,
+            "5",
+            "[1]",
+            "null",
+            r#""x""#,
+            "true",
+        ];
+        let all: Vec<&str> = records.iter().chain(records.iter()).copied().collect();
+        let ndjson = all.iter().map(|r| format!("{r}\n")).collect::<String>();
+        let json = format!("[{}]", all.join(", "));
+        for (format, text) in [(Format::Ndjson, ndjson), (Format::Json, json)] {
+            let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
+            assert_eq!(i.error, None, "{format:?}");
+            assert_eq!((i.rows, i.malformed_rows), (12, 10), "{format:?}");
+            assert_eq!(i.samples, vec![vec!["a@b.co"]], "{format:?}"); // the first five rows
+        }
+        // Trailing text after a scalar line is malformed once, not twice.
+        let i = inspect(b"5 x\n", Format::Ndjson, &SourceOptions::default()).unwrap(); // ok: test
+        assert_eq!((i.rows, i.malformed_rows), (1, 1));
     }
 
     #[test]

@@ -1380,7 +1380,8 @@ export interface Inspection {
      */
     invalidUtf8Rows: number;
     /**
-     * Records that cannot be read otherwise (wrong number of CSV fields, bad JSON line).
+     * Records that cannot be read otherwise (wrong number of CSV fields, bad JSON line, a
+     * JSON record that is not an object).
      */
     malformedRows: number;
     /**
