@@ -121,6 +121,19 @@ impl Found {
         Some(self.headers.len() - 1)
     }
 
+    /// Takes a whole record ([`Record`]): its entries into the headers and samples, or the
+    /// `NOT_AN_OBJECT` reject of a record that is not an object.
+    fn record(&mut self, record: Record) {
+        let Some(entries) = record else {
+            return self.reject(RejectReason::NotAnObject);
+        };
+        for (key, text) in entries {
+            if let Some(i) = self.column(&key) {
+                self.sample(i, &text);
+            }
+        }
+    }
+
     fn reject(&mut self, reason: RejectReason) {
         match reason {
             RejectReason::InvalidUtf8 => self.invalid_utf8 += 1,
@@ -181,6 +194,8 @@ impl fmt::Debug for Inspector {
 
 impl Inspector {
     /// An inspector for `format` with source options (`CONFIG_INVALID` when invalid).
+    /// `Format::JsonRows` (the hosts' positional records, never a file) is read as
+    /// `Format::Json`, so its array records count as malformed.
     pub fn new(format: Format, options: &SourceOptions) -> Result<Self, Error> {
         let resolved = options.check(format, "")?;
         let path = match format {
@@ -318,14 +333,11 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
     let sample = found.rows <= SAMPLE_ROWS as u64;
     let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
     let read = de
-        .deserialize_any(RecordVisitor {
-            found: &mut *found,
-            sample,
-        })
-        .and_then(|is_object| de.end().map(|()| is_object));
-    if matches!(read, Ok(false)) {
-        found.reject(RejectReason::NotAnObject);
-    } else if read.is_err() {
+        .deserialize_any(RecordVisitor { sample })
+        .and_then(|record| de.end().map(|()| record));
+    if let Ok(record) = read {
+        found.record(record);
+    } else {
         // As the NDJSON parser does: a lone surrogate escape (in a key, or a string that is
         // the whole line) has no UTF-8 form, the same reason as invalid bytes.
         found.reject(if super::json_split::has_lone_surrogate(line) {
@@ -415,45 +427,40 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
             let sample = self.found.rows < SAMPLE_ROWS as u64;
-            let Some(is_object) = seq.next_element_seed(RecordSeed {
-                found: &mut *self.found,
-                sample,
-            })?
-            else {
+            let Some(record) = seq.next_element_seed(RecordSeed { sample })? else {
                 return Ok(());
             };
             self.found.rows += 1;
-            if !is_object {
-                self.found.reject(RejectReason::NotAnObject);
-            }
+            self.found.record(record);
         }
     }
 }
 
 /// One record of the array.
-struct RecordSeed<'f> {
-    found: &'f mut Found,
+struct RecordSeed {
     sample: bool,
 }
 
-impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+impl<'de> de::DeserializeSeed<'de> for RecordSeed {
+    type Value = Record;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Record, D::Error> {
         d.deserialize_any(RecordVisitor {
-            found: self.found,
             sample: self.sample,
         })
     }
 }
 
-/// Reads an object: its keys always (one with a lone surrogate escape fails the record, as
-/// it fails the parsers); with `sample`, its entries in order into the headers and samples,
-/// once the whole object has been read (a record that fails adds nothing); else its values
-/// are skipped. `true` for an object; any other record (an array, a scalar) is read, adds
-/// nothing and gives `false` (the parsers reject it `NOT_AN_OBJECT`); one they cannot read
-/// either (a number beyond the doubles, a lone surrogate escape) fails.
-struct RecordVisitor<'f> {
-    found: &'f mut Found,
+/// A record as read: `Some` for an object, with its `(key, sample text)` entries in order
+/// when sampled (none otherwise); `None` for any other value (an array, a scalar, `null`),
+/// which the parsers reject `NOT_AN_OBJECT`. [`Found::record`] takes it once the caller
+/// knows the record is whole (an NDJSON line: nothing after it).
+type Record = Option<Vec<(String, String)>>;
+
+/// Reads one record ([`Record`]): an object's keys always (one with a lone surrogate escape
+/// fails the record, as it fails the parsers), and with `sample` its entries; any other value
+/// is read and skipped. A value the parsers cannot read as a record either (a number beyond
+/// the doubles, a lone surrogate escape) fails.
+struct RecordVisitor {
     sample: bool,
 }
 
@@ -477,17 +484,17 @@ impl<'de> Visitor<'de> for KeyText {
     }
 }
 
-impl<'de> Visitor<'de> for RecordVisitor<'_> {
-    type Value = bool;
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = Record;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a record")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
         if !self.sample {
             while map.next_key_seed(KeyText)?.is_some() {
                 map.next_value::<IgnoredAny>()?;
             }
-            return Ok(true);
+            return Ok(Some(Vec::new()));
         }
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -508,34 +515,29 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             };
             entries.push((key, text));
         }
-        for (key, text) in entries {
-            if let Some(i) = self.found.column(&key) {
-                self.found.sample(i, &text);
-            }
-        }
-        Ok(true)
+        Ok(Some(entries))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Record, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(false)
+        Ok(None)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Record, E> {
+        Ok(None)
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Record, E> {
+        Ok(None)
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Record, E> {
+        Ok(None)
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Record, E> {
+        Ok(None)
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Record, E> {
+        Ok(None)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
+    fn visit_unit<E: de::Error>(self) -> Result<Record, E> {
+        Ok(None)
     }
 }
 
@@ -642,6 +644,85 @@ mod tests {
         // Trailing text after a scalar line is malformed once, not twice.
         let i = inspect(b"5 x\n", Format::Ndjson, &SourceOptions::default()).unwrap(); // ok: test
         assert_eq!((i.rows, i.malformed_rows), (1, 1));
+    }
+
+    /// Rows, invalid-UTF-8 rejects and other rejects as the export's parser counts them,
+    /// reading `email` only; `None` when it refuses the source.
+    fn parsed_counts(format: Format, bytes: &[u8]) -> Option<(u64, u64, u64)> {
+        #[derive(Default)]
+        struct Counts(u64, u64, u64);
+        impl RowSink for Counts {
+            fn row(&mut self, row: u64, _: &[Cell<'_>]) {
+                self.0 = row;
+            }
+            fn reject(&mut self, row: u64, reason: RejectReason, _: Option<&str>) {
+                self.0 = row;
+                match reason {
+                    RejectReason::InvalidUtf8 => self.1 += 1,
+                    _ => self.2 += 1,
+                }
+            }
+        }
+        let mut parser = Parser::new(format, vec!["email".to_string()]);
+        let mut counts = Counts::default();
+        parser.feed(bytes, &mut counts).ok()?;
+        parser.finish(&mut counts).ok()?;
+        Some((counts.0, counts.1, counts.2))
+    }
+
+    #[test]
+    fn rows_are_counted_as_the_parsers_count_them() {
+        // Records an export reads or rejects (`email` mapped, the rest not), in NDJSON and in
+        // JSON, among the sampled rows and after them: inspect counts the same rows, invalid
+        // UTF-8 rows and other unreadable rows, and refuses what the parser refuses.
+        let records = [
+            r#"{"email":"a@b.co","big":1e400}"#,
+            r#"{"email":"c@b.co","text":"\ud800","n":{"x":[-1e999]}}"#,
+            r#"{"\ud800":1,"email":"x@b.co"}"#,
+            r#"{"email":"x@b.co","\ud800":1}"#,
+            "5",
+            "null",
+            r#"[1,"a"]"#,
+            r#""\ud800""#,
+            r#"{"email":"e@b.co"}"#,
+        ];
+        let mut cases: Vec<(Format, String)> = Vec::new();
+        for n in [1, 5, 6, 12] {
+            let many: Vec<&str> = records
+                .iter()
+                .cycle()
+                .skip(n)
+                .take(3 * records.len())
+                .copied()
+                .collect();
+            cases.push((
+                Format::Ndjson,
+                many.iter().map(|r| format!("{r}\n")).collect(),
+            ));
+            cases.push((Format::Json, format!("[{}]", many.join(",\n"))));
+        }
+        // NDJSON lines that are not JSON, or hold more than one value.
+        cases.push((
+            Format::Ndjson,
+            "{\"email\":\"a@b.co\"} x\n5 6\nnot json\n{}\n".into(),
+        ));
+        // Documents the parser refuses.
+        cases.push((Format::Json, r#"[{"email":"a@b.co"}, 1e400]"#.into()));
+        cases.push((Format::Json, r#"[{"\ud800":1,"b":01}]"#.into()));
+        for (format, text) in cases {
+            let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
+            match parsed_counts(format, text.as_bytes()) {
+                Some(counts) => {
+                    assert_eq!(i.error, None, "{text}");
+                    assert_eq!(
+                        (i.rows, i.invalid_utf8_rows, i.malformed_rows),
+                        counts,
+                        "{format:?} {text}"
+                    );
+                }
+                None => assert!(i.error.is_some(), "{format:?} {text}"),
+            }
+        }
     }
 
     #[test]
