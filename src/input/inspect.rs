@@ -387,31 +387,19 @@ fn json_array(text: &[u8], found: &mut Found) -> Result<(), serde_json::Error> {
 /// the records after it are read one at a time, likewise. `None` when it holds none;
 /// `Some(Err)` when a later record fails otherwise.
 fn recover(text: &[u8], found: &mut Found) -> Option<Result<(), serde_json::Error>> {
-    let spans = super::json_split::element_spans(text)?;
-    let rest = spans.get(usize::try_from(found.rows).ok()?..)?;
-    let is_lone = |span: &std::ops::Range<usize>| {
-        text.get(span.clone())
-            .is_some_and(super::json_split::has_lone_surrogate)
-    };
-    if !rest.first().is_some_and(is_lone) {
-        return None;
-    }
-    let mut one = Vec::new();
-    for span in rest {
-        if is_lone(span) {
-            found.rows += 1;
-            found.reject(RejectReason::InvalidUtf8);
-            continue;
-        }
-        one.clear();
-        one.push(b'[');
-        one.extend_from_slice(text.get(span.clone()).unwrap_or_default());
-        one.push(b']');
-        if let Err(e) = json_array(&one, found) {
-            return Some(Err(e));
-        }
-    }
-    Some(Ok(()))
+    let rest = super::json_split::lone_from(text, found.rows)?;
+    Some(super::json_split::read_each(
+        text,
+        &rest,
+        |element| match element {
+            None => {
+                found.rows += 1;
+                found.reject(RejectReason::InvalidUtf8);
+                Ok(())
+            }
+            Some(one) => json_array(one, found),
+        },
+    ))
 }
 
 /// The top-level array: samples the first records, counts all.
@@ -427,26 +415,12 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
             let sample = self.found.rows < SAMPLE_ROWS as u64;
-            let Some(record) = seq.next_element_seed(RecordSeed { sample })? else {
+            let Some(record) = seq.next_element_seed(RecordVisitor { sample })? else {
                 return Ok(());
             };
             self.found.rows += 1;
             self.found.record(record);
         }
-    }
-}
-
-/// One record of the array.
-struct RecordSeed {
-    sample: bool,
-}
-
-impl<'de> de::DeserializeSeed<'de> for RecordSeed {
-    type Value = Record;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Record, D::Error> {
-        d.deserialize_any(RecordVisitor {
-            sample: self.sample,
-        })
     }
 }
 
@@ -462,6 +436,14 @@ type Record = Option<Vec<(String, String)>>;
 /// the doubles, a lone surrogate escape) fails.
 struct RecordVisitor {
     sample: bool,
+}
+
+/// One record of the array.
+impl<'de> de::DeserializeSeed<'de> for RecordVisitor {
+    type Value = Record;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Record, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 /// A key read as text and not kept.

@@ -369,37 +369,22 @@ impl JsonParser {
         sink: &mut dyn RowSink,
         message: String,
     ) -> Result<(), String> {
-        let Some(spans) = json_split::element_spans(buf) else {
+        let Some(rest) = json_split::lone_from(buf, done) else {
             return Err(message);
         };
-        let rest = usize::try_from(done)
-            .ok()
-            .and_then(|d| spans.get(d..))
-            .unwrap_or_default();
-        let failed = rest.first().and_then(|r| buf.get(r.clone()));
-        if !failed.is_some_and(json_split::has_lone_surrogate) {
-            return Err(message);
-        }
         // Only a document that is JSON but for its lone surrogate escapes (skipping checks
         // the syntax, not surrogate pairs): one that is not JSON produces no rows.
         if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
             return Err(format!("JSON input is not valid: {e}"));
         }
-        let mut one = Vec::new();
-        for span in rest {
-            let element = buf.get(span.clone()).unwrap_or_default();
-            if json_split::has_lone_surrogate(element) {
+        json_split::read_each(buf, &rest, |element| match element {
+            None => {
                 self.rows += 1;
                 sink.reject(self.rows, RejectReason::InvalidUtf8, None);
-                continue;
+                Ok(())
             }
-            one.clear();
-            one.push(b'[');
-            one.extend_from_slice(element);
-            one.push(b']');
-            self.parse(&one, sink, true)?;
-        }
-        Ok(())
+            Some(one) => self.parse(one, sink, true),
+        })
     }
 
     fn parse(&mut self, buf: &[u8], sink: &mut dyn RowSink, validate: bool) -> Result<(), String> {

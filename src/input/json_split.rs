@@ -1,6 +1,6 @@
 //! The byte spans of a JSON array's elements, and whether a JSON text holds a lone UTF-16
-//! surrogate escape: what [`super::json`] needs to go on, record by record, after a document
-//! failed on a record that UTF-8 cannot carry.
+//! surrogate escape: what [`super::json`] and [`super::inspect`] need to go on, record by
+//! record, after a document failed on a record that UTF-8 cannot carry.
 //!
 //! Written here rather than taken from serde_json: serde_json gives no element offsets, and
 //! its skipping reader does not check surrogate pairs (the failure comes from the reading
@@ -64,6 +64,45 @@ pub(super) fn element_spans(doc: &[u8]) -> Option<Vec<Range<usize>>> {
         i += 1;
     }
     None
+}
+
+/// The spans of `doc`'s elements from the `done`-th on, when that element (the one a reading
+/// of the array failed on, after `done` were read) holds a lone surrogate escape: what is
+/// left to read record by record ([`read_each`]). `None` otherwise, or when `doc`'s
+/// elements cannot be delimited.
+pub(super) fn lone_from(doc: &[u8], done: u64) -> Option<Vec<Range<usize>>> {
+    let mut spans = element_spans(doc)?;
+    let done = usize::try_from(done).ok().filter(|d| *d < spans.len())?;
+    let failed = spans.get(done).and_then(|r| doc.get(r.clone()));
+    if !failed.is_some_and(has_lone_surrogate) {
+        return None;
+    }
+    spans.drain(..done);
+    Some(spans)
+}
+
+/// Calls `each` for the elements of `doc` at `spans`, in order: with `None` for one that
+/// holds a lone surrogate escape, else with the element alone as a one-element array
+/// (`[element]`, to read as a document); stops at the first error.
+pub(super) fn read_each<E>(
+    doc: &[u8],
+    spans: &[Range<usize>],
+    mut each: impl FnMut(Option<&[u8]>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut one = Vec::new();
+    for span in spans {
+        let element = doc.get(span.clone()).unwrap_or_default();
+        if has_lone_surrogate(element) {
+            each(None)?;
+            continue;
+        }
+        one.clear();
+        one.push(b'[');
+        one.extend_from_slice(element);
+        one.push(b']');
+        each(Some(&one))?;
+    }
+    Ok(())
 }
 
 /// Whether the JSON text `text` has a `\uD800`–`\uDFFF` escape that is not half of a pair
