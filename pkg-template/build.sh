@@ -33,7 +33,16 @@ fi
 
 # 4. Compile, bind, optimise.
 log "cargo build --release --target wasm32-unknown-unknown"
-cargo build --quiet --release --target wasm32-unknown-unknown --lib
+# Panic locations name their source files. The toolchain's and the registry's copies sit
+# under this machine's home; they are named as the toolchain names its own prebuilt sources
+# (/rustc/<commit>) and /cargo/registry/src, so that the module carries no build machine's
+# paths and is the same wherever it is built (97 B gzip less, measured). `--config` arrays
+# are appended to .cargo/config.toml's rustflags.
+commit=$(rustc -vV | sed -n 's/^commit-hash: //p')
+remap="'--remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=/rustc/$commit'"
+remap="$remap, '--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=/cargo/registry/src'"
+cargo build --quiet --release --target wasm32-unknown-unknown --lib \
+  --config "target.wasm32-unknown-unknown.rustflags=[$remap]"
 # Build into a fresh folder and swap it in at the end, so that a running test never sees a
 # half-written pkg/.
 final="$out"

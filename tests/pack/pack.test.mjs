@@ -91,6 +91,17 @@ test('every exports target, "types" and the bin are in the tarball', () => {
   assert.equal(pkgJson.dependencies, undefined, 'the package should have no dependencies');
 });
 
+test('the module names no path of the machine that built it', () => {
+  // Panic locations name source files: build.sh maps the toolchain's and the registry's
+  // copies, which sit under the builder's home, to fixed names.
+  const text = readFileSync(join(pkgDir, 'autopilot_export_bg.wasm')).toString('latin1');
+  const home = process.env.HOME ?? '/root';
+  const paths = text.match(/[\x21-\x7e]*\.rs\b/g) ?? [];
+  assert.ok(paths.length > 0, 'the module names its source files (panic locations)');
+  const local = paths.filter((p) => p.includes(home) || p.includes('/.cargo/') || p.includes('/.rustup/') || p.includes(root));
+  assert.deepEqual(local, [], `source paths of this machine in the module: ${local.slice(0, 3).join(', ')}`);
+});
+
 test('installed from the tarball: import by name and run a preview', () => {
   const installed = join(project, 'node_modules/autopilot-export');
   assert.ok(!lstatSync(installed).isSymbolicLink(), 'node_modules/autopilot-export is a link, not an installed copy');

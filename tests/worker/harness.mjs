@@ -288,7 +288,9 @@ export async function start(box, { readyStatus = 401 } = {}) {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Polls `GET /destinations/{id}` until `done(status)` is true; bounded by `timeoutMs`.
+ * Polls `GET /destinations/{id}` until `done(status)` is true; bounded by `timeoutMs`. Every
+ * idle status it reads must show no alarm (`nextStepAt: null`): a run's end deletes it, and
+ * one left behind would fire into an idle destination.
  * @returns {Promise<any>} the last status
  */
 export async function waitFor(worker, id, done, { timeoutMs = 120_000, everyMs = 100 } = {}) {
@@ -296,6 +298,9 @@ export async function waitFor(worker, id, done, { timeoutMs = 120_000, everyMs =
   for (;;) {
     const r = await worker.api('GET', `/destinations/${id}`);
     if (r.status !== 200) throw new Error(`GET /destinations/${id} answered ${r.status}: ${r.text}`);
+    if (r.json.state === 'idle' && r.json.nextStepAt !== null) {
+      throw new Error(`${id} is idle with an alarm left at ${r.json.nextStepAt} (now ${new Date().toISOString()})`);
+    }
     if (done(r.json)) return r.json;
     if (Date.now() > deadline) throw new Error(`timed out waiting on ${id}: ${JSON.stringify(r.json).slice(0, 2000)}\n${worker.output().slice(-4000)}`);
     await sleep(everyMs);

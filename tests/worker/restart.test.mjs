@@ -211,6 +211,25 @@ test('a step that throws is retried from the slice\'s interim checkpoint: no bat
   assert.ok(mostSends(proxy.requests()) <= 2, 'no membership sent more than twice');
 });
 
+test('a run waiting out its backoff shows when it retries; cancelled then, it ends at once and leaves no alarm', async (t) => {
+  const { worker, proxy } = await setup({ rate: 100, latencyMs: 10, entry: 'throw-once', job: jobs.small });
+  assert.equal((await worker.api('POST', '/destinations/d/run')).status, 202);
+  const waiting = await waitFor(worker, 'd', (s) => s.run?.faults === 1, { timeoutMs: 60_000, everyMs: 20 });
+  const due = Date.parse(waiting.nextStepAt) - Date.now();
+  t.diagnostic(`after the fault, the next step is due in ${due} ms`);
+  assert.ok(due > 0 && due <= 2_000, `the retry is due after the 2 s backoff (in ${due} ms)`);
+  const sent = proxy.requests().length;
+  const c = await worker.api('POST', '/destinations/d/cancel');
+  assert.equal(c.status, 202, c.text);
+  // waitFor refuses an idle status with an alarm left.
+  const s = await waitFor(worker, 'd', (x) => x.state === 'idle', { timeoutMs: 10_000 });
+  assert.equal(s.lastRun.status, 'cancelled');
+  assert.equal(s.nextStepAt, null);
+  await sleep(due + 500);
+  assert.equal(proxy.requests().length, sent, 'nothing sent after the cancel');
+  assert.equal((await waitFor(worker, 'd', () => true)).lastRun.runId, s.lastRun.runId, 'no other run');
+});
+
 test('an interim checkpoint the package refuses: the slice runs again from its start', async (t) => {
   const { segments, budget } = jobs.small;
   const { proxy, worker, run } = await faultedRun('refuse-interim', segments);

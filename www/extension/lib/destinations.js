@@ -12,6 +12,7 @@
 import { entryFrom } from '../history.js';
 import { loadCore } from './core.js';
 import { emitChange } from './events.js';
+import { filing } from './filing.js';
 import * as idb from './idb.js';
 import { newId } from './ids.js';
 import { notify, updateBadge } from './badge.js';
@@ -237,10 +238,17 @@ async function startRun(id, dest, trigger) {
   const now = new Date().toISOString();
   const runId = newId('run');
   await setStatus(id, { state: 'running', runId, trigger });
-  await start({
-    id: runId, kind: 'destination', connectionId: dest.connectionId, destinationId: id, options, trigger,
-    startedAt: now, updatedAt: now, restarts: 0,
-  }, apiKey);
+  // Stored one at a time with connecting again (filing.js): `dest` was read before the awaits
+  // above, and a re-filing of its connection meanwhile (connections.js, adopt) would leave
+  // the run under an id that is gone, whose key a resume would never find. The record takes
+  // the id the destination has now, or a re-filing after it moves the record too.
+  await filing(async () => {
+    const connectionId = (await idb.get('destinations', id))?.connectionId ?? dest.connectionId;
+    await start({
+      id: runId, kind: 'destination', connectionId, destinationId: id, options, trigger,
+      startedAt: now, updatedAt: now, restarts: 0,
+    }, apiKey);
+  });
   return { runId };
 }
 

@@ -1,7 +1,9 @@
 // One at a time, in the service worker: re-filing a connection's records under another id
-// (connections.js, adopt) and filing a finished run's outcome under its connection
-// (runner.js, end). Each reads what the other writes — the run's connection id, the
-// `conn:<id>` sync state — so neither may run between the other's read and write. A
+// (connections.js, adopt), filing a finished run's outcome under its connection (runner.js,
+// end) and storing a destination's new run under its destination's connection
+// (destinations.js, startRun). Each reads what another writes — a run's or a destination's
+// connection id, the `conn:<id>` sync state — so none may run between another's read and
+// write. A
 // finish that never settled would hold connecting again too; every step of one is an
 // IndexedDB or extension API call, which settles.
 

@@ -95,7 +95,9 @@ export class Destination extends DurableObject {
   }
 
   /**
-   * Status, progress of the refresh in progress, last run and history.
+   * Status, progress of the refresh in progress, last run and history. `nextStepAt` is the
+   * time of the object's alarm, when the next step is due (ISO 8601; seconds ahead during the
+   * backoff after a fault), and null while a step runs and when idle.
    * @returns {Promise<object|null>} null when the destination was never configured
    */
   async status() {
@@ -103,9 +105,11 @@ export class Destination extends DurableObject {
     if (!config) return null;
     const run = this.kv.get(RUN);
     if (run) await this.#ensureAlarm();
+    const alarm = await this.ctx.storage.getAlarm();
     return {
       id: this.kv.get(ID),
       state: run ? (run.phase === 'download' ? 'downloading' : 'exporting') : 'idle',
+      nextStepAt: alarm === null ? null : new Date(alarm).toISOString(),
       schedule: config.schedule ?? null,
       config,
       run: run ? publicRun(run, this.active?.runId === run.id ? this.active.progress : undefined) : null,
