@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a private copy of the npm package (the steps of pkg-template/build.sh, without its
-# remapping of source paths, which does not change the code) into $1
+# remapping of source paths, which changes only the panic locations' file names) into $1
 # (default /work/target-bench/pkg), with its own cargo target dir, so that long benchmark or
 # soak runs are not disturbed by a concurrent rebuild of pkg/. Use it with
 #   AUTOPILOT_PKG_DIR=/work/target-bench/pkg node tests/bench/export-rate.mjs --long

@@ -214,42 +214,46 @@ export async function runNow(id, trigger) {
     return { queued: true };
   }
   try {
-    return await startRun(id, dest, trigger);
+    return await startRun(id, trigger);
   } finally {
     release();
   }
 }
 
-/** The part of `runNow` that holds the slot: reads the key, tokens and state, and starts. */
-async function startRun(id, dest, trigger) {
-  const apiKey = await getApiKey(dest.connectionId);
-  const missingToken = [];
-  for (const s of dest.sources) if (s.tokenRef && !(await getSourceToken(id, s.tokenRef))) missingToken.push(s.name);
-  if (!apiKey || missingToken.length) {
-    const message = !apiKey
-      ? 'the API key is not stored any more (it was kept for the browser session only): open the extension and connect again'
-      : `the access token of ${missingToken.map((n) => `“${n}”`).join(', ')} is not stored any more: save the destination again with the token`;
-    await setStatus(id, { state: 'waiting-key', message, trigger });
-    return { waiting: message };
-  }
-  const state = await idb.get('states', `dest:${id}`);
-  const options = { ...dest.run };
-  if (state?.bytes) options.syncState = state.bytes;
-  const now = new Date().toISOString();
-  const runId = newId('run');
-  await setStatus(id, { state: 'running', runId, trigger });
-  // Stored one at a time with connecting again (filing.js): `dest` was read before the awaits
-  // above, and a re-filing of its connection meanwhile (connections.js, adopt) would leave
-  // the run under an id that is gone, whose key a resume would never find. The record takes
-  // the id the destination has now, or a re-filing after it moves the record too.
-  await filing(async () => {
-    const connectionId = (await idb.get('destinations', id))?.connectionId ?? dest.connectionId;
+/**
+ * The part of `runNow` that holds the slot: reads the key, tokens and state, and starts.
+ * One at a time with connecting again (filing.js): `runNow` read the destination before it
+ * reserved the slot, and a re-filing of its connection meanwhile (connections.js, adopt)
+ * moves it, its key and its runs to another id. Read again here, the destination names the
+ * id its key is stored under, and its run is stored under that id too (a re-filing after it
+ * moves the run as well), so a resume finds the key.
+ */
+function startRun(id, trigger) {
+  return filing(async () => {
+    const dest = await idb.get('destinations', id);
+    if (!dest) throw extensionError('NOT_FOUND', 'this destination no longer exists');
+    const apiKey = await getApiKey(dest.connectionId);
+    const missingToken = [];
+    for (const s of dest.sources) if (s.tokenRef && !(await getSourceToken(id, s.tokenRef))) missingToken.push(s.name);
+    if (!apiKey || missingToken.length) {
+      const message = !apiKey
+        ? 'the API key is not stored any more (it was kept for the browser session only): open the extension and connect again'
+        : `the access token of ${missingToken.map((n) => `“${n}”`).join(', ')} is not stored any more: save the destination again with the token`;
+      await setStatus(id, { state: 'waiting-key', message, trigger });
+      return { waiting: message };
+    }
+    const state = await idb.get('states', `dest:${id}`);
+    const options = { ...dest.run };
+    if (state?.bytes) options.syncState = state.bytes;
+    const now = new Date().toISOString();
+    const runId = newId('run');
+    await setStatus(id, { state: 'running', runId, trigger });
     await start({
-      id: runId, kind: 'destination', connectionId, destinationId: id, options, trigger,
+      id: runId, kind: 'destination', connectionId: dest.connectionId, destinationId: id, options, trigger,
       startedAt: now, updatedAt: now, restarts: 0,
     }, apiKey);
+    return { runId };
   });
-  return { runId };
 }
 
 /**

@@ -1,11 +1,11 @@
 // One at a time, in the service worker: re-filing a connection's records under another id
 // (connections.js, adopt), filing a finished run's outcome under its connection (runner.js,
-// end) and storing a destination's new run under its destination's connection
-// (destinations.js, startRun). Each reads what another writes — a run's or a destination's
-// connection id, the `conn:<id>` sync state — so none may run between another's read and
-// write. A
-// finish that never settled would hold connecting again too; every step of one is an
-// IndexedDB or extension API call, which settles.
+// end) and starting a destination's run under its destination's connection (destinations.js,
+// startRun). Each reads what another writes (a run's or a destination's connection id, its
+// key, the `conn:<id>` sync state), so none may run between another's read and write. Every
+// step of one is an IndexedDB or extension API call, which settles: a step that never did
+// would hold connecting again, the filing of every run's outcome, and (startRun holds the
+// export slot meanwhile) every other export.
 
 let chain = Promise.resolve();
 

@@ -44,7 +44,7 @@ import { DurableObject } from 'cloudflare:workers';
 import * as core from 'autopilot-export';
 import { Blobs } from './blobs.mjs';
 import { checkConfig, secretValue, sliceJob, sliceOptions, urlSource } from './config.mjs';
-import { HISTORY_LENGTH, MAX_STEP_FAULTS, SLICE_LOG_LENGTH, chunkBytes } from './limits.mjs';
+import { HISTORY_LENGTH, MAX_STEP_FAULTS, SLICE_LOG_LENGTH, chunkBytes, faultBackoffMs } from './limits.mjs';
 import { runSlice } from './slice.mjs';
 import { SourceError, download } from './sources.mjs';
 
@@ -96,8 +96,9 @@ export class Destination extends DurableObject {
 
   /**
    * Status, progress of the refresh in progress, last run and history. `nextStepAt` is the
-   * time of the object's alarm, when the next step is due (ISO 8601; seconds ahead during the
-   * backoff after a fault), and null while a step runs and when idle.
+   * time of the object's alarm, when the next step is due (ISO 8601): now or just past between
+   * steps, seconds ahead during the backoff after a fault; null when idle, and while a step
+   * runs until it sets the next one.
    * @returns {Promise<object|null>} null when the destination was never configured
    */
   async status() {
@@ -416,7 +417,7 @@ export class Destination extends DurableObject {
       return;
     }
     this.kv.put(RUN, run);
-    await this.ctx.storage.setAlarm(Date.now() + 1000 * 2 ** run.faults);
+    await this.ctx.storage.setAlarm(Date.now() + faultBackoffMs(this.env) * 2 ** run.faults);
   }
 
   /**

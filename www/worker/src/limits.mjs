@@ -33,6 +33,9 @@ export const SLICE_LOG_LENGTH = 200;
 /** Attempts at a slice whose handler failed outside the export itself (storage faults). */
 export const MAX_STEP_FAULTS = 5;
 
+/** Backoff unit after such a failure: the n-th waits 2^n units (2, 4, 8, 16 s). */
+export const FAULT_BACKOFF_MS = 1000;
+
 /** Largest configuration body accepted by PUT /destinations/{id}. */
 export const MAX_CONFIG_BYTES = 256 * 1024;
 
@@ -56,4 +59,15 @@ export function subrequestLimit(env) {
 export function chunkBytes(env) {
   const n = Number(env?.STORAGE_CHUNK_BYTES);
   return Number.isInteger(n) && n > 0 && n < CHUNK_BYTES ? n : CHUNK_BYTES;
+}
+
+/**
+ * Backoff unit: FAULT_BACKOFF_MS, or the FAULT_BACKOFF_MS variable (tests use a longer one to
+ * look at a run while it waits).
+ * @param {Record<string, unknown>} env
+ * @returns {number} milliseconds
+ */
+export function faultBackoffMs(env) {
+  const n = Number(env?.FAULT_BACKOFF_MS);
+  return Number.isInteger(n) && n > 0 ? n : FAULT_BACKOFF_MS;
 }
