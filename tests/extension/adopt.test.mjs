@@ -49,3 +49,32 @@ test('extension: a page run adopted by a new connection id while it runs files i
   assert.equal(out.oldState, 0, 'nothing is filed under the id that is gone');
   assert.deepEqual(x.errors, []);
 });
+
+test('extension: connecting again keeps the newer of two sync states filed under older ids of the connection', { timeout: 60_000 }, async (t) => {
+  const x = await launch(t, { prefix: 'adopt2-', emulator: {} });
+  const { page, emu } = x;
+  const out = await page.evaluate(async ({ base, key }) => {
+    const idb = await import('/lib/idb.js');
+    const client = await import('/lib/client.js');
+    const connection = { displayName: 'Twice', exportUser: 'ops@example.com', consent: true };
+    // One connection stored under two ids (the base URL typed two ways); the first in key
+    // order holds the older state.
+    for (const [id, baseUrl, bytes, updatedAt] of [
+      ['twice-a', `${base}/`, [1, 1, 1], '2026-01-01T00:00:00.000Z'],
+      ['twice-b', base, [2, 2, 2], '2026-06-01T00:00:00.000Z'],
+    ]) {
+      await idb.put('connections', { id, ...connection, baseUrl, keyArea: 'session', verifiedAt: updatedAt });
+      await idb.put('states', { id: `conn:${id}`, bytes: new Uint8Array(bytes), lists: '{}', updatedAt });
+    }
+    const { connectionId } = await client.call('checkConnection', { connection: { ...connection, baseUrl: base, apiKey: key }, keyArea: 'session' });
+    const kept = await idb.get('states', `conn:${connectionId}`);
+    const left = (await idb.all('states')).map((s) => s.id).sort();
+    const connections = (await idb.all('connections')).map((c) => c.id);
+    return { connectionId, kept: kept ? Array.from(kept.bytes) : null, updatedAt: kept?.updatedAt, left, connections };
+  }, { base: emu.url.replace(/\/+$/, ''), key: DEFAULT_API_KEY });
+  assert.deepEqual(out.connections, [out.connectionId], 'both older ids were adopted');
+  assert.deepEqual(out.left, [`conn:${out.connectionId}`], 'one state is left, under the new id');
+  assert.deepEqual(out.kept, [2, 2, 2], 'the newer state is kept');
+  assert.equal(out.updatedAt, '2026-06-01T00:00:00.000Z');
+  assert.deepEqual(x.errors, []);
+});

@@ -38,7 +38,8 @@ export async function verify(conn, { signal, keyArea = 'session', check } = {}) 
  * version gave it (the base URL as typed, `default` when blank), or one typed another way
  * (`/v1/`, upper case) — every stored connection whose display name and API base give `id`.
  * Moved: its destinations (so a refresh that waits for the key runs when it is stored again),
- * unfinished runs and the page's sync state. The other record and its key go.
+ * unfinished runs and the page's sync state (the newer one, when both ids hold one). The other
+ * record and its key go.
  * @param {string} id
  * @param {{apiBaseUrl: (baseUrl?: string) => string}} core
  */
@@ -65,9 +66,12 @@ async function adoptNow(old, id) {
   const refile = (r) => (r.connectionId === old ? { ...r, connectionId: id } : undefined);
   for (const d of await idb.all('destinations')) if (d.connectionId === old) await idb.update('destinations', d.id, refile);
   for (const r of await idb.all('runs')) if (r.connectionId === old) await idb.update('runs', r.id, refile);
+  // The connection's sync state is its last page run's: when both ids hold one (the
+  // connection was stored under several ids), the newer is that run's and is kept.
   const state = await idb.get('states', `conn:${old}`);
   if (state) {
-    if (!(await idb.get('states', `conn:${id}`))) await idb.put('states', { ...state, id: `conn:${id}` });
+    const current = await idb.get('states', `conn:${id}`);
+    if (!current || String(state.updatedAt ?? '') > String(current.updatedAt ?? '')) await idb.put('states', { ...state, id: `conn:${id}` });
     await idb.del('states', `conn:${old}`);
   }
   await forgetApiKey(old);
