@@ -39,12 +39,13 @@ log "cargo build --release --target wasm32-unknown-unknown"
 # paths and is the same wherever this toolchain builds it (78 B gzip less, measured).
 # `--config` arrays are appended to .cargo/config.toml's rustflags; RUSTFLAGS would replace
 # both.
-if [ -n "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
-  log "warning: RUSTFLAGS is set, so cargo ignores .cargo/config.toml's rustflags (the measured inlining threshold) and the path remapping"
+if [ -n "${RUSTFLAGS+set}${CARGO_ENCODED_RUSTFLAGS+set}" ]; then
+  log "warning: RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) is set, so cargo ignores .cargo/config.toml's rustflags (the measured inlining threshold) and the path remapping"
 fi
 commit=$(rustc -vV | sed -n 's/^commit-hash: //p')
+# A relative CARGO_HOME is cargo's, from this folder (the script is in $root by now).
 cargo_home=${CARGO_HOME:-${HOME:-}/.cargo}
-cargo_home=$(cd "$cargo_home" 2>/dev/null && pwd || printf '%s' "$cargo_home")
+case $cargo_home in /*) ;; *) cargo_home=$(pwd -P)/$cargo_home ;; esac
 remap="'--remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=/rustc/$commit'"
 remap="$remap, '--remap-path-prefix=$cargo_home/registry/src=/cargo/registry/src'"
 cargo build --quiet --release --target wasm32-unknown-unknown --lib \

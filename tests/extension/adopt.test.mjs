@@ -1,7 +1,8 @@
-// A page run that is still running when its connection is filed under another id (connecting
-// again adopts what an earlier version filed under the base URL as typed: connections.js,
-// adoptOlderIds) keeps its sync state under the id the run is filed under when it ends, in
-// Debian's Chromium against the emulator without CORS headers.
+// Connecting again adopts what is filed under older ids of the connection (an earlier
+// version's base URL as typed: connections.js, adoptOlderIds). A page run that is still
+// running then keeps its sync state under the id the run is filed under when it ends; of two
+// sync states under older ids, the newer is kept. In Debian's Chromium against the emulator
+// without CORS headers.
 //
 //   node --test tests/extension/        (needs pkg/ built: pkg-template/build.sh)
 

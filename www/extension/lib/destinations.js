@@ -263,7 +263,13 @@ function startRun(id, trigger) {
  */
 export async function runWaiting(connectionId) {
   for (const d of await idb.all('destinations')) {
-    if (d.connectionId === connectionId && d.status?.state === 'waiting-key') await runNow(d.id, 'key');
+    if (d.connectionId !== connectionId || d.status?.state !== 'waiting-key') continue;
+    try {
+      await runNow(d.id, 'key');
+    } catch (e) {
+      // One that cannot start (removed meanwhile) does not keep the others waiting.
+      console.warn(`autopilot-export: destination ${d.id}: starting its refresh failed (${e?.message ?? e})`);
+    }
   }
 }
 

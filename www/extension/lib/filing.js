@@ -1,6 +1,6 @@
 // One at a time, in the service worker: re-filing a connection's records under another id
 // (connections.js, adopt), filing a finished run's outcome under its connection (runner.js,
-// end) and starting a destination's run under its destination's connection (destinations.js,
+// file) and starting a destination's run under its destination's connection (destinations.js,
 // startRun). Each reads what another writes (a run's or a destination's connection id, its
 // key, the `conn:<id>` sync state), so none may run between another's read and write. Every
 // step of one is an IndexedDB or extension API call, which settles: a step that never did

@@ -61,13 +61,16 @@ export function chunkBytes(env) {
   return Number.isInteger(n) && n > 0 && n < CHUNK_BYTES ? n : CHUNK_BYTES;
 }
 
+/** Largest backoff unit the FAULT_BACKOFF_MS variable may set: the last wait is 16 minutes. */
+export const MAX_FAULT_BACKOFF_MS = 60_000;
+
 /**
- * Backoff unit: FAULT_BACKOFF_MS, or the FAULT_BACKOFF_MS variable (tests use a longer one to
- * look at a run while it waits).
+ * Backoff unit: FAULT_BACKOFF_MS, or the FAULT_BACKOFF_MS variable, for tests (a longer one to
+ * look at a run while it waits), up to MAX_FAULT_BACKOFF_MS; another value gives the default.
  * @param {Record<string, unknown>} env
  * @returns {number} milliseconds
  */
 export function faultBackoffMs(env) {
   const n = Number(env?.FAULT_BACKOFF_MS);
-  return Number.isInteger(n) && n > 0 ? n : FAULT_BACKOFF_MS;
+  return Number.isInteger(n) && n > 0 && n <= MAX_FAULT_BACKOFF_MS ? n : FAULT_BACKOFF_MS;
 }
