@@ -105,8 +105,7 @@ export class Destination extends DurableObject {
     const config = this.kv.get(CONFIG);
     if (!config) return null;
     const run = this.kv.get(RUN);
-    if (run) await this.#ensureAlarm();
-    const alarm = await this.ctx.storage.getAlarm();
+    const alarm = run ? await this.#ensureAlarm() : await this.ctx.storage.getAlarm();
     return {
       id: this.kv.get(ID),
       state: run ? (run.phase === 'download' ? 'downloading' : 'exporting') : 'idle',
@@ -461,10 +460,16 @@ export class Destination extends DurableObject {
     return run?.id === runId ? run : undefined;
   }
 
-  /** A run without an alarm (lost in a crash between commit and alarm) gets one again. */
+  /**
+   * A run without an alarm (lost in a crash between commit and alarm) gets one again.
+   * @returns {Promise<number|null>} the alarm's time as it is now (null while a step runs, until it sets the next)
+   */
   async #ensureAlarm() {
-    if (this.active) return;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm !== null || this.active) return alarm;
+    const now = Date.now();
+    await this.ctx.storage.setAlarm(now);
+    return now;
   }
 }
 

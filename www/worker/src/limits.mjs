@@ -40,14 +40,27 @@ export const FAULT_BACKOFF_MS = 1000;
 export const MAX_CONFIG_BYTES = 256 * 1024;
 
 /**
+ * The whole number a text variable of `env` gives when it is from 1 to `max`; else `fallback`
+ * (unset, not a number, out of range).
+ * @param {Record<string, unknown>} env
+ * @param {string} name
+ * @param {number} max
+ * @param {number} fallback
+ * @returns {number}
+ */
+function countVar(env, name, max, fallback) {
+  const n = Number(env?.[name]);
+  return Number.isInteger(n) && n > 0 && n <= max ? n : fallback;
+}
+
+/**
  * The plan's subrequest limit: the SUBREQUEST_LIMIT variable (set it on a Paid plan), else the
  * Free plan's.
  * @param {Record<string, unknown>} env
  * @returns {number}
  */
 export function subrequestLimit(env) {
-  const n = Number(env?.SUBREQUEST_LIMIT);
-  return Number.isInteger(n) && n > 0 ? n : FREE_PLAN_SUBREQUESTS;
+  return countVar(env, 'SUBREQUEST_LIMIT', Infinity, FREE_PLAN_SUBREQUESTS);
 }
 
 /**
@@ -57,8 +70,7 @@ export function subrequestLimit(env) {
  * @returns {number}
  */
 export function chunkBytes(env) {
-  const n = Number(env?.STORAGE_CHUNK_BYTES);
-  return Number.isInteger(n) && n > 0 && n < CHUNK_BYTES ? n : CHUNK_BYTES;
+  return countVar(env, 'STORAGE_CHUNK_BYTES', CHUNK_BYTES - 1, CHUNK_BYTES);
 }
 
 /** Largest backoff unit the FAULT_BACKOFF_MS variable may set: the last wait is 16 minutes. */
@@ -71,6 +83,5 @@ export const MAX_FAULT_BACKOFF_MS = 60_000;
  * @returns {number} milliseconds
  */
 export function faultBackoffMs(env) {
-  const n = Number(env?.FAULT_BACKOFF_MS);
-  return Number.isInteger(n) && n > 0 && n <= MAX_FAULT_BACKOFF_MS ? n : FAULT_BACKOFF_MS;
+  return countVar(env, 'FAULT_BACKOFF_MS', MAX_FAULT_BACKOFF_MS, FAULT_BACKOFF_MS);
 }
