@@ -40,7 +40,7 @@ log "cargo build --release --target wasm32-unknown-unknown"
 # `--config` arrays are appended to .cargo/config.toml's rustflags; RUSTFLAGS would replace
 # both.
 if [ -n "${RUSTFLAGS+set}${CARGO_ENCODED_RUSTFLAGS+set}" ]; then
-  log "warning: RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) is set, so cargo ignores .cargo/config.toml's rustflags (the measured inlining threshold) and the path remapping"
+  log "warning: RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) is set, so cargo ignores .cargo/config.toml's rustflags (the measured LLVM options) and the path remapping"
 fi
 commit=$(rustc -vV | sed -n 's/^commit-hash: //p')
 # A relative CARGO_HOME is cargo's, from this folder (the script is in $root by now).

@@ -12,6 +12,11 @@ cd "$root"
 if [ ! -x tests/node_modules/.bin/terser ]; then
   (cd tests && npm install --no-audit --no-fund --loglevel=error)
 fi
+# RUSTFLAGS replaces .cargo/config.toml's rustflags (the measured LLVM options): wanted when
+# comparing builds with other options, a surprise otherwise.
+if [ -n "${RUSTFLAGS+set}${CARGO_ENCODED_RUSTFLAGS+set}" ]; then
+  echo "warning: RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) is set: built without .cargo/config.toml's LLVM options" >&2
+fi
 cargo build --quiet --release --target wasm32-unknown-unknown --lib
 tmp=$(mktemp -d)
 names=(--remove-name-section); opt_g=()
