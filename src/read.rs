@@ -470,7 +470,7 @@ pub fn read<T: Readable>(value: &Value, prefix: &str) -> Read<T> {
 /// Reads a `T` from JSON text (tests, tools and the CLI's files; the package reads JS
 /// values through [`read`]).
 pub fn from_json_str<T: Readable>(text: &str, prefix: &str) -> Read<T> {
-    match crate::util::json_read::parse(text.as_bytes()) {
+    match crate::util::json_read::parse(text) {
         Ok(v) => read(&v, prefix),
         Err(e) => Read {
             value: None,

@@ -343,7 +343,7 @@ fn sample(plan: &Plan, segment: u32, n: u32, list_id: Option<&str>) -> Vec<serde
         .into_iter()
         .take(n as usize)
         .filter_map(|m| plan.contact_json(m, list_id))
-        .filter_map(|text| crate::util::json_read::parse(text.as_bytes()).ok())
+        .filter_map(|text| crate::util::json_read::parse(&text).ok())
         .collect()
 }
 

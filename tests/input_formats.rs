@@ -700,7 +700,8 @@ fn json_invalid_document_is_refused_whole() {
         &br#"[{"email":"a@x.io"}, {"email":"secret@x.io",}]"#[..],
         br#"[{"email":"a@x.io"}"#,
         br#"[{"email":"a@x.io"}] [{"email":"secret@x.io"}]"#,
-        b"[{\"email\":\"caf\xE9\"}]",
+        // Bytes that are not UTF-8 do not make a broken document readable.
+        b"[{\"email\":\"caf\xE9\"},{\"email\":\"secret@x.io\",}]",
     ] {
         let (got, result) = run(Format::Json, &["email"], input);
         assert_eq!(got, vec![], "no row from a refused document");
@@ -709,21 +710,80 @@ fn json_invalid_document_is_refused_whole() {
         assert!(err.message.contains("line 1 column"), "{}", err.message);
         assert!(!err.message.contains("secret"), "{}", err.message);
     }
-    // Bytes that are not UTF-8 inside a mapped value, nested or not, refuse the document as
-    // they do in a mapped string (RFC 8259 §8.1), as does a number beyond the doubles; in a
-    // field that is not mapped they are never looked at. Found when their record is read:
-    // the records before it have been passed on (the run then fails as a whole).
-    let nested = b"[{\"email\":\"a@x.io\"},{\"email\":\"b@x.io\",\"tags\":[\"caf\xE9\"]}]";
+    // A number beyond the doubles in a mapped value refuses the document; in a field that
+    // is not mapped it is never looked at. Found when its record is read: the records before
+    // it have been passed on (the run then fails as a whole).
     let far = b"[{\"email\":\"a@x.io\"},{\"email\":\"b@x.io\",\"tags\":1e400}]";
-    for input in [&nested[..], far] {
-        let (got, result) = run(Format::Json, &["email", "tags"], input);
-        assert_eq!(got, vec![row(1, vec![s("a@x.io"), C::Missing])]);
-        assert_eq!(result.unwrap_err().code, ErrorCode::InputInvalid);
-        assert_eq!(
-            calls(Format::Json, &["email"], input),
-            vec![row(1, vec![s("a@x.io")]), row(2, vec![s("b@x.io")])]
-        );
-    }
+    let (got, result) = run(Format::Json, &["email", "tags"], far);
+    assert_eq!(got, vec![row(1, vec![s("a@x.io"), C::Missing])]);
+    assert_eq!(result.unwrap_err().code, ErrorCode::InputInvalid);
+    assert_eq!(
+        calls(Format::Json, &["email"], far),
+        vec![row(1, vec![s("a@x.io")]), row(2, vec![s("b@x.io")])]
+    );
+}
+
+/// A record holding bytes that are not UTF-8 (RFC 8259 §8.1), in any value or key, mapped or
+/// not, nested or not, is rejected `INVALID_UTF8` and the rest of the document read, as a CSV
+/// row or an NDJSON line is; with a lone surrogate escape in another record, in the host's
+/// record document too. A syntax error is still found in the whole document first, at the
+/// position serde_json gives (line, and column in bytes, counting each invalid byte once).
+#[test]
+fn json_records_with_bytes_not_utf8_are_rejected_and_the_rest_read() {
+    let doc = b"[{\"email\":\"a@x.io\"},{\"email\":\"caf\xE9@x.io\"},\n\
+        {\"email\":\"b@x.io\",\"tags\":[\"\xFF\xFE\"]},{\"email\":\"c@x.io\",\"n\xC3\":1},\n\
+        {\"email\":\"d@x.io\",\"tags\":\"x\\ud83d\"},{\"email\":\"e@x.io\",\"tags\":[\"\xC3\xA9\"]}]";
+    let want = |tags: bool| {
+        let cells = |email: &str, t: C| {
+            if tags {
+                vec![s(email), t]
+            } else {
+                vec![s(email)]
+            }
+        };
+        vec![
+            row(1, cells("a@x.io", C::Missing)),
+            rej(2, RejectReason::InvalidUtf8),
+            rej(3, RejectReason::InvalidUtf8),
+            rej(4, RejectReason::InvalidUtf8),
+            if tags {
+                rej(5, RejectReason::InvalidUtf8)
+            } else {
+                row(5, cells("d@x.io", C::Missing))
+            },
+            row(6, cells("e@x.io", C::Nested)),
+        ]
+    };
+    assert_eq!(calls(Format::Json, &["email", "tags"], doc), want(true));
+    assert_eq!(calls(Format::Json, &["email"], doc), want(false));
+
+    let rows =
+        b"[[\"a@x.io\"],[\"caf\xE9@x.io\"],[\"b@x.io\",\"x\\udc00\"],[\"c@x.io\",\"\xC3\xA9\"]]";
+    let mut parser = Parser::new(Format::JsonRows, fields(&["email", "tags"]));
+    let mut sink = Rec::default();
+    assert_eq!(parser.feed_document(rows, &mut sink), Ok(()));
+    assert_eq!(
+        sink.calls,
+        vec![
+            row(1, vec![s("a@x.io"), C::Missing]),
+            rej(2, RejectReason::InvalidUtf8),
+            rej(3, RejectReason::InvalidUtf8),
+            row(4, vec![s("c@x.io"), s("\u{e9}")]),
+        ]
+    );
+
+    // The syntax error after two invalid bytes on the first line: column 18 is the `x`.
+    let broken = b"[{\"email\":\"a\xE9\xE9\"} x]";
+    assert_eq!(broken.iter().position(|&b| b == b'x'), Some(17));
+    let (got, result) = run(Format::Json, &["email"], broken);
+    assert_eq!(got, vec![]);
+    let err = result.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InputInvalid);
+    assert!(err.message.ends_with("line 1 column 18"), "{}", err.message);
+    // Not an array at all.
+    let (got, result) = run(Format::Json, &["email"], b"{\"email\":\"\xE9\"}");
+    assert_eq!(got, vec![]);
+    assert_eq!(result.unwrap_err().code, ErrorCode::InputInvalid);
 }
 
 #[test]

@@ -66,7 +66,7 @@ impl CheckOptions {
 
 /// Parses a `2xx` account body: a JSON object, else `None`.
 pub fn parse_account(body: &str) -> Option<AccountInfo> {
-    match crate::util::json_read::parse(body.as_bytes()).ok()? {
+    match crate::util::json_read::parse(body).ok()? {
         serde_json::Value::Object(m) => Some(AccountInfo(m)),
         _ => None,
     }

@@ -25,7 +25,7 @@ pub struct ListEntry {
 /// Parses a `GET /v1/lists` body. `None` when it is not `{"lists":[...]}`; entries without a
 /// string `list_id` and `title` are skipped.
 pub fn parse_lists(body: &str) -> Option<Vec<ListEntry>> {
-    let v = parse(body.as_bytes()).ok()?;
+    let v = parse(body).ok()?;
     let lists = v.get("lists")?.as_array()?;
     Some(
         lists
@@ -52,7 +52,7 @@ pub fn find_list<'a>(lists: &'a [ListEntry], title: &str) -> Option<&'a str> {
 
 /// Parses a `POST /v1/list` success body: the new `list_id` (`None` if absent or empty).
 pub fn parse_created_list(body: &str) -> Option<String> {
-    let v = parse(body.as_bytes()).ok()?;
+    let v = parse(body).ok()?;
     let id = v.get("list_id")?.as_str()?;
     (!id.is_empty()).then(|| id.to_string())
 }
@@ -103,7 +103,7 @@ impl BulkResponse {
 /// (the exporter sends each email once per request, so Autopilot has no reason to), the id
 /// of the key last in byte order is kept (`serde_json::Map` is ordered by key).
 pub fn parse_bulk_response(body: &str) -> Option<BulkResponse> {
-    let v = parse(body.as_bytes()).ok()?;
+    let v = parse(body).ok()?;
     let mut out = BulkResponse::default();
     match v.get("email_contact_map")? {
         Value::Object(map) => {
@@ -141,7 +141,7 @@ pub fn rejected_index(body: &str) -> Option<usize> {
 /// Whether a `DELETE /v1/list/{id}/contact/{id}` answer says the contact was not a member
 /// (`{"not_modified": true}`, [TORCH], [N8N], [PHP]).
 pub fn not_modified(body: &str) -> bool {
-    parse(body.as_bytes())
+    parse(body)
         .ok()
         .is_some_and(|v| matches!(v.get("not_modified"), Some(Value::Bool(true))))
 }
@@ -160,7 +160,7 @@ pub struct ErrorBody {
 
 /// Parses an error body leniently (anything unreadable gives an empty [`ErrorBody`]).
 pub fn parse_error_body(body: &str) -> ErrorBody {
-    let Ok(v) = parse(body.as_bytes()) else {
+    let Ok(v) = parse(body) else {
         return ErrorBody::default();
     };
     let text = |x: Option<&Value>| x.and_then(Value::as_str).map(str::to_string);

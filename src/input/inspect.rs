@@ -331,7 +331,7 @@ fn ndjson_line(line: &[u8], found: &mut Found) {
         return;
     };
     let sample = found.rows <= SAMPLE_ROWS as u64;
-    let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
+    let mut de = serde_json::Deserializer::from_str(text);
     let read = de
         .deserialize_any(RecordVisitor { sample })
         .and_then(|record| de.end().map(|()| record));
@@ -356,18 +356,32 @@ fn json_document(text: &[u8], found: &mut Found) {
     {
         return;
     }
-    if let Err(e) = json_array(text, found) {
-        // A document that is not JSON is refused with its syntax error (skipping checks the
-        // syntax, not surrogate pairs: json_split's module comment); one that is JSON but for
-        // lone surrogate escapes is read on.
-        let e = match serde_json::from_slice::<IgnoredAny>(text) {
-            Err(syntax) => syntax,
-            Ok(IgnoredAny) => match recover(text, found) {
-                Some(Ok(())) => return,
-                Some(Err(later)) => later,
-                None => e,
-            },
-        };
+    let read = match std::str::from_utf8(text) {
+        Ok(doc) => json_array(doc, found).or_else(|e| {
+            // A document that is not JSON is refused with its syntax error (skipping checks
+            // the syntax, not surrogate pairs: json_split's module comment); one that is JSON
+            // but for lone surrogate escapes is read on.
+            super::json_split::check_syntax(text)?;
+            recover(text, found).unwrap_or(Err(e))
+        }),
+        // As the JSON parser reads a document with bytes that are not UTF-8 (`super::json`):
+        // its syntax checked as a whole, then record by record, those holding such bytes
+        // counted not UTF-8.
+        Err(_) => super::json_split::check_syntax(text).and_then(|()| {
+            match super::json_split::element_spans(text) {
+                Some(spans) => each(text, &spans, found),
+                None => {
+                    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
+                    let kind = first.and_then(super::json_split::kind_of);
+                    Err(de::Error::custom(format_args!(
+                        "found {}",
+                        kind.unwrap_or("another value")
+                    )))
+                }
+            }
+        }),
+    };
+    if let Err(e) = read {
         found
             .error
             .get_or_insert(format!("JSON input is not an array of records: {e}"));
@@ -375,8 +389,8 @@ fn json_document(text: &[u8], found: &mut Found) {
 }
 
 /// Reads the JSON array `text` into `found`.
-fn json_array(text: &[u8], found: &mut Found) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
+fn json_array(text: &str, found: &mut Found) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
     de.deserialize_any(ArrayVisitor { found: &mut *found })
         .and_then(|()| de.end())
 }
@@ -388,18 +402,28 @@ fn json_array(text: &[u8], found: &mut Found) -> Result<(), serde_json::Error> {
 /// `Some(Err)` when a later record fails otherwise.
 fn recover(text: &[u8], found: &mut Found) -> Option<Result<(), serde_json::Error>> {
     let rest = super::json_split::lone_from(text, found.rows)?;
-    Some(super::json_split::read_each(
-        text,
-        &rest,
-        |element| match element {
-            None => {
-                found.rows += 1;
-                found.reject(RejectReason::InvalidUtf8);
-                Ok(())
+    Some(each(text, &rest, found))
+}
+
+/// Reads the elements of `text` at `spans` one at a time into `found`: one that UTF-8
+/// cannot carry (bytes that are not UTF-8, or a lone surrogate escape where it fails the
+/// record) is counted not UTF-8, as the JSON parser rejects it.
+fn each(
+    text: &[u8],
+    spans: &[std::ops::Range<usize>],
+    found: &mut Found,
+) -> Result<(), serde_json::Error> {
+    super::json_split::read_each(text, spans, |element| {
+        if let Some(one) = element {
+            match json_array(one, found) {
+                Err(_) if super::json_split::has_lone_surrogate(one.as_bytes()) => {}
+                read => return read,
             }
-            Some(one) => json_array(one, found),
-        },
-    ))
+        }
+        found.rows += 1;
+        found.reject(RejectReason::InvalidUtf8);
+        Ok(())
+    })
 }
 
 /// The top-level array: samples the first records, counts all.
@@ -667,6 +691,11 @@ mod tests {
             r#"[1,"a"]"#,
             r#""\ud800""#,
             r#"{"email":"e@b.co"}"#,
+            // U+007F stands for a byte that is not UTF-8 (0xE9, below): in a mapped value,
+            // another value, a key.
+            "{\"email\":\"caf\u{7f}@b.co\"}",
+            "{\"email\":\"f@b.co\",\"note\":[\"\u{7f}\"]}",
+            "{\"\u{7f}\":1,\"email\":\"g@b.co\"}",
         ];
         let mut cases: Vec<(Format, String)> = Vec::new();
         for n in [1, 5, 6, 12] {
@@ -691,9 +720,14 @@ mod tests {
         // Documents the parser refuses.
         cases.push((Format::Json, r#"[{"email":"a@b.co"}, 1e400]"#.into()));
         cases.push((Format::Json, r#"[{"\ud800":1,"b":01}]"#.into()));
+        cases.push((Format::Json, "[{\"email\":\"\u{7f}\"}, nope]".into()));
         for (format, text) in cases {
-            let i = inspect(text.as_bytes(), format, &SourceOptions::default()).unwrap(); // ok: test
-            match parsed_counts(format, text.as_bytes()) {
+            let bytes: Vec<u8> = text
+                .bytes()
+                .map(|b| if b == 0x7f { 0xE9 } else { b })
+                .collect();
+            let i = inspect(&bytes, format, &SourceOptions::default()).unwrap(); // ok: test
+            match parsed_counts(format, &bytes) {
                 Some(counts) => {
                     assert_eq!(i.error, None, "{text}");
                     assert_eq!(

@@ -1,10 +1,11 @@
 //! JSON records: the projection visitor shared by NDJSON and JSON, and the JSON-array
 //! parser (a file's syntax is checked as a whole before any row is passed on, so a file that
-//! is not JSON produces no rows; a mapped value that cannot be read — bytes that are not
-//! UTF-8, a number beyond the doubles — is found when its record is read, and refuses the
-//! file `INPUT_INVALID` after the rows before it; a host's record document is read in place
-//! and may fail after some rows). A record holding a lone surrogate escape is rejected `INVALID_UTF8`
-//! and the rest of its document still read ([`JsonParser::recover`]).
+//! is not JSON produces no rows; a mapped value that cannot be read — a number beyond the
+//! doubles — is found when its record is read, and refuses the file `INPUT_INVALID` after the
+//! rows before it; a host's record document is read in place and may fail after some rows).
+//! A record that UTF-8 cannot carry — bytes that are not UTF-8 anywhere in it, or a lone
+//! surrogate escape — is rejected `INVALID_UTF8` and the rest of its document still read, as
+//! a CSV row or an NDJSON line is ([`JsonParser::recover`], [`JsonParser::each`]).
 //!
 //! A record is read with a [`DeserializeSeed`] that compares each top-level key with the
 //! projection and skips every other value with [`IgnoredAny`], so no `serde_json::Value`
@@ -374,16 +375,31 @@ impl JsonParser {
         };
         // Only a document that is JSON but for its lone surrogate escapes (skipping checks
         // the syntax, not surrogate pairs): one that is not JSON produces no rows.
-        if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
+        if let Err(e) = json_split::check_syntax(buf) {
             return Err(format!("JSON input is not valid: {e}"));
         }
-        json_split::read_each(buf, &rest, |element| match element {
-            None => {
-                self.rows += 1;
-                sink.reject(self.rows, RejectReason::InvalidUtf8, None);
-                Ok(())
+        self.each(buf, &rest, sink)
+    }
+
+    /// Reads the elements of `buf` at `spans` one at a time: one that UTF-8 cannot carry
+    /// (bytes that are not UTF-8, or a lone surrogate escape where it fails the record, as on
+    /// an NDJSON line) is rejected `INVALID_UTF8`.
+    fn each(
+        &mut self,
+        buf: &[u8],
+        spans: &[std::ops::Range<usize>],
+        sink: &mut dyn RowSink,
+    ) -> Result<(), String> {
+        json_split::read_each(buf, spans, |element| {
+            if let Some(one) = element {
+                match self.parse(one.as_bytes(), sink, true) {
+                    Err(_) if json_split::has_lone_surrogate(one.as_bytes()) => {}
+                    read => return read,
+                }
             }
-            Some(one) => self.parse(one, sink, true),
+            self.rows += 1;
+            sink.reject(self.rows, RejectReason::InvalidUtf8, None);
+            Ok(())
         })
     }
 
@@ -394,41 +410,43 @@ impl JsonParser {
         let first = buf.get(start).copied().unwrap_or(b'[');
         if first != b'[' {
             let (line, column) = line_column(buf, start);
-            return Err(match kind_of(first) {
+            return Err(match json_split::kind_of(first) {
                 Some(kind) => format!(
                     "JSON input is not an array of records: found {kind} at line {line} column {column}"
                 ),
                 None => format!("JSON input is not valid JSON: expected an array at line {line} column {column}"),
             });
         }
+        let Ok(text) = std::str::from_utf8(buf) else {
+            // Bytes that are not UTF-8 (RFC 8259 §8.1): the syntax is checked as a whole (a
+            // broken document yields no rows), then the records are read one at a time and
+            // those holding such bytes rejected `INVALID_UTF8`, as a CSV row or an NDJSON line
+            // is.
+            json_split::check_syntax(buf).map_err(|e| format!("JSON input is not valid: {e}"))?;
+            let spans = json_split::element_spans(buf)
+                .ok_or_else(|| "JSON input is not an array of records".to_string())?;
+            return self.each(buf, &spans, sink);
+        };
         // Validate first, so that a broken document yields no rows at all (it is refused
         // as a whole); this pass builds nothing either.
         if validate {
-            if let Err(e) = serde_json::from_slice::<IgnoredAny>(buf) {
+            if let Err(e) = serde_json::from_str::<IgnoredAny>(text) {
                 return Err(format!("JSON input is not valid: {e}"));
             }
         }
-        match std::str::from_utf8(buf) {
-            // Valid UTF-8 (every document a JS host hands over): read as text, so that
-            // strings are not checked for UTF-8 again, one by one, as they are read.
-            Ok(text) => self.array(&mut serde_json::Deserializer::from_str(text), sink),
-            // Otherwise serde_json's byte reader finds the string that is not UTF-8.
-            Err(_) => self.array(&mut serde_json::Deserializer::from_slice(buf), sink),
-        }
+        self.array(text, sink)
     }
 
-    /// Streams the top-level array of `de` to the sink.
-    fn array<'de, R: serde_json::de::Read<'de>>(
-        &mut self,
-        de: &mut serde_json::Deserializer<R>,
-        sink: &mut dyn RowSink,
-    ) -> Result<(), String> {
+    /// Streams the top-level array of `text` to the sink. Read as text, so that strings
+    /// are not checked for UTF-8 again, one by one, as they are read.
+    fn array(&mut self, text: &str, sink: &mut dyn RowSink) -> Result<(), String> {
         let visitor = ArrayVisitor {
             projection: &mut self.projection,
             rows: &mut self.rows,
             sink,
         };
-        de::Deserializer::deserialize_any(&mut *de, visitor)
+        let mut de = serde_json::Deserializer::from_str(text);
+        de::Deserializer::deserialize_any(&mut de, visitor)
             .and_then(|()| de.end())
             .map_err(|e| format!("JSON input is not valid: {e}"))
     }
@@ -488,18 +506,6 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
 /// JSON whitespace.
 fn is_json_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// What a JSON value starting with `b` is, if it can be one.
-fn kind_of(b: u8) -> Option<&'static str> {
-    match b {
-        b'{' => Some("an object"),
-        b'"' => Some("a string"),
-        b'-' | b'0'..=b'9' => Some("a number"),
-        b't' | b'f' => Some("a boolean"),
-        b'n' => Some("null"),
-        _ => None,
-    }
 }
 
 /// 1-based line and column (in bytes) of `offset`, like serde_json's error positions.

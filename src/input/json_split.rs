@@ -1,10 +1,11 @@
-//! The byte spans of a JSON array's elements, and whether a JSON text holds a lone UTF-16
-//! surrogate escape: what [`super::json`] and [`super::inspect`] need to go on, record by
-//! record, after a document failed on a record that UTF-8 cannot carry.
+//! The byte spans of a JSON array's elements, whether a JSON text holds a lone UTF-16
+//! surrogate escape, and the syntax check of a document that is not UTF-8: what
+//! [`super::json`] and [`super::inspect`] need to go on, record by record, after a document
+//! failed on (or holds) a record that UTF-8 cannot carry.
 //!
 //! Written here rather than taken from serde_json: serde_json gives no element offsets, and
 //! its skipping reader does not check surrogate pairs (the failure comes from the reading
-//! that builds the string). Both functions are linear scans that never panic.
+//! that builds the string). The scans are linear and never panic.
 
 use std::ops::Range;
 
@@ -81,28 +82,67 @@ pub(super) fn lone_from(doc: &[u8], done: u64) -> Option<Vec<Range<usize>>> {
     Some(spans)
 }
 
-/// Calls `each` for the elements of `doc` at `spans`, in order: with `None` for one that
-/// holds a lone surrogate escape, else with the element alone as a one-element array
-/// (`[element]`, to read as a document); stops at the first error.
+/// Calls `each` for the elements of `doc` at `spans`, in order: with `None` for one whose
+/// bytes are not UTF-8, else with the element alone as a one-element array (`[element]`, to
+/// read as a document; one that fails and holds a lone surrogate escape is the caller's to
+/// reject, as an NDJSON line is); stops at the first error.
 pub(super) fn read_each<E>(
     doc: &[u8],
     spans: &[Range<usize>],
-    mut each: impl FnMut(Option<&[u8]>) -> Result<(), E>,
+    mut each: impl FnMut(Option<&str>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut one = Vec::new();
+    let mut one = String::new();
     for span in spans {
         let element = doc.get(span.clone()).unwrap_or_default();
-        if has_lone_surrogate(element) {
+        let Ok(text) = std::str::from_utf8(element) else {
             each(None)?;
             continue;
-        }
+        };
         one.clear();
-        one.push(b'[');
-        one.extend_from_slice(element);
-        one.push(b']');
+        one.push('[');
+        one.push_str(text);
+        one.push(']');
         each(Some(&one))?;
     }
     Ok(())
+}
+
+/// What a JSON value starting with `b` is, if it can be one.
+pub(super) fn kind_of(b: u8) -> Option<&'static str> {
+    match b {
+        b'{' => Some("an object"),
+        b'"' => Some("a string"),
+        b'-' | b'0'..=b'9' => Some("a number"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        _ => None,
+    }
+}
+
+/// Checks that `doc` is one JSON value (RFC 8259 §2), as serde_json's skipping reader does:
+/// the syntax only, not what the strings hold (surrogate pairs, UTF-8). A byte that is not
+/// UTF-8 counts as one `?`: a character inside a string, an error outside one, as it is to the
+/// grammar; the positions in an error are the bytes' (line, and column in bytes).
+///
+/// Every JSON text is read by serde_json's `&str` reader: its byte reader (`from_slice`) would
+/// compile serde_json's parser a second time (the bytes: tests/bench/README.md, the ninth
+/// round of issue 15).
+pub(super) fn check_syntax(doc: &[u8]) -> Result<(), serde_json::Error> {
+    let masked: String;
+    let text = match std::str::from_utf8(doc) {
+        Ok(text) => text,
+        Err(_) => {
+            masked = doc
+                .utf8_chunks()
+                .fold(String::with_capacity(doc.len()), |mut s, chunk| {
+                    s.push_str(chunk.valid());
+                    s.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+                    s
+                });
+            &masked
+        }
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map(drop)
 }
 
 /// Whether the JSON text `text` has a `\uD800`–`\uDFFF` escape that is not half of a pair
@@ -155,6 +195,85 @@ mod tests {
             "", "{}", "[", "[1,", "[1,,2]", "[,1]", "[1]]", "[1] x", "[\"a]", "[}]",
         ] {
             assert_eq!(texts(bad), None, "{bad:?}");
+        }
+    }
+
+    /// As serde_json's byte reader checks it (the reader this replaced): the same outcome,
+    /// with the same message and position.
+    #[test]
+    fn syntax_is_checked_with_each_byte_not_utf8_as_one_character() {
+        use serde::de::IgnoredAny;
+        for doc in [
+            &b"[\"caf\xE9\"]"[..],
+            b"{\"\xFF\xFE\":[\"\xC3\"]}",
+            b" [\"\xED\xA0\x80\"] ",
+            b"[\xE9]",
+            b"[\"\\\xE9\"]",
+            b"[\"\xE9\xE9\",]",
+            b"{\xE9:1}",
+            b"[\"\xE9\x01\"]",
+            b"[1]\n\xF0\x9F",
+            b"[\"\xF0\x9F\x98\"] x",
+        ] {
+            let ours = check_syntax(doc).map_err(|e| e.to_string());
+            let bytes = serde_json::from_slice::<IgnoredAny>(doc)
+                .map(drop)
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, bytes, "{}", String::from_utf8_lossy(doc));
+        }
+        assert!(check_syntax(b"[\"caf\xE9\"]").is_ok());
+        assert!(check_syntax(b"[\xE9]").is_err());
+    }
+
+    // proptest is a host-only dev-dependency (Cargo.toml).
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Documents from JSON's punctuation, a few letters and digits, and bytes that are
+        /// not UTF-8 (lone lead and continuation bytes, a cut four-byte sequence, an encoded
+        /// surrogate), with well-formed ones among them.
+        #[test]
+        fn syntax_is_checked_as_serde_json_checks_bytes(doc in proptest::collection::vec(
+            proptest::sample::select(&b"[]{}\",:\\ \n1e-.tnulrfa\x01\xE9\xC3\xA9\xFF\xF0\x9F\x98\xED\xA0\x80"[..]),
+            0..48,
+        )) {
+            use serde::de::IgnoredAny;
+            let ours = check_syntax(&doc).map_err(|e| e.to_string());
+            let bytes = serde_json::from_slice::<IgnoredAny>(&doc)
+                .map(drop)
+                .map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(ours, bytes);
+        }
+
+        /// Arrays of strings holding such bytes, with one byte of any kind put in anywhere.
+        #[test]
+        fn syntax_of_arrays_of_strings_is_checked_as_serde_json_checks_bytes(
+            strings in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(&b"ab \x01\xE9\xC3\xA9\xFF\xF0\x9F\x98"[..]),
+                0..6,
+            ), 0..5),
+            at in 0usize..64,
+            put in proptest::sample::select(&b"[]{}\",:\\ 1\xE9\xA9\xFF"[..]),
+            with_put in proptest::bool::ANY,
+        ) {
+            use serde::de::IgnoredAny;
+            let mut doc = vec![b'['];
+            for (i, s) in strings.iter().enumerate() {
+                if i > 0 {
+                    doc.push(b',');
+                }
+                doc.push(b'"');
+                doc.extend_from_slice(s);
+                doc.push(b'"');
+            }
+            doc.push(b']');
+            if with_put {
+                doc.insert(at % (doc.len() + 1), put);
+            }
+            let ours = check_syntax(&doc).map_err(|e| e.to_string());
+            let bytes = serde_json::from_slice::<IgnoredAny>(&doc)
+                .map(drop)
+                .map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(ours, bytes);
         }
     }
 

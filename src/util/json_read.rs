@@ -95,11 +95,11 @@ pub fn read_number(text: &str) -> Option<JsonNumber> {
 /// containers nested 128 levels deep.
 ///
 /// ```
-/// let v = autopilot_export::util::json_read::parse(br#"{"n": 776537718.798649771}"#);
+/// let v = autopilot_export::util::json_read::parse(r#"{"n": 776537718.798649771}"#);
 /// assert_eq!(v.ok().and_then(|v| v["n"].as_f64()), Some(776537718.7986498));
 /// ```
-pub fn parse(text: &[u8]) -> Result<Value, serde_json::Error> {
-    let raw: &RawValue = serde_json::from_slice(text)?;
+pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
+    let raw: &RawValue = serde_json::from_str(text)?;
     value_of(raw, 0)
 }
 
@@ -215,7 +215,7 @@ mod tests {
             "2.5",
         ] {
             let theirs: Value = serde_json::from_str(t).unwrap(); // ok: test
-            let ours = parse(t.as_bytes()).unwrap(); // ok: test
+            let ours = parse(t).unwrap(); // ok: test
             assert_eq!(
                 (ours.is_u64(), ours.is_i64(), ours.is_f64()),
                 (theirs.is_u64(), theirs.is_i64(), theirs.is_f64()),
@@ -235,7 +235,7 @@ mod tests {
             x ^= x << 17;
             let f = ((x >> 12) as f64 / (1u64 << 52) as f64) * 10f64.powi((x % 20) as i32 - 5);
             let text = serde_json::to_string(&serde_json::json!({ "a": [f, { "b": f }] })).unwrap(); // ok: test
-            let v = parse(text.as_bytes()).unwrap(); // ok: test
+            let v = parse(&text).unwrap(); // ok: test
             assert_eq!(v["a"][0].as_f64(), Some(f), "{text}");
             assert_eq!(v["a"][1]["b"].as_f64(), Some(f), "{text}");
         }
@@ -244,22 +244,22 @@ mod tests {
     #[test]
     fn structure_strings_and_errors() {
         let v =
-            parse(br#" {"k": "a\u00e9\"", "k2": [true, false, null, {}], "k": "last"} "#).unwrap(); // ok: test
+            parse(r#" {"k": "a\u00e9\"", "k2": [true, false, null, {}], "k": "last"} "#).unwrap(); // ok: test
         assert_eq!(
             v,
             serde_json::json!({"k": "last", "k2": [true, false, null, {}]})
         );
-        assert!(parse(b"[1,").is_err());
-        assert!(parse(br#"["\ud800"]"#).is_err());
-        assert!(parse(b"[1e400]").is_err());
-        assert!(parse(b"{} {}").is_err());
+        assert!(parse("[1,").is_err());
+        assert!(parse(r#"["\ud800"]"#).is_err());
+        assert!(parse("[1e400]").is_err());
+        assert!(parse("{} {}").is_err());
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         for n in [127, 128] {
             let theirs = serde_json::from_str::<Value>(&nested(n)).is_ok();
-            assert_eq!(parse(nested(n).as_bytes()).is_ok(), theirs, "{n} levels");
+            assert_eq!(parse(&nested(n)).is_ok(), theirs, "{n} levels");
         }
-        assert!(parse(nested(127).as_bytes()).is_ok());
+        assert!(parse(&nested(127)).is_ok());
         // Refused, not a stack overflow.
-        assert!(parse(nested(100_000).as_bytes()).is_err());
+        assert!(parse(&nested(100_000)).is_err());
     }
 }
