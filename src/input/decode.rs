@@ -20,8 +20,8 @@
 //! surrogate pair) and the output is the same as for the whole input.
 
 use super::encodings::{
-    FIRST_SINGLE_BYTE, FIRST_UNSUPPORTED, LABELS, SINGLE_BYTE, UNSUPPORTED, UTF_16BE, UTF_16LE,
-    UTF_8, X_USER_DEFINED,
+    FIRST_SINGLE_BYTE, FIRST_UNSUPPORTED, LABEL_IDS, LABEL_NAMES, SINGLE_BYTE, UNSUPPORTED,
+    UTF_16BE, UTF_16LE, UTF_8, X_USER_DEFINED,
 };
 use crate::error::Error;
 
@@ -59,11 +59,10 @@ impl Encoding {
         let wanted = label
             .trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0C'))
             .to_ascii_lowercase();
-        let id = LABELS
-            .binary_search_by(|(l, _)| (*l).cmp(wanted.as_str()))
-            .ok()
-            .and_then(|i| LABELS.get(i))
-            .map(|(_, id)| *id)
+        let id = LABEL_NAMES
+            .split(' ')
+            .position(|l| l == wanted)
+            .and_then(|i| LABEL_IDS.get(i).copied())
             .ok_or(LabelError::Unknown)?;
         match id.checked_sub(FIRST_UNSUPPORTED) {
             Some(u) => Err(LabelError::Unsupported(
@@ -286,7 +285,11 @@ impl Decoder {
             } => utf16(input, *big_endian, byte, high, &mut out, emit),
             Mode::SingleByte(table) => single_byte(
                 input,
-                |b| table.get(usize::from(b & 0x7F)).copied().unwrap_or(0),
+                |b| {
+                    table
+                        .get(usize::from(b & 0x7F))
+                        .map_or(0, |off| u16::from(b).wrapping_add(*off))
+                },
                 &mut out,
                 emit,
             ),
@@ -471,6 +474,28 @@ impl Binary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every label of the generated list (one string, in order, with one id each) resolves to
+    /// the encoding encoding_rs gives it, or is refused as the multi-byte encoding it names.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn every_generated_label_resolves_like_encoding_rs() {
+        let labels: Vec<&str> = LABEL_NAMES.split(' ').collect();
+        assert_eq!(labels.len(), LABEL_IDS.len());
+        assert!(labels.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats"); // ok: test
+        for label in labels {
+            let theirs = encoding_rs::Encoding::for_label_no_replacement(label.as_bytes())
+                .unwrap() // ok: test
+                .name()
+                .to_ascii_lowercase();
+            let ours = match Encoding::for_label(label) {
+                Ok(e) => e.name().to_string(),
+                Err(LabelError::Unsupported(name)) => name.to_string(),
+                Err(e) => panic!("{label}: {e:?}"), // ok: test
+            };
+            assert_eq!(ours, theirs, "{label}");
+        }
+    }
 
     fn decode(declared: Option<&str>, chunks: &[&[u8]]) -> (Vec<u8>, Decoded) {
         let declared = declared.map(|l| Encoding::for_label(l).unwrap()); // ok: test

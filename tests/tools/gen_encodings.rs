@@ -39,20 +39,31 @@ fn main() {
     }
     let mut out = String::new();
     writeln!(out, "//! Generated from encoding_rs 0.8.44 (the WHATWG Encoding Standard): every encoding label,").unwrap();
-    writeln!(out, "//! and the index of each single-byte encoding for bytes 0x80..=0xFF (0 = unmapped byte).").unwrap();
-    writeln!(out, "//! Do not edit by hand: `tests/input_encodings.rs` checks every label and every byte against").unwrap();
-    writeln!(out, "//! encoding_rs, and regenerates this file with `REGENERATE_ENCODINGS=1`.").unwrap();
+    writeln!(out, "//! and the index of each single-byte encoding for bytes 0x80..=0xFF.").unwrap();
+    writeln!(out, "//! Do not edit by hand: written by `tests/tools/gen_encodings.rs` (see its header);").unwrap();
+    writeln!(out, "//! `tests/input_encodings.rs` checks every byte of every table, and `input::decode`'s tests").unwrap();
+    writeln!(out, "//! every label, against encoding_rs.").unwrap();
+    writeln!(out, "//!").unwrap();
+    writeln!(out, "//! Written for size (issue 15; tests/bench/README.md): the labels as one string and an id").unwrap();
+    writeln!(out, "//! each, not a table of string references, and each table entry as its code point's offset").unwrap();
+    writeln!(out, "//! from the byte (mod 2^16), where runs of consecutive code points repeat one value.").unwrap();
     writeln!(out).unwrap();
     writeln!(out, "/// Encoding id of UTF-8.\npub(super) const UTF_8: u8 = 0;\n/// Encoding id of UTF-16LE.\npub(super) const UTF_16LE: u8 = 1;\n/// Encoding id of UTF-16BE.\npub(super) const UTF_16BE: u8 = 2;\n/// Encoding id of x-user-defined (bytes 0x80..=0xFF map to U+F780..=U+F7FF).\npub(super) const X_USER_DEFINED: u8 = 3;\n/// Id of the first single-byte table in [`SINGLE_BYTE`].\npub(super) const FIRST_SINGLE_BYTE: u8 = 4;\n/// Id of the first encoding in [`UNSUPPORTED`].\npub(super) const FIRST_UNSUPPORTED: u8 = 200;").unwrap();
     writeln!(out).unwrap();
-    writeln!(out, "/// Every WHATWG label (lower case, sorted) and its encoding id; the \"replacement\" labels are left out.").unwrap();
-    writeln!(out, "pub(super) const LABELS: [(&str, u8); {}] = [", rows.len()).unwrap();
-    for (l, id) in &rows { writeln!(out, "    ({:?}, {}),", l, id).unwrap(); }
+    writeln!(out, "/// Every WHATWG label (lower case, sorted, separated by one space); the \"replacement\" labels").unwrap();
+    writeln!(out, "/// are left out.").unwrap();
+    let names: Vec<&str> = rows.iter().map(|(l, _)| { assert!(!l.contains(' ')); l.as_str() }).collect();
+    writeln!(out, "pub(super) const LABEL_NAMES: &str = {:?};\n", names.join(" ")).unwrap();
+    writeln!(out, "/// The encoding id of each label of [`LABEL_NAMES`], in order.").unwrap();
+    writeln!(out, "pub(super) const LABEL_IDS: [u8; {}] = [", rows.len()).unwrap();
+    for (_, id) in &rows { writeln!(out, "    {},", id).unwrap(); }
     writeln!(out, "];\n").unwrap();
-    writeln!(out, "/// The single-byte encodings: WHATWG name (lower case) and the code point of bytes 0x80..=0xFF.").unwrap();
+    writeln!(out, "/// The single-byte encodings: WHATWG name (lower case) and, for each byte `b` of 0x80..=0xFF, the").unwrap();
+    writeln!(out, "/// offset of its code point from `b` (`b.wrapping_add(offset)`; 0 = unmapped byte).").unwrap();
     writeln!(out, "pub(super) const SINGLE_BYTE: [(&str, [u16; 128]); {}] = [", single.len()).unwrap();
     for e in &single {
-        let mut table = [0u16; 128];
+        // An unmapped byte: the offset that gives 0.
+        let mut table: [u16; 128] = std::array::from_fn(|i| 0u16.wrapping_sub(0x80 + i as u16));
         for b in 0x80u8..=0xFF {
             let mut d = e.new_decoder_without_bom_handling();
             let mut s = String::new();
@@ -62,7 +73,7 @@ fn main() {
                 let mut cs = s.chars();
                 let c = cs.next().unwrap(); assert!(cs.next().is_none());
                 assert!(c as u32 <= 0xFFFF && c as u32 != 0);
-                table[(b - 0x80) as usize] = c as u32 as u16;
+                table[(b - 0x80) as usize] = (c as u32 as u16).wrapping_sub(u16::from(b));
             }
         }
         writeln!(out, "    (\n        {:?},\n        [", e.name().to_ascii_lowercase()).unwrap();
