@@ -93,11 +93,13 @@ pub fn check_outcome(
         Outcome::Timeout => {
             return Err(Error::new(
                 ErrorCode::Network,
+                // Whole seconds as an integer: `f64`'s `Display` is not linked (see
+                // `util::json_read::refuse_json_values`); the timeout is bounded.
                 format!(
                     "{base} did not answer within {} s",
-                    (timeout_ms / 1000.0).round()
+                    (timeout_ms / 1000.0).round() as u64
                 ),
-            ))
+            ));
         }
         Outcome::Network(m) => {
             let m = super::redact::truncate_chars(&super::redact::redact(m.trim(), None), 300);

@@ -370,14 +370,8 @@ fn json_document(text: &[u8], found: &mut Found) {
         Err(_) => super::json_split::check_syntax(text).and_then(|()| {
             match super::json_split::element_spans(text) {
                 Some(spans) => each(text, &spans, found),
-                None => {
-                    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
-                    let kind = first.and_then(super::json_split::kind_of);
-                    Err(de::Error::custom(format_args!(
-                        "found {}",
-                        kind.unwrap_or("another value")
-                    )))
-                }
+                // Not an array: refused as a UTF-8 one is (no record is read).
+                None => json_array(&super::json_split::masked(text), found),
             }
         }),
     };
@@ -446,6 +440,7 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
             self.found.record(record);
         }
     }
+    crate::util::json_read::refuse_json_values!('de, "an array of records"; bool, i64, u64, f64, str, unit, map);
 }
 
 /// A record as read: `Some` for an object, with its `(key, sample text)` entries in order
@@ -622,8 +617,22 @@ mod tests {
             (i.headers.clone(), i.rows),
             (vec!["b".to_string(), "a".to_string()], 2)
         );
-        let i = inspect(b"{}", Format::Json, &SourceOptions::default()).unwrap(); // ok: test
-        assert!(i.error.is_some());
+        // Any other JSON value, with bytes that are not UTF-8 in it or not.
+        // (serde_json's position: after the value; in an object, where its reading stopped.)
+        for (doc, kind, column) in [
+            (&b"{}"[..], "object", 2),
+            (b" \"\xE9\"", "string", 4),
+            (b"{\"\xE9\":1}", "object", 1),
+            (b"-1.5", "number", 4),
+            (b"null", "null", 4),
+        ] {
+            let i = inspect(doc, Format::Json, &SourceOptions::default()).unwrap(); // ok: test
+            let want = format!(
+                "JSON input is not an array of records: invalid type: {kind}, expected an array of records at line 1 column {column}"
+            );
+            assert_eq!(i.error, Some(want));
+            assert_eq!(i.rows, 0);
+        }
     }
 
     #[test]

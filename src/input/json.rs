@@ -290,7 +290,7 @@ impl ValueSeed<'_> {
                 }
                 // Fails on a lone surrogate escape only (serde_json checked the rest), which
                 // the caller rejects as `INVALID_UTF8`.
-                *self.scratch = serde_json::from_str(text)
+                *self.scratch = crate::util::json_read::string_of(text)
                     .map_err(|e| crate::util::json_read::bare(&e).to_string())?;
                 Val::Owned
             }
@@ -498,9 +498,7 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
     }
 
     // The caller checks for `[` first; any other value is refused without echoing it.
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        Err(de::Error::custom("expected an array, found an object"))
-    }
+    crate::util::json_read::refuse_json_values!('de, "a JSON array of records"; bool, i64, u64, f64, str, unit, map);
 }
 
 /// JSON whitespace.

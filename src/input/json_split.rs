@@ -128,21 +128,23 @@ pub(super) fn kind_of(b: u8) -> Option<&'static str> {
 /// compile serde_json's parser a second time (the bytes: tests/bench/README.md, the ninth
 /// round of issue 15).
 pub(super) fn check_syntax(doc: &[u8]) -> Result<(), serde_json::Error> {
-    let masked: String;
-    let text = match std::str::from_utf8(doc) {
-        Ok(text) => text,
-        Err(_) => {
-            masked = doc
-                .utf8_chunks()
-                .fold(String::with_capacity(doc.len()), |mut s, chunk| {
-                    s.push_str(chunk.valid());
-                    s.extend(std::iter::repeat_n('?', chunk.invalid().len()));
-                    s
-                });
-            &masked
-        }
-    };
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map(drop)
+    serde_json::from_str::<serde::de::IgnoredAny>(&masked(doc)).map(drop)
+}
+
+/// `doc` as text, each byte that is not UTF-8 replaced by one `?` (the same length, so the
+/// same positions): what [`check_syntax`] reads.
+pub(super) fn masked(doc: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(doc) {
+        Ok(text) => text.into(),
+        Err(_) => doc
+            .utf8_chunks()
+            .fold(String::with_capacity(doc.len()), |mut s, chunk| {
+                s.push_str(chunk.valid());
+                s.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+                s
+            })
+            .into(),
+    }
 }
 
 /// Whether the JSON text `text` has a `\uD800`–`\uDFFF` escape that is not half of a pair

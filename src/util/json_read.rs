@@ -135,7 +135,7 @@ fn value_of(raw: &RawValue, depth: u32) -> Result<Value, serde_json::Error> {
             de::Deserializer::deserialize_any(&mut de, Container { depth: depth + 1 })
                 .map_err(|e| bare(&e))?
         }
-        Some(b'"') => Value::String(serde_json::from_str(text).map_err(|e| bare(&e))?),
+        Some(b'"') => Value::String(string_of(text).map_err(|e| bare(&e))?),
         Some(b't') => Value::Bool(true),
         Some(b'f') => Value::Bool(false),
         Some(b'n') => Value::Null,
@@ -144,6 +144,85 @@ fn value_of(raw: &RawValue, depth: u32) -> Result<Value, serde_json::Error> {
             None => return Err(de::Error::custom("number out of range")),
         },
     })
+}
+
+/// The `visit_*` methods of a serde `Visitor` for the JSON values it does not take, among
+/// those serde_json's `deserialize_any` hands over (`bool`, `i64`, `u64`, `f64`, `str`,
+/// `unit`, `seq`, `map`): each refuses its value with `invalid type: {kind}, expected
+/// {expected}` (the kind only, never the value), through `de::Error::custom`.
+///
+/// Written out instead of serde's defaults, which call `Error::invalid_type`: its message
+/// writes the value, a float through `f64`'s `Display` (grisu and dragon, about 19 KB of
+/// code), which nothing else links while no visitor of a JSON reading keeps a default
+/// (issue 15: tests/bench/README.md, the eleventh round).
+macro_rules! refuse_json_values {
+    ($de:lifetime, $expected:literal; $($kind:ident),+) => {
+        $($crate::util::json_read::refuse_json_values!(@one $de, $expected, $kind);)+
+    };
+    (@one $de:lifetime, $expected:literal, bool) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: boolean, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, i64) => {
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: number, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, u64) => {
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: number, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, f64) => {
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: number, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, str) => {
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: string, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, unit) => {
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: null, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, seq) => {
+        fn visit_seq<A: serde::de::SeqAccess<$de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(serde::de::Error::custom(concat!("invalid type: array, expected ", $expected)))
+        }
+    };
+    (@one $de:lifetime, $expected:literal, map) => {
+        fn visit_map<A: serde::de::MapAccess<$de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(serde::de::Error::custom(concat!("invalid type: object, expected ", $expected)))
+        }
+    };
+}
+pub(crate) use refuse_json_values;
+
+/// Reads one JSON string's text (quotes and escapes) into its value: serde_json's reading of a
+/// `String`, without its `invalid_type` (see [`refuse_json_values`]).
+pub(crate) fn string_of(text: &str) -> Result<String, serde_json::Error> {
+    struct Text;
+    impl<'de> de::Visitor<'de> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+            Ok(s.to_string())
+        }
+        fn visit_string<E: de::Error>(self, s: String) -> Result<String, E> {
+            Ok(s)
+        }
+        refuse_json_values!('de, "a string"; bool, i64, u64, f64, unit, seq, map);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let s = de::Deserializer::deserialize_any(&mut de, Text)?;
+    de.end()?;
+    Ok(s)
 }
 
 /// Reads an object or an array whose members are read by [`value_of`] from their text.
@@ -173,11 +252,45 @@ impl<'de> de::Visitor<'de> for Container {
         }
         Ok(Value::Array(out))
     }
+
+    refuse_json_values!('de, "an object or an array"; bool, i64, u64, f64, str, unit);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_read_as_serde_json_reads_them_and_other_values_refused_unechoed() {
+        for text in [
+            r#""""#,
+            r#""abc""#,
+            r#""a\"b\\c\u00e9\ud83d\ude00\n""#,
+            "\"é😀\"",
+        ] {
+            let theirs: String = serde_json::from_str(text).unwrap(); // ok: test
+            assert_eq!(string_of(text).ok(), Some(theirs), "{text}");
+        }
+        assert!(string_of(r#""\ud800""#).is_err());
+        assert!(string_of(r#""a" x"#).is_err());
+        for (text, kind) in [
+            ("951956028.4026387", "number"),
+            ("-7", "number"),
+            ("true", "boolean"),
+            ("null", "null"),
+            ("[1.5]", "array"),
+            (r#"{"k":2.5}"#, "object"),
+        ] {
+            let e = string_of(text).unwrap_err().to_string(); // ok: test
+            assert!(
+                e.starts_with(&format!(
+                    "invalid type: {kind}, expected a string at line 1"
+                )),
+                "{e}"
+            );
+            assert!(!e.contains('5') && !e.contains("true"), "{e}");
+        }
+    }
 
     #[test]
     fn numbers_are_sorted_as_serde_json_sorts_them() {
