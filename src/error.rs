@@ -229,15 +229,26 @@ pub fn one_per_path(issues: Vec<Issue>) -> Vec<Issue> {
         .filter(|i| i.code == IssueCode::TypeMismatch)
         .map(|i| i.path.clone())
         .collect();
-    let mut seen_type = std::collections::HashSet::new();
-    issues
-        .into_iter()
-        .filter(|i| {
+    // A list, not a hash set: a document's issues are few, and a set of strings would be one
+    // more instantiation of the hash table in the module (issue 15).
+    let mut seen_type: Vec<&str> = Vec::new();
+    let keep: Vec<bool> = issues
+        .iter()
+        .map(|i| {
             if !wrong.contains(&i.path) {
                 return true;
             }
-            i.code == IssueCode::TypeMismatch && seen_type.insert(i.path.clone())
+            let first = i.code == IssueCode::TypeMismatch && !seen_type.contains(&i.path.as_str());
+            if first {
+                seen_type.push(&i.path);
+            }
+            first
         })
+        .collect();
+    issues
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(i, keep)| keep.then_some(i))
         .collect()
 }
 

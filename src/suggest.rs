@@ -47,7 +47,7 @@ pub struct Suggestion {
         target_arch = "wasm32",
         tsify(type = "Partial<Record<StandardField, string>>")
     )]
-    pub fields: BTreeMap<&'static str, String>,
+    pub fields: BTreeMap<String, String>,
     /// A column that looks like a customer id (for `idField`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_field: Option<String>,
@@ -192,7 +192,7 @@ pub fn suggest(headers: &[String], samples: &[Vec<String>]) -> Suggestion {
         let mut names = vec![f.as_str(), f.label()];
         names.extend(SYNONYMS.iter().filter(|(s, _)| s == f).map(|(_, n)| *n));
         if let Some(col) = pick(&names, &mut used) {
-            out.fields.insert(f.as_str(), col);
+            out.fields.insert(f.as_str().to_string(), col);
         }
     }
     for (i, h) in headers.iter().enumerate() {

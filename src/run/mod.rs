@@ -101,11 +101,11 @@ use crate::report::{Checkpoint, Phase, RejectReason, Warning};
 use crate::sync::{
     self, AccountKind, ContactHashes, Diff, DiffOptions, Hashes, Identity, SyncState,
 };
+use crate::util::hash::RowMap;
 use classify::{Class, Parsed};
 use ledger::{Carried, Ledger};
 use lists::{Lists, Slot};
 use scheduler::Scheduler;
-use std::collections::HashSet;
 use work::Task;
 
 /// Version of the [`Checkpoint`] format written and accepted.
@@ -514,8 +514,10 @@ impl Run {
             .as_ref()
             .and_then(|cp| cp.failed.get(..carried.failed as usize))
             .unwrap_or_default();
-        let exclude: HashSet<(u32, u64)> =
-            carried_failed.iter().map(|f| (f.segment, f.row)).collect();
+        let exclude: RowMap = carried_failed
+            .iter()
+            .map(|f| ((f.segment, f.row), 0))
+            .collect();
         let mirror = self.config.membership() == Membership::Mirror;
         let diff = sync::diff(
             plan,
@@ -1267,10 +1269,10 @@ fn restore_batches(
     }
     // The failures of this checkpoint's own call (the carried ones come first).
     let own = cp.failed.get(carried.failed as usize..).unwrap_or_default();
-    let mut refs: std::collections::HashMap<(u32, u64), &crate::report::FailedRef> =
-        std::collections::HashMap::new();
-    for f in own {
-        if f.reason.is_input() || refs.insert((f.segment, f.row), f).is_some() {
+    // Each failure by `(segment, row)`, as its index in `own`.
+    let mut refs = RowMap::new();
+    for (i, f) in (0u32..).zip(own) {
+        if f.reason.is_input() || refs.insert((f.segment, f.row), i).is_some() {
             return Err(mismatch(
                 "the checkpoint's failed contacts do not match its finished batches",
             ));
@@ -1283,7 +1285,10 @@ fn restore_batches(
             let Some(ms) = plan.memberships.get(m as usize) else {
                 continue;
             };
-            match refs.remove(&(ms.segment, ms.row)) {
+            match refs
+                .remove(&(ms.segment, ms.row))
+                .and_then(|i| own.get(i as usize))
+            {
                 Some(f) => ledger.fail(plan, m, f.reason, f.detail.clone()),
                 None => ledger.confirm(plan, m, None),
             }
@@ -1293,13 +1298,13 @@ fn restore_batches(
     // Failures left belong to batches the call left unfinished (parts of a split batch):
     // those batches go out again and decide them anew. Anything else is not this job's.
     if !refs.is_empty() {
-        let open: HashSet<(u32, u64)> = (0..batches)
+        let open: RowMap = (0..batches)
             .filter(|b| !ledger.is_done(*b))
             .flat_map(|b| ledger.batches.batch(b).to_vec())
             .filter_map(|m| plan.memberships.get(m as usize))
-            .map(|ms| (ms.segment, ms.row))
+            .map(|ms| ((ms.segment, ms.row), 0))
             .collect();
-        if refs.keys().any(|k| !open.contains(k)) {
+        if refs.keys().any(|k| !open.contains_key(k)) {
             return Err(mismatch(
                 "the checkpoint's failed contacts do not match its finished batches",
             ));

@@ -337,9 +337,9 @@ impl Run {
             .unwrap_or_default();
         let mut rejects_omitted = self.plan.as_ref().map_or(0, |p| p.rejects_omitted);
         if let (Some(plan), Some(w)) = (&self.plan, &self.writes) {
-            let contact_of: std::collections::HashMap<(u32, u64), u32> =
+            let contact_of: crate::util::hash::RowMap =
                 if w.ledger.failed.is_empty() || plan.config.id_field.is_none() {
-                    std::collections::HashMap::new()
+                    crate::util::hash::RowMap::new()
                 } else {
                     plan.memberships
                         .iter()

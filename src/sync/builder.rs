@@ -133,9 +133,11 @@ impl StateBuilder {
             }
         }
         let mut out_lists = Vec::with_capacity(slots.len() + used.len());
-        for (l, mut entries) in slots {
-            // Stable sort: for one email, a confirmed upsert (pushed last) wins over the base.
-            entries.sort_by_key(|e| e.email);
+        for (l, entries) in slots {
+            // Stable: for one email, a confirmed upsert (pushed last) wins over the base. By
+            // `order::by_key` (the `u64` sort the module links anyway), not `sort_by_key`,
+            // whose stable sort is one more sort in the module (issue 15).
+            let entries = crate::util::order::by_key(entries, |e| e.email);
             let mut dedup: Vec<Entry> = Vec::with_capacity(entries.len());
             for e in entries {
                 match dedup.last_mut() {

@@ -15,7 +15,6 @@ use crate::meta::MIN_REMOVAL_LIMIT;
 use crate::plan::Plan;
 use crate::report::{RejectReason, Warning};
 use serde::Serialize;
-use std::collections::HashSet;
 
 /// Counts of what a refresh changes, per segment or in total.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -106,7 +105,7 @@ pub struct DiffOptions<'a> {
     /// Upsert every membership whatever the state says.
     pub full_resync: bool,
     /// Memberships `(segment, row)` not to upsert (failed in an earlier slice of this run).
-    pub exclude: Option<&'a HashSet<(u32, u64)>>,
+    pub exclude: Option<&'a crate::util::hash::RowMap>,
     /// Compute [`Diff::email_hashes`] and [`Diff::contact_hashes`] also without a state (to
     /// build the next one). Without a state and without this, they stay empty: a preview
     /// needs only the counts, and hashing every contact is a good part of its time.
@@ -322,7 +321,7 @@ pub fn diff(
         };
         if opts
             .exclude
-            .is_some_and(|x| x.contains(&(m.segment, m.row)))
+            .is_some_and(|x| x.contains_key(&(m.segment, m.row)))
         {
             if let Some(e) = out.excluded.get_mut(s) {
                 *e += 1;

@@ -1,5 +1,5 @@
-//! Hashing (below everything else): the crate's one hash map type for keys that are hashes
-//! already, an ASCII-case-folding 64-bit hash of emails, a stable 128-bit hash for job
+//! Hashing (below everything else): the crate's hash map types (for keys that are hashes
+//! already, and for memberships by segment and row), an ASCII-case-folding 64-bit hash of emails, a stable 128-bit hash for job
 //! fingerprints, and the CRC-32 of stored sync states. None of these is cryptographic.
 
 use std::collections::HashMap;
@@ -24,9 +24,16 @@ impl Hasher for PreHashed {
     }
 }
 
-/// The one hash map type of the crate (`u64` keys that are hashes already, `u32` values):
-/// every use shares a single instantiation of the map code, which keeps the wasm module small.
+/// The hash map type of the crate for keys that are hashes already (`u64` keys, `u32`
+/// values): every use shares a single instantiation of the map code, which keeps the wasm
+/// module small.
 pub type U64Map = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
+
+/// The hash map type of the crate for memberships by `(segment, row)`, with a `u32` each (an
+/// index, a contact, or `0` where only presence counts, as a set): every such set and map
+/// shares one instantiation of the map code (issue 15: each other key and value type was one
+/// more).
+pub type RowMap = HashMap<(u32, u64), u32>;
 
 /// A fixed (unkeyed) 64-bit hash of `bytes` with ASCII letters folded to lower case
 /// (eight bytes at a time, then a final mix). Not for untrusted adversarial keys: it tells
