@@ -1,11 +1,10 @@
-//! Every CSV the project writes (rejected rows, reports for spreadsheets): RFC 4180 text
-//! (quoting by `csv-core`'s writer), CRLF line ends, and cells that a spreadsheet would
+//! Every CSV the project writes (rejected rows, reports for spreadsheets): RFC 4180 text, CRLF
+//! line ends, and cells that a spreadsheet would
 //! read as a formula neutralised (OWASP "CSV Injection": a text cell starting with `=`, `+`,
 //! `-`, `@`, a tab or a carriage return gets a leading `'`, so Excel, Sheets and LibreOffice
 //! show it as text). Numbers and booleans are written as they are (a negative number is
 //! not a formula).
 
-use csv_core::{Terminator, WriteResult, WriterBuilder};
 use serde::Deserialize;
 
 /// One cell (JS: a string, a number, a boolean or `null`).
@@ -65,7 +64,14 @@ fn cell_text(cell: &CsvCell) -> String {
     }
 }
 
-/// `rows` as CSV text (a header row is just the first row).
+/// `rows` as CSV text (a header row is just the first row): RFC 4180 (§2: a cell holding a
+/// comma, a double quote, CR or LF is quoted, and its quotes doubled), CRLF after every row,
+/// and a row with no text written as `""` (one empty cell), as `csv-core`'s writer does.
+///
+/// Written here instead of with `csv-core`'s writer (the crate still reads every CSV): the
+/// writer decides its quoting style at run time, and its `NonNumeric` style links
+/// `str::parse::<f64>` and with it 11 KB of powers of five (issue 15, tests/bench/README.md);
+/// a test compares the two writers' output.
 ///
 /// ```js
 /// import { toCsv } from 'autopilot-export';
@@ -73,50 +79,99 @@ fn cell_text(cell: &CsvCell) -> String {
 /// // 'segment,row,id\r\nVIP,3,"\'=HYPERLINK(""http://x"")"\r\n'
 /// ```
 pub fn to_csv(rows: &[Vec<CsvCell>]) -> String {
-    let mut w = WriterBuilder::new().terminator(Terminator::CRLF).build();
-    let mut out: Vec<u8> = Vec::with_capacity(rows.len() * 64);
-    let mut buf = vec![0u8; 1024];
+    let mut out = String::with_capacity(rows.len() * 64);
     for row in rows {
+        let start = out.len();
         for (i, cell) in row.iter().enumerate() {
             if i > 0 {
-                push(&mut out, &mut buf, |b| w.delimiter(b));
+                out.push(',');
             }
             let text = cell_text(cell);
-            let mut input = text.as_bytes();
-            loop {
-                let (res, nin, nout) = w.field(input, &mut buf);
-                out.extend_from_slice(buf.get(..nout).unwrap_or(&[]));
-                input = input.get(nin..).unwrap_or(&[]);
-                if res == WriteResult::InputEmpty {
-                    break;
-                }
+            if text.contains([',', '"', '\r', '\n']) {
+                out.push('"');
+                out.push_str(&text.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(&text);
             }
         }
-        // The terminator (like a delimiter) also closes a quoted field.
-        push(&mut out, &mut buf, |b| w.terminator(b));
-    }
-    push(&mut out, &mut buf, |b| w.finish(b));
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Runs a writer step that only needs output room, until it is done.
-fn push(
-    out: &mut Vec<u8>,
-    buf: &mut [u8],
-    mut step: impl FnMut(&mut [u8]) -> (WriteResult, usize),
-) {
-    loop {
-        let (res, n) = step(buf);
-        out.extend_from_slice(buf.get(..n).unwrap_or(&[]));
-        if res == WriteResult::InputEmpty {
-            return;
+        if out.len() == start {
+            out.push_str("\"\"");
         }
+        out.push_str("\r\n");
     }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `csv-core`'s writer writes for the same cells (CRLF, quoting where necessary).
+    fn csv_core(rows: &[Vec<CsvCell>]) -> String {
+        use csv_core::{Terminator, WriteResult, WriterBuilder};
+        let mut w = WriterBuilder::new().terminator(Terminator::CRLF).build();
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let put = |out: &mut Vec<u8>, (res, n): (WriteResult, usize), buf: &[u8]| {
+            assert_eq!(res, WriteResult::InputEmpty);
+            out.extend_from_slice(&buf[..n]);
+        };
+        for row in rows {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    let r = w.delimiter(&mut buf);
+                    put(&mut out, r, &buf);
+                }
+                let text = cell_text(cell);
+                let (res, nin, nout) = w.field(text.as_bytes(), &mut buf);
+                assert_eq!(nin, text.len());
+                put(&mut out, (res, nout), &buf);
+            }
+            let r = w.terminator(&mut buf);
+            put(&mut out, r, &buf);
+        }
+        let r = w.finish(&mut buf);
+        put(&mut out, r, &buf);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_same_text_as_csv_cores_writer() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let pieces = [
+            "a", "", ",", "\"", "\r", "\n", "\r\n", "=", "+", "-1", "@", "\t", " ", "é", "x y",
+        ];
+        for _ in 0..5_000 {
+            let rows: Vec<Vec<CsvCell>> = (0..next(4))
+                .map(|_| {
+                    (0..next(4))
+                        .map(|_| match next(6) {
+                            0 => CsvCell::Number(next(2000) as f64 / 8.0 - 100.0),
+                            1 => CsvCell::Bool(next(2) == 0),
+                            2 => CsvCell::Empty(()),
+                            _ => CsvCell::Text(
+                                (0..next(4))
+                                    .map(|_| pieces[next(pieces.len() as u64) as usize])
+                                    .collect(),
+                            ),
+                        })
+                        .collect()
+                })
+                .collect();
+            assert_eq!(to_csv(&rows), csv_core(&rows), "{rows:?}");
+        }
+        assert_eq!(
+            to_csv(&[vec![], vec![t("")], vec![t(""), t("")]]),
+            "\"\"\r\n\"\"\r\n,\r\n"
+        );
+    }
 
     fn t(s: &str) -> CsvCell {
         CsvCell::Text(s.to_string())
