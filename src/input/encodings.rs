@@ -40,7 +40,8 @@ pub(super) const LABEL_IDS: [u8; 222] = [
 ];
 
 /// The single-byte encodings: WHATWG name (lower case) and, for each byte `b` of 0x80..=0xFF, the
-/// offset of its code point from `b` (`b.wrapping_add(offset)`; 0 = unmapped byte).
+/// offset of its code point from `b`: the code point is `b.wrapping_add(offset)`, and a code
+/// point of 0 (the offset `0 − b`) marks a byte the encoding does not map.
 pub(super) const SINGLE_BYTE: [(&str, [u16; 128]); 28] = [
     (
         "ibm866",

@@ -4,8 +4,9 @@
 //! doubles — is found when its record is read, and refuses the file `INPUT_INVALID` after the
 //! rows before it; a host's record document is read in place and may fail after some rows).
 //! A record that UTF-8 cannot carry — bytes that are not UTF-8 anywhere in it, or a lone
-//! surrogate escape — is rejected `INVALID_UTF8` and the rest of its document still read, as
-//! a CSV row or an NDJSON line is ([`JsonParser::recover`], [`JsonParser::each`]).
+//! surrogate escape in a mapped value or a key (a value that is not mapped is not read) — is
+//! rejected `INVALID_UTF8` and the rest of its document still read, as an NDJSON line is
+//! ([`JsonParser::recover`], [`JsonParser::each`]).
 //!
 //! A record is read with a [`DeserializeSeed`] that compares each top-level key with the
 //! projection and skips every other value with [`IgnoredAny`], so no `serde_json::Value`
@@ -410,7 +411,7 @@ impl JsonParser {
         let first = buf.get(start).copied().unwrap_or(b'[');
         if first != b'[' {
             let (line, column) = line_column(buf, start);
-            return Err(match json_split::kind_of(first) {
+            return Err(match kind_of(first) {
                 Some(kind) => format!(
                     "JSON input is not an array of records: found {kind} at line {line} column {column}"
                 ),
@@ -504,6 +505,18 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
 /// JSON whitespace.
 fn is_json_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// What a JSON value starting with `b` is, if it can be one.
+fn kind_of(b: u8) -> Option<&'static str> {
+    match b {
+        b'{' => Some("an object"),
+        b'"' => Some("a string"),
+        b'-' | b'0'..=b'9' => Some("a number"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        _ => None,
+    }
 }
 
 /// 1-based line and column (in bytes) of `offset`, like serde_json's error positions.

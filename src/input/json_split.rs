@@ -107,18 +107,6 @@ pub(super) fn read_each<E>(
     Ok(())
 }
 
-/// What a JSON value starting with `b` is, if it can be one.
-pub(super) fn kind_of(b: u8) -> Option<&'static str> {
-    match b {
-        b'{' => Some("an object"),
-        b'"' => Some("a string"),
-        b'-' | b'0'..=b'9' => Some("a number"),
-        b't' | b'f' => Some("a boolean"),
-        b'n' => Some("null"),
-        _ => None,
-    }
-}
-
 /// Checks that `doc` is one JSON value (RFC 8259 §2), as serde_json's skipping reader does:
 /// the syntax only, not what the strings hold (surrogate pairs, UTF-8). A byte that is not
 /// UTF-8 counts as one `?`: a character inside a string, an error outside one, as it is to the
@@ -132,7 +120,9 @@ pub(super) fn check_syntax(doc: &[u8]) -> Result<(), serde_json::Error> {
 }
 
 /// `doc` as text, each byte that is not UTF-8 replaced by one `?` (the same length, so the
-/// same positions): what [`check_syntax`] reads.
+/// same positions): what [`check_syntax`] reads. A document that is not UTF-8 is copied for
+/// it (the copy lives while the syntax is checked: twice the document's size at the peak);
+/// a UTF-8 one is borrowed.
 pub(super) fn masked(doc: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(doc) {
         Ok(text) => text.into(),

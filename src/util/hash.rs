@@ -31,8 +31,8 @@ pub type U64Map = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
 
 /// The hash map type of the crate for memberships by `(segment, row)`, with a `u32` each (an
 /// index, a contact, or `0` where only presence counts, as a set): every such set and map
-/// shares one instantiation of the map code (issue 15: each other key and value type was one
-/// more).
+/// shares one instantiation of the map code (each other key and value type was one more:
+/// 0.6 KB gzip for the four of them; tests/bench/README.md, issue 15, the twelfth round).
 pub type RowMap = HashMap<(u32, u64), u32>;
 
 /// A fixed (unkeyed) 64-bit hash of `bytes` with ASCII letters folded to lower case

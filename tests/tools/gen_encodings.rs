@@ -59,7 +59,8 @@ fn main() {
     for (_, id) in &rows { writeln!(out, "    {},", id).unwrap(); }
     writeln!(out, "];\n").unwrap();
     writeln!(out, "/// The single-byte encodings: WHATWG name (lower case) and, for each byte `b` of 0x80..=0xFF, the").unwrap();
-    writeln!(out, "/// offset of its code point from `b` (`b.wrapping_add(offset)`; 0 = unmapped byte).").unwrap();
+    writeln!(out, "/// offset of its code point from `b`: the code point is `b.wrapping_add(offset)`, and a code").unwrap();
+    writeln!(out, "/// point of 0 (the offset `0 − b`) marks a byte the encoding does not map.").unwrap();
     writeln!(out, "pub(super) const SINGLE_BYTE: [(&str, [u16; 128]); {}] = [", single.len()).unwrap();
     for e in &single {
         // An unmapped byte: the offset that gives 0.

@@ -295,6 +295,49 @@ mod tests {
         assert_eq!(f(half_min, e, true).map(f64::to_bits), Some(1));
     }
 
+    /// Integers of 55 bits times a power of two: the quotient reaches 2^54 and its lowest bit
+    /// (dropped by the adjustment) decides the rounding.
+    #[test]
+    fn the_quotients_lowest_bit_counts() {
+        let f = |d: &str, e: i64| nearest(&digits(d), e, false);
+        // (2^54 + 3) × 2^280: halfway above 2^54 + 2, so up to the even 2^54 + 4.
+        let big = "34996011596528196617966712311069154604036431364848118910032846858977811742627243988289066447994355712";
+        assert_eq!(f(big, 0), Some(0x54d0_0000_0000_0001));
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let odd = (1u64 << 54) | (x & ((1 << 54) - 1)) | 1; // 55 bits, odd
+            let k = (x >> 56) as u32 + 64;
+            let mut n = Big(vec![odd as u32, (odd >> 32) as u32]);
+            n.shl(k);
+            let text = big_to_decimal(&n);
+            let want: f64 = text.parse().unwrap(); // ok: test
+            assert_eq!(f(&text, 0), Some(want.to_bits()), "{text}");
+        }
+    }
+
+    /// Decimal digits of `n` (tests only: repeated division by 10^9).
+    fn big_to_decimal(n: &Big) -> String {
+        let mut n = n.clone();
+        let mut parts = Vec::new();
+        let billion = Big::small(1_000_000_000);
+        while !n.is_zero() {
+            let (q, r) = n.div_rem(&billion);
+            parts.push(r.to_u64().unwrap_or(0)); // ok: test
+            n = q;
+        }
+        let mut s = parts
+            .pop()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "0".into());
+        for p in parts.iter().rev() {
+            s.push_str(&format!("{p:09}"));
+        }
+        s
+    }
+
     #[test]
     fn big_integers() {
         let mut b = Big::pow5(27);

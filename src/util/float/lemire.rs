@@ -23,6 +23,9 @@ pub(super) fn nearest(w: u64, q: i32) -> Option<u64> {
     if w == 0 {
         return Some(0);
     }
+    if !(Q_MIN..=Q_MAX).contains(&q) {
+        return None;
+    }
     let (hi5, lo5) = *POW5.get(usize::try_from(q - Q_MIN).ok()?)?;
     let lz = w.leading_zeros();
     let w = w << lz;
