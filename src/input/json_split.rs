@@ -190,11 +190,19 @@ mod tests {
         }
     }
 
+    /// [`check_syntax`]'s outcome and serde_json's byte reader's (what it replaced), as text.
+    fn both(doc: &[u8]) -> (Result<(), String>, Result<(), String>) {
+        let ours = check_syntax(doc).map_err(|e| e.to_string());
+        let bytes = serde_json::from_slice::<serde::de::IgnoredAny>(doc)
+            .map(drop)
+            .map_err(|e| e.to_string());
+        (ours, bytes)
+    }
+
     /// As serde_json's byte reader checks it (the reader this replaced): the same outcome,
     /// with the same message and position.
     #[test]
     fn syntax_is_checked_with_each_byte_not_utf8_as_one_character() {
-        use serde::de::IgnoredAny;
         for doc in [
             &b"[\"caf\xE9\"]"[..],
             b"{\"\xFF\xFE\":[\"\xC3\"]}",
@@ -207,10 +215,7 @@ mod tests {
             b"[1]\n\xF0\x9F",
             b"[\"\xF0\x9F\x98\"] x",
         ] {
-            let ours = check_syntax(doc).map_err(|e| e.to_string());
-            let bytes = serde_json::from_slice::<IgnoredAny>(doc)
-                .map(drop)
-                .map_err(|e| e.to_string());
+            let (ours, bytes) = both(doc);
             assert_eq!(ours, bytes, "{}", String::from_utf8_lossy(doc));
         }
         assert!(check_syntax(b"[\"caf\xE9\"]").is_ok());
@@ -228,11 +233,7 @@ mod tests {
             proptest::sample::select(&b"[]{}\",:\\ \n1e-.tnulrfa\x01\xE9\xC3\xA9\xFF\xF0\x9F\x98\xED\xA0\x80"[..]),
             0..48,
         )) {
-            use serde::de::IgnoredAny;
-            let ours = check_syntax(&doc).map_err(|e| e.to_string());
-            let bytes = serde_json::from_slice::<IgnoredAny>(&doc)
-                .map(drop)
-                .map_err(|e| e.to_string());
+            let (ours, bytes) = both(&doc);
             proptest::prop_assert_eq!(ours, bytes);
         }
 
@@ -247,7 +248,6 @@ mod tests {
             put in proptest::sample::select(&b"[]{}\",:\\ 1\xE9\xA9\xFF"[..]),
             with_put in proptest::bool::ANY,
         ) {
-            use serde::de::IgnoredAny;
             let mut doc = vec![b'['];
             for (i, s) in strings.iter().enumerate() {
                 if i > 0 {
@@ -261,10 +261,7 @@ mod tests {
             if with_put {
                 doc.insert(at % (doc.len() + 1), put);
             }
-            let ours = check_syntax(&doc).map_err(|e| e.to_string());
-            let bytes = serde_json::from_slice::<IgnoredAny>(&doc)
-                .map(drop)
-                .map_err(|e| e.to_string());
+            let (ours, bytes) = both(&doc);
             proptest::prop_assert_eq!(ours, bytes);
         }
     }
