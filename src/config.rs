@@ -548,7 +548,8 @@ impl FieldMapping {
                     format!(
                         "unknown custom field type '{}': use {}",
                         cf.ty,
-                        CustomType::ALL.map(CustomType::as_str).join(", ")
+                        // As `String`s: the module's one `join` (issue 15).
+                        CustomType::ALL.map(|t| t.as_str().to_string()).join(", ")
                     ),
                 );
                 ok = false;
@@ -574,7 +575,7 @@ impl FieldMapping {
                                 "unknown date format: use {}",
                                 DateFormat::ALL
                                     .iter()
-                                    .map(|f| f.as_str())
+                                    .map(|f| f.as_str().to_string())
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             ),

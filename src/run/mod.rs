@@ -1270,7 +1270,7 @@ fn restore_batches(
     // The failures of this checkpoint's own call (the carried ones come first).
     let own = cp.failed.get(carried.failed as usize..).unwrap_or_default();
     // Each failure by `(segment, row)`, as its index in `own`.
-    let mut refs = RowMap::new();
+    let mut refs = RowMap::default();
     for (i, f) in (0u32..).zip(own) {
         if f.reason.is_input() || refs.insert((f.segment, f.row), i).is_some() {
             return Err(mismatch(

@@ -339,7 +339,7 @@ impl Run {
         if let (Some(plan), Some(w)) = (&self.plan, &self.writes) {
             let contact_of: crate::util::hash::RowMap =
                 if w.ledger.failed.is_empty() || plan.config.id_field.is_none() {
-                    crate::util::hash::RowMap::new()
+                    crate::util::hash::RowMap::default()
                 } else {
                     plan.memberships
                         .iter()

@@ -33,7 +33,10 @@ pub type U64Map = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
 /// index, a contact, or `0` where only presence counts, as a set): every such set and map
 /// shares one instantiation of the map code (each other key and value type was one more:
 /// 0.6 KB gzip for the four of them; tests/bench/README.md, issue 15, the twelfth round).
-pub type RowMap = HashMap<(u32, u64), u32>;
+/// Hashed with the SipHash the sync state links anyway, with fixed keys, instead of std's
+/// `RandomState` (its own SipHash and key setup, 0.2 KB gzip): the keys are row numbers, and
+/// std has no randomness to key with on this target either.
+pub type RowMap = HashMap<(u32, u64), u32, BuildHasherDefault<siphasher::sip::SipHasher24>>;
 
 /// A fixed (unkeyed) 64-bit hash of `bytes` with ASCII letters folded to lower case
 /// (eight bytes at a time, then a final mix). Not for untrusted adversarial keys: it tells
