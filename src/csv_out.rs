@@ -133,7 +133,7 @@ mod tests {
         }
         let r = w.finish(&mut buf);
         put(&mut out, r, &buf);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out).unwrap() // ok: test
     }
 
     #[test]

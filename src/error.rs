@@ -232,24 +232,19 @@ pub fn one_per_path(issues: Vec<Issue>) -> Vec<Issue> {
     // A list, not a hash set: a set of strings was one more instantiation of the hash table
     // in the module, 0.7 KB gzip (tests/bench/README.md, issue 15, the twelfth round); the
     // paths with a type mismatch are as few as the members of the wrong type.
-    let mut seen_type: Vec<&str> = Vec::new();
-    let keep: Vec<bool> = issues
-        .iter()
-        .map(|i| {
+    let mut seen_type: Vec<String> = Vec::new();
+    issues
+        .into_iter()
+        .filter(|i| {
             if !wrong.contains(&i.path) {
                 return true;
             }
-            let first = i.code == IssueCode::TypeMismatch && !seen_type.contains(&i.path.as_str());
+            let first = i.code == IssueCode::TypeMismatch && !seen_type.contains(&i.path);
             if first {
-                seen_type.push(&i.path);
+                seen_type.push(i.path.clone());
             }
             first
         })
-        .collect();
-    issues
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(i, keep)| keep.then_some(i))
         .collect()
 }
 

@@ -407,16 +407,13 @@ fn each(
     spans: &[std::ops::Range<usize>],
     found: &mut Found,
 ) -> Result<(), serde_json::Error> {
-    super::json_split::read_each(text, spans, |element| {
-        if let Some(one) = element {
-            match json_array(one, found) {
-                Err(_) if super::json_split::has_lone_surrogate(one.as_bytes()) => {}
-                read => return read,
-            }
+    super::json_split::read_each(text, spans, |element| match element {
+        Some(one) => json_array(one, found),
+        None => {
+            found.rows += 1;
+            found.reject(RejectReason::InvalidUtf8);
+            Ok(())
         }
-        found.rows += 1;
-        found.reject(RejectReason::InvalidUtf8);
-        Ok(())
     })
 }
 

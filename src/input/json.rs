@@ -391,16 +391,13 @@ impl JsonParser {
         spans: &[std::ops::Range<usize>],
         sink: &mut dyn RowSink,
     ) -> Result<(), String> {
-        json_split::read_each(buf, spans, |element| {
-            if let Some(one) = element {
-                match self.parse(one.as_bytes(), sink, true) {
-                    Err(_) if json_split::has_lone_surrogate(one.as_bytes()) => {}
-                    read => return read,
-                }
+        json_split::read_each(buf, spans, |element| match element {
+            Some(one) => self.parse(one.as_bytes(), sink, true),
+            None => {
+                self.rows += 1;
+                sink.reject(self.rows, RejectReason::InvalidUtf8, None);
+                Ok(())
             }
-            self.rows += 1;
-            sink.reject(self.rows, RejectReason::InvalidUtf8, None);
-            Ok(())
         })
     }
 

@@ -82,10 +82,11 @@ pub(super) fn lone_from(doc: &[u8], done: u64) -> Option<Vec<Range<usize>>> {
     Some(spans)
 }
 
-/// Calls `each` for the elements of `doc` at `spans`, in order: with `None` for one whose
-/// bytes are not UTF-8, else with the element alone as a one-element array (`[element]`, to
-/// read as a document; one that fails and holds a lone surrogate escape is the caller's to
-/// reject, as an NDJSON line is); stops at the first error.
+/// Calls `each` for the elements of `doc` at `spans`, in order, with the element alone as a
+/// one-element array (`[element]`, to read as a document), and with `None` for one that UTF-8
+/// cannot carry, to reject: one whose bytes are not UTF-8, or one whose reading failed and
+/// that holds a lone surrogate escape (as an NDJSON line is rejected). Stops at the first
+/// other error.
 pub(super) fn read_each<E>(
     doc: &[u8],
     spans: &[Range<usize>],
@@ -94,15 +95,20 @@ pub(super) fn read_each<E>(
     let mut one = String::new();
     for span in spans {
         let element = doc.get(span.clone()).unwrap_or_default();
-        let Ok(text) = std::str::from_utf8(element) else {
-            each(None)?;
-            continue;
-        };
-        one.clear();
-        one.push('[');
-        one.push_str(text);
-        one.push(']');
-        each(Some(&one))?;
+        if let Ok(text) = std::str::from_utf8(element) {
+            one.clear();
+            one.push('[');
+            one.push_str(text);
+            one.push(']');
+            match each(Some(&one)) {
+                Err(_) if has_lone_surrogate(element) => {}
+                read => {
+                    read?;
+                    continue;
+                }
+            }
+        }
+        each(None)?;
     }
     Ok(())
 }
