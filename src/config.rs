@@ -634,27 +634,12 @@ impl FieldMapping {
 const FIELD_PAIRS: &str = "an object of Autopilot field name -> profile field name";
 
 /// Deserialises a JSON object of strings into pairs, in the deserializer's order (key
-/// order from a `serde_json::Value`): serde's reading of `mapping.fields`, kept for the
-/// derive that tsify and the tests use; the core reads it with `read_pairs`.
+/// order from a `serde_json::Value`), as [`StringMap`](crate::util::string_map::StringMap)
+/// reads one (a key given twice in the text is one entry, with the last value, as in the
+/// core's reading; a type error says "a map of strings"): serde's reading of `mapping.fields`,
+/// kept for the derive that tsify and the tests use; the core reads it with `read_pairs`.
 fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
-    struct Pairs;
-    impl<'de> serde::de::Visitor<'de> for Pairs {
-        type Value = Vec<(String, String)>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(FIELD_PAIRS)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(pair) = map.next_entry::<String, String>()? {
-                out.push(pair);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_map(Pairs)
+    crate::util::string_map::StringMap::deserialize(d).map(|m| m.0)
 }
 
 /// What to do when there are more unique profiles than the cap.

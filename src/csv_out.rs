@@ -22,25 +22,27 @@ pub enum CsvCell {
 }
 
 /// The rows of a JSON document (what JS passes to `toCsv`): arrays of strings, numbers,
-/// booleans or `null`. Errors: where the document is not that (`rows[2][0]`).
-pub fn rows_of(value: &serde_json::Value) -> Result<Vec<Vec<CsvCell>>, String> {
+/// booleans or `null`. Errors: where the document is not that (`rows[2][0]`). Takes the
+/// document, so that its strings move into the cells instead of being copied (the whole
+/// table is in memory once, not twice).
+pub fn rows_of(value: serde_json::Value) -> Result<Vec<Vec<CsvCell>>, String> {
     use serde_json::Value;
     let Value::Array(rows) = value else {
         return Err("rows is not an array".into());
     };
-    rows.iter()
+    rows.into_iter()
         .enumerate()
         .map(|(r, row)| {
             let Value::Array(cells) = row else {
                 return Err(format!("rows[{r}] is not an array"));
             };
             cells
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(c, cell)| match cell {
-                    Value::String(s) => Ok(CsvCell::Text(s.clone())),
+                    Value::String(s) => Ok(CsvCell::Text(s)),
                     Value::Number(n) => Ok(CsvCell::Number(n.as_f64().unwrap_or(f64::NAN))),
-                    Value::Bool(b) => Ok(CsvCell::Bool(*b)),
+                    Value::Bool(b) => Ok(CsvCell::Bool(b)),
                     Value::Null => Ok(CsvCell::Empty(())),
                     _ => Err(format!("rows[{r}][{c}] is an array or an object")),
                 })

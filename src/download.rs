@@ -9,8 +9,8 @@ use crate::config::is_loopback_url;
 use crate::error::{AddIssue, Error, ErrorCode, Issue, IssueCode};
 use crate::http::{HeaderValue, Method, Request};
 use crate::input::Format;
+use crate::util::string_map::StringMap;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// A source at a URL as the caller describes it (JS `{ url, format, headers?, delimiter?,
 /// encoding? }`; `delimiter`/`encoding` are the byte source options of [`crate::input`]).
@@ -29,7 +29,7 @@ pub struct UrlSource {
     /// Request headers (e.g. `authorization: Bearer …`), sent as given.
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>"))]
-    pub headers: BTreeMap<String, String>,
+    pub headers: StringMap,
     /// CSV delimiter (see the byte source options).
     #[serde(default)]
     #[cfg_attr(
@@ -80,7 +80,7 @@ impl UrlSource {
                 "the format of a URL source must be 'csv', 'ndjson' or 'json'",
             );
         }
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter() {
             let ok =
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !ok {
@@ -110,7 +110,7 @@ impl UrlSource {
             headers: self
                 .headers
                 .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), HeaderValue::Private(v.clone())))
+                .map(|(k, v)| (k.to_ascii_lowercase(), HeaderValue::Private(v.to_string())))
                 .collect(),
             body: None,
             timeout_ms: DOWNLOAD_TIMEOUT_MS,
@@ -297,7 +297,7 @@ mod tests {
         let source = |value: &str| UrlSource {
             url: "https://example.test/p.csv".into(),
             format: "csv".into(),
-            headers: [("authorization".to_string(), value.to_string())].into(),
+            headers: StringMap(vec![("authorization".to_string(), value.to_string())]),
             ..UrlSource::default()
         };
         for ok in ["Bearer abc", " padded\t", "caf\u{e9}", ""] {

@@ -34,8 +34,8 @@
 //! names.
 
 use crate::error::{AddIssue, Error, Issue, IssueCode};
+use crate::util::string_map::StringMap;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// A type read from a JSON value by [`Reader`].
 ///
@@ -381,16 +381,10 @@ impl Readable for [u32; 2] {
 }
 
 /// A map of strings; an entry of another type is left out (with the issue).
-impl Readable for BTreeMap<String, String> {
+impl Readable for StringMap {
     fn read(r: &mut Reader, v: &Value) -> Option<Self> {
-        let pairs = r.string_entries(v, "a map of strings")?;
-        // Inserted one by one: `collect` would sort them first, with a sort of its own in
-        // the module (the pairs come in key order already).
-        let mut out = BTreeMap::new();
-        for (k, s) in pairs {
-            out.insert(k, s);
-        }
-        Some(out)
+        // In key order (a `serde_json::Map`'s), each key once.
+        r.string_entries(v, "a map of strings").map(StringMap)
     }
 }
 
@@ -506,7 +500,7 @@ mod tests {
     #[derive(Debug, Default)]
     struct WithMap {
         name: String,
-        tags: BTreeMap<String, String>,
+        tags: StringMap,
     }
     readable_struct!(WithMap {
         name: "name",
@@ -525,7 +519,7 @@ mod tests {
         let (doc, issues) = r.lenient().unwrap(); // ok: test
         assert!(issues.is_empty(), "{issues:?}");
         assert_eq!(doc.name, "");
-        assert_eq!(doc.tags.keys().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(doc.tags.iter().collect::<Vec<_>>(), [("a", "x")]);
         // `null` inside an array is not a member: still a type mismatch for a string.
         let r: Read<Vec<String>> = from_json_str(r#"["a",null]"#, "");
         assert!(r.value.is_none());
@@ -558,7 +552,7 @@ mod tests {
             ]
         );
         let doc = r.value.unwrap(); // ok: test
-        assert_eq!(doc.tags.keys().collect::<Vec<_>>(), ["d"]);
+        assert_eq!(doc.tags.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["d"]);
         // An unknown key spelt like the path of a wrong member is still reported.
         let r: Read<Doc> = from_json_str(r#"{"flag":1,"flag.x":true}"#, "");
         let got = paths_and_codes(&r.issues);

@@ -8,8 +8,8 @@ use crate::email;
 use crate::input::Cell;
 use crate::mapping::coerce;
 use crate::meta::StandardField;
+use crate::util::string_map::StringMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A suggested custom field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,14 +42,15 @@ pub struct Suggestion {
     /// Last name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    /// Other standard fields: Autopilot field → column.
+    /// Other standard fields: Autopilot field → column, in the order of the Autopilot names
+    /// (`metadata().standardFields`; alphabetical until issue 15's fifteenth round).
     #[cfg_attr(
         target_arch = "wasm32",
         tsify(type = "Partial<Record<StandardField, string>>")
     )]
-    // `String` keys, as every other map of the crate has: a map with `&'static str` keys was one
-    // more instantiation of the B-tree code, 1.3 KB gzip (tests/bench/README.md, issue 15).
-    pub fields: BTreeMap<String, String>,
+    // A `StringMap`, not a B-tree map, which was one more instantiation of the B-tree code
+    // (issue 15).
+    pub fields: StringMap,
     /// A column that looks like a customer id (for `idField`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_field: Option<String>,
@@ -254,7 +255,7 @@ mod tests {
             "Post Code",
         ]);
         let s = suggest(&headers, &[]);
-        let column = |f: StandardField| s.fields.get(f.as_str()).map(String::as_str);
+        let column = |f: StandardField| s.fields.get(f.as_str());
         assert_eq!(column(StandardField::Company), Some("company_name"));
         assert_eq!(column(StandardField::MailingPostalCode), Some("Post Code"));
         assert_eq!(column(StandardField::MobilePhone), Some("Mobile"));
@@ -297,7 +298,7 @@ mod tests {
         assert_eq!(s.first_name.as_deref(), Some("given_name"));
         assert_eq!(s.last_name.as_deref(), Some("Surname"));
         assert_eq!(s.id_field.as_deref(), Some("Customer ID"));
-        assert_eq!(s.fields.get("Company").map(String::as_str), Some("company"));
+        assert_eq!(s.fields.get("Company"), Some("company"));
         let custom: Vec<(&str, &str, &str)> = s
             .custom
             .iter()

@@ -23,7 +23,7 @@
 //! TypeScript types, and a test checks that every type's [`Writable`] gives the JSON text
 //! serde gives.
 
-use std::collections::BTreeMap;
+use crate::util::string_map::StringMap;
 
 /// Where a [`Writable`] puts its value: a value is a scalar, or an array (`begin_array`,
 /// its elements, `end`), or an object (`begin_object`, `key` then a value for each member,
@@ -150,11 +150,11 @@ pub fn write_object<'a>(
     out.end();
 }
 
-impl<K: AsRef<str>, V: Writable> Writable for BTreeMap<K, V> {
+impl Writable for StringMap {
     fn write(&self, out: &mut dyn Sink) {
         write_object(
             out,
-            self.iter().map(|(k, v)| (k.as_ref(), v as &dyn Writable)),
+            self.0.iter().map(|(k, v)| (k.as_str(), v as &dyn Writable)),
         );
     }
 }

@@ -29,7 +29,9 @@ fi
 run "native tests (cargo test)" cargo test --quiet
 run "emulator tests (node --test)" node --test tests/emulator/
 step "build the npm package (pkg-template/build.sh)"
-pkg-template/build.sh
+# The package the tests load is pkg/, with its imports renamed and its glue minified, whatever
+# a developer's shell exports for private builds.
+env -u PKG_OUT_DIR -u KEEP_NAMES pkg-template/build.sh
 # The wasm-bindgen tests talk to a local emulator; its URL is compiled into the test binary.
 emu_log=$(mktemp)
 node tests/emulator/index.mjs --port 0 --rate 100 --quiet > "$emu_log" &

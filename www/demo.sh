@@ -81,7 +81,7 @@ elif ! built || stale; then
   command -v cargo >/dev/null 2>&1 \
     || die "building the package needs Rust: install it with rustup (https://rustup.rs), then run this again"
   say "building the package into pkg/ (pkg-template/build.sh; the first time takes several minutes)"
-  pkg-template/build.sh
+  env -u PKG_OUT_DIR -u KEEP_NAMES pkg-template/build.sh
 fi
 
 # The default rate is the package's (its metadata), never a copy here.

@@ -7,6 +7,7 @@
 //! - [`json`]: JSON string literals; numbers as text.
 //! - [`json_read`]: JSON text read with numbers as the nearest double.
 //! - [`order`]: ordering by integer keys with the `u64` sort the module links anyway.
+//! - [`string_map`]: a JS object of strings kept as its entries.
 //! - [`text`]: Unicode lower case without the case tables in wasm.
 //! - [`time`]: ISO 8601 and IMF-fixdate dates.
 //! - [`url`]: the host and origin of a URL, and a URL as it may be shown.
@@ -17,6 +18,7 @@ pub mod hash;
 pub mod json;
 pub mod json_read;
 pub mod order;
+pub mod string_map;
 pub mod text;
 pub mod time;
 pub mod url;

@@ -4,6 +4,7 @@
 //! thrown `AutopilotExportError` (a real `Error` subclass with `name`, `code`, `message`,
 //! `issues`, and `report` once a run had started) and never traps the module.
 
+mod alloc;
 mod convert;
 mod download;
 mod driver;
@@ -549,17 +550,15 @@ pub fn to_csv(
         let e = e.under("rows");
         format!("{} is {}", e.path, e.what)
     });
-    let rows = value
-        .and_then(|v| crate::csv_out::rows_of(&v))
-        .map_err(|e| {
-            js_error(
-                &Error::type_mismatch(
-                    "",
-                    format!("rows must be arrays of strings, numbers, booleans or null ({e})"),
-                ),
-                None,
-            )
-        })?;
+    let rows = value.and_then(crate::csv_out::rows_of).map_err(|e| {
+        js_error(
+            &Error::type_mismatch(
+                "",
+                format!("rows must be arrays of strings, numbers, booleans or null ({e})"),
+            ),
+            None,
+        )
+    })?;
     Ok(crate::csv_out::to_csv(&rows))
 }
 

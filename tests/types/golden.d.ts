@@ -1151,7 +1151,8 @@ export interface Suggestion {
      */
     lastName?: string;
     /**
-     * Other standard fields: Autopilot field → column.
+     * Other standard fields: Autopilot field → column, in the order of the Autopilot names
+     * (`metadata().standardFields`; alphabetical until issue 15's fifteenth round).
      */
     fields: Partial<Record<StandardField, string>>;
     /**
