@@ -140,13 +140,8 @@ mod tests {
 
     #[test]
     fn the_same_text_as_csv_cores_writer() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut r = crate::util::test_rng::XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut next = |n: u64| r.below(n);
         let pieces = [
             "a", "", ",", "\"", "\r", "\n", "\r\n", "=", "+", "-1", "@", "\t", " ", "é", "x y",
         ];

@@ -215,18 +215,7 @@ mod tests {
         assert_eq!(parse_f64(t).map(f64::to_bits), reference(t), "{t}");
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::util::test_rng::XorShift as Rng;
 
     /// Text from the grammar's characters: the same numbers and the same refusals.
     #[test]

@@ -1,6 +1,7 @@
 //! Hashing (below everything else): the crate's hash map types (for keys that are hashes
-//! already, and for memberships by segment and row), an ASCII-case-folding 64-bit hash of emails, a stable 128-bit hash for job
-//! fingerprints, and the CRC-32 of stored sync states. None of these is cryptographic.
+//! already, and for memberships by segment and row), an ASCII-case-folding 64-bit hash of
+//! emails, a stable 128-bit hash for job fingerprints, and the CRC-32 of stored sync states.
+//! None of these is cryptographic.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

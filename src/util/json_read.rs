@@ -160,29 +160,19 @@ macro_rules! refuse_json_values {
         $($crate::util::json_read::refuse_json_values!(@one $de, $expected, $kind);)+
     };
     (@one $de:lifetime, $expected:literal, bool) => {
-        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Err(E::custom(concat!("invalid type: boolean, expected ", $expected)))
-        }
+        $crate::util::json_read::refuse_json_values!(@scalar visit_bool, bool, "boolean", $expected);
     };
     (@one $de:lifetime, $expected:literal, i64) => {
-        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Err(E::custom(concat!("invalid type: number, expected ", $expected)))
-        }
+        $crate::util::json_read::refuse_json_values!(@scalar visit_i64, i64, "number", $expected);
     };
     (@one $de:lifetime, $expected:literal, u64) => {
-        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Err(E::custom(concat!("invalid type: number, expected ", $expected)))
-        }
+        $crate::util::json_read::refuse_json_values!(@scalar visit_u64, u64, "number", $expected);
     };
     (@one $de:lifetime, $expected:literal, f64) => {
-        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Err(E::custom(concat!("invalid type: number, expected ", $expected)))
-        }
+        $crate::util::json_read::refuse_json_values!(@scalar visit_f64, f64, "number", $expected);
     };
     (@one $de:lifetime, $expected:literal, str) => {
-        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Err(E::custom(concat!("invalid type: string, expected ", $expected)))
-        }
+        $crate::util::json_read::refuse_json_values!(@scalar visit_str, &str, "string", $expected);
     };
     (@one $de:lifetime, $expected:literal, unit) => {
         fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
@@ -197,6 +187,12 @@ macro_rules! refuse_json_values {
     (@one $de:lifetime, $expected:literal, map) => {
         fn visit_map<A: serde::de::MapAccess<$de>>(self, _: A) -> Result<Self::Value, A::Error> {
             Err(serde::de::Error::custom(concat!("invalid type: object, expected ", $expected)))
+        }
+    };
+    // A value handed over as one argument of type `$ty`.
+    (@scalar $method:ident, $ty:ty, $kind:literal, $expected:literal) => {
+        fn $method<E: serde::de::Error>(self, _: $ty) -> Result<Self::Value, E> {
+            Err(E::custom(concat!("invalid type: ", $kind, ", expected ", $expected)))
         }
     };
 }
@@ -341,11 +337,9 @@ mod tests {
     #[test]
     fn text_serde_json_wrote_reads_back_exactly() {
         // Doubles between 1e-5 and 1e15 (xorshift, fixed seed), written by serde_json.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut r = crate::util::test_rng::XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = r.next();
             let f = ((x >> 12) as f64 / (1u64 << 52) as f64) * 10f64.powi((x % 20) as i32 - 5);
             let text = serde_json::to_string(&serde_json::json!({ "a": [f, { "b": f }] })).unwrap(); // ok: test
             let v = parse(&text).unwrap(); // ok: test

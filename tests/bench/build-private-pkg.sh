@@ -7,7 +7,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-/work/target-bench/pkg}
-case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
 PKG_OUT_DIR="$out" "$root/pkg-template/build.sh"
 echo "built $out ($(stat -c %s "$out/autopilot_export_bg.wasm") bytes wasm) from $(git -C "$root" rev-parse --short HEAD)+worktree"

@@ -303,11 +303,9 @@ mod tests {
         // (2^54 + 3) × 2^280: halfway above 2^54 + 2, so up to the even 2^54 + 4.
         let big = "34996011596528196617966712311069154604036431364848118910032846858977811742627243988289066447994355712";
         assert_eq!(f(big, 0), Some(0x54d0_0000_0000_0001));
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut r = crate::util::test_rng::XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..2_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = r.next();
             let odd = (1u64 << 54) | (x & ((1 << 54) - 1)) | 1; // 55 bits, odd
             let k = (x >> 56) as u32 + 64;
             let mut n = Big(vec![odd as u32, (odd >> 32) as u32]);
